@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Publishes the NativeAOT binary to artifacts/sharpcat. (The assembly is "sharpcat-cli": the AOT
+# compiler compares assembly names case-insensitively, and "sharpcat" would clash with the library "SharpCat".) Warnings are errors (Directory.Build.props).
+set -euo pipefail
+cd "$(dirname "$0")"
+dotnet publish src/SharpCat.Cli/SharpCat.Cli.csproj -c Release -o artifacts/publish -nologo "$@"
+cp artifacts/publish/sharpcat-cli artifacts/sharpcat
+echo "built $(pwd)/artifacts/sharpcat"

@@ -1,0 +1,88 @@
+using System.Text;
+using SharpCat.Catalog;
+using SharpCat.Endpoints;
+
+namespace SharpCat.Cli;
+
+/// <summary>
+/// <c>-h</c>, <c>-hh</c>, <c>-hhh</c>: usage, the address types with their option groups, then
+/// (<c>-hh</c>) the options with group, phase and type, and (<c>-hhh</c>) every alias as well.
+/// The layout follows socat's so that its users find their way; the words are ours.
+/// </summary>
+internal static class HelpText
+{
+    private const string Usage = """
+        sharpcat - relays data between two addresses, socat-compatible
+        Usage:
+        sharpcat [options] <bi-address> <bi-address>
+           options:
+              -V     print the version and the feature list to stdout, and exit
+              -h|-?  print this help: options and address types
+              -hh    like -h, and list the common address options
+              -hhh   like -hh, and list every address option and alias
+              -d[ddd]         more log messages (up to 4 times: warnings, notices, info, debug)
+              -D     describe the file descriptors before the transfer starts
+              -ly[facility]  log to syslog, with this facility (daemon by default)
+              -lf<logfile>   log to this file
+              -ls            log to stderr (the default)
+              -lm[facility]  log to stderr while starting, then to syslog
+              -lp<progname>  program name in log lines
+              -lu            microseconds in log timestamps
+              -lh            host name in log lines
+              -v     dump the transferred data as text to stderr
+              -x     dump the transferred data as hex to stderr
+              -r <file>      copy the data moving from left to right into this file
+              -R <file>      copy the data moving from right to left into this file
+              -b<size_t>     data buffer size (8192)
+              -s     sloppy: log errors of options and go on
+              -t<timeout>    after one side's EOF, seconds to wait for the other (0.5)
+              -T<timeout>    end the relay after this many seconds without data
+              -u     one direction only: left to right
+              -U     one direction only: right to left
+              -g     do not check option groups
+              -L <lockfile>  take this lock file, or fail if it is held
+              -W <lockfile>  take this lock file, waiting while it is held
+              -4     prefer IPv4 when an address does not say
+              -6     prefer IPv6 when an address does not say
+           bi-address:
+              <single-address>!!<single-address>    read from the first, write to the second
+              <single-address>
+           single-address:
+              <address-head>[,<opts>]
+           address-head (types marked * are not in this build yet):
+
+        """;
+
+    public static string Build(int level)
+    {
+        var sb = new StringBuilder(Usage.Replace("\r", ""));
+        foreach (var kind in AddressCatalog.Kinds.OrderBy(k => k.Keyword, StringComparer.Ordinal))
+        {
+            string mark = EndpointRegistry.IsImplemented(kind.Keyword) ? " " : "*";
+            sb.Append($"     {mark}{kind.Usage}\tgroups={AddressResolver.GroupNames(kind.Groups)}\n");
+            if (level >= 3)
+                foreach (string alias in AddressCatalog.AliasesOf(kind.Keyword))
+                    sb.Append($"         {alias} is an alias name for {kind.Keyword}\n");
+        }
+        sb.Append("         <num> is a short form for fd:<num>\n");
+        sb.Append("         <filename> (with a '/') is a short form for gopen:<filename>\n");
+        if (level < 2) return sb.ToString();
+        sb.Append("   opts:\n      <opt>{,<opts>}:\n   opt (options marked * are not in this build yet):\n");
+        foreach (var o in OptionCatalog.Options.OrderBy(o => o.Name, StringComparer.Ordinal))
+        {
+            string mark = OptionCatalog.IsImplemented(o) ? " " : "*";
+            sb.Append($"     {mark}{o.Name}\tgroups={AddressResolver.GroupNames(o.Groups)}\tphase={o.Phase.ToString().ToUpperInvariant()}\ttype={TypeName(o.Type)}\n");
+            if (level >= 3)
+                foreach (var (alias, name) in OptionCatalog.Aliases)
+                    if (name == o.Name) sb.Append($"         {alias} is an alias for {o.Name}\n");
+        }
+        return sb.ToString();
+    }
+
+    private static string TypeName(OptionType t) => t switch
+    {
+        OptionType.IntArray3 => "INT[3]",
+        OptionType.StringNull => "STRING-NULL",
+        _ => t.ToString().ToUpperInvariant().Replace('_', ':'),
+    };
+}

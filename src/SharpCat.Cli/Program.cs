@@ -1,0 +1,85 @@
+using System.Runtime.InteropServices;
+using SharpCat;
+using SharpCat.Cli;
+using SharpCat.Diagnostics;
+using SharpCat.Grammar;
+using SharpCat.Relay;
+
+return await SharpCatProgram.RunAsync(args);
+
+namespace SharpCat.Cli
+{
+    /// <summary>The command-line program: global options, then the relay, then the exit status.</summary>
+    internal static class SharpCatProgram
+    {
+        public static async Task<int> RunAsync(string[] args)
+        {
+            CommandLine cl;
+            try
+            {
+                cl = GlobalOptions.Parse(args);
+            }
+            catch (SharpCatException e)
+            {
+                Log.Error(e.Message);
+                return 1;
+            }
+            if (cl.ShowVersion) { Output.Write(VersionText.Build()); return 0; }
+            if (cl.HelpLevel > 0) { Output.Write(HelpText.Build(cl.HelpLevel)); return 0; }
+            Log.Threshold = (Severity)Math.Max((int)Severity.Debug, (int)Severity.Error - cl.DebugLevel);
+            if (cl.Addresses.Count != 2)
+            {
+                Log.Error($"exactly 2 addresses required (there are {cl.Addresses.Count}); use option \"-h\" for help");
+                return 1;
+            }
+
+            using var cts = new CancellationTokenSource();
+            int signal = 0;
+            void OnSignal(PosixSignalContext ctx)
+            {
+                ctx.Cancel = true;
+                signal = ctx.Signal switch { PosixSignal.SIGINT => 2, PosixSignal.SIGTERM => 15, PosixSignal.SIGHUP => 1, _ => 0 };
+                Log.Notice($"exiting on signal {signal}");
+                cts.Cancel();
+            }
+            using var sigInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using var sigHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+
+            LockFile? globalLock = null;
+            try
+            {
+                var left = EndpointSpec.Parse(cl.Addresses[0]);
+                var right = EndpointSpec.Parse(cl.Addresses[1]);
+                if (cl.LockFile is not null) globalLock = LockFile.Acquire(cl.LockFile);
+                if (cl.WaitLockFile is not null) globalLock = await LockFile.WaitAsync(cl.WaitLockFile, cts.Token);
+                await RelayRunner.RunAsync(left, right, cl.Relay, cts.Token);
+            }
+            catch (SharpCatException e)
+            {
+                Log.Error(e.Message);
+                return 1;
+            }
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                globalLock?.Dispose();
+            }
+            int status = signal != 0 ? 128 + signal : 0;
+            Log.Notice($"exiting with status {status}");
+            return status;
+        }
+    }
+
+    /// <summary>Writes program output (help, version) straight to fd 1, never through System.Console.</summary>
+    internal static class Output
+    {
+        public static void Write(string text)
+        {
+            try { Native.Posix.WriteAll(1, System.Text.Encoding.UTF8.GetBytes(text)); }
+            catch (Native.PosixException) { }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text;
+using SharpCat.Endpoints;
+using SharpCat.Native;
+
+namespace SharpCat.Cli;
+
+/// <summary>
+/// <c>-V</c>: version, system, and the feature list in socat's <c>#define WITH_… 1</c> form, so
+/// scripts that probe socat's features work. A feature is defined only when it works in this build.
+/// </summary>
+internal static class VersionText
+{
+    // socat 1.7.4's feature names, in its order. A name maps to the address keywords it stands
+    // for; it is defined when every one of them is implemented.
+    private static readonly (string Feature, string[] Keywords)[] Features =
+    [
+        ("STDIO", ["stdio", "stdin", "stdout", "stderr"]), ("FDNUM", ["fd"]), ("FILE", ["open"]), ("CREAT", ["create"]),
+        ("GOPEN", ["gopen"]), ("TERMIOS", []), ("PIPE", ["pipe"]), ("UNIX", ["unix-connect", "unix-listen", "unix-sendto", "unix-recvfrom", "unix-recv", "unix-client"]),
+        ("ABSTRACT_UNIXSOCKET", ["abstract-connect", "abstract-listen"]), ("IP4", ["tcp4-connect"]), ("IP6", ["tcp6-connect"]),
+        ("RAWIP", ["ip-sendto"]), ("GENERICSOCKET", ["socket-connect"]), ("INTERFACE", ["interface"]), ("TCP", ["tcp-connect", "tcp-listen"]),
+        ("UDP", ["udp-connect", "udp-listen"]), ("SCTP", ["sctp-connect"]), ("LISTEN", ["tcp-listen"]), ("SOCKS4", ["socks4"]),
+        ("SOCKS4A", ["socks4a"]), ("VSOCK", ["vsock-connect"]), ("PROXY", ["proxy"]), ("SYSTEM", ["system"]), ("EXEC", ["exec"]),
+        ("READLINE", []), ("TUN", ["tun"]), ("PTY", ["pty"]), ("OPENSSL", ["openssl"]), ("FIPS", []), ("LIBWRAP", []),
+        ("SYCLS", ["pty"]), ("FILAN", []), ("RETRY", ["tcp-connect"]),
+    ];
+
+    public static string Build()
+    {
+        var (sys, release, version, machine) = Posix.Uname();
+        string built = File.Exists(Environment.ProcessPath) ? File.GetLastWriteTime(Environment.ProcessPath!).ToString("dd MMM yyyy HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) : "";
+        var sb = new StringBuilder();
+        sb.Append("sharpcat - a socat-compatible relay, written in C#\n");
+        sb.Append($"sharpcat version {typeof(VersionText).Assembly.GetName().Version?.ToString(3)} on {built}\n");
+        sb.Append($"   running on {sys} version {version}, release {release}, machine {machine}\n");
+        sb.Append("features:\n");
+        foreach (var (feature, keywords) in Features)
+        {
+            bool works = keywords.Length > 0 && keywords.All(EndpointRegistry.IsImplemented);
+            sb.Append(works ? $"  #define WITH_{feature} 1\n" : $"  #undef WITH_{feature}\n");
+        }
+        sb.Append("  #define WITH_MSGLEVEL 0 /*debug*/\n");
+        return sb.ToString();
+    }
+}

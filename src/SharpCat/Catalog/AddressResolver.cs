@@ -1,0 +1,50 @@
+using SharpCat.Grammar;
+
+namespace SharpCat.Catalog;
+
+/// <summary>An address checked against the catalog: its kind and its parsed options.</summary>
+public sealed record ResolvedAddress(AddressSpec Spec, AddressKind Kind, OptionSet Options)
+{
+    /// <summary>The canonical keyword in socat's upper-case spelling, for messages.</summary>
+    public string Name => Kind.Keyword.ToUpperInvariant();
+}
+
+/// <summary>
+/// Checks a parsed address against the catalog before anything is opened: known keyword,
+/// parameter count, every option known, of an accepted group, implemented and with a valid value.
+/// </summary>
+public static class AddressResolver
+{
+    /// <summary>Checks one address.</summary>
+    /// <param name="spec">The parsed address.</param>
+    /// <param name="checkGroups">False under <c>-g</c>: options of other groups are let through.</param>
+    /// <exception cref="SharpCatException">The address is not valid.</exception>
+    public static ResolvedAddress Resolve(AddressSpec spec, bool checkGroups = true)
+    {
+        var kind = AddressCatalog.Find(spec.Keyword)
+            ?? throw new SharpCatException($"unknown device/address \"{spec.Keyword}\"");
+        string name = kind.Keyword.ToUpperInvariant();
+        int min = kind.Parameters.Length, max = min + kind.OptionalParameters.Length;
+        if (spec.Parameters.Count < min || spec.Parameters.Count > max)
+            throw new SharpCatException($"{name}: wrong number of parameters ({spec.Parameters.Count} instead of {(min == max ? min.ToString() : $"{min} to {max}")})");
+        if (!Endpoints.EndpointRegistry.IsImplemented(kind.Keyword))
+            throw new SharpCatException($"address type {name} is not supported by this build of sharpcat");
+
+        var resolved = new List<ResolvedOption>(spec.Options.Count);
+        foreach (var opt in spec.Options)
+        {
+            var def = OptionCatalog.Find(opt.Name)
+                ?? throw new SharpCatException($"{name}: unknown option \"{opt.Name}\"");
+            if (checkGroups && (def.Groups & (kind.Groups | OptionGroups.Appl)) == 0)
+                throw new SharpCatException($"{name}: option \"{opt.Name}\" does not apply to this address type (option group {GroupNames(def.Groups)}, address groups {GroupNames(kind.Groups)})");
+            if (!OptionCatalog.IsImplemented(def))
+                throw new SharpCatException($"{name}: option \"{opt.Name}\" is not supported by this build of sharpcat");
+            resolved.Add(new ResolvedOption(def, opt.Name, OptionValueParser.Parse(def, opt.Name, opt.Value)));
+        }
+        return new ResolvedAddress(spec, kind, new OptionSet(resolved));
+    }
+
+    /// <summary>Group flags as socat prints them, e.g. <c>FD,NAMED</c>.</summary>
+    public static string GroupNames(OptionGroups g) =>
+        string.Join(',', Enum.GetValues<OptionGroups>().Where(v => v != 0 && g.HasFlag(v)).Select(v => v.ToString().ToUpperInvariant()));
+}

@@ -1,0 +1,43 @@
+using System.Collections.Frozen;
+
+namespace SharpCat.Catalog;
+
+/// <summary>Lookups over the generated address table, by keyword or alias, case-insensitively.</summary>
+internal static partial class AddressCatalog
+{
+    private static readonly FrozenDictionary<string, AddressKind> ByName = BuildIndex();
+
+    private static FrozenDictionary<string, AddressKind> BuildIndex()
+    {
+        var d = new Dictionary<string, AddressKind>(StringComparer.OrdinalIgnoreCase);
+        foreach (var k in Kinds) d[k.Keyword] = k;
+        foreach (var (alias, keyword) in Aliases) d[alias] = d[keyword];
+        return d.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+    }
+
+    public static AddressKind? Find(string keyword) => ByName.GetValueOrDefault(keyword);
+
+    /// <summary>Aliases that point at a keyword, for the help listing.</summary>
+    public static IEnumerable<string> AliasesOf(string keyword) =>
+        Aliases.Where(a => a.Keyword == keyword).Select(a => a.Alias);
+}
+
+/// <summary>Lookups over the generated option table, by name or alias, case-insensitively.</summary>
+internal static partial class OptionCatalog
+{
+    private static readonly FrozenDictionary<string, OptionDef> ByName = BuildIndex();
+
+    private static FrozenDictionary<string, OptionDef> BuildIndex()
+    {
+        var d = new Dictionary<string, OptionDef>(StringComparer.OrdinalIgnoreCase);
+        foreach (var o in Options) d[o.Name] = o;
+        foreach (var (alias, name) in Aliases)
+            if (d.TryGetValue(name, out var def)) d[alias] = def;
+        foreach (var (alias, name) in ExtraAliases) d[alias] = d[name];
+        return d.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+    }
+
+    public static OptionDef? Find(string name) => ByName.GetValueOrDefault(name);
+
+    public static bool IsImplemented(OptionDef def) => ImplementedOptions.Names.Contains(def.Name);
+}

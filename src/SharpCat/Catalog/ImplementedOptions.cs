@@ -1,0 +1,35 @@
+namespace SharpCat.Catalog;
+
+/// <summary>
+/// The options this build really applies. Every other option of the catalog is recognised
+/// (so it gets a precise "not supported by this build" error) but refused: an option is
+/// never accepted and ignored.
+/// </summary>
+internal static class ImplementedOptions
+{
+    public static readonly HashSet<string> Names = new(StringComparer.Ordinal)
+    {
+        // APPL: relay behaviour of one address.
+        "cr", "crnl", "ignoreeof", "readbytes", "escape", "lockfile", "waitlock",
+        // FD: any file descriptor.
+        "cloexec", "o-nonblock", "cool-write", "end-close", "shut-none", "shut-down", "shut-close", "shut-null",
+        "f-setlk-rd", "f-setlk-wr", "f-setlkw-rd", "f-setlkw-wr", "flock-ex", "flock-ex-nb", "flock-sh", "flock-sh-nb",
+        "user", "group", "perm", "user-late", "group-late", "perm-late", "o-noatime",
+        "ioctl-void", "ioctl-int", "ioctl-intp", "ioctl-bin", "ioctl-string",
+        // NAMED: file system entries.
+        "user-early", "group-early", "perm-early", "umask", "unlink", "unlink-early", "unlink-late", "unlink-close",
+        // OPEN: open(2) flags.
+        "o-create", "o-excl", "o-trunc", "append", "async", "o-direct", "o-directory", "o-dsync", "o-largefile",
+        "o-noctty", "o-nofollow", "o-rdonly", "o-rdwr", "o-wronly", "o-rsync", "o-sync",
+        // REG: regular files.
+        "ftruncate32", "ftruncate64", "lseek32-cur", "lseek32-end", "lseek32-set", "lseek64-cur", "lseek64-end", "lseek64-set",
+        "fs-append", "fs-compr", "fs-dirsync", "fs-immutable", "fs-journal-data", "fs-noatime", "fs-nodump",
+        "fs-notail", "fs-secrm", "fs-sync", "fs-topdir", "fs-unrm",
+    };
+}
+
+/// <summary>Options of later socat versions that SharpCat knows by name, beyond 1.7.4's listing.</summary>
+internal static partial class OptionCatalog
+{
+    internal static readonly (string Alias, string Name)[] ExtraAliases = [];
+}

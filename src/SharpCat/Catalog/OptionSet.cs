@@ -1,0 +1,44 @@
+namespace SharpCat.Catalog;
+
+/// <summary>
+/// The checked options of one address, in the order given. Openers ask for options by their
+/// canonical catalog name; aliases were resolved when the address was checked.
+/// </summary>
+public sealed class OptionSet
+{
+    private readonly List<ResolvedOption> _options;
+
+    internal OptionSet(List<ResolvedOption> options) => _options = options;
+
+    /// <summary>An empty set.</summary>
+    public static OptionSet Empty { get; } = new([]);
+
+    /// <summary>All options in the order given.</summary>
+    public IReadOnlyList<ResolvedOption> All => _options;
+
+    /// <summary>The last occurrence of an option (later options override earlier ones, as in socat).</summary>
+    public ResolvedOption? Find(string name)
+    {
+        for (int i = _options.Count - 1; i >= 0; i--)
+            if (_options[i].Def.Name == name) return _options[i];
+        return null;
+    }
+
+    /// <summary>True when the option is given (whatever its value).</summary>
+    public bool Has(string name) => Find(name) is not null;
+
+    /// <summary>A boolean or constant option; <paramref name="fallback"/> when absent.</summary>
+    public bool Flag(string name, bool fallback = false) => Find(name)?.Value is bool b ? b : fallback;
+
+    /// <summary>A numeric option, or null when absent.</summary>
+    public long? Number(string name) => Find(name)?.Value switch { long l => l, uint u => u, _ => null };
+
+    /// <summary>A mode, uid or gid option, or null when absent.</summary>
+    public uint? Id(string name) => Find(name)?.Value is uint u ? u : null;
+
+    /// <summary>A string option, or null when absent.</summary>
+    public string? Text(string name) => Find(name)?.Value as string;
+
+    /// <summary>A duration option in seconds, or null when absent.</summary>
+    public double? Seconds(string name) => Find(name)?.Value is double d ? d : null;
+}

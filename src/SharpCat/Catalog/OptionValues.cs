@@ -1,0 +1,157 @@
+using System.Globalization;
+using SharpCat.Native;
+
+namespace SharpCat.Catalog;
+
+/// <summary>One option as given on an address, checked against the catalog and with its value parsed.</summary>
+/// <param name="Def">The catalog entry.</param>
+/// <param name="Spelling">The name as the user wrote it (for messages).</param>
+/// <param name="Value">The parsed value: bool, long, ulong, uint (mode/uid/gid), double (seconds), string, or long[] for compound types.</param>
+public sealed record ResolvedOption(OptionDef Def, string Spelling, object? Value);
+
+/// <summary>
+/// Parses option values the way socat documents them (numbers in C notation: <c>010</c> is octal,
+/// <c>0x50</c> hex), but strictly: a value out of range for its field or with trailing garbage is
+/// an error naming the token (DESIGN.md §4b).
+/// </summary>
+internal static class OptionValueParser
+{
+    public static object? Parse(OptionDef def, string spelling, string? value)
+    {
+        switch (def.Type)
+        {
+            case OptionType.Const:
+                if (value is not null) throw Bad(spelling, value, "this option takes no value");
+                return true;
+            case OptionType.Bool:
+                return value is null ? true : ParseBool(spelling, value);
+        }
+        if (value is null) throw new SharpCatException($"option \"{spelling}\" requires a value");
+        return def.Type switch
+        {
+            OptionType.Int => ParseSigned(spelling, value, int.MinValue, int.MaxValue),
+            OptionType.UnsignedInt => ParseUnsigned(spelling, value, uint.MaxValue),
+            OptionType.UnsignedShort => ParseUnsigned(spelling, value, ushort.MaxValue),
+            OptionType.Byte => ParseUnsigned(spelling, value, byte.MaxValue),
+            OptionType.SizeT => ParseUnsigned(spelling, value, long.MaxValue),
+            OptionType.OffT or OptionType.Off64T => ParseSigned(spelling, value, long.MinValue, long.MaxValue),
+            OptionType.ModeT => ParseMode(spelling, value),
+            OptionType.UidT => ParseId(spelling, value, Posix.LookupUser, "user"),
+            OptionType.GidT => ParseId(spelling, value, Posix.LookupGroup, "group"),
+            OptionType.StructTimeval or OptionType.StructTimespec => ParseSeconds(spelling, value),
+            OptionType.Int_Int => ParseCompound(spelling, value, 2),
+            OptionType.Int_Intp => ParseCompound(spelling, value, 2),
+            OptionType.Int_Int_Int => ParseCompound(spelling, value, 3),
+            OptionType.IntArray3 => ParseCompound(spelling, value, 3),
+            OptionType.Int_Bin or OptionType.Int_String => ParseNumberAndData(spelling, value, def.Type == OptionType.Int_Bin),
+            _ => value,
+        };
+    }
+
+    public static bool ParseBool(string spelling, string value)
+    {
+        // socat reads a BOOL with strtoul; it documents 0 and 1. Words are accepted too, garbage is not.
+        switch (value.ToLowerInvariant())
+        {
+            case "1" or "yes" or "true" or "on": return true;
+            case "0" or "no" or "false" or "off": return false;
+        }
+        throw Bad(spelling, value, "expected a boolean (0 or 1)");
+    }
+
+    /// <summary>Parses an integer in C notation (decimal, 0 octal, 0x hex) with an optional sign.</summary>
+    public static bool TryParseC(string text, out long result)
+    {
+        result = 0;
+        string s = text.Trim();
+        bool negative = false;
+        if (s.StartsWith('-') || s.StartsWith('+')) { negative = s[0] == '-'; s = s[1..]; }
+        if (s.Length == 0) return false;
+        ulong v = 0;
+        bool ok;
+        if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+            ok = s.Length > 2 && ulong.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out v);
+        else if (s.Length > 1 && s[0] == '0')
+            ok = TryParseOctal(s.AsSpan(1), out v);
+        else
+            ok = ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v);
+        if (!ok || v > (ulong)long.MaxValue + (negative ? 1UL : 0UL)) return false;
+        result = negative ? (long)(0 - v) : (long)v;
+        return true;
+    }
+
+    private static bool TryParseOctal(ReadOnlySpan<char> s, out ulong v)
+    {
+        v = 0;
+        foreach (char c in s)
+        {
+            if (c < '0' || c > '7' || v > (ulong.MaxValue >> 3)) return false;
+            v = v * 8 + (ulong)(c - '0');
+        }
+        return true;
+    }
+
+    public static long ParseSigned(string spelling, string value, long min, long max)
+    {
+        if (!TryParseC(value, out long v)) throw Bad(spelling, value, "not a number");
+        if (v < min || v > max) throw Bad(spelling, value, $"out of range {min}..{max}");
+        return v;
+    }
+
+    public static long ParseUnsigned(string spelling, string value, long max)
+    {
+        if (!TryParseC(value, out long v) || value.TrimStart().StartsWith('-')) throw Bad(spelling, value, "not an unsigned number");
+        if (v > max) throw Bad(spelling, value, $"out of range 0..{max}");
+        return v;
+    }
+
+    private static uint ParseMode(string spelling, string value)
+    {
+        // socat reads modes in octal, with or without the leading 0.
+        if (!TryParseOctal(value.AsSpan(), out ulong v) || value.Length == 0) throw Bad(spelling, value, "expected an octal mode");
+        if (v > 0xFFF) throw Bad(spelling, value, "mode out of range 0..07777");
+        return (uint)v;
+    }
+
+    private static uint ParseId(string spelling, string value, Func<string, uint?> lookup, string what)
+    {
+        if (value.Length > 0 && char.IsAsciiDigit(value[0]))
+            return (uint)ParseUnsigned(spelling, value, uint.MaxValue - 1);
+        return lookup(value) ?? throw new SharpCatException($"option \"{spelling}\": unknown {what} \"{value}\"");
+    }
+
+    private static double ParseSeconds(string spelling, string value)
+    {
+        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double d) || !double.IsFinite(d) || d > 1e9)
+            throw Bad(spelling, value, "expected seconds, e.g. 1.5");
+        return d;
+    }
+
+    private static long[] ParseCompound(string spelling, string value, int count)
+    {
+        string[] parts = value.Split(':');
+        if (parts.Length != count) throw Bad(spelling, value, $"expected {count} numbers separated by ':'");
+        return parts.Select(p => ParseSigned(spelling, p, long.MinValue, long.MaxValue)).ToArray();
+    }
+
+    private static (long Number, byte[] Data) ParseNumberAndData(string spelling, string value, bool binary)
+    {
+        int colon = value.IndexOf(':');
+        if (colon < 0) throw Bad(spelling, value, "expected number:data");
+        long n = ParseSigned(spelling, value[..colon], long.MinValue, long.MaxValue);
+        string rest = value[(colon + 1)..];
+        return (n, binary ? ParseBin(spelling, rest) : [.. Posix.Utf8(rest), 0]);
+    }
+
+    /// <summary>socat's binary data notation: <c>x</c> followed by hex digits, e.g. <c>x0a0b</c>.</summary>
+    public static byte[] ParseBin(string spelling, string value)
+    {
+        string hex = value.StartsWith('x') ? value[1..] : value;
+        if (hex.Length % 2 != 0) throw Bad(spelling, value, "expected an even number of hex digits");
+        try { return Convert.FromHexString(hex); }
+        catch (FormatException) { throw Bad(spelling, value, "expected hex data like x0a0b"); }
+    }
+
+    private static SharpCatException Bad(string spelling, string value, string why) =>
+        new($"option \"{spelling}\": invalid value \"{value}\": {why}");
+}

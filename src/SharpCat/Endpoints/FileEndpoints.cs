@@ -1,0 +1,115 @@
+using SharpCat.Catalog;
+using SharpCat.Diagnostics;
+using SharpCat.Native;
+using SharpCat.Relay;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>
+/// OPEN, CREATE and GOPEN: file system entries opened with open(2), with the NAMED, OPEN, FD and
+/// REG option groups applied in socat's phase order.
+/// </summary>
+internal static class FileEndpoints
+{
+    private const uint DefaultMode = 0x1B6; // 0666, narrowed by the umask
+
+    private static readonly (string Name, int Flag)[] OpenFlags =
+    [
+        ("o-create", Posix.O_CREAT), ("o-excl", Posix.O_EXCL), ("o-trunc", Posix.O_TRUNC),
+        ("o-noctty", Posix.O_NOCTTY), ("o-sync", Posix.O_SYNC), ("o-dsync", Posix.O_DSYNC),
+        ("o-rsync", Posix.O_RSYNC), ("o-direct", Posix.O_DIRECT), ("o-directory", Posix.O_DIRECTORY),
+        ("o-largefile", Posix.O_LARGEFILE), ("o-nofollow", Posix.O_NOFOLLOW),
+    ];
+
+    public static ValueTask<IChannel> OpenFile(OpenRequest request, CancellationToken ct) =>
+        ValueTask.FromResult(Open(request, request.Parameters[0], AccessFlags(request.Access), request.Access));
+
+    /// <summary>CREATE is creat(2): write-only, created, truncated.</summary>
+    public static ValueTask<IChannel> OpenCreate(OpenRequest request, CancellationToken ct) =>
+        ValueTask.FromResult(Open(request, request.Parameters[0], Posix.O_WRONLY | Posix.O_CREAT | Posix.O_TRUNC, Access.Write));
+
+    /// <summary>GOPEN opens anything but a directory; a missing entry is created, and writes append.</summary>
+    public static ValueTask<IChannel> OpenGeneric(OpenRequest request, CancellationToken ct)
+    {
+        string path = request.Parameters[0];
+        if (Posix.TryStat(path, out var st) && st.FileType == Posix.S_IFSOCK)
+            throw new SharpCatException($"GOPEN on the UNIX socket \"{path}\" is not supported by this build of sharpcat");
+        int flags = AccessFlags(request.Access) | Posix.O_CREAT;
+        if ((request.Access & Access.Write) != 0) flags |= Posix.O_APPEND;
+        return ValueTask.FromResult(Open(request, path, flags, request.Access));
+    }
+
+    internal static int AccessFlags(Access access) => access switch
+    {
+        Access.Read => Posix.O_RDONLY,
+        Access.Write => Posix.O_WRONLY,
+        _ => Posix.O_RDWR,
+    };
+
+    private static IChannel Open(OpenRequest request, string path, int flags, Access access)
+    {
+        var options = request.Options;
+        flags = ApplyOpenFlags(flags, options, ref access);
+        NamedOptions.BeforeOpen(path, options);
+        string type = NamedOptions.FileTypeName(path);
+        Log.Notice($"opening {type} \"{path}\" for {Describe(access)}");
+        uint mode = options.Id("perm") ?? DefaultMode;
+        int fd = NamedOptions.WithUmask(options, () => Posix.Open(path, flags | Posix.O_CLOEXEC, mode));
+        Log.Info($"open(\"{path}\", 0{Convert.ToString(flags, 8)}, {Posix.Octal(mode)}) -> {fd}");
+        return FdEndpoint.Finish(fd, path, access, options, $"{request.Address.Name} \"{path}\"");
+    }
+
+    /// <summary>Adds the OPEN group's flags; o-rdonly, o-wronly and o-rdwr replace the access mode.</summary>
+    internal static int ApplyOpenFlags(int flags, OptionSet options, ref Access access)
+    {
+        foreach (var (name, flag) in OpenFlags)
+            if (options.Find(name) is { } o) flags = o.Value is true ? flags | flag : flags & ~flag;
+        foreach (var o in options.All)
+        {
+            (int mode, Access a) = o.Def.Name switch
+            {
+                "o-rdonly" => (Posix.O_RDONLY, Access.Read),
+                "o-wronly" => (Posix.O_WRONLY, Access.Write),
+                "o-rdwr" => (Posix.O_RDWR, Access.ReadWrite),
+                _ => (-1, access),
+            };
+            if (mode >= 0 && o.Value is true) { flags = (flags & ~Posix.O_ACCMODE) | mode; access = a; }
+        }
+        return flags;
+    }
+
+    internal static string Describe(Access access) => access switch
+    {
+        Access.Read => "reading",
+        Access.Write => "writing",
+        _ => "reading and writing",
+    };
+}
+
+/// <summary>Turns an open descriptor into a channel, applying the FD-level options.</summary>
+internal static class FdEndpoint
+{
+    /// <summary>
+    /// Applies the FD and LATE phase options to a freshly opened fd and wraps it. The fd is closed
+    /// again if an option fails, so a failed address leaves nothing open.
+    /// </summary>
+    public static FdChannel Finish(int fd, string? path, Access access, OptionSet options, string description)
+    {
+        try
+        {
+            FdOptions.ApplyFdPhase(fd, options);
+            if (path is not null) NamedOptions.AfterOpen(path, options);
+            FdOptions.ApplyLatePhase(fd, options);
+            var stream = new FdStream(fd, owns: true);
+            var channel = new FdChannel((access & Access.Read) != 0 ? stream : null, (access & Access.Write) != 0 ? stream : null, description);
+            FdOptions.ApplyChannelOptions(channel, options);
+            if (path is not null && NamedOptions.OnClose(path, options) is { } cleanup) channel.OnClose(cleanup);
+            return channel;
+        }
+        catch
+        {
+            Posix.Close(fd);
+            throw;
+        }
+    }
+}

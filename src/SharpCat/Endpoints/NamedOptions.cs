@@ -1,0 +1,70 @@
+using SharpCat.Catalog;
+using SharpCat.Diagnostics;
+using SharpCat.Native;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>
+/// The NAMED option group: what is done to a file system entry by name before and after it is
+/// opened (unlink, umask, ownership and mode set early, removal after open or on close).
+/// </summary>
+internal static class NamedOptions
+{
+    /// <summary>EARLY and PREOPEN phases: removes or prepares the entry before it is opened.</summary>
+    public static void BeforeOpen(string path, OptionSet options)
+    {
+        if (options.Flag("unlink-early") || options.Flag("unlink")) UnlinkIfPresent(path);
+        uint? uid = options.Id("user-early"), gid = options.Id("group-early");
+        if ((uid is not null || gid is not null) && Libc.Chown(path, uid ?? uint.MaxValue, gid ?? uint.MaxValue) != 0)
+            throw Posix.Fail($"chown(\"{path}\", {(int)(uid ?? uint.MaxValue)}, {(int)(gid ?? uint.MaxValue)})");
+        if (options.Id("perm-early") is uint mode && Libc.Chmod(path, mode) != 0)
+            throw Posix.Fail($"chmod(\"{path}\", {Posix.Octal(mode)})");
+    }
+
+    /// <summary>Runs <paramref name="create"/> under the address's umask, if it sets one, then restores the process umask.</summary>
+    public static T WithUmask<T>(OptionSet options, Func<T> create)
+    {
+        if (options.Id("umask") is not uint mask) return create();
+        uint previous = Libc.Umask(mask);
+        try { return create(); }
+        finally { Libc.Umask(previous); }
+    }
+
+    /// <summary>PASTOPEN phase: <c>unlink-late</c> removes the entry once it is open.</summary>
+    public static void AfterOpen(string path, OptionSet options)
+    {
+        if (options.Flag("unlink-late")) Unlink(path);
+    }
+
+    /// <summary>The clean-up to run when the address is closed (<c>unlink-close</c>), or null.</summary>
+    public static Action? OnClose(string path, OptionSet options) =>
+        options.Flag("unlink-close") ? () => UnlinkIfPresent(path) : null;
+
+    public static void UnlinkIfPresent(string path)
+    {
+        if (Libc.Unlink(path) != 0 && Posix.Errno != Posix.ENOENT) throw Posix.Fail($"unlink(\"{path}\")");
+    }
+
+    private static void Unlink(string path)
+    {
+        if (Libc.Unlink(path) != 0) throw Posix.Fail($"unlink(\"{path}\")");
+        Log.Info($"unlinked \"{path}\"");
+    }
+
+    /// <summary>socat's words for a file type in its "opening …" notices.</summary>
+    public static string FileTypeName(string path)
+    {
+        if (!Posix.TryStat(path, out var st)) return "undef";
+        return st.FileType switch
+        {
+            Posix.S_IFREG => "regular file",
+            Posix.S_IFDIR => "directory",
+            Posix.S_IFCHR => "character device",
+            Posix.S_IFBLK => "block device",
+            Posix.S_IFIFO => "named pipe",
+            Posix.S_IFSOCK => "socket",
+            Posix.S_IFLNK => "symbolic link",
+            _ => "undef",
+        };
+    }
+}

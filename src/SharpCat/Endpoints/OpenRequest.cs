@@ -1,0 +1,26 @@
+using SharpCat.Catalog;
+using SharpCat.Relay;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>Which directions the relay needs from an address.</summary>
+[Flags]
+public enum Access
+{
+    /// <summary>The relay reads from the address.</summary>
+    Read = 1,
+    /// <summary>The relay writes to the address.</summary>
+    Write = 2,
+    /// <summary>Both.</summary>
+    ReadWrite = Read | Write,
+}
+
+/// <summary>Everything an address opener needs: the checked address, the directions needed and the relay settings.</summary>
+internal sealed record OpenRequest(ResolvedAddress Address, Access Access, RelayOptions Relay)
+{
+    public OptionSet Options => Address.Options;
+    public IReadOnlyList<string> Parameters => Address.Spec.Parameters;
+}
+
+/// <summary>Opens one kind of address.</summary>
+internal delegate ValueTask<IChannel> AddressOpener(OpenRequest request, CancellationToken ct);

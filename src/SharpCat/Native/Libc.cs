@@ -1,0 +1,110 @@
+using System.Runtime.InteropServices;
+
+namespace SharpCat.Native;
+
+/// <summary>
+/// The libc calls SharpCat needs beyond what the BCL offers. Source-generated marshalling only
+/// (AOT-safe); every caller goes through <see cref="Posix"/> so failures become one error type.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string Lib = "libc";
+
+    [LibraryImport(Lib, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Open(string path, int flags, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
+    internal static partial nint Read(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
+    internal static partial nint Write(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Lib, EntryPoint = "pipe2", SetLastError = true)]
+    internal static partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int MkFifo(string path, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "unlink", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Unlink(string path);
+
+    [LibraryImport(Lib, EntryPoint = "fstat", SetLastError = true)]
+    internal static partial int FStat(int fd, StatBuffer* buf);
+
+    [LibraryImport(Lib, EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Stat(string path, StatBuffer* buf);
+
+    [LibraryImport(Lib, EntryPoint = "fchmod", SetLastError = true)]
+    internal static partial int FChmod(int fd, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "chmod", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Chmod(string path, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "fchown", SetLastError = true)]
+    internal static partial int FChown(int fd, uint uid, uint gid);
+
+    [LibraryImport(Lib, EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Chown(string path, uint uid, uint gid);
+
+    [LibraryImport(Lib, EntryPoint = "umask")]
+    internal static partial uint Umask(uint mask);
+
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int Fcntl(int fd, int cmd, nint arg);
+
+    [LibraryImport(Lib, EntryPoint = "flock", SetLastError = true)]
+    internal static partial int Flock(int fd, int operation);
+
+    [LibraryImport(Lib, EntryPoint = "lseek", SetLastError = true)]
+    internal static partial long LSeek(int fd, long offset, int whence);
+
+    [LibraryImport(Lib, EntryPoint = "ftruncate", SetLastError = true)]
+    internal static partial int FTruncate(int fd, long length);
+
+    [LibraryImport(Lib, EntryPoint = "ioctl", SetLastError = true)]
+    internal static partial int Ioctl(int fd, nuint request, nint arg);
+
+    [LibraryImport(Lib, EntryPoint = "isatty")]
+    internal static partial int IsATty(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "getpid")]
+    internal static partial int GetPid();
+
+    [LibraryImport(Lib, EntryPoint = "dup", SetLastError = true)]
+    internal static partial int Dup(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "shutdown", SetLastError = true)]
+    internal static partial int Shutdown(int fd, int how);
+
+    [LibraryImport(Lib, EntryPoint = "getpwnam", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint GetPwNam(string name);
+
+    [LibraryImport(Lib, EntryPoint = "getgrnam", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint GetGrNam(string name);
+
+    [LibraryImport(Lib, EntryPoint = "gethostname", SetLastError = true)]
+    internal static partial int GetHostName(byte* name, nint len);
+
+    [LibraryImport(Lib, EntryPoint = "uname", SetLastError = true)]
+    internal static partial int Uname(byte* buf);
+
+    [LibraryImport(Lib, EntryPoint = "ttyname_r")]
+    internal static partial int TtyNameR(int fd, byte* buf, nint len);
+}
+
+/// <summary>glibc x86_64 <c>struct stat</c> (144 bytes); only the fields SharpCat reads are named.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 144)]
+internal struct StatBuffer
+{
+    [FieldOffset(0)] public ulong Device;
+    [FieldOffset(8)] public ulong Inode;
+    [FieldOffset(24)] public uint Mode;
+    [FieldOffset(28)] public uint Uid;
+    [FieldOffset(32)] public uint Gid;
+    [FieldOffset(48)] public long Size;
+
+    public readonly uint FileType => Mode & Posix.S_IFMT;
+}

@@ -1,0 +1,173 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SharpCat.Native;
+
+/// <summary>
+/// Thin checked wrappers over <see cref="Libc"/>: each failure throws a <see cref="PosixException"/>
+/// that names the call the way socat's messages do, e.g. <c>open("/x", 02, 0666): No such file or directory</c>.
+/// </summary>
+internal static unsafe class Posix
+{
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_ACCMODE = 3;
+    public const int O_CREAT = 0x40, O_EXCL = 0x80, O_NOCTTY = 0x100, O_TRUNC = 0x200, O_APPEND = 0x400,
+        O_NONBLOCK = 0x800, O_DSYNC = 0x1000, O_ASYNC = 0x2000, O_DIRECT = 0x4000, O_LARGEFILE = 0x8000,
+        O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_NOATIME = 0x40000, O_CLOEXEC = 0x80000,
+        O_SYNC = 0x101000, O_RSYNC = 0x101000;
+    public const uint S_IFMT = 0xF000, S_IFSOCK = 0xC000, S_IFLNK = 0xA000, S_IFREG = 0x8000, S_IFBLK = 0x6000,
+        S_IFDIR = 0x4000, S_IFCHR = 0x2000, S_IFIFO = 0x1000;
+    public const int F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_SETLK = 6, F_SETLKW = 7, FD_CLOEXEC = 1;
+    public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+    public const int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
+    public const int SHUT_WR = 1;
+    public const int EINTR = 4, EIO = 5, EAGAIN = 11, EEXIST = 17, ENOTSOCK = 88, EWOULDBLOCK = 11, ENOENT = 2;
+
+    public static int Errno => Marshal.GetLastPInvokeError();
+
+    public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    public static PosixException Fail(string call) => new(call, Errno);
+
+    public static int Open(string path, int flags, uint mode)
+    {
+        int fd;
+        do { fd = Libc.Open(path, flags, mode); } while (fd < 0 && Errno == EINTR);
+        if (fd < 0) throw Fail($"open(\"{path}\", 0{Convert.ToString(flags, 8)}, 0{Convert.ToString(mode, 8)})");
+        return fd;
+    }
+
+    public static void Close(int fd) => Libc.Close(fd);
+
+    public static int Read(int fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                nint n = Libc.Read(fd, p, buffer.Length);
+                if (n >= 0) return (int)n;
+                if (Errno != EINTR) throw Fail($"read({fd}, {buffer.Length})");
+            }
+        }
+    }
+
+    public static void WriteAll(int fd, ReadOnlySpan<byte> data)
+    {
+        fixed (byte* p = data)
+        {
+            int done = 0;
+            while (done < data.Length)
+            {
+                nint n = Libc.Write(fd, p + done, data.Length - done);
+                if (n < 0)
+                {
+                    if (Errno == EINTR) continue;
+                    throw Fail($"write({fd}, {data.Length - done})");
+                }
+                done += (int)n;
+            }
+        }
+    }
+
+    /// <summary>Writes what the kernel takes now; -1 when the fd would block (O_NONBLOCK).</summary>
+    public static int TryWrite(int fd, ReadOnlySpan<byte> data)
+    {
+        fixed (byte* p = data)
+        {
+            while (true)
+            {
+                nint n = Libc.Write(fd, p, data.Length);
+                if (n >= 0) return (int)n;
+                int e = Errno;
+                if (e == EINTR) continue;
+                if (e == EAGAIN) return -1;
+                throw new PosixException($"write({fd}, {data.Length})", e);
+            }
+        }
+    }
+
+    public static (int Read, int Write) Pipe()
+    {
+        int* fds = stackalloc int[2];
+        if (Libc.Pipe2(fds, O_CLOEXEC) != 0) throw Fail("pipe()");
+        return (fds[0], fds[1]);
+    }
+
+    public static StatBuffer FStat(int fd)
+    {
+        StatBuffer st;
+        if (Libc.FStat(fd, &st) != 0) throw Fail($"fstat({fd})");
+        return st;
+    }
+
+    public static bool TryStat(string path, out StatBuffer st)
+    {
+        StatBuffer s;
+        bool ok = Libc.Stat(path, &s) == 0;
+        st = s;
+        return ok;
+    }
+
+    public static int GetFl(int fd)
+    {
+        int fl = Libc.Fcntl(fd, F_GETFL, 0);
+        if (fl < 0) throw Fail($"fcntl({fd}, F_GETFL)");
+        return fl;
+    }
+
+    public static void SetFl(int fd, int flags)
+    {
+        if (Libc.Fcntl(fd, F_SETFL, flags) < 0) throw Fail($"fcntl({fd}, F_SETFL, 0{Convert.ToString(flags, 8)})");
+    }
+
+    public static bool IsOpen(int fd) => Libc.Fcntl(fd, F_GETFD, 0) >= 0;
+
+    public static string HostName()
+    {
+        byte* buf = stackalloc byte[256];
+        if (Libc.GetHostName(buf, 256) != 0) return "localhost";
+        return Marshal.PtrToStringUTF8((nint)buf) ?? "localhost";
+    }
+
+    /// <summary>uname(2) fields: sysname, release, version, machine.</summary>
+    public static (string SysName, string Release, string Version, string Machine) Uname()
+    {
+        // struct utsname: six fields of 65 bytes each on Linux.
+        byte* buf = stackalloc byte[65 * 6];
+        if (Libc.Uname(buf) != 0) return ("Linux", "", "", "");
+        string F(int i) => Marshal.PtrToStringUTF8((nint)(buf + 65 * i)) ?? "";
+        return (F(0), F(2), F(3), F(4));
+    }
+
+    public static string? TtyName(int fd)
+    {
+        byte* buf = stackalloc byte[256];
+        return Libc.TtyNameR(fd, buf, 256) == 0 ? Marshal.PtrToStringUTF8((nint)buf) : null;
+    }
+
+    /// <summary>Resolves a user name (or number) to a uid, as socat's UID_T options accept both.</summary>
+    public static uint? LookupUser(string name)
+    {
+        nint pw = Libc.GetPwNam(name);
+        return pw == 0 ? null : *(uint*)(pw + 16);
+    }
+
+    public static uint? LookupGroup(string name)
+    {
+        nint gr = Libc.GetGrNam(name);
+        return gr == 0 ? null : *(uint*)(gr + 16);
+    }
+
+    public static string Octal(uint value) => "0" + Convert.ToString(value, 8);
+
+    public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+}
+
+/// <summary>A failed libc call: carries errno and the call as socat would print it.</summary>
+public sealed class PosixException : SharpCatException
+{
+    /// <summary>The errno value the call failed with.</summary>
+    public int Errno { get; }
+
+    internal PosixException(string call, int errno) : base($"{call}: {Posix.StrError(errno)}") => Errno = errno;
+}

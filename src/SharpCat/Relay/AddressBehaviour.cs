@@ -1,0 +1,27 @@
+using SharpCat.Catalog;
+
+namespace SharpCat.Relay;
+
+/// <summary>
+/// What the APPL options of one address ask of the relay: line endings, an EOF that is polled
+/// past (<c>ignoreeof</c>), a byte limit (<c>readbytes</c>) and an escape byte that acts as EOF.
+/// </summary>
+internal sealed record AddressBehaviour(LineTerminator LineTerminator, bool IgnoreEof, long? ReadBytes, byte? Escape)
+{
+    public static readonly AddressBehaviour Plain = new(LineTerminator.Raw, false, null, null);
+
+    public static AddressBehaviour From(OptionSet options)
+    {
+        var term = LineTerminator.Raw;
+        foreach (var o in options.All)
+        {
+            if (o.Def.Name == "cr") term = LineTerminator.Cr;
+            else if (o.Def.Name == "crnl") term = LineTerminator.CrNl;
+        }
+        return new AddressBehaviour(term, options.Flag("ignoreeof"), options.Number("readbytes"),
+            options.Number("escape") is long e ? (byte)e : null);
+    }
+}
+
+/// <summary>An opened address: its channel and what its options ask of the relay.</summary>
+internal sealed record OpenedEndpoint(IChannel Channel, AddressBehaviour ReadBehaviour, AddressBehaviour WriteBehaviour, string Name);

@@ -1,0 +1,25 @@
+namespace SharpCat.Relay;
+
+/// <summary>The <c>read!!write</c> form: reads from one channel and writes to another.</summary>
+internal sealed class DualChannel(IChannel reader, IChannel writer) : IChannel
+{
+    public bool IsDatagram => reader.IsDatagram;
+
+    public bool CanRead => reader.CanRead;
+
+    public bool CanWrite => writer.CanWrite;
+
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct) => reader.ReadAsync(buffer, ct);
+
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct) => writer.WriteAsync(data, ct);
+
+    public ValueTask ShutdownWriteAsync() => writer.ShutdownWriteAsync();
+
+    public string Describe() => $"{reader.Describe()}!!{writer.Describe()}";
+
+    public async ValueTask DisposeAsync()
+    {
+        await reader.DisposeAsync().ConfigureAwait(false);
+        await writer.DisposeAsync().ConfigureAwait(false);
+    }
+}

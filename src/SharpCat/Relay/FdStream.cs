@@ -1,0 +1,100 @@
+using System.Net.Sockets;
+using SharpCat.Native;
+
+namespace SharpCat.Relay;
+
+/// <summary>
+/// One kernel file descriptor with the right I/O strategy for its kind. Pipes, FIFOs, sockets
+/// and ttys are wrapped as a <see cref="Socket"/> so that reads and writes go through .NET's
+/// epoll engine without blocking a thread (DESIGN.md §8); regular files and devices that do not
+/// support polling (/dev/null, /dev/zero) never block on readiness and are read directly.
+/// </summary>
+internal sealed class FdStream : IDisposable
+{
+    private readonly Socket? _async;
+    private readonly bool _owns;
+    private readonly int _originalFlags;
+    private bool _closed;
+
+    public int Fd { get; }
+
+    /// <summary>The fd is a socket (shutdown(2) half-closes it).</summary>
+    public bool IsSocket { get; }
+
+    /// <summary>The fd is a terminal.</summary>
+    public bool IsTty { get; }
+
+    /// <summary>The file type bits of fstat(2).</summary>
+    public uint FileType { get; }
+
+    public FdStream(int fd, bool owns)
+    {
+        Fd = fd;
+        _owns = owns;
+        var st = Posix.FStat(fd);
+        FileType = st.FileType;
+        IsSocket = FileType == Posix.S_IFSOCK;
+        IsTty = Libc.IsATty(fd) == 1;
+        _originalFlags = Posix.GetFl(fd);
+        if (FileType is Posix.S_IFIFO or Posix.S_IFSOCK || IsTty)
+            _async = new Socket(new SafeSocketHandle(fd, ownsHandle: false));
+    }
+
+    public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
+    {
+        if (_async is null) return Posix.Read(Fd, buffer.Span);
+        try
+        {
+            return await _async.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
+        }
+        catch (SocketException e) when (e.NativeErrorCode == Posix.EIO && IsTty)
+        {
+            return 0; // a pty whose other side closed reports EIO: that is end of file
+        }
+        catch (SocketException e)
+        {
+            throw new PosixException($"read({Fd}, {buffer.Length})", e.NativeErrorCode);
+        }
+    }
+
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        if (_async is null)
+        {
+            Posix.WriteAll(Fd, data.Span);
+            return;
+        }
+        try
+        {
+            while (!data.IsEmpty)
+            {
+                int n = await _async.SendAsync(data, SocketFlags.None, ct).ConfigureAwait(false);
+                data = data[n..];
+            }
+        }
+        catch (SocketException e)
+        {
+            throw new PosixException($"write({Fd}, {data.Length})", e.NativeErrorCode);
+        }
+    }
+
+    /// <summary>shutdown(fd, SHUT_WR) on a socket; false when the fd is not a socket.</summary>
+    public bool TryShutdownWrite()
+    {
+        if (!IsSocket || _closed) return false;
+        if (Libc.Shutdown(Fd, Posix.SHUT_WR) != 0 && Posix.Errno != 107 /* ENOTCONN */)
+            throw Posix.Fail($"shutdown({Fd}, SHUT_WR)");
+        return true;
+    }
+
+    public void Dispose()
+    {
+        if (_closed) return;
+        _closed = true;
+        _async?.Dispose();
+        // The epoll engine leaves the open file description O_NONBLOCK; it may be shared with
+        // the shell that started us (stdio), so put the flags back before letting go.
+        if (_async is not null) try { Posix.SetFl(Fd, _originalFlags); } catch (PosixException) { }
+        if (_owns) Posix.Close(Fd);
+    }
+}

@@ -1,0 +1,29 @@
+namespace SharpCat.Relay;
+
+/// <summary>
+/// One opened address as the relay sees it: a byte stream (or datagram sequence) that can be
+/// read, written and half-closed. Every address family hides behind this shape.
+/// </summary>
+public interface IChannel : IAsyncDisposable
+{
+    /// <summary>Reads what is available, up to the buffer's size; 0 means end of file.</summary>
+    ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct);
+
+    /// <summary>Writes all of <paramref name="data"/> before completing.</summary>
+    ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct);
+
+    /// <summary>Half-closes: the peer sees end of file while reading goes on.</summary>
+    ValueTask ShutdownWriteAsync();
+
+    /// <summary>True when one read returns one message and one write sends one.</summary>
+    bool IsDatagram { get; }
+
+    /// <summary>False for a write-only address (STDOUT, CREATE): the relay then reads nothing from it.</summary>
+    bool CanRead => true;
+
+    /// <summary>False for a read-only address (STDIN): the relay then writes nothing to it.</summary>
+    bool CanWrite => true;
+
+    /// <summary>A short description for log lines.</summary>
+    string Describe();
+}

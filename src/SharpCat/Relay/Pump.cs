@@ -1,0 +1,61 @@
+using SharpCat.Diagnostics;
+
+namespace SharpCat.Relay;
+
+/// <summary>
+/// Moves data in one direction: reads up to the buffer size, applies the taps (byte limit,
+/// escape byte, line endings, dumps), and writes everything before reading again.
+/// </summary>
+internal sealed class Pump(
+    OpenedEndpoint source, OpenedEndpoint sink, char arrow, RelayOptions options,
+    TrafficDump dump, Stream? rawDump, Action onActivity)
+{
+    private long _total;
+
+    /// <summary>Bytes moved so far.</summary>
+    public long Total => _total;
+
+    /// <summary>The label of this direction in log lines.</summary>
+    public string Label => $"{source.Name} -> {sink.Name}";
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var rb = source.ReadBehaviour;
+        var wb = sink.WriteBehaviour;
+        bool convert = rb.LineTerminator != wb.LineTerminator;
+        byte[] buffer = new byte[options.BufferSize];
+        byte[]? converted = convert ? new byte[options.BufferSize * 2] : null;
+        long remaining = rb.ReadBytes ?? long.MaxValue;
+        while (remaining > 0)
+        {
+            int want = (int)Math.Min(buffer.Length, remaining);
+            int n = await source.Channel.ReadAsync(buffer.AsMemory(0, want), ct).ConfigureAwait(false);
+            if (n == 0)
+            {
+                if (!rb.IgnoreEof) break;
+                await Task.Delay(options.IgnoreEofPollInterval, ct).ConfigureAwait(false);
+                continue;
+            }
+            remaining -= n;
+            bool escaped = false;
+            if (rb.Escape is byte esc)
+            {
+                int at = buffer.AsSpan(0, n).IndexOf(esc);
+                if (at >= 0) { n = at; escaped = true; }
+            }
+            if (n > 0)
+            {
+                onActivity();
+                ReadOnlyMemory<byte> chunk = buffer.AsMemory(0, n);
+                if (converted is not null)
+                    chunk = converted.AsMemory(0, LineConversion.Convert(chunk.Span, converted, rb.LineTerminator, wb.LineTerminator));
+                if (dump.Enabled) dump.Write(arrow, chunk.Span, _total);
+                rawDump?.Write(chunk.Span);
+                await sink.Channel.WriteAsync(chunk, ct).ConfigureAwait(false);
+                _total += chunk.Length;
+                if (Log.IsEnabled(Severity.Info)) Log.Info($"transferred {chunk.Length} bytes from {source.Name} to {sink.Name}");
+            }
+            if (escaped) break;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace SharpCat.Relay;
+
+/// <summary>Which directions a relay moves data in (<c>-u</c>, <c>-U</c>).</summary>
+public enum RelayDirection
+{
+    /// <summary>Both ways (default).</summary>
+    Both,
+    /// <summary>Only from the first address to the second (<c>-u</c>).</summary>
+    LeftToRight,
+    /// <summary>Only from the second address to the first (<c>-U</c>).</summary>
+    RightToLeft,
+}
+
+/// <summary>The relay-wide settings that socat takes as global command-line options.</summary>
+public sealed class RelayOptions
+{
+    /// <summary>Bytes moved per read at most (<c>-b</c>, default 8192).</summary>
+    public int BufferSize { get; set; } = 8192;
+
+    /// <summary>After one direction's EOF, how long the other may go on (<c>-t</c>, default 0.5 s).</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(0.5);
+
+    /// <summary>Ends the relay after this long without data in either direction (<c>-T</c>).</summary>
+    public TimeSpan? InactivityTimeout { get; set; }
+
+    /// <summary>Directions to relay (<c>-u</c>, <c>-U</c>).</summary>
+    public RelayDirection Direction { get; set; } = RelayDirection.Both;
+
+    /// <summary>Text dump of the traffic to stderr (<c>-v</c>).</summary>
+    public bool VerboseText { get; set; }
+
+    /// <summary>Hex dump of the traffic to stderr (<c>-x</c>).</summary>
+    public bool VerboseHex { get; set; }
+
+    /// <summary>File receiving a raw copy of the left-to-right data (<c>-r</c>).</summary>
+    public string? RawDumpLeftToRight { get; set; }
+
+    /// <summary>File receiving a raw copy of the right-to-left data (<c>-R</c>).</summary>
+    public string? RawDumpRightToLeft { get; set; }
+
+    /// <summary>Check option groups (off with <c>-g</c>).</summary>
+    public bool CheckOptionGroups { get; set; } = true;
+
+    /// <summary>Prefer this IP version when an address does not name one (<c>-4</c>, <c>-6</c>); 0 for none.</summary>
+    public int PreferredIpVersion { get; set; }
+
+    /// <summary>Where the traffic dumps of <c>-v</c>/<c>-x</c> go; fd 2 by default, as socat.</summary>
+    public int DumpFd { get; set; } = 2;
+
+    /// <summary>How often an <c>ignoreeof</c> address is polled after EOF.</summary>
+    public TimeSpan IgnoreEofPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using SharpCat.Diagnostics;
+
+namespace SharpCat.Relay;
+
+/// <summary>
+/// The transfer phase of one relay: a pump per direction, half-close on EOF, then the <c>-t</c>
+/// closing wait for the other direction, and the <c>-T</c> inactivity timeout.
+/// </summary>
+internal sealed class RelaySession
+{
+    private readonly OpenedEndpoint _left, _right;
+    private readonly RelayOptions _options;
+    private readonly Stream? _rawL2R, _rawR2L;
+    private long _lastActivity = Stopwatch.GetTimestamp();
+
+    public RelaySession(OpenedEndpoint left, OpenedEndpoint right, RelayOptions options, Stream? rawL2R, Stream? rawR2L)
+    {
+        _left = left;
+        _right = right;
+        _options = options;
+        _rawL2R = rawL2R;
+        _rawR2L = rawR2L;
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var dump = new TrafficDump(_options.VerboseText, _options.VerboseHex, _options.DumpFd);
+        var running = new List<(Pump Pump, OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)>();
+        void Start(OpenedEndpoint from, OpenedEndpoint to, char arrow, Stream? raw)
+        {
+            if (!from.Channel.CanRead || !to.Channel.CanWrite) return;
+            var pump = new Pump(from, to, arrow, _options, dump, raw, Touch);
+            // Task.Run: a pump over regular files never yields, and must not hold up the other one.
+            running.Add((pump, from, to, Task.Run(() => pump.RunAsync(cts.Token), CancellationToken.None)));
+        }
+        if (_options.Direction != RelayDirection.RightToLeft) Start(_left, _right, '>', _rawL2R);
+        if (_options.Direction != RelayDirection.LeftToRight) Start(_right, _left, '<', _rawR2L);
+        if (running.Count == 0) throw new SharpCatException("no direction to transfer: neither address can be read into the other");
+
+        Task? inactivity = _options.InactivityTimeout is { } idle ? WatchInactivityAsync(idle, cts) : null;
+        bool closing = false;
+        try
+        {
+            while (running.Count > 0)
+            {
+                // Until the first EOF only cancellation (signal, -T) stops the relay; after it, -t does.
+                Task stopper = Task.Delay(closing ? _options.CloseTimeout : Timeout.InfiniteTimeSpan, cts.Token);
+                var done = await Task.WhenAny(running.Select(p => p.Task).Append(stopper)).ConfigureAwait(false);
+                if (done == stopper)
+                {
+                    if (!cts.IsCancellationRequested)
+                        foreach (var p in running)
+                            Log.Warn($"-t {_options.CloseTimeout.TotalSeconds:0.######}: closing {p.Pump.Label} while it may still carry data (a larger -t waits longer)");
+                    break;
+                }
+                int i = running.FindIndex(p => p.Task == done);
+                var finished = running[i];
+                running.RemoveAt(i);
+                if (done.IsCanceled || (done.IsFaulted && cts.IsCancellationRequested && done.Exception!.InnerException is OperationCanceledException))
+                    break;
+                if (done.IsFaulted)
+                {
+                    var error = done.Exception!.InnerException!;
+                    throw error is SharpCatException ? error : new SharpCatException(error.Message, error);
+                }
+                Log.Notice($"{finished.Source.Name} ({finished.Source.Channel.Describe()}) is at EOF");
+                await finished.Sink.Channel.ShutdownWriteAsync().ConfigureAwait(false);
+                closing = true;
+            }
+        }
+        finally
+        {
+            cts.Cancel();
+            foreach (var p in running)
+            {
+                try { await p.Task.ConfigureAwait(false); }
+                catch (OperationCanceledException) { }
+                catch (SharpCatException e) { Log.Debug($"after close: {e.Message}"); }
+            }
+            if (inactivity is not null)
+            {
+                try { await inactivity.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            }
+        }
+    }
+
+    private void Touch() => Volatile.Write(ref _lastActivity, Stopwatch.GetTimestamp());
+
+    private async Task WatchInactivityAsync(TimeSpan idle, CancellationTokenSource cts)
+    {
+        while (!cts.IsCancellationRequested)
+        {
+            var since = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastActivity));
+            if (since >= idle)
+            {
+                Log.Notice($"inactivity timeout of {idle.TotalSeconds:0.######} s triggered");
+                cts.Cancel();
+                return;
+            }
+            await Task.Delay(idle - since, cts.Token).ConfigureAwait(false);
+        }
+    }
+}
