@@ -29,7 +29,7 @@ internal static class GlobalOptions
     {
         var cl = new CommandLine();
         int i = 0;
-        while (i < args.Length && args[i].Length > 1 && args[i][0] == '-' && args[i][1] is not (',' or ':'))
+        while (i < args.Length && args[i].Length > 1 && args[i][0] == '-' && args[i][1] is not (',' or ':' or '!'))
         {
             string a = args[i++];
             string Value(int skip)
@@ -59,8 +59,13 @@ internal static class GlobalOptions
                 case 's': Expect(a, "-s"); cl.Sloppy = true; break;
                 case 't': cl.Relay.CloseTimeout = ParseSeconds("-t", Value(2)); break;
                 case 'T': cl.Relay.InactivityTimeout = ParseSeconds("-T", Value(2)); break;
-                case 'u': Expect(a, "-u"); cl.Relay.Direction = RelayDirection.LeftToRight; break;
-                case 'U': Expect(a, "-U"); cl.Relay.Direction = RelayDirection.RightToLeft; break;
+                case 'u' or 'U':
+                    Expect(a, a[1] == 'u' ? "-u" : "-U");
+                    var wanted = a[1] == 'u' ? RelayDirection.LeftToRight : RelayDirection.RightToLeft;
+                    if (cl.Relay.Direction != RelayDirection.Both && cl.Relay.Direction != wanted)
+                        throw new SharpCatException("-U and -u must not be combined");
+                    cl.Relay.Direction = wanted;
+                    break;
                 case 'g': Expect(a, "-g"); cl.Relay.CheckOptionGroups = false; break;
                 case 'L': cl.LockFile = Value(2); break;
                 case 'W': cl.WaitLockFile = Value(2); break;
@@ -75,17 +80,17 @@ internal static class GlobalOptions
 
     private static void ParseLogOption(string a, Func<int, string> value)
     {
-        if (a.Length < 3) throw Unknown(a);
+        if (a.Length < 3) throw UnknownLog(a);
         switch (a[2])
         {
             case 'y': Log.ToSyslog(a.Length > 3 ? a[3..] : null, mixed: false); break;
             case 'm': Log.ToSyslog(a.Length > 3 ? a[3..] : null, mixed: true); break;
             case 'f': Log.ToFile(value(3)); break;
-            case 's': Expect(a, "-ls"); break;
+            case 's': if (a != "-ls") throw UnknownLog(a); break;
             case 'p': Log.ProgramName = value(3); break;
-            case 'u': Expect(a, "-lu"); Log.Microseconds = true; break;
-            case 'h': Expect(a, "-lh"); Log.WithHostName = true; break;
-            default: throw Unknown(a);
+            case 'u': if (a != "-lu") throw UnknownLog(a); Log.Microseconds = true; break;
+            case 'h': if (a != "-lh") throw UnknownLog(a); Log.WithHostName = true; break;
+            default: throw UnknownLog(a);
         }
     }
 
@@ -93,6 +98,8 @@ internal static class GlobalOptions
     {
         if (a != exact) throw Unknown(a);
     }
+
+    private static SharpCatException UnknownLog(string a) => new($"unknown log option \"{a}\"; use option \"-h\" for help");
 
     private static SharpCatException Unknown(string a) => new($"unknown option \"{a}\"; use option \"-h\" for help");
 

@@ -34,17 +34,26 @@ namespace SharpCat.Cli
             }
 
             using var cts = new CancellationTokenSource();
+            // socat ends on these with status 128+signal, at the severity it logs each one.
             int signal = 0;
             void OnSignal(PosixSignalContext ctx)
             {
                 ctx.Cancel = true;
-                signal = ctx.Signal switch { PosixSignal.SIGINT => 2, PosixSignal.SIGTERM => 15, PosixSignal.SIGHUP => 1, _ => 0 };
-                Log.Notice($"exiting on signal {signal}");
+                var (number, severity) = ctx.Signal switch
+                {
+                    PosixSignal.SIGTERM => (15, Severity.Warning),
+                    PosixSignal.SIGINT => (2, Severity.Notice),
+                    PosixSignal.SIGHUP => (1, Severity.Notice),
+                    _ => (3, Severity.Error),
+                };
+                if (Interlocked.CompareExchange(ref signal, number, 0) != 0) return;
+                Log.Write(severity, $"exiting on signal {number}");
                 cts.Cancel();
             }
             using var sigInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using var sigHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+            using var sigQuit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
 
             LockFile? globalLock = null;
             try
@@ -67,9 +76,13 @@ namespace SharpCat.Cli
             {
                 globalLock?.Dispose();
             }
-            int status = signal != 0 ? 128 + signal : 0;
-            Log.Notice($"exiting with status {status}");
-            return status;
+            if (signal != 0)
+            {
+                Log.Notice($"exit({128 + signal})");
+                return 128 + signal;
+            }
+            Log.Notice("exiting with status 0");
+            return 0;
         }
     }
 

@@ -5,7 +5,10 @@ namespace SharpCat.Catalog;
 /// <summary>Lookups over the generated address table, by keyword or alias, case-insensitively.</summary>
 internal static partial class AddressCatalog
 {
-    private static readonly FrozenDictionary<string, AddressKind> ByName = BuildIndex();
+    // Built on first use: a static initializer here could run before the generated tables' ones.
+    private static FrozenDictionary<string, AddressKind>? _byName;
+
+    private static FrozenDictionary<string, AddressKind> ByName => _byName ??= BuildIndex();
 
     private static FrozenDictionary<string, AddressKind> BuildIndex()
     {
@@ -25,7 +28,9 @@ internal static partial class AddressCatalog
 /// <summary>Lookups over the generated option table, by name or alias, case-insensitively.</summary>
 internal static partial class OptionCatalog
 {
-    private static readonly FrozenDictionary<string, OptionDef> ByName = BuildIndex();
+    private static FrozenDictionary<string, OptionDef>? _byName;
+
+    private static FrozenDictionary<string, OptionDef> ByName => _byName ??= BuildIndex();
 
     private static FrozenDictionary<string, OptionDef> BuildIndex()
     {

@@ -16,7 +16,21 @@ public sealed record ResolvedOption(OptionDef Def, string Spelling, object? Valu
 /// </summary>
 internal static class OptionValueParser
 {
+    // Options whose field is narrower than their catalog type says.
+    private static readonly Dictionary<string, (long Min, long Max)> NarrowRanges = new()
+    {
+        ["escape"] = (0, 255),
+    };
+
     public static object? Parse(OptionDef def, string spelling, string? value)
+    {
+        object? parsed = ParseByType(def, spelling, value);
+        if (parsed is long n && NarrowRanges.TryGetValue(def.Name, out var range) && (n < range.Min || n > range.Max))
+            throw Bad(spelling, value!, $"out of range {range.Min}..{range.Max}");
+        return parsed;
+    }
+
+    private static object? ParseByType(OptionDef def, string spelling, string? value)
     {
         switch (def.Type)
         {

@@ -72,7 +72,7 @@ public static class Log
     /// <summary>Sends lines to a file, appending (<c>-lf</c>).</summary>
     public static void ToFile(string path)
     {
-        int fd = Posix.Open(path, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND | Posix.O_CLOEXEC, 0x1B6);
+        int fd = Posix.Open(path, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND, 0x1B6);
         lock (Gate) { _fileFd = fd; Target = LogTarget.File; }
     }
 

@@ -35,14 +35,14 @@ internal static unsafe class FdOptions
     ];
 
     /// <summary>The FD phase: locks, ownership, permissions, status flags, ioctls, file attributes.</summary>
-    public static void ApplyFdPhase(int fd, OptionSet options)
+    public static void ApplyFdPhase(int fd, OptionSet options, bool applyPerm = true)
     {
         foreach (var (name, op) in Flocks)
             if (options.Flag(name) && Libc.Flock(fd, op) != 0) throw Posix.Fail($"flock({fd}, {op})");
         foreach (var (name, cmd, type) in RecordLocks)
             if (options.Flag(name)) SetRecordLock(fd, cmd, type);
         Chown(fd, options.Id("user"), options.Id("group"));
-        if (options.Id("perm") is uint mode && Libc.FChmod(fd, mode) != 0) throw Posix.Fail($"fchmod({fd}, {Posix.Octal(mode)})");
+        if (applyPerm && options.Id("perm") is uint mode && Libc.FChmod(fd, mode) != 0) throw Posix.Fail($"fchmod({fd}, {Posix.Octal(mode)})");
         SetStatusFlag(fd, options, "o-nonblock", Posix.O_NONBLOCK);
         SetStatusFlag(fd, options, "o-noatime", Posix.O_NOATIME);
         ApplyIoctls(fd, options);

@@ -18,25 +18,29 @@ internal static class FileEndpoints
         ("o-create", Posix.O_CREAT), ("o-excl", Posix.O_EXCL), ("o-trunc", Posix.O_TRUNC),
         ("o-noctty", Posix.O_NOCTTY), ("o-sync", Posix.O_SYNC), ("o-dsync", Posix.O_DSYNC),
         ("o-rsync", Posix.O_RSYNC), ("o-direct", Posix.O_DIRECT), ("o-directory", Posix.O_DIRECTORY),
-        ("o-largefile", Posix.O_LARGEFILE), ("o-nofollow", Posix.O_NOFOLLOW),
+        ("o-largefile", Posix.O_LARGEFILE), ("o-nofollow", Posix.O_NOFOLLOW), ("o-nonblock", Posix.O_NONBLOCK),
+        ("o-noatime", Posix.O_NOATIME),
     ];
 
     public static ValueTask<IChannel> OpenFile(OpenRequest request, CancellationToken ct) =>
-        ValueTask.FromResult(Open(request, request.Parameters[0], AccessFlags(request.Access), request.Access));
+        ValueTask.FromResult(Open(request, request.Parameters[0], AccessFlags(request.Access), request.Access, "opening"));
 
-    /// <summary>CREATE is creat(2): write-only, created, truncated.</summary>
+    /// <summary>
+    /// CREATE is creat(2): write-only, created, truncated. Unlike socat, which also tries to read
+    /// the write-only fd and fails, a bidirectional relay simply reads nothing from it.
+    /// </summary>
     public static ValueTask<IChannel> OpenCreate(OpenRequest request, CancellationToken ct) =>
-        ValueTask.FromResult(Open(request, request.Parameters[0], Posix.O_WRONLY | Posix.O_CREAT | Posix.O_TRUNC, Access.Write));
+        ValueTask.FromResult(Open(request, request.Parameters[0], Posix.O_WRONLY | Posix.O_CREAT | Posix.O_TRUNC, Access.Write, "creating"));
 
-    /// <summary>GOPEN opens anything but a directory; a missing entry is created, and writes append.</summary>
+    /// <summary>GOPEN opens anything but a directory: a missing entry is created, an existing one is appended to.</summary>
     public static ValueTask<IChannel> OpenGeneric(OpenRequest request, CancellationToken ct)
     {
         string path = request.Parameters[0];
         if (Posix.TryStat(path, out var st) && st.FileType == Posix.S_IFSOCK)
             throw new SharpCatException($"GOPEN on the UNIX socket \"{path}\" is not supported by this build of sharpcat");
         int flags = AccessFlags(request.Access) | Posix.O_CREAT;
-        if ((request.Access & Access.Write) != 0) flags |= Posix.O_APPEND;
-        return ValueTask.FromResult(Open(request, path, flags, request.Access));
+        if (Posix.TryStat(path, out _) && (request.Access & Access.Write) != 0) flags |= Posix.O_APPEND;
+        return ValueTask.FromResult(Open(request, path, flags, request.Access, "opening"));
     }
 
     internal static int AccessFlags(Access access) => access switch
@@ -46,17 +50,19 @@ internal static class FileEndpoints
         _ => Posix.O_RDWR,
     };
 
-    private static IChannel Open(OpenRequest request, string path, int flags, Access access)
+    private static IChannel Open(OpenRequest request, string path, int flags, Access access, string verb)
     {
         var options = request.Options;
         flags = ApplyOpenFlags(flags, options, ref access);
         NamedOptions.BeforeOpen(path, options);
-        string type = NamedOptions.FileTypeName(path);
-        Log.Notice($"opening {type} \"{path}\" for {Describe(access)}");
+        bool existed = Posix.TryStat(path, out _);
+        Log.Notice($"{verb} {NamedOptions.FileTypeName(path)} \"{path}\" for {Describe(access)}");
+        // perm is the creation mode, narrowed by the umask as in socat; on an entry that already
+        // existed it is applied with fchmod, so it is never silently without effect.
         uint mode = options.Id("perm") ?? DefaultMode;
-        int fd = NamedOptions.WithUmask(options, () => Posix.Open(path, flags | Posix.O_CLOEXEC, mode));
+        int fd = NamedOptions.WithUmask(options, () => Posix.Open(path, flags, mode));
         Log.Info($"open(\"{path}\", 0{Convert.ToString(flags, 8)}, {Posix.Octal(mode)}) -> {fd}");
-        return FdEndpoint.Finish(fd, path, access, options, $"{request.Address.Name} \"{path}\"");
+        return FdEndpoint.Finish(fd, path, access, options, applyPerm: existed);
     }
 
     /// <summary>Adds the OPEN group's flags; o-rdonly, o-wronly and o-rdwr replace the access mode.</summary>
@@ -93,15 +99,15 @@ internal static class FdEndpoint
     /// Applies the FD and LATE phase options to a freshly opened fd and wraps it. The fd is closed
     /// again if an option fails, so a failed address leaves nothing open.
     /// </summary>
-    public static FdChannel Finish(int fd, string? path, Access access, OptionSet options, string description)
+    public static FdChannel Finish(int fd, string? path, Access access, OptionSet options, bool applyPerm)
     {
         try
         {
-            FdOptions.ApplyFdPhase(fd, options);
+            FdOptions.ApplyFdPhase(fd, options, applyPerm);
             if (path is not null) NamedOptions.AfterOpen(path, options);
             FdOptions.ApplyLatePhase(fd, options);
             var stream = new FdStream(fd, owns: true);
-            var channel = new FdChannel((access & Access.Read) != 0 ? stream : null, (access & Access.Write) != 0 ? stream : null, description);
+            var channel = new FdChannel((access & Access.Read) != 0 ? stream : null, (access & Access.Write) != 0 ? stream : null);
             FdOptions.ApplyChannelOptions(channel, options);
             if (path is not null && NamedOptions.OnClose(path, options) is { } cleanup) channel.OnClose(cleanup);
             return channel;

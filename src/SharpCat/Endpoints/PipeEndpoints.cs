@@ -16,7 +16,7 @@ internal static class PipeEndpoints
     private static IChannel OpenUnnamed(OpenRequest request)
     {
         var (r, w) = Posix.Pipe();
-        Log.Notice($"creating pipe ({r}, {w})");
+        Log.Notice("writing to and reading from unnamed pipe");
         try
         {
             FdOptions.ApplyFdPhase(r, request.Options);
@@ -30,7 +30,7 @@ internal static class PipeEndpoints
             Posix.Close(w);
             throw;
         }
-        var channel = new FdChannel(new FdStream(r, owns: true), new FdStream(w, owns: true), $"PIPE ({r}, {w})");
+        var channel = new FdChannel(new FdStream(r, owns: true), new FdStream(w, owns: true));
         FdOptions.ApplyChannelOptions(channel, request.Options);
         return channel;
     }
@@ -39,17 +39,34 @@ internal static class PipeEndpoints
     {
         var options = request.Options;
         NamedOptions.BeforeOpen(path, options);
+        var access = request.Access;
+        int flags = FileEndpoints.ApplyOpenFlags(FileEndpoints.AccessFlags(access), options, ref access);
+        bool created = false;
         if (!Posix.TryStat(path, out _))
         {
             uint mode = options.Id("perm") ?? 0x1B6;
             int rc = NamedOptions.WithUmask(options, () => Libc.MkFifo(path, mode));
             if (rc != 0) throw Posix.Fail($"mkfifo(\"{path}\", {Posix.Octal(mode)})");
-            Log.Info($"created named pipe \"{path}\"");
+            created = true;
+            Log.Notice($"created named pipe \"{path}\" for {FileEndpoints.Describe(access)}");
         }
-        var access = request.Access;
-        int flags = FileEndpoints.ApplyOpenFlags(FileEndpoints.AccessFlags(access), options, ref access);
-        Log.Notice($"opening named pipe \"{path}\" for {FileEndpoints.Describe(access)}");
-        int fd = NamedOptions.WithUmask(options, () => Posix.Open(path, flags | Posix.O_CLOEXEC, 0x1B6));
-        return FdEndpoint.Finish(fd, path, access, options, $"PIPE \"{path}\"");
+        else
+        {
+            Log.Notice($"opening {NamedOptions.FileTypeName(path)} \"{path}\" for {FileEndpoints.Describe(access)}");
+        }
+        int fd;
+        try
+        {
+            fd = Posix.Open(path, flags, 0x1B6);
+        }
+        catch when (created)
+        {
+            Libc.Unlink(path);
+            throw;
+        }
+        var channel = FdEndpoint.Finish(fd, path, access, options, applyPerm: !created);
+        // A FIFO we made is ours to remove, as socat does at exit.
+        if (created) channel.OnClose(() => NamedOptions.UnlinkIfPresent(path));
+        return channel;
     }
 }

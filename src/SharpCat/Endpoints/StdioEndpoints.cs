@@ -12,26 +12,26 @@ internal static class StdioEndpoints
     public static ValueTask<IChannel> OpenStdio(OpenRequest request, CancellationToken ct)
     {
         bool read = (request.Access & Access.Read) != 0, write = (request.Access & Access.Write) != 0;
-        Log.Notice(read && write ? "reading from and writing to stdio" : read ? "reading from stdin" : "writing to stdout");
-        return Wrap(request, read ? 0 : -1, write ? 1 : -1, "STDIO");
+        Log.Notice(read && write ? "reading from and writing to stdio" : read ? "using stdin for reading" : "using stdout for writing");
+        return Wrap(request, read ? 0 : -1, write ? 1 : -1);
     }
 
     public static ValueTask<IChannel> OpenStdin(OpenRequest request, CancellationToken ct)
     {
         Log.Notice("using stdin for reading");
-        return Wrap(request, 0, -1, "STDIN");
+        return Wrap(request, 0, -1);
     }
 
     public static ValueTask<IChannel> OpenStdout(OpenRequest request, CancellationToken ct)
     {
         Log.Notice("using stdout for writing");
-        return Wrap(request, -1, 1, "STDOUT");
+        return Wrap(request, -1, 1);
     }
 
     public static ValueTask<IChannel> OpenStderr(OpenRequest request, CancellationToken ct)
     {
         Log.Notice("using stderr for writing");
-        return Wrap(request, -1, 2, "STDERR");
+        return Wrap(request, -1, 2);
     }
 
     public static ValueTask<IChannel> OpenFd(OpenRequest request, CancellationToken ct)
@@ -42,10 +42,10 @@ internal static class StdioEndpoints
         if (!Native.Posix.IsOpen((int)fd)) throw new SharpCatException($"FD:{fd}: file descriptor {fd} is not open");
         Log.Notice($"using file descriptor {fd} for {FileEndpoints.Describe(request.Access)}");
         bool read = (request.Access & Access.Read) != 0, write = (request.Access & Access.Write) != 0;
-        return Wrap(request, read ? (int)fd : -1, write ? (int)fd : -1, $"FD:{fd}");
+        return Wrap(request, read ? (int)fd : -1, write ? (int)fd : -1);
     }
 
-    private static ValueTask<IChannel> Wrap(OpenRequest request, int readFd, int writeFd, string description)
+    private static ValueTask<IChannel> Wrap(OpenRequest request, int readFd, int writeFd)
     {
         var options = request.Options;
         FdStream? reader = null, writer = null;
@@ -57,7 +57,7 @@ internal static class StdioEndpoints
         if (readFd >= 0) reader = new FdStream(readFd, owns: true);
         // fd 2 carries our own log lines: never close it.
         if (writeFd >= 0) writer = writeFd == readFd ? reader : new FdStream(writeFd, owns: writeFd != 2);
-        var channel = new FdChannel(reader, writer, description);
+        var channel = new FdChannel(reader, writer);
         FdOptions.ApplyChannelOptions(channel, options);
         return ValueTask.FromResult<IChannel>(channel);
     }

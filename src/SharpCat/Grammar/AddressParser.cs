@@ -51,7 +51,8 @@ public static class AddressParser
         if (keyword == "-" && parameters.Count == 0) return new AddressSpec("STDIO", parameters, options, text);
         if (Catalog.AddressCatalog.Find(keyword) is null)
         {
-            if (keyword.Length > 0 && keyword.All(char.IsAsciiDigit))
+            // As in socat, only a single digit is an fd shortcut ("10" is an unknown address).
+            if (keyword.Length == 1 && char.IsAsciiDigit(keyword[0]))
                 return new AddressSpec("FD", [keyword, .. parameters], options, text);
             if (keyword.Contains('/'))
                 return new AddressSpec("GOPEN", [keyword, .. parameters], options, text);

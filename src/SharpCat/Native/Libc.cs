@@ -31,6 +31,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "unlink", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     internal static partial int Unlink(string path);
 
+    [LibraryImport(Lib, EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Link(string existing, string newPath);
+
     [LibraryImport(Lib, EntryPoint = "fstat", SetLastError = true)]
     internal static partial int FStat(int fd, StatBuffer* buf);
 

@@ -28,10 +28,11 @@ internal static unsafe class Posix
 
     public static PosixException Fail(string call) => new(call, Errno);
 
+    /// <summary>open(2) with O_CLOEXEC added (our fds never leak into children); messages show the flags as given.</summary>
     public static int Open(string path, int flags, uint mode)
     {
         int fd;
-        do { fd = Libc.Open(path, flags, mode); } while (fd < 0 && Errno == EINTR);
+        do { fd = Libc.Open(path, flags | O_CLOEXEC, mode); } while (fd < 0 && Errno == EINTR);
         if (fd < 0) throw Fail($"open(\"{path}\", 0{Convert.ToString(flags, 8)}, 0{Convert.ToString(mode, 8)})");
         return fd;
     }

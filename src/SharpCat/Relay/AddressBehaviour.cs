@@ -18,7 +18,9 @@ internal sealed record AddressBehaviour(LineTerminator LineTerminator, bool Igno
             if (o.Def.Name == "cr") term = LineTerminator.Cr;
             else if (o.Def.Name == "crnl") term = LineTerminator.CrNl;
         }
-        return new AddressBehaviour(term, options.Flag("ignoreeof"), options.Number("readbytes"),
+        // readbytes=0 means no limit, as in socat.
+        long? limit = options.Number("readbytes") is long n and > 0 ? n : null;
+        return new AddressBehaviour(term, options.Flag("ignoreeof"), limit,
             options.Number("escape") is long e ? (byte)e : null);
     }
 }

@@ -15,7 +15,11 @@ internal sealed class DualChannel(IChannel reader, IChannel writer) : IChannel
 
     public ValueTask ShutdownWriteAsync() => writer.ShutdownWriteAsync();
 
-    public string Describe() => $"{reader.Describe()}!!{writer.Describe()}";
+    public int ReadFd => reader.ReadFd;
+
+    public int WriteFd => writer.WriteFd;
+
+    public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 
     public async ValueTask DisposeAsync()
     {

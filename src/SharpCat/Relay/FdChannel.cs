@@ -23,14 +23,14 @@ internal sealed class FdChannel : IChannel
 {
     private readonly FdStream? _reader;
     private FdStream? _writer;
-    private readonly string _description;
     private readonly List<Action> _onClose = [];
 
-    public FdChannel(FdStream? reader, FdStream? writer, string description)
+    public FdChannel(FdStream? reader, FdStream? writer)
     {
         _reader = reader;
         _writer = writer;
-        _description = description;
+        ReadFd = reader?.Fd ?? -1;
+        WriteFd = writer?.Fd ?? -1;
         CanWrite = writer is not null;
     }
 
@@ -96,7 +96,14 @@ internal sealed class FdChannel : IChannel
         if (w is not null && !ReferenceEquals(w, _reader)) w.Dispose();
     }
 
-    public string Describe() => _description;
+    public int ReadFd { get; }
+
+    public int WriteFd { get; }
+
+    public string Describe() => FdPair(ReadFd, WriteFd);
+
+    /// <summary>socat's "[read,write]" notation; a one-way channel repeats its single fd.</summary>
+    internal static string FdPair(int read, int write) => $"[{(read >= 0 ? read : write)},{(write >= 0 ? write : read)}]";
 
     public ValueTask DisposeAsync()
     {

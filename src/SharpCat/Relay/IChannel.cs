@@ -24,6 +24,12 @@ public interface IChannel : IAsyncDisposable
     /// <summary>False for a read-only address (STDIN): the relay then writes nothing to it.</summary>
     bool CanWrite => true;
 
+    /// <summary>The kernel fd data is read from, or -1 (for logs, and later for zero-copy paths).</summary>
+    int ReadFd => -1;
+
+    /// <summary>The kernel fd data is written to, or -1.</summary>
+    int WriteFd => -1;
+
     /// <summary>A short description for log lines.</summary>
     string Describe();
 }

@@ -6,10 +6,13 @@ namespace SharpCat.Relay;
 
 /// <summary>
 /// socat's lock files (<c>-L</c>/<c>-W</c>, <c>lockfile=</c>/<c>waitlock=</c>): the lock is held by
-/// creating the file exclusively with our pid in it, and released by removing it.
+/// the existence of the file, which holds our pid (no newline, mode 0600) and is removed on exit.
+/// It is written under a temporary name and linked into place, so a reader never sees it empty.
+/// As in socat, a stale lock is not broken: its owner may be alive on another pid namespace.
 /// </summary>
 public sealed class LockFile : IDisposable
 {
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private readonly string _path;
     private bool _released;
 
@@ -19,7 +22,7 @@ public sealed class LockFile : IDisposable
     public static LockFile Acquire(string path) =>
         TryCreate(path) ?? throw new SharpCatException($"could not obtain lock \"{path}\"");
 
-    /// <summary>Waits until the lock is free, then takes it (<c>-W</c>).</summary>
+    /// <summary>Waits until the lock is free, polling each second as socat does, then takes it (<c>-W</c>).</summary>
     public static async Task<LockFile> WaitAsync(string path, CancellationToken ct)
     {
         bool told = false;
@@ -27,21 +30,34 @@ public sealed class LockFile : IDisposable
         {
             if (TryCreate(path) is { } held) return held;
             if (!told) { Log.Notice($"waiting for lock \"{path}\""); told = true; }
-            await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
+            await Task.Delay(PollInterval, ct).ConfigureAwait(false);
         }
     }
 
     private static LockFile? TryCreate(string path)
     {
-        int fd = Libc.Open(path, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_CLOEXEC, 0x1A4);
-        if (fd < 0)
+        string temp = $"{path}.{Guid.NewGuid().ToString("N")[..6]}";
+        int fd = Posix.Open(temp, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL, 0x180);
+        try
         {
-            int errno = Posix.Errno;
-            if (errno == Posix.EEXIST) return null;
-            throw new PosixException($"open(\"{path}\", O_CREAT|O_EXCL)", errno);
+            Posix.WriteAll(fd, Encoding.ASCII.GetBytes(Environment.ProcessId.ToString()));
         }
-        try { Posix.WriteAll(fd, Encoding.ASCII.GetBytes($"{Environment.ProcessId}\n")); }
-        finally { Posix.Close(fd); }
+        finally
+        {
+            Posix.Close(fd);
+        }
+        try
+        {
+            if (Libc.Link(temp, path) != 0)
+            {
+                if (Posix.Errno == Posix.EEXIST) return null;
+                throw Posix.Fail($"link(\"{temp}\", \"{path}\")");
+            }
+        }
+        finally
+        {
+            Libc.Unlink(temp);
+        }
         Log.Info($"obtained lock \"{path}\"");
         return new LockFile(path);
     }

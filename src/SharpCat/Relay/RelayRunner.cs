@@ -44,7 +44,7 @@ public static class RelayRunner
             a = await OpenAsync(l, leftAccess, options, locks, 1, ct).ConfigureAwait(false);
             b = await OpenAsync(r, rightAccess, options, locks, 2, ct).ConfigureAwait(false);
             Log.StartPhaseOver();
-            Log.Notice($"starting data transfer loop with {a.Channel.Describe()} and {b.Channel.Describe()}");
+            Log.Notice($"starting data transfer loop with FDs {a.Channel.Describe()} and {b.Channel.Describe()}");
             var session = new RelaySession(a, b, options, rawL2R, rawR2L);
             await session.RunAsync(ct).ConfigureAwait(false);
         }
@@ -65,19 +65,21 @@ public static class RelayRunner
     private static async Task<OpenedEndpoint> OpenAsync((ResolvedAddress Read, ResolvedAddress? Write) spec, Access access,
         RelayOptions options, List<LockFile> locks, int index, CancellationToken ct)
     {
-        if (spec.Write is null)
+        // A one-way relay opens only the half of a dual address it uses, as socat does.
+        var single = spec.Write is null ? spec.Read : access == Access.Read ? spec.Read : access == Access.Write ? spec.Write : null;
+        if (single is not null)
         {
-            var channel = await OpenSingleAsync(spec.Read, access, options, locks, ct).ConfigureAwait(false);
-            var behaviour = AddressBehaviour.From(spec.Read.Options);
+            var channel = await OpenSingleAsync(single, access, options, locks, ct).ConfigureAwait(false);
+            var behaviour = AddressBehaviour.From(single.Options);
             return new OpenedEndpoint(channel, behaviour, behaviour, $"socket {index}");
         }
         IChannel? reader = null;
         try
         {
             reader = await OpenSingleAsync(spec.Read, Access.Read, options, locks, ct).ConfigureAwait(false);
-            var writer = await OpenSingleAsync(spec.Write, Access.Write, options, locks, ct).ConfigureAwait(false);
+            var writer = await OpenSingleAsync(spec.Write!, Access.Write, options, locks, ct).ConfigureAwait(false);
             return new OpenedEndpoint(new DualChannel(reader, writer),
-                AddressBehaviour.From(spec.Read.Options), AddressBehaviour.From(spec.Write.Options), $"socket {index}");
+                AddressBehaviour.From(spec.Read.Options), AddressBehaviour.From(spec.Write!.Options), $"socket {index}");
         }
         catch
         {
@@ -92,7 +94,8 @@ public static class RelayRunner
         if (address.Options.Text("lockfile") is { } lockPath) locks.Add(LockFile.Acquire(lockPath));
         if (address.Options.Text("waitlock") is { } waitPath) locks.Add(await LockFile.WaitAsync(waitPath, ct).ConfigureAwait(false));
         var open = EndpointRegistry.Opener(address.Kind.Keyword);
-        return await open(new OpenRequest(address, access, options), ct).ConfigureAwait(false);
+        // Off the caller's thread: opening a FIFO blocks in open(2) until its peer appears.
+        return await Task.Run(() => open(new OpenRequest(address, access, options), ct).AsTask(), ct).ConfigureAwait(false);
     }
 
     private static FileStream? OpenRawDump(string flag, string? path)

@@ -65,7 +65,7 @@ internal sealed class RelaySession
                     var error = done.Exception!.InnerException!;
                     throw error is SharpCatException ? error : new SharpCatException(error.Message, error);
                 }
-                Log.Notice($"{finished.Source.Name} ({finished.Source.Channel.Describe()}) is at EOF");
+                Log.Notice($"{finished.Source.Name} (fd {finished.Source.Channel.ReadFd}) is at EOF");
                 await finished.Sink.Channel.ShutdownWriteAsync().ConfigureAwait(false);
                 closing = true;
             }
@@ -95,7 +95,7 @@ internal sealed class RelaySession
             var since = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastActivity));
             if (since >= idle)
             {
-                Log.Notice($"inactivity timeout of {idle.TotalSeconds:0.######} s triggered");
+                Log.Notice("inactivity timeout triggered");
                 cts.Cancel();
                 return;
             }

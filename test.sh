@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs the real peers the tests use (socat, openssl) when they are
+# missing and we are root, publishes the NativeAOT binary, runs xunit, and ends with the line
+# "N passed, N failed, N skipped" read from the test results file.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+for tool in socat openssl strace; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing ${missing[*]}"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "warning: ${missing[*]} missing and not root: the tests that need them will fail" >&2
+  fi
+fi
+
+./build.sh >/dev/null || { echo "build failed"; ./build.sh; exit 1; }
+
+results=artifacts/test-results
+rm -rf "$results"
+dotnet test tests/SharpCat.Tests/SharpCat.Tests.csproj -c Release -nologo \
+  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@"
+status=$?
+
+trx=$(ls "$results"/*.trx 2>/dev/null | head -n 1)
+if [ -z "$trx" ]; then
+  echo "no test results were written"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+counter() { grep -o "<Counters [^>]*" "$trx" | grep -o " $1=\"[0-9]*\"" | grep -o "[0-9]*"; }
+passed=$(counter passed); failed=$(counter failed); total=$(counter total); executed=$(counter executed)
+skipped=$(( total - executed ))
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -1,0 +1,47 @@
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Cli;
+
+public class VersionAndHelpTests
+{
+    [Fact]
+    public async Task VersionListsFeaturesInSocatForm()
+    {
+        var r = await Run.SharpCatAsync("-V");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("sharpcat version ", r.StdoutText);
+        Assert.Contains("  #define WITH_STDIO 1\n", r.StdoutText);
+        Assert.Contains("  #define WITH_FILE 1\n", r.StdoutText);
+        Assert.Contains("  #define WITH_PIPE 1\n", r.StdoutText);
+        // Not built yet, so listed as absent.
+        Assert.Contains("  #undef WITH_OPENSSL\n", r.StdoutText);
+        Assert.Contains("  #undef WITH_TCP\n", r.StdoutText);
+        Assert.Empty(r.Stderr);
+    }
+
+    [Fact]
+    public async Task EveryFeatureLineOfSocatIsPresent()
+    {
+        if (Binaries.Socat is null) throw new InvalidOperationException("socat is not installed (test.sh installs it)");
+        var socat = await Run.SocatAsync([], "-V");
+        var ours = await Run.SharpCatAsync("-V");
+        static IEnumerable<string> Features(string text) => text.Split('\n')
+            .Where(l => l.StartsWith("  #")).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        Assert.Equal(Features(socat.StdoutText), Features(ours.StdoutText));
+    }
+
+    [Theory]
+    [InlineData("-h", false, false)]
+    [InlineData("-?", false, false)]
+    [InlineData("-hh", true, false)]
+    [InlineData("-hhh", true, true)]
+    public async Task HelpListsAddressesAndOptions(string flag, bool options, bool aliases)
+    {
+        var r = await Run.SharpCatAsync(flag);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("open:<filename>\tgroups=FD,FIFO,CHR,BLK,REG,NAMED,OPEN,TERMIOS".Replace("FD,FIFO,CHR,BLK,REG,NAMED,OPEN,TERMIOS", "BLK,CHR,FD,FIFO,NAMED,OPEN,REG,TERMIOS"), r.StdoutText);
+        Assert.Contains("*tcp-listen:<port>", r.StdoutText); // marked as not in this build
+        Assert.Equal(options, r.StdoutText.Contains("creat") && r.StdoutText.Contains("o-create\tgroups=OPEN\tphase=OPEN\ttype=BOOL"));
+        Assert.Equal(aliases, r.StdoutText.Contains("creat is an alias for o-create"));
+    }
+}
