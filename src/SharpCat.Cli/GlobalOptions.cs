@@ -10,8 +10,6 @@ internal sealed class CommandLine
     public RelayOptions Relay { get; } = new();
     public int HelpLevel { get; set; }
     public bool ShowVersion { get; set; }
-    public bool AnalyzeFds { get; set; }
-    public bool Sloppy { get; set; }
     public string? LockFile { get; set; }
     public string? WaitLockFile { get; set; }
     public int DebugLevel { get; set; }
@@ -49,14 +47,14 @@ internal static class GlobalOptions
                     if (a.Trim('-', 'd').Length > 0) throw Unknown(a);
                     cl.DebugLevel += a.Length - 1;
                     break;
-                case 'D': Expect(a, "-D"); cl.AnalyzeFds = true; break;
+                case 'D': Expect(a, "-D"); cl.Relay.AnalyzeFds = true; break;
                 case 'l': ParseLogOption(a, Value); break;
                 case 'v': Expect(a, "-v"); cl.Relay.VerboseText = true; break;
                 case 'x': Expect(a, "-x"); cl.Relay.VerboseHex = true; break;
                 case 'r': cl.Relay.RawDumpLeftToRight = Value(2); break;
                 case 'R': cl.Relay.RawDumpRightToLeft = Value(2); break;
                 case 'b': cl.Relay.BufferSize = ParseBufferSize(Value(2)); break;
-                case 's': Expect(a, "-s"); cl.Sloppy = true; break;
+                case 's': Expect(a, "-s"); cl.Relay.Sloppy = true; break;
                 case 't': cl.Relay.CloseTimeout = ParseSeconds("-t", Value(2)); break;
                 case 'T': cl.Relay.InactivityTimeout = ParseSeconds("-T", Value(2)); break;
                 case 'u' or 'U':

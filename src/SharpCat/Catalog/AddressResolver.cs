@@ -18,8 +18,9 @@ public static class AddressResolver
     /// <summary>Checks one address.</summary>
     /// <param name="spec">The parsed address.</param>
     /// <param name="checkGroups">False under <c>-g</c>: options of other groups are let through.</param>
+    /// <param name="sloppy">True under <c>-s</c>: failures to apply options are logged, not fatal.</param>
     /// <exception cref="SharpCatException">The address is not valid.</exception>
-    public static ResolvedAddress Resolve(AddressSpec spec, bool checkGroups = true)
+    public static ResolvedAddress Resolve(AddressSpec spec, bool checkGroups = true, bool sloppy = false)
     {
         var kind = AddressCatalog.Find(spec.Keyword)
             ?? throw new SharpCatException($"unknown device/address \"{spec.Keyword}\"");
@@ -41,7 +42,7 @@ public static class AddressResolver
                 throw new SharpCatException($"{name}: option \"{opt.Name}\" is not supported by this build of sharpcat");
             resolved.Add(new ResolvedOption(def, opt.Name, OptionValueParser.Parse(def, opt.Name, opt.Value)));
         }
-        return new ResolvedAddress(spec, kind, new OptionSet(resolved));
+        return new ResolvedAddress(spec, kind, new OptionSet(resolved, sloppy));
     }
 
     /// <summary>Group flags as socat prints them, e.g. <c>FD,NAMED</c>.</summary>

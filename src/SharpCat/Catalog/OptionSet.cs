@@ -8,7 +8,30 @@ public sealed class OptionSet
 {
     private readonly List<ResolvedOption> _options;
 
-    internal OptionSet(List<ResolvedOption> options) => _options = options;
+    internal OptionSet(List<ResolvedOption> options, bool sloppy = false)
+    {
+        _options = options;
+        Sloppy = sloppy;
+    }
+
+    /// <summary>
+    /// Under <c>-s</c> a failure to apply one of these options is logged and opening goes on,
+    /// as socat's sloppy mode does.
+    /// </summary>
+    public bool Sloppy { get; }
+
+    /// <summary>Applies one option step; under <see cref="Sloppy"/> its error is logged instead of thrown.</summary>
+    internal void Apply(Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (SharpCatException e) when (Sloppy)
+        {
+            Diagnostics.Log.Error(e.Message);
+        }
+    }
 
     /// <summary>An empty set.</summary>
     public static OptionSet Empty { get; } = new([]);

@@ -35,44 +35,54 @@ internal static unsafe class FdOptions
     ];
 
     /// <summary>The FD phase: locks, ownership, permissions, status flags, ioctls, file attributes.</summary>
+    /// <param name="fd">The open descriptor.</param>
+    /// <param name="options">The address's options.</param>
+    /// <param name="applyPerm">False when perm was already the creation mode of a new file.</param>
     public static void ApplyFdPhase(int fd, OptionSet options, bool applyPerm = true)
     {
         foreach (var (name, op) in Flocks)
-            if (options.Flag(name) && Libc.Flock(fd, op) != 0) throw Posix.Fail($"flock({fd}, {op})");
+            if (options.Flag(name))
+                options.Apply(() => { if (Libc.Flock(fd, op) != 0) throw Posix.Fail($"flock({fd}, {op})"); });
         foreach (var (name, cmd, type) in RecordLocks)
-            if (options.Flag(name)) SetRecordLock(fd, cmd, type);
-        Chown(fd, options.Id("user"), options.Id("group"));
-        if (applyPerm && options.Id("perm") is uint mode && Libc.FChmod(fd, mode) != 0) throw Posix.Fail($"fchmod({fd}, {Posix.Octal(mode)})");
-        SetStatusFlag(fd, options, "o-nonblock", Posix.O_NONBLOCK);
-        SetStatusFlag(fd, options, "o-noatime", Posix.O_NOATIME);
-        ApplyIoctls(fd, options);
-        ApplyFileAttributes(fd, options);
+            if (options.Flag(name)) options.Apply(() => SetRecordLock(fd, cmd, type));
+        options.Apply(() => Chown(fd, options.Id("user"), options.Id("group")));
+        if (applyPerm && options.Id("perm") is uint mode)
+            options.Apply(() => { if (Libc.FChmod(fd, mode) != 0) throw Posix.Fail($"fchmod({fd}, {Posix.Octal(mode)})"); });
+        options.Apply(() => SetStatusFlag(fd, options, "o-nonblock", Posix.O_NONBLOCK));
+        options.Apply(() => SetStatusFlag(fd, options, "o-noatime", Posix.O_NOATIME));
+        foreach (var o in options.All)
+            if (o.Def.Name.StartsWith("ioctl-", StringComparison.Ordinal)) options.Apply(() => ApplyIoctl(fd, o));
+        options.Apply(() => ApplyFileAttributes(fd, options));
     }
 
     /// <summary>The LATE phase: seek, truncate, append, close-on-exec, late ownership and permissions.</summary>
     public static void ApplyLatePhase(int fd, OptionSet options)
     {
-        SetStatusFlag(fd, options, "append", Posix.O_APPEND);
-        SetStatusFlag(fd, options, "async", Posix.O_ASYNC);
+        options.Apply(() => SetStatusFlag(fd, options, "append", Posix.O_APPEND));
+        options.Apply(() => SetStatusFlag(fd, options, "async", Posix.O_ASYNC));
         if (options.Find("cloexec") is { } ce)
         {
             int set = ce.Value is true ? Posix.FD_CLOEXEC : 0;
-            if (Libc.Fcntl(fd, Posix.F_SETFD, set) != 0) throw Posix.Fail($"fcntl({fd}, F_SETFD, {set})");
+            options.Apply(() => { if (Libc.Fcntl(fd, Posix.F_SETFD, set) != 0) throw Posix.Fail($"fcntl({fd}, F_SETFD, {set})"); });
         }
         foreach (var o in options.All)
         {
-            switch (o.Def.Name)
+            Action? step = o.Def.Name switch
             {
-                case "lseek32-set" or "lseek64-set": Seek(fd, (long)o.Value!, Posix.SEEK_SET); break;
-                case "lseek32-cur" or "lseek64-cur": Seek(fd, (long)o.Value!, Posix.SEEK_CUR); break;
-                case "lseek32-end" or "lseek64-end": Seek(fd, (long)o.Value!, Posix.SEEK_END); break;
-                case "ftruncate32" or "ftruncate64":
+                "lseek32-set" or "lseek64-set" => () => Seek(fd, (long)o.Value!, Posix.SEEK_SET),
+                "lseek32-cur" or "lseek64-cur" => () => Seek(fd, (long)o.Value!, Posix.SEEK_CUR),
+                "lseek32-end" or "lseek64-end" => () => Seek(fd, (long)o.Value!, Posix.SEEK_END),
+                "ftruncate32" or "ftruncate64" => () =>
+                {
                     if (Libc.FTruncate(fd, (long)o.Value!) != 0) throw Posix.Fail($"ftruncate({fd}, {o.Value})");
-                    break;
-            }
+                },
+                _ => null,
+            };
+            if (step is not null) options.Apply(step);
         }
-        Chown(fd, options.Id("user-late"), options.Id("group-late"));
-        if (options.Id("perm-late") is uint mode && Libc.FChmod(fd, mode) != 0) throw Posix.Fail($"fchmod({fd}, {Posix.Octal(mode)})");
+        options.Apply(() => Chown(fd, options.Id("user-late"), options.Id("group-late")));
+        if (options.Id("perm-late") is uint mode)
+            options.Apply(() => { if (Libc.FChmod(fd, mode) != 0) throw Posix.Fail($"fchmod({fd}, {Posix.Octal(mode)})"); });
     }
 
     /// <summary>The shut-* and cool-write options of a channel.</summary>
@@ -126,34 +136,31 @@ internal static unsafe class FdOptions
             throw Posix.Fail($"fcntl({fd}, {(cmd == Posix.F_SETLK ? "F_SETLK" : "F_SETLKW")}, {{type={(type == 0 ? "F_RDLCK" : "F_WRLCK")}}})");
     }
 
-    private static void ApplyIoctls(int fd, OptionSet options)
+    private static void ApplyIoctl(int fd, ResolvedOption o)
     {
-        foreach (var o in options.All)
+        switch (o.Def.Name)
         {
-            switch (o.Def.Name)
+            case "ioctl-void":
+                Ioctl(fd, (nuint)(long)o.Value!, 0);
+                break;
+            case "ioctl-int":
             {
-                case "ioctl-void":
-                    Ioctl(fd, (nuint)(long)o.Value!, 0);
-                    break;
-                case "ioctl-int":
-                {
-                    var v = (long[])o.Value!;
-                    Ioctl(fd, (nuint)v[0], (nint)v[1]);
-                    break;
-                }
-                case "ioctl-intp":
-                {
-                    var v = (long[])o.Value!;
-                    int arg = (int)v[1];
-                    Ioctl(fd, (nuint)v[0], (nint)(&arg));
-                    break;
-                }
-                case "ioctl-bin" or "ioctl-string":
-                {
-                    var (request, data) = ((long, byte[]))o.Value!;
-                    fixed (byte* p = data) Ioctl(fd, (nuint)request, (nint)p);
-                    break;
-                }
+                var v = (long[])o.Value!;
+                Ioctl(fd, (nuint)v[0], (nint)v[1]);
+                break;
+            }
+            case "ioctl-intp":
+            {
+                var v = (long[])o.Value!;
+                int arg = (int)v[1];
+                Ioctl(fd, (nuint)v[0], (nint)(&arg));
+                break;
+            }
+            case "ioctl-bin" or "ioctl-string":
+            {
+                var (request, data) = ((long, byte[]))o.Value!;
+                fixed (byte* p = data) Ioctl(fd, (nuint)request, (nint)p);
+                break;
             }
         }
     }

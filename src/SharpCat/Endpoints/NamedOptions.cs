@@ -13,12 +13,16 @@ internal static class NamedOptions
     /// <summary>EARLY and PREOPEN phases: removes or prepares the entry before it is opened.</summary>
     public static void BeforeOpen(string path, OptionSet options)
     {
-        if (options.Flag("unlink-early") || options.Flag("unlink")) UnlinkIfPresent(path);
+        if (options.Flag("unlink-early") || options.Flag("unlink")) options.Apply(() => UnlinkIfPresent(path));
         uint? uid = options.Id("user-early"), gid = options.Id("group-early");
-        if ((uid is not null || gid is not null) && Libc.Chown(path, uid ?? uint.MaxValue, gid ?? uint.MaxValue) != 0)
-            throw Posix.Fail($"chown(\"{path}\", {(int)(uid ?? uint.MaxValue)}, {(int)(gid ?? uint.MaxValue)})");
-        if (options.Id("perm-early") is uint mode && Libc.Chmod(path, mode) != 0)
-            throw Posix.Fail($"chmod(\"{path}\", {Posix.Octal(mode)})");
+        if (uid is not null || gid is not null)
+            options.Apply(() =>
+            {
+                if (Libc.Chown(path, uid ?? uint.MaxValue, gid ?? uint.MaxValue) != 0)
+                    throw Posix.Fail($"chown(\"{path}\", {(int)(uid ?? uint.MaxValue)}, {(int)(gid ?? uint.MaxValue)})");
+            });
+        if (options.Id("perm-early") is uint mode)
+            options.Apply(() => { if (Libc.Chmod(path, mode) != 0) throw Posix.Fail($"chmod(\"{path}\", {Posix.Octal(mode)})"); });
     }
 
     /// <summary>Runs <paramref name="create"/> under the address's umask, if it sets one, then restores the process umask.</summary>
@@ -33,7 +37,7 @@ internal static class NamedOptions
     /// <summary>PASTOPEN phase: <c>unlink-late</c> removes the entry once it is open.</summary>
     public static void AfterOpen(string path, OptionSet options)
     {
-        if (options.Flag("unlink-late")) Unlink(path);
+        if (options.Flag("unlink-late")) options.Apply(() => Unlink(path));
     }
 
     /// <summary>The clean-up to run when the address is closed (<c>unlink-close</c>), or null.</summary>

@@ -94,8 +94,19 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "uname", SetLastError = true)]
     internal static partial int Uname(byte* buf);
 
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    internal static partial int Poll(PollFd* fds, nuint count, int timeout);
+
     [LibraryImport(Lib, EntryPoint = "ttyname_r")]
     internal static partial int TtyNameR(int fd, byte* buf, nint len);
+}
+
+/// <summary><c>struct pollfd</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct PollFd
+{
+    public int Fd;
+    public short Events, Revents;
 }
 
 /// <summary>glibc x86_64 <c>struct stat</c> (144 bytes); only the fields SharpCat reads are named.</summary>
@@ -104,10 +115,17 @@ internal struct StatBuffer
 {
     [FieldOffset(0)] public ulong Device;
     [FieldOffset(8)] public ulong Inode;
+    [FieldOffset(16)] public ulong Links;
     [FieldOffset(24)] public uint Mode;
     [FieldOffset(28)] public uint Uid;
     [FieldOffset(32)] public uint Gid;
+    [FieldOffset(40)] public ulong RDevice;
     [FieldOffset(48)] public long Size;
+    [FieldOffset(56)] public long BlockSize;
+    [FieldOffset(64)] public long Blocks;
+    [FieldOffset(72)] public long AccessTime;
+    [FieldOffset(88)] public long ModifyTime;
+    [FieldOffset(104)] public long ChangeTime;
 
     public readonly uint FileType => Mode & Posix.S_IFMT;
 }

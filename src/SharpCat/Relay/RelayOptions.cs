@@ -41,6 +41,12 @@ public sealed class RelayOptions
     /// <summary>Check option groups (off with <c>-g</c>).</summary>
     public bool CheckOptionGroups { get; set; } = true;
 
+    /// <summary>Log failures to apply options and go on (<c>-s</c>).</summary>
+    public bool Sloppy { get; set; }
+
+    /// <summary>Describe the relay's file descriptors on stderr before the transfer starts (<c>-D</c>).</summary>
+    public bool AnalyzeFds { get; set; }
+
     /// <summary>Prefer this IP version when an address does not name one (<c>-4</c>, <c>-6</c>); 0 for none.</summary>
     public int PreferredIpVersion { get; set; }
 

@@ -43,6 +43,7 @@ public static class RelayRunner
             rawR2L = OpenRawDump("-R", options.RawDumpRightToLeft);
             a = await OpenAsync(l, leftAccess, options, locks, 1, ct).ConfigureAwait(false);
             b = await OpenAsync(r, rightAccess, options, locks, 2, ct).ConfigureAwait(false);
+            if (options.AnalyzeFds) FdAnalysis.Write(DistinctFds(a.Channel, b.Channel), options.DumpFd);
             Log.StartPhaseOver();
             Log.Notice($"starting data transfer loop with FDs {a.Channel.Describe()} and {b.Channel.Describe()}");
             var session = new RelaySession(a, b, options, rawL2R, rawR2L);
@@ -58,9 +59,12 @@ public static class RelayRunner
         }
     }
 
+    private static IEnumerable<int> DistinctFds(params IChannel[] channels) =>
+        channels.SelectMany(c => new[] { c.ReadFd, c.WriteFd }).Where(fd => fd >= 0).Distinct().Order();
+
     private static (ResolvedAddress Read, ResolvedAddress? Write) Check(EndpointSpec spec, RelayOptions options) =>
-        (AddressResolver.Resolve(spec.Primary, options.CheckOptionGroups),
-         spec.WriteSide is null ? null : AddressResolver.Resolve(spec.WriteSide, options.CheckOptionGroups));
+        (AddressResolver.Resolve(spec.Primary, options.CheckOptionGroups, options.Sloppy),
+         spec.WriteSide is null ? null : AddressResolver.Resolve(spec.WriteSide, options.CheckOptionGroups, options.Sloppy));
 
     private static async Task<OpenedEndpoint> OpenAsync((ResolvedAddress Read, ResolvedAddress? Write) spec, Access access,
         RelayOptions options, List<LockFile> locks, int index, CancellationToken ct)
