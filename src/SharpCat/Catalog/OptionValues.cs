@@ -62,16 +62,13 @@ internal static class OptionValueParser
         };
     }
 
-    public static bool ParseBool(string spelling, string value)
+    public static bool ParseBool(string spelling, string value) => value switch
     {
-        // socat reads a BOOL with strtoul; it documents 0 and 1. Words are accepted too, garbage is not.
-        switch (value.ToLowerInvariant())
-        {
-            case "1" or "yes" or "true" or "on": return true;
-            case "0" or "no" or "false" or "off": return false;
-        }
-        throw Bad(spelling, value, "expected a boolean (0 or 1)");
-    }
+        // socat reads a BOOL as a number; like it, words such as "yes" are refused.
+        "1" => true,
+        "0" => false,
+        _ => throw Bad(spelling, value, "expected a boolean (0 or 1)"),
+    };
 
     /// <summary>Parses an integer in C notation (decimal, 0 octal, 0x hex) with an optional sign.</summary>
     public static bool TryParseC(string text, out long result)

@@ -85,7 +85,7 @@ internal static unsafe class FdOptions
             options.Apply(() => { if (Libc.FChmod(fd, mode) != 0) throw Posix.Fail($"fchmod({fd}, {Posix.Octal(mode)})"); });
     }
 
-    /// <summary>The shut-* and cool-write options of a channel.</summary>
+    /// <summary>The shut-* options of a channel.</summary>
     public static void ApplyChannelOptions(FdChannel channel, OptionSet options)
     {
         foreach (var o in options.All)
@@ -99,7 +99,6 @@ internal static unsafe class FdOptions
                 _ => channel.Shutdown,
             };
         }
-        channel.CoolWrite = options.Flag("cool-write");
     }
 
     private static void Chown(int fd, uint? uid, uint? gid)

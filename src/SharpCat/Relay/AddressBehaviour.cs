@@ -4,12 +4,12 @@ namespace SharpCat.Relay;
 
 /// <summary>
 /// What the APPL options of one address ask of the relay: line endings, an EOF that is polled
-/// past (<c>ignoreeof</c>), a byte limit (<c>readbytes</c>) and an escape byte that acts as EOF.
+/// past (<c>ignoreeof</c>), a byte limit (<c>readbytes</c>), an escape byte that acts as EOF, and
+/// a reader that went away ending the direction quietly (<c>cool-write</c>, an FD option that
+/// acts on the relay).
 /// </summary>
-internal sealed record AddressBehaviour(LineTerminator LineTerminator, bool IgnoreEof, long? ReadBytes, byte? Escape)
+internal sealed record AddressBehaviour(LineTerminator LineTerminator, bool IgnoreEof, long? ReadBytes, byte? Escape, bool CoolWrite)
 {
-    public static readonly AddressBehaviour Plain = new(LineTerminator.Raw, false, null, null);
-
     public static AddressBehaviour From(OptionSet options)
     {
         var term = LineTerminator.Raw;
@@ -21,7 +21,7 @@ internal sealed record AddressBehaviour(LineTerminator LineTerminator, bool Igno
         // readbytes=0 means no limit, as in socat.
         long? limit = options.Number("readbytes") is long n and > 0 ? n : null;
         return new AddressBehaviour(term, options.Flag("ignoreeof"), limit,
-            options.Number("escape") is long e ? (byte)e : null);
+            options.Number("escape") is long e ? (byte)e : null, options.Flag("cool-write"));
     }
 }
 

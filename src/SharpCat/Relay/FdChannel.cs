@@ -36,9 +36,6 @@ internal sealed class FdChannel : IChannel
 
     public ShutdownMode Shutdown { get; set; }
 
-    /// <summary>Writes that fail with EPIPE or ECONNRESET end the direction quietly (<c>cool-write</c>).</summary>
-    public bool CoolWrite { get; set; }
-
     public bool IsDatagram => false;
 
     public bool CanRead => _reader is not null;
@@ -53,18 +50,8 @@ internal sealed class FdChannel : IChannel
     public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct) =>
         _reader is null ? ValueTask.FromResult(0) : _reader.ReadAsync(buffer, ct);
 
-    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
-    {
-        if (_writer is null) return;
-        try
-        {
-            await _writer.WriteAsync(data, ct).ConfigureAwait(false);
-        }
-        catch (Native.PosixException e) when (CoolWrite && e.Errno is 32 or 104)
-        {
-            Diagnostics.Log.Info($"{e.Message} (cool-write)");
-        }
-    }
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct) =>
+        _writer is null ? ValueTask.CompletedTask : _writer.WriteAsync(data, ct);
 
     public async ValueTask ShutdownWriteAsync()
     {

@@ -10,6 +10,7 @@ internal sealed class Pump(
     OpenedEndpoint source, OpenedEndpoint sink, char arrow, RelayOptions options,
     TrafficDump dump, Stream? rawDump, Action onActivity)
 {
+    private const int EPIPE = 32, ECONNRESET = 104;
     private long _total;
 
     /// <summary>Bytes moved so far.</summary>
@@ -51,7 +52,17 @@ internal sealed class Pump(
                     chunk = converted.AsMemory(0, LineConversion.Convert(chunk.Span, converted, rb.LineTerminator, wb.LineTerminator));
                 if (dump.Enabled) dump.Write(arrow, chunk.Span, _total);
                 rawDump?.Write(chunk.Span);
-                await sink.Channel.WriteAsync(chunk, ct).ConfigureAwait(false);
+                try
+                {
+                    await sink.Channel.WriteAsync(chunk, ct).ConfigureAwait(false);
+                }
+                catch (Native.PosixException e) when (wb.CoolWrite && e.Errno is EPIPE or ECONNRESET)
+                {
+                    // cool-write: the reader went away; this direction ends without an error.
+                    Log.Notice(e.Message);
+                    Log.Notice($"{source.Name} to {sink.Name} is in error");
+                    return;
+                }
                 _total += chunk.Length;
                 if (Log.IsEnabled(Severity.Info)) Log.Info($"transferred {chunk.Length} bytes from {source.Name} to {sink.Name}");
             }

@@ -1,0 +1,186 @@
+using System.Text.RegularExpressions;
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Cli;
+
+/// <summary>socat's global options, run through the published binary.</summary>
+public class GlobalOptionTests
+{
+    [Fact]
+    public async Task QuietByDefaultAndNoticesWithDashDd()
+    {
+        var quiet = await Run.SharpCatAsync("hi\n"u8.ToArray(), "-", "/dev/null");
+        Assert.Equal(0, quiet.ExitCode);
+        Assert.Empty(quiet.Stderr);
+        var loud = await Run.SharpCatAsync("hi\n"u8.ToArray(), "-d", "-d", "-", "/dev/null");
+        Assert.Equal(0, loud.ExitCode);
+        Assert.Contains("N reading from and writing to stdio", loud.LogLines);
+        Assert.Contains("N opening character device \"/dev/null\" for reading and writing", loud.LogLines);
+        Assert.Contains(loud.LogLines, l => Regex.IsMatch(l, @"^N starting data transfer loop with FDs \[0,1\] and \[\d+,\d+\]$"));
+        Assert.Equal("N exiting with status 0", loud.LogLines[^1]);
+        Assert.Matches(@"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d sharpcat\[\d+\] N ", loud.StderrText);
+    }
+
+    [Fact]
+    public async Task InfoLevelAddsTransferLines()
+    {
+        var r = await Run.SharpCatAsync("hi\n"u8.ToArray(), "-ddd", "-u", "-", "/dev/null");
+        Assert.Contains("I transferred 3 bytes from socket 1 to socket 2", r.LogLines);
+    }
+
+    [Fact]
+    public async Task LogToFileWithProgramNameMicrosecondsAndHost()
+    {
+        using var dir = new TempDir();
+        var r = await Run.SharpCatAsync("x"u8.ToArray(), "-dd", "-lf", dir["log"], "-lpMYNAME", "-lu", "-lh", "-u", "-", "/dev/null");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Empty(r.Stderr);
+        string log = File.ReadAllText(dir["log"]);
+        Assert.Matches(@"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d{6} \S+ MYNAME\[\d+\] N using stdin for reading\n", log);
+        Assert.Contains(System.Net.Dns.GetHostName(), log);
+    }
+
+    [Fact]
+    public async Task LogFileOptionAttached()
+    {
+        using var dir = new TempDir();
+        var r = await Run.SharpCatAsync("-dd", $"-lf{dir["log"]}", "-u", "/dev/null", "/dev/null");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("N exiting with status 0", File.ReadAllText(dir["log"]));
+    }
+
+    [Fact]
+    public async Task UnknownLogOption()
+    {
+        var r = await Run.SharpCatAsync("-lx", "-", "-");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("E unknown log option \"-lx\"; use option \"-h\" for help", r.LogLines.Single());
+    }
+
+    [Fact]
+    public async Task DashUAndDashUpperUExclude()
+    {
+        var r = await Run.SharpCatAsync("-u", "-U", "-", "-");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("E -U and -u must not be combined", r.LogLines.Single());
+    }
+
+    [Fact]
+    public async Task BufferSizeSetsTheChunkSize()
+    {
+        var r = await Run.SharpCatAsync("hello"u8.ToArray(), "-b", "2", "-v", "-u", "-", "/dev/null");
+        Assert.Equal(3, Regex.Matches(r.StderrText, "length=").Count);
+        Assert.Contains("length=1 from=4 to=4", r.StderrText);
+    }
+
+    [Fact]
+    public async Task CloseTimeoutCutsALateDirectionAndSaysSo()
+    {
+        using var dir = new TempDir();
+        // The writer pauses 3 s after "a": the file side is already at EOF, so -t 0.2 ends the relay first.
+        var r = await Run.ShellAsync($"(printf a; sleep 3; printf b) | {Binaries.SharpCat} -d -t 0.2 - OPEN:{dir["f"]},creat");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("a", File.ReadAllText(dir["f"]));
+        Assert.Contains(r.LogLines, l => l.StartsWith("W -t 0.2: closing socket 1 -> socket 2"));
+    }
+
+    [Fact]
+    public async Task LongerCloseTimeoutWaits()
+    {
+        using var dir = new TempDir();
+        var r = await Run.ShellAsync($"(printf a; sleep 0.3; printf b) | {Binaries.SharpCat} -t 10 - OPEN:{dir["f"]},creat");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("ab", File.ReadAllText(dir["f"]));
+    }
+
+    [Fact]
+    public async Task InactivityTimeoutEndsAnIdleRelay()
+    {
+        var r = await Run.SharpCatAsync("-dd", "-T", "0.3", "PIPE", "PIPE");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("N inactivity timeout triggered", r.LogLines);
+    }
+
+    [Fact]
+    public async Task NoGroupCheckWithDashG()
+    {
+        var strict = await Run.SharpCatAsync([], "-,creat", "/dev/null");
+        Assert.Equal(1, strict.ExitCode);
+        var loose = await Run.SharpCatAsync([], "-g", "-,creat", "/dev/null");
+        Assert.Equal(0, loose.ExitCode);
+    }
+
+    [Fact]
+    public async Task LockFileHoldsPidAndIsRemoved()
+    {
+        using var dir = new TempDir();
+        using var p = LiveProcess.SharpCat("-L", dir["lock"], "-dd", "PIPE", "PIPE");
+        await p.WaitForStderrAsync("starting data transfer loop");
+        Assert.Equal(p.Pid.ToString(), File.ReadAllText(dir["lock"]));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dir["lock"]));
+        p.Signal(15);
+        Assert.Equal(143, await p.WaitForExitAsync());
+        Assert.Empty(dir.Entries());
+    }
+
+    [Fact]
+    public async Task WaitLockWaitsForTheHolder()
+    {
+        using var dir = new TempDir();
+        using var holder = LiveProcess.SharpCat("-L", dir["lock"], "-dd", "PIPE", "PIPE");
+        await holder.WaitForStderrAsync("starting data transfer loop");
+        using var waiter = LiveProcess.SharpCat("-W", dir["lock"], "-dd", "-u", "/dev/null", $"OPEN:{dir["out"]},creat");
+        await waiter.WaitForStderrAsync($"N waiting for lock \"{dir["lock"]}\"");
+        Assert.False(File.Exists(dir["out"]));
+        holder.Signal(2);
+        Assert.Equal(130, await holder.WaitForExitAsync());
+        Assert.Equal(0, await waiter.WaitForExitAsync());
+        Assert.True(File.Exists(dir["out"]));
+        Assert.False(File.Exists(dir["lock"]));
+    }
+
+    [Theory]
+    [InlineData(15, 143, "W exiting on signal 15")]
+    [InlineData(2, 130, "N exiting on signal 2")]
+    [InlineData(1, 129, "N exiting on signal 1")]
+    [InlineData(3, 131, "E exiting on signal 3")]
+    public async Task SignalsEndTheRelayWithSocatsStatus(int signal, int status, string line)
+    {
+        using var p = LiveProcess.SharpCat("-dd", "PIPE", "PIPE");
+        await p.WaitForStderrAsync("starting data transfer loop");
+        p.Signal(signal);
+        Assert.Equal(status, await p.WaitForExitAsync());
+        Assert.Contains(line, p.StderrText);
+    }
+
+    [Fact]
+    public async Task AnalyzeFdsDescribesEachDescriptor()
+    {
+        using var dir = new TempDir();
+        var r = await Run.SharpCatAsync("x"u8.ToArray(), "-D", "-", $"OPEN:{dir["f"]},creat,append,nonblock,cloexec=0");
+        Assert.Equal(0, r.ExitCode);
+        Assert.StartsWith("  FD  type\tdevice\tinode\tmode\tlinks", r.StderrText);
+        Assert.Matches(@"\n   0: pipe\t", r.StderrText);
+        // The file: not close-on-exec, O_RDWR|O_APPEND|O_NONBLOCK (plus O_LARGEFILE from the kernel).
+        Assert.Matches(@"\n +\d+: file\t[^\n]*\t0\tx00(8|0)c02\t", r.StderrText);
+    }
+
+    [Fact]
+    public async Task SloppyModeLogsAFailedOptionAndGoesOn()
+    {
+        using var dir = new TempDir();
+        var strict = await Run.SharpCatAsync("x"u8.ToArray(), "-u", "-", $"OPEN:{dir["f"]},creat,ioctl-void=0x5401");
+        Assert.Equal(1, strict.ExitCode);
+        var sloppy = await Run.SharpCatAsync("x"u8.ToArray(), "-s", "-u", "-", $"OPEN:{dir["g"]},creat,ioctl-void=0x5401");
+        Assert.Equal(0, sloppy.ExitCode);
+        Assert.Contains(sloppy.LogLines, l => l.StartsWith("E ioctl(") && l.EndsWith("Inappropriate ioctl for device"));
+        Assert.Equal("x", File.ReadAllText(dir["g"]));
+    }
+
+    [Fact]
+    public async Task IpPreferenceFlagsParse()
+    {
+        Assert.Equal(0, (await Run.SharpCatAsync("-4", "-u", "/dev/null", "/dev/null")).ExitCode);
+        Assert.Equal(0, (await Run.SharpCatAsync("-6", "-u", "/dev/null", "/dev/null")).ExitCode);
+    }
+}
