@@ -6,7 +6,8 @@ namespace SharpCat.Grammar;
 /// Turns address text into an <see cref="EndpointSpec"/> the way socat's lexer reads it:
 /// <c>!!</c> splits a dual address, <c>:</c> separates parameters, <c>,</c> options and <c>=</c>
 /// an option's value. <c>"…"</c> and <c>'…'</c> quote (the quotes are dropped), <c>\</c> escapes
-/// the next character, and <c>[…]</c>, <c>{…}</c>, <c>(…)</c> nest (kept, with the separators
+/// the next character, inside quotes too (<c>\n</c>, <c>\t</c>, <c>\r</c> and C's other letters
+/// stand for control characters, as in socat), and <c>[…]</c>, <c>{…}</c>, <c>(…)</c> nest (kept, with the separators
 /// inside them taken literally). Unlike socat, an opening bracket that is never closed is an error.
 /// </summary>
 public static class AddressParser
@@ -75,15 +76,15 @@ public static class AddressParser
             if (c == '\\')
             {
                 if (i + 1 >= s.Length) throw new SharpCatException($"address \"{whole}\": '\\' at the end of the address escapes nothing");
-                if (keepQuotes) current.Append(c);
-                current.Append(s[++i]);
+                if (keepQuotes) current.Append(c).Append(s[++i]);
+                else current.Append(Unescape(s[++i]));
                 continue;
             }
             if (c is '"' or '\'')
             {
                 int end = FindQuoteEnd(s, i, whole);
                 if (keepQuotes) current.Append(s, i, end - i + 1);
-                else AppendQuoted(current, s, i + 1, end, c);
+                else AppendQuoted(current, s, i + 1, end);
                 i = end;
                 continue;
             }
@@ -110,20 +111,27 @@ public static class AddressParser
         char q = s[start];
         for (int j = start + 1; j < s.Length; j++)
         {
-            if (q == '"' && s[j] == '\\') { j++; continue; }
+            if (s[j] == '\\') { j++; continue; }
             if (s[j] == q) return j;
         }
         throw new SharpCatException($"address \"{whole}\": missing closing {q} quote");
     }
 
-    private static void AppendQuoted(StringBuilder sb, string s, int from, int to, char quote)
+    private static void AppendQuoted(StringBuilder sb, string s, int from, int to)
     {
         for (int j = from; j < to; j++)
         {
-            if (quote == '"' && s[j] == '\\' && j + 1 < to) j++;
-            sb.Append(s[j]);
+            if (s[j] == '\\' && j + 1 < to) sb.Append(Unescape(s[++j]));
+            else sb.Append(s[j]);
         }
     }
+
+    /// <summary>socat's backslash sequences: C's control-character letters and \0; any other character stands for itself.</summary>
+    private static char Unescape(char c) => c switch
+    {
+        'a' => '\a', 'b' => '\b', 'f' => '\f', 'n' => '\n', 'r' => '\r', 't' => '\t', 'v' => '\v', '0' => '\0',
+        _ => c,
+    };
 
     private static (string Name, string? Value) SplitOnce(string raw, string whole, char sep)
     {

@@ -171,6 +171,12 @@ public class AddressParserTests
         { "escaped !!", "SYSTEM:true a\\!!b", "SYSTEM|true a!!b" },
         { "escaped comma in value", "OPEN:/tmp/f,x=a\\,b", "OPEN|/tmp/f ,x=a,b" },
         { "escaped quote", "OPEN:/tmp/it\\'s", "OPEN|/tmp/it's" },
+        // socat turns C's control-character letters into the characters, in and out of quotes.
+        { "backslash n", "OPEN:/tmp/a\\nb", "OPEN|/tmp/a\nb" },
+        { "backslash t r", "OPEN:/tmp/a\\tb\\rc", "OPEN|/tmp/a\tb\rc" },
+        { "backslash n in dquotes", "OPEN:\"/tmp/g\\nh\"", "OPEN|/tmp/g\nh" },
+        { "other letters stand for themselves", "OPEN:/tmp/x\\qy\\e", "OPEN|/tmp/xqye" },
+        { "escaped squote inside squotes", "OPEN:'/tmp/c\\'d'", "OPEN|/tmp/c'd" },
         // Brackets are kept and their content is not split.
         { "ipv6 host", "TCP:[::1]:80", "TCP|[::1]|80" },
         { "ipv6 listen range", "TCP6-LISTEN:8080,range=[::1]/128,fork", "TCP6-LISTEN|8080 ,range=[::1]/128 ,fork" },
