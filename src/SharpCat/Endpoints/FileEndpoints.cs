@@ -55,14 +55,12 @@ internal static class FileEndpoints
         var options = request.Options;
         flags = ApplyOpenFlags(flags, options, ref access);
         NamedOptions.BeforeOpen(path, options);
-        bool existed = Posix.TryStat(path, out _);
         Log.Notice($"{verb} {NamedOptions.FileTypeName(path)} \"{path}\" for {Describe(access)}");
-        // perm is the creation mode, narrowed by the umask as in socat; on an entry that already
-        // existed it is applied with fchmod, so it is never silently without effect.
+        // perm is the creation mode, narrowed by the umask; as in socat an existing entry keeps its mode.
         uint mode = options.Id("perm") ?? DefaultMode;
         int fd = NamedOptions.WithUmask(options, () => Posix.Open(path, flags, mode));
         Log.Info($"open(\"{path}\", 0{Convert.ToString(flags, 8)}, {Posix.Octal(mode)}) -> {fd}");
-        return FdEndpoint.Finish(fd, path, access, options, applyPerm: existed);
+        return FdEndpoint.Finish(fd, path, access, options, applyPerm: false);
     }
 
     /// <summary>Adds the OPEN group's flags; o-rdonly, o-wronly and o-rdwr replace the access mode.</summary>

@@ -64,7 +64,7 @@ internal static class PipeEndpoints
             Libc.Unlink(path);
             throw;
         }
-        var channel = FdEndpoint.Finish(fd, path, access, options, applyPerm: !created);
+        var channel = FdEndpoint.Finish(fd, path, access, options, applyPerm: false);
         // A FIFO we made is ours to remove, as socat does at exit.
         if (created) channel.OnClose(() => NamedOptions.UnlinkIfPresent(path));
         return channel;

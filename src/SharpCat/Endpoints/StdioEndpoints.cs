@@ -45,6 +45,18 @@ internal static class StdioEndpoints
         return Wrap(request, read ? (int)fd : -1, write ? (int)fd : -1);
     }
 
+    private static readonly HashSet<int> Claimed = [];
+
+    /// <summary>
+    /// The first address to use an inherited fd closes it when done (so the reader of our stdout
+    /// sees EOF); a second one (<c>sharpcat - -</c>) must not close it again. fd 2 carries our own
+    /// log lines and is never closed.
+    /// </summary>
+    private static bool Claim(int fd)
+    {
+        lock (Claimed) return fd != 2 && Claimed.Add(fd);
+    }
+
     private static ValueTask<IChannel> Wrap(OpenRequest request, int readFd, int writeFd)
     {
         var options = request.Options;
@@ -54,9 +66,8 @@ internal static class StdioEndpoints
             FdOptions.ApplyFdPhase(fd, options);
             FdOptions.ApplyLatePhase(fd, options);
         }
-        if (readFd >= 0) reader = new FdStream(readFd, owns: true);
-        // fd 2 carries our own log lines: never close it.
-        if (writeFd >= 0) writer = writeFd == readFd ? reader : new FdStream(writeFd, owns: writeFd != 2);
+        if (readFd >= 0) reader = new FdStream(readFd, owns: Claim(readFd));
+        if (writeFd >= 0) writer = writeFd == readFd ? reader : new FdStream(writeFd, owns: Claim(writeFd));
         var channel = new FdChannel(reader, writer);
         FdOptions.ApplyChannelOptions(channel, options);
         return ValueTask.FromResult<IChannel>(channel);

@@ -52,6 +52,21 @@ internal static unsafe class Posix
         }
     }
 
+    /// <summary>One read(2); the negated errno on failure (so EAGAIN can be told apart without throwing).</summary>
+    public static int TryRead(int fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                nint n = Libc.Read(fd, p, buffer.Length);
+                if (n >= 0) return (int)n;
+                int e = Errno;
+                if (e != EINTR) return -e;
+            }
+        }
+    }
+
     public static void WriteAll(int fd, ReadOnlySpan<byte> data)
     {
         fixed (byte* p = data)

@@ -8,10 +8,13 @@ namespace SharpCat.Relay;
 /// and ttys are wrapped as a <see cref="Socket"/> so that reads and writes go through .NET's
 /// epoll engine without blocking a thread (DESIGN.md §8); regular files and devices that do not
 /// support polling (/dev/null, /dev/zero) never block on readiness and are read directly.
+/// The polled path works on a dup of the fd: epoll refuses the same fd twice, and the same fd
+/// can serve two addresses (<c>sharpcat - -</c>).
 /// </summary>
 internal sealed class FdStream : IDisposable
 {
     private readonly Socket? _async;
+    private readonly int _ioFd;
     private readonly bool _owns;
     private readonly int _originalFlags;
     private bool _closed;
@@ -36,16 +39,36 @@ internal sealed class FdStream : IDisposable
         IsSocket = FileType == Posix.S_IFSOCK;
         IsTty = Libc.IsATty(fd) == 1;
         _originalFlags = Posix.GetFl(fd);
+        _ioFd = fd;
         if (FileType is Posix.S_IFIFO or Posix.S_IFSOCK || IsTty)
-            _async = new Socket(new SafeSocketHandle(fd, ownsHandle: false));
+        {
+            _ioFd = Libc.Dup(fd);
+            if (_ioFd < 0) throw Posix.Fail($"dup({fd})");
+            _async = new Socket(new SafeSocketHandle(_ioFd, ownsHandle: true));
+            Posix.SetFl(_ioFd, _originalFlags | Posix.O_NONBLOCK);
+        }
     }
 
-    public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
+    /// <summary>
+    /// Reads what is there with one read(2) on the non-blocking fd; only when nothing is there
+    /// does it go through the socket engine, which waits for readiness. Bulk transfers thus cost
+    /// a syscall per chunk and nothing more.
+    /// </summary>
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
-        if (_async is null) return Posix.Read(Fd, buffer.Span);
+        if (_async is null) return ValueTask.FromResult(Posix.Read(Fd, buffer.Span));
+        int n = Posix.TryRead(_ioFd, buffer.Span);
+        if (n >= 0) return ValueTask.FromResult(n);
+        if (n == -Posix.EIO && IsTty) return ValueTask.FromResult(0); // a pty whose other side closed: EOF
+        if (n != -Posix.EAGAIN) throw new PosixException($"read({Fd}, {buffer.Length})", -n);
+        return ReadWhenReadyAsync(buffer, ct);
+    }
+
+    private async ValueTask<int> ReadWhenReadyAsync(Memory<byte> buffer, CancellationToken ct)
+    {
         try
         {
-            return await _async.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
+            return await _async!.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
         }
         catch (SocketException e) when (e.NativeErrorCode == Posix.EIO && IsTty)
         {
@@ -57,18 +80,30 @@ internal sealed class FdStream : IDisposable
         }
     }
 
-    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    /// <summary>Writes with write(2) while the kernel takes it; waits through the socket engine only when it does not.</summary>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         if (_async is null)
         {
             Posix.WriteAll(Fd, data.Span);
-            return;
+            return ValueTask.CompletedTask;
         }
+        while (!data.IsEmpty)
+        {
+            int n = Posix.TryWrite(_ioFd, data.Span);
+            if (n < 0) return WriteWhenReadyAsync(data, ct);
+            data = data[n..];
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask WriteWhenReadyAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
         try
         {
             while (!data.IsEmpty)
             {
-                int n = await _async.SendAsync(data, SocketFlags.None, ct).ConfigureAwait(false);
+                int n = await _async!.SendAsync(data, SocketFlags.None, ct).ConfigureAwait(false);
                 data = data[n..];
             }
         }
@@ -82,7 +117,7 @@ internal sealed class FdStream : IDisposable
     public bool TryShutdownWrite()
     {
         if (!IsSocket || _closed) return false;
-        if (Libc.Shutdown(Fd, Posix.SHUT_WR) != 0 && Posix.Errno != 107 /* ENOTCONN */)
+        if (Libc.Shutdown(_ioFd, Posix.SHUT_WR) != 0 && Posix.Errno != 107 /* ENOTCONN */)
             throw Posix.Fail($"shutdown({Fd}, SHUT_WR)");
         return true;
     }

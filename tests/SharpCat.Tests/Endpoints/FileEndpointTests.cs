@@ -32,13 +32,26 @@ public class FileEndpointTests
     }
 
     [Fact]
-    public async Task ModeIsAnAliasOfPermAndAppliesToExistingFiles()
+    public async Task ModeIsTheCreationModeAndLeavesExistingFilesAlone()
     {
         using var dir = new TempDir();
         File.WriteAllText(dir["in"], "x");
         File.WriteAllText(dir["out"], "");
+        File.SetUnixFileMode(dir["out"], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
         await Relay($"OPEN:{dir["in"]},rdonly", $"OPEN:{dir["out"]},wronly,mode=600");
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, Mode(dir["out"]));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead, Mode(dir["out"]));
+        await Relay($"OPEN:{dir["in"]},rdonly", $"OPEN:{dir["new"]},wronly,creat,mode=600");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, Mode(dir["new"]));
+    }
+
+    [Fact]
+    public async Task PermOnAnInheritedFdChangesItsMode()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["f"], "x");
+        var r = await Run.ShellAsync($"{Binaries.SharpCat} -u FD:3,perm=0600 /dev/null 3<{dir["f"]}");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, Mode(dir["f"]));
     }
 
     [Fact]

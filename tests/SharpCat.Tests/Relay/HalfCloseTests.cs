@@ -14,7 +14,10 @@ public class HalfCloseTests
     {
         using var dir = new TempDir();
         byte[] data = RandomNumberGenerator.GetBytes(size);
-        var r = await Run.SharpCatAsync(data, "-", $"OPEN:{dir["f"]},creat");
+        File.WriteAllBytes(dir["in"], data);
+        // The file side is at EOF at once, so as in socat the stdin direction has -t (0.5 s) to
+        // finish: cat feeds the pipe at full speed, independent of this test host's scheduling.
+        var r = await Run.ShellAsync($"cat {dir["in"]} | {Binaries.SharpCat} - OPEN:{dir["f"]},creat");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(data, File.ReadAllBytes(dir["f"]));
         Assert.Empty(r.Stdout);
@@ -27,9 +30,13 @@ public class HalfCloseTests
         using var dir = new TempDir();
         byte[] data = RandomNumberGenerator.GetBytes(size);
         File.WriteAllBytes(dir["f"], data);
-        var r = await Run.SharpCatAsync([], $"OPEN:{dir["f"]}", "-");
-        Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Equal(data, r.Stdout);
+        // stdin stays open: the file's EOF must reach our stdout by itself (fd 1 closed), with
+        // every byte before it, whatever the -t clock of the other direction says.
+        using var p = LiveProcess.SharpCat($"OPEN:{dir["f"]}", "-");
+        await p.WaitForStdoutClosedAsync();
+        Assert.Equal(data, p.Stdout);
+        p.Stdin.Close();
+        Assert.Equal(0, await p.WaitForExitAsync());
     }
 
     [Theory]

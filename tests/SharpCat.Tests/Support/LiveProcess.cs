@@ -14,11 +14,13 @@ public sealed class LiveProcess : IDisposable
     private readonly Process _process;
     private readonly MemoryStream _stdout = new(), _stderr = new();
     private readonly Task _pumps;
+    private readonly Task _stdoutPump;
 
     private LiveProcess(Process process)
     {
         _process = process;
-        _pumps = Task.WhenAll(Pump(process.StandardOutput.BaseStream, _stdout), Pump(process.StandardError.BaseStream, _stderr));
+        _stdoutPump = Pump(process.StandardOutput.BaseStream, _stdout);
+        _pumps = Task.WhenAll(_stdoutPump, Pump(process.StandardError.BaseStream, _stderr));
     }
 
     public int Pid => _process.Id;
@@ -45,6 +47,9 @@ public sealed class LiveProcess : IDisposable
     public string StderrText { get { lock (_stderr) return Encoding.UTF8.GetString(_stderr.ToArray()); } }
 
     public Task WaitForStdoutAsync(Func<byte[], bool> condition) => WaitAsync(() => condition(Stdout), "stdout");
+
+    /// <summary>Waits until the program closes its stdout (EOF seen), while it may still be running.</summary>
+    public Task WaitForStdoutClosedAsync() => _stdoutPump.WaitAsync(Bound);
 
     public Task WaitForStderrAsync(string text) => WaitAsync(() => StderrText.Contains(text), $"stderr to contain \"{text}\"");
 
