@@ -66,6 +66,21 @@ public static class Log
 
     private static string? _hostName;
 
+    /// <summary>The syslog daemon's socket; a test points it at a socket of its own.</summary>
+    internal static string SyslogSocketPath { get; set; } = "/dev/log";
+
+    /// <summary>Back to the defaults (stderr, no syslog connection); for tests.</summary>
+    internal static void ResetTarget()
+    {
+        lock (Gate)
+        {
+            Target = LogTarget.Stderr;
+            _mixedSwitched = false;
+            _syslog?.Dispose();
+            _syslog = null;
+        }
+    }
+
     /// <summary>True when a message of this severity would be printed: callers skip formatting otherwise.</summary>
     public static bool IsEnabled(Severity s) => s >= Threshold;
 
@@ -124,7 +139,7 @@ public static class Log
             if (_syslog is null)
             {
                 _syslog = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-                _syslog.Connect(new UnixDomainSocketEndPoint("/dev/log"));
+                _syslog.Connect(new UnixDomainSocketEndPoint(SyslogSocketPath));
             }
             _syslog.Send(Encoding.UTF8.GetBytes(line));
         }
