@@ -34,6 +34,8 @@ namespace SharpCat.Cli
             }
 
             using var cts = new CancellationTokenSource();
+            using var force = new CancellationTokenSource();
+            cl.Relay.ForceStop = force.Token;
             // socat ends on these with status 128+signal, at the severity it logs each one.
             int signal = 0;
             void OnSignal(PosixSignalContext ctx)
@@ -46,7 +48,13 @@ namespace SharpCat.Cli
                     PosixSignal.SIGHUP => (1, Severity.Notice),
                     _ => (3, Severity.Error),
                 };
-                if (Interlocked.CompareExchange(ref signal, number, 0) != 0) return;
+                // The first signal stops the relay (with fork: the listener, letting live relays
+                // finish); a second one cuts everything.
+                if (Interlocked.CompareExchange(ref signal, number, 0) != 0)
+                {
+                    force.Cancel();
+                    return;
+                }
                 Log.Write(severity, $"exiting on signal {number}");
                 cts.Cancel();
             }

@@ -25,7 +25,17 @@ internal static class ImplementedOptions
         "ftruncate32", "ftruncate64", "lseek32-cur", "lseek32-end", "lseek32-set", "lseek64-cur", "lseek64-end", "lseek64-set",
         "fs-append", "fs-compr", "fs-dirsync", "fs-immutable", "fs-journal-data", "fs-noatime", "fs-nodump",
         "fs-notail", "fs-secrm", "fs-sync", "fs-topdir", "fs-unrm",
+        // SOCKET, IP4/IP6, TCP: bind, connect, listen and the setsockopt table (SocketOptions).
+        "bind", "connect-timeout", "protocol-family", "sourceport", "lowport",
+        "setsockopt", "setsockopt-bin", "setsockopt-int", "setsockopt-string", "setsockopt-listen",
+        // LISTEN, CHILD, RANGE, RETRY.
+        "backlog", "accept-timeout", "fork", "max-children", "range", "retry", "forever", "interval",
     };
+
+    static ImplementedOptions()
+    {
+        foreach (var entry in Endpoints.SocketOptions.Table) Names.Add(entry.Name);
+    }
 }
 
 /// <summary>Options of later socat versions that SharpCat knows by name, beyond 1.7.4's listing.</summary>

@@ -40,6 +40,8 @@ internal static class OptionValueParser
             case OptionType.Bool:
                 return value is null ? true : ParseBool(spelling, value);
         }
+        // socat takes a number given without a value as 1 ("reuseaddr", "nodelay", "keepalive").
+        if (value is null && def.Type is OptionType.Int && Endpoints.SocketOptions.IsSocketOption(def.Name)) return 1L;
         if (value is null) throw new SharpCatException($"option \"{spelling}\" requires a value");
         return def.Type switch
         {
@@ -58,6 +60,9 @@ internal static class OptionValueParser
             OptionType.Int_Int_Int => ParseCompound(spelling, value, 3),
             OptionType.IntArray3 => ParseCompound(spelling, value, 3),
             OptionType.Int_Bin or OptionType.Int_String => ParseNumberAndData(spelling, value, def.Type == OptionType.Int_Bin),
+            OptionType.Int_Int_Bin or OptionType.Int_Int_String => ParseLevelNameData(spelling, value, def.Type == OptionType.Int_Int_Bin),
+            OptionType.StructLinger => ParseSigned(spelling, value, 0, int.MaxValue),
+            OptionType.Bin => ParseBin(spelling, value),
             _ => value,
         };
     }
@@ -152,6 +157,14 @@ internal static class OptionValueParser
         long n = ParseSigned(spelling, value[..colon], long.MinValue, long.MaxValue);
         string rest = value[(colon + 1)..];
         return (n, binary ? ParseBin(spelling, rest) : [.. Posix.Utf8(rest), 0]);
+    }
+
+    private static (long Level, long Name, byte[] Data) ParseLevelNameData(string spelling, string value, bool binary)
+    {
+        int colon = value.IndexOf(':');
+        if (colon < 0) throw Bad(spelling, value, "expected level:name:data");
+        var (name, data) = ParseNumberAndData(spelling, value[(colon + 1)..], binary);
+        return (ParseSigned(spelling, value[..colon], int.MinValue, int.MaxValue), name, data);
     }
 
     /// <summary>socat's binary data notation: <c>x</c> followed by hex digits, e.g. <c>x0a0b</c>.</summary>

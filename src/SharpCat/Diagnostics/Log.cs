@@ -96,6 +96,7 @@ public static class Log
     {
         Facility = facility is null or "" ? 3 : SyslogFacilities.Parse(facility);
         Target = mixed ? LogTarget.Mixed : LogTarget.Syslog;
+        _mixedSwitched = false;
     }
 
     /// <summary>Called once the relay starts: in mixed mode, later lines go to syslog.</summary>

@@ -36,8 +36,9 @@ internal static class FileEndpoints
     public static ValueTask<IChannel> OpenGeneric(OpenRequest request, CancellationToken ct)
     {
         string path = request.Parameters[0];
+        // A UNIX socket is connected to (stream sockets; datagram ones come with the datagram addresses).
         if (Posix.TryStat(path, out var st) && st.FileType == Posix.S_IFSOCK)
-            throw new SharpCatException($"GOPEN on the UNIX socket \"{path}\" is not supported by this build of sharpcat");
+            return UnixEndpoints.Connect(request, ct);
         int flags = AccessFlags(request.Access) | Posix.O_CREAT;
         if (Posix.TryStat(path, out _) && (request.Access & Access.Write) != 0) flags |= Posix.O_APPEND;
         return ValueTask.FromResult(Open(request, path, flags, request.Access, "opening"));

@@ -63,6 +63,9 @@ internal static class StdioEndpoints
         FdStream? reader = null, writer = null;
         foreach (int fd in new[] { readFd, writeFd }.Where(f => f >= 0).Distinct())
         {
+            // An inherited fd may be a socket: its socket options apply (and fail on anything else, as in socat).
+            SocketOptions.Apply(fd, options, beforeBind: true);
+            SocketOptions.Apply(fd, options, beforeBind: false);
             FdOptions.ApplyFdPhase(fd, options);
             FdOptions.ApplyLatePhase(fd, options);
         }

@@ -82,6 +82,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "shutdown", SetLastError = true)]
     internal static partial int Shutdown(int fd, int how);
 
+    [LibraryImport(Lib, EntryPoint = "setsockopt", SetLastError = true)]
+    internal static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport(Lib, EntryPoint = "getservbyname", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint GetServByName(string name, string protocol);
+
     [LibraryImport(Lib, EntryPoint = "getpwnam", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint GetPwNam(string name);
 

@@ -51,7 +51,8 @@ internal sealed class Pump(
                 if (converted is not null)
                     chunk = converted.AsMemory(0, LineConversion.Convert(chunk.Span, converted, rb.LineTerminator, wb.LineTerminator));
                 if (dump.Enabled) dump.Write(arrow, chunk.Span, _total);
-                rawDump?.Write(chunk.Span);
+                if (rawDump is not null)
+                    lock (rawDump) rawDump.Write(chunk.Span);
                 try
                 {
                     await sink.Channel.WriteAsync(chunk, ct).ConfigureAwait(false);

@@ -53,6 +53,12 @@ public sealed class RelayOptions
     /// <summary>Where the traffic dumps of <c>-v</c>/<c>-x</c> go; fd 2 by default, as socat.</summary>
     public int DumpFd { get; set; } = 2;
 
+    /// <summary>
+    /// With <c>fork</c>, cancelling the relay's token only closes the listener and lets live
+    /// relays finish; cancelling this one cuts them too (a second SIGTERM).
+    /// </summary>
+    public CancellationToken ForceStop { get; set; }
+
     /// <summary>How often an <c>ignoreeof</c> address is polled after EOF.</summary>
     public TimeSpan IgnoreEofPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -34,27 +34,152 @@ public static class RelayRunner
             RelayDirection.RightToLeft => (Access.Write, Access.Read),
             _ => (Access.ReadWrite, Access.ReadWrite),
         };
-        var locks = new List<LockFile>();
-        OpenedEndpoint? a = null, b = null;
         Stream? rawL2R = null, rawR2L = null;
         try
         {
             rawL2R = OpenRawDump("-r", options.RawDumpLeftToRight);
             rawR2L = OpenRawDump("-R", options.RawDumpRightToLeft);
+            var dumps = new RawDumps(rawL2R, rawR2L);
+            if (ForkSide(l, r) is int side and > 0)
+                await RunForkingAsync(side == 1 ? l : r, side == 1 ? r : l, side, leftAccess, rightAccess, options, dumps, ct).ConfigureAwait(false);
+            else
+                await RunOnceAsync(l, r, leftAccess, rightAccess, options, dumps, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            rawL2R?.Dispose();
+            rawR2L?.Dispose();
+        }
+    }
+
+    private static async Task RunOnceAsync((ResolvedAddress, ResolvedAddress?) l, (ResolvedAddress, ResolvedAddress?) r,
+        Access leftAccess, Access rightAccess, RelayOptions options, RawDumps dumps, CancellationToken ct)
+    {
+        var locks = new List<LockFile>();
+        OpenedEndpoint? a = null, b = null;
+        try
+        {
             a = await OpenAsync(l, leftAccess, options, locks, 1, ct).ConfigureAwait(false);
             b = await OpenAsync(r, rightAccess, options, locks, 2, ct).ConfigureAwait(false);
-            if (options.AnalyzeFds) FdAnalysis.Write(DistinctFds(a.Channel, b.Channel), options.DumpFd);
-            Log.StartPhaseOver();
-            Log.Notice($"starting data transfer loop with FDs {a.Channel.Describe()} and {b.Channel.Describe()}");
-            var session = new RelaySession(a, b, options, rawL2R, rawR2L);
-            await session.RunAsync(ct).ConfigureAwait(false);
+            await TransferAsync(a, b, options, dumps, ct).ConfigureAwait(false);
         }
         finally
         {
             if (a is not null) await a.Channel.DisposeAsync().ConfigureAwait(false);
             if (b is not null) await b.Channel.DisposeAsync().ConfigureAwait(false);
-            rawL2R?.Dispose();
-            rawR2L?.Dispose();
+            foreach (var lk in locks) lk.Dispose();
+        }
+    }
+
+    private static async Task TransferAsync(OpenedEndpoint a, OpenedEndpoint b, RelayOptions options, RawDumps dumps, CancellationToken ct)
+    {
+        if (options.AnalyzeFds) FdAnalysis.Write(DistinctFds(a.Channel, b.Channel), options.DumpFd);
+        Log.StartPhaseOver();
+        Log.Notice($"starting data transfer loop with FDs {a.Channel.Describe()} and {b.Channel.Describe()}");
+        await new RelaySession(a, b, options, dumps).RunAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>1 or 2 when that address listens with <c>fork</c>; 0 for a single relay.</summary>
+    private static int ForkSide((ResolvedAddress Read, ResolvedAddress? Write) l, (ResolvedAddress Read, ResolvedAddress? Write) r)
+    {
+        foreach (var (spec, side) in new[] { (l, 1), (r, 2) })
+        {
+            foreach (var address in new[] { spec.Read, spec.Write })
+            {
+                if (address is null || !address.Options.Flag("fork")) continue;
+                if (spec.Write is not null || !EndpointRegistry.Listens(address.Kind.Keyword))
+                    throw new SharpCatException($"{address.Name}: fork is supported only on a listening address in this build of sharpcat");
+                return side;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// fork, in one process (DESIGN.md §3): each accepted connection opens the other address and
+    /// relays concurrently, at most <c>max-children</c> at a time (further connections wait in the
+    /// backlog). Cancelling <paramref name="ct"/> closes the listener and lets the live relays
+    /// finish; <see cref="RelayOptions.ForceStop"/> cuts them.
+    /// </summary>
+    private static async Task RunForkingAsync((ResolvedAddress Read, ResolvedAddress? Write) listen, (ResolvedAddress Read, ResolvedAddress? Write) other,
+        int listenSide, Access leftAccess, Access rightAccess, RelayOptions options, RawDumps dumps, CancellationToken ct)
+    {
+        var listenAddress = listen.Read;
+        var (listenAccess, otherAccess) = listenSide == 1 ? (leftAccess, rightAccess) : (rightAccess, leftAccess);
+        var listener = await EndpointRegistry.Listener(listenAddress.Kind.Keyword)(new OpenRequest(listenAddress, listenAccess, options), ct).ConfigureAwait(false);
+        int max = (int)(listenAddress.Options.Number("max-children") ?? 0);
+        using var slots = max > 0 ? new SemaphoreSlim(max) : null;
+        var children = new System.Collections.Concurrent.ConcurrentDictionary<int, Task>();
+        int count = 0;
+        try
+        {
+            while (true)
+            {
+                if (slots is not null) await slots.WaitAsync(ct).ConfigureAwait(false);
+                IChannel connection;
+                try
+                {
+                    connection = await listener.AcceptAsync(ct).ConfigureAwait(false);
+                }
+                catch
+                {
+                    slots?.Release();
+                    throw;
+                }
+                int id = ++count;
+                var behaviour = AddressBehaviour.From(listenAddress.Options);
+                var accepted = new OpenedEndpoint(connection, behaviour, behaviour, $"socket {listenSide}");
+                children[id] = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await RunChildAsync(id, accepted, other, listenSide, otherAccess, options, dumps).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        children.TryRemove(id, out _);
+                        slots?.Release();
+                    }
+                }, CancellationToken.None);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
+        if (!children.IsEmpty) Log.Notice($"listener closed, waiting for {children.Count} relay(s) to finish");
+        await Task.WhenAll(children.Values).ConfigureAwait(false);
+    }
+
+    private static async Task RunChildAsync(int id, OpenedEndpoint accepted, (ResolvedAddress, ResolvedAddress?) other, int listenSide,
+        Access otherAccess, RelayOptions options, RawDumps dumps)
+    {
+        var ct = options.ForceStop;
+        var locks = new List<LockFile>();
+        OpenedEndpoint? peer = null;
+        try
+        {
+            Log.Notice($"relay {id}: opening the {(listenSide == 1 ? "second" : "first")} address");
+            peer = await OpenAsync(other, otherAccess, options, locks, 3 - listenSide, ct).ConfigureAwait(false);
+            var (a, b) = listenSide == 1 ? (accepted, peer) : (peer, accepted);
+            await TransferAsync(a, b, options, dumps, ct).ConfigureAwait(false);
+            Log.Notice($"relay {id} finished");
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (SharpCatException e)
+        {
+            // One failing relay ends only itself; the listener goes on.
+            Log.Error($"relay {id}: {e.Message}");
+        }
+        finally
+        {
+            await accepted.Channel.DisposeAsync().ConfigureAwait(false);
+            if (peer is not null) await peer.Channel.DisposeAsync().ConfigureAwait(false);
             foreach (var lk in locks) lk.Dispose();
         }
     }

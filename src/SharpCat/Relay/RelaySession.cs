@@ -11,16 +11,15 @@ internal sealed class RelaySession
 {
     private readonly OpenedEndpoint _left, _right;
     private readonly RelayOptions _options;
-    private readonly Stream? _rawL2R, _rawR2L;
+    private readonly RawDumps _dumps;
     private long _lastActivity = Stopwatch.GetTimestamp();
 
-    public RelaySession(OpenedEndpoint left, OpenedEndpoint right, RelayOptions options, Stream? rawL2R, Stream? rawR2L)
+    public RelaySession(OpenedEndpoint left, OpenedEndpoint right, RelayOptions options, RawDumps dumps)
     {
         _left = left;
         _right = right;
         _options = options;
-        _rawL2R = rawL2R;
-        _rawR2L = rawR2L;
+        _dumps = dumps;
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -35,8 +34,8 @@ internal sealed class RelaySession
             // Task.Run: a pump over regular files never yields, and must not hold up the other one.
             running.Add((pump, from, to, Task.Run(() => pump.RunAsync(cts.Token), CancellationToken.None)));
         }
-        if (_options.Direction != RelayDirection.RightToLeft) Start(_left, _right, '>', _rawL2R);
-        if (_options.Direction != RelayDirection.LeftToRight) Start(_right, _left, '<', _rawR2L);
+        if (_options.Direction != RelayDirection.RightToLeft) Start(_left, _right, '>', _dumps.LeftToRight);
+        if (_options.Direction != RelayDirection.LeftToRight) Start(_right, _left, '<', _dumps.RightToLeft);
         if (running.Count == 0) throw new SharpCatException("no direction to transfer: neither address can be read into the other");
 
         Task? inactivity = _options.InactivityTimeout is { } idle ? WatchInactivityAsync(idle, cts) : null;
@@ -103,3 +102,6 @@ internal sealed class RelaySession
         }
     }
 }
+
+/// <summary>The <c>-r</c>/<c>-R</c> files; with fork, several relays write to them, one chunk at a time.</summary>
+internal sealed record RawDumps(Stream? LeftToRight, Stream? RightToLeft);

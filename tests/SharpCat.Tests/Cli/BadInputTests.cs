@@ -27,7 +27,7 @@ public class BadInputTests
         { ["-!!", "-"], "\"!!\" needs an address on each side" },
         { ["OPEN:{dir}/a,creat!!OPEN:{dir}/b,creat!!OPEN:{dir}/c,creat", "-"], "\"!!\" may appear only once" },
         { ["-", "OPEN:{dir}/f,creat,nosuchoption"], "E OPEN: unknown option \"nosuchoption\"" },
-        { ["TCP-LISTEN:80", "-"], "E address type TCP-LISTEN is not supported by this build of sharpcat" },
+        { ["OPENSSL-LISTEN:4433", "-"], "E address type OPENSSL-LISTEN is not supported by this build of sharpcat" },
         { ["OPEN:{dir}/f,creat,tcpwrap=x", "-"], "does not apply to this address type" },
         { ["-Z", "-", "-"], "E unknown option \"-Z\"" },
         { ["-b", "abc", "-", "-"], "E option -b: invalid buffer size \"abc\"" },

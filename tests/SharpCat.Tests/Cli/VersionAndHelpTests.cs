@@ -15,7 +15,8 @@ public class VersionAndHelpTests
         Assert.Contains("  #define WITH_PIPE 1\n", r.StdoutText);
         // Not built yet, so listed as absent.
         Assert.Contains("  #undef WITH_OPENSSL\n", r.StdoutText);
-        Assert.Contains("  #undef WITH_TCP\n", r.StdoutText);
+        Assert.Contains("  #define WITH_TCP 1\n", r.StdoutText);
+        Assert.Contains("  #undef WITH_EXEC\n", r.StdoutText);
         Assert.Empty(r.Stderr);
     }
 
@@ -40,7 +41,8 @@ public class VersionAndHelpTests
         var r = await Run.SharpCatAsync(flag);
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("open:<filename>\tgroups=FD,FIFO,CHR,BLK,REG,NAMED,OPEN,TERMIOS".Replace("FD,FIFO,CHR,BLK,REG,NAMED,OPEN,TERMIOS", "BLK,CHR,FD,FIFO,NAMED,OPEN,REG,TERMIOS"), r.StdoutText);
-        Assert.Contains("*tcp-listen:<port>", r.StdoutText); // marked as not in this build
+        Assert.Contains(" tcp-listen:<port>", r.StdoutText);
+        Assert.Contains("*openssl-listen:<port>", r.StdoutText); // marked as not in this build
         Assert.Equal(options, r.StdoutText.Contains("creat") && r.StdoutText.Contains("o-create\tgroups=OPEN\tphase=OPEN\ttype=BOOL"));
         Assert.Equal(aliases, r.StdoutText.Contains("creat is an alias for o-create"));
     }

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using SharpCat.Catalog;
+using SharpCat.Native;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>
+/// Host, port and family for the IP addresses: IP literals (IPv6 in brackets or bare), names
+/// through the resolver, service names through the services database, the family chosen by the
+/// address keyword (TCP4/TCP6), the <c>pf</c> option, or <c>-4</c>/<c>-6</c>, and socat's
+/// notation for socket addresses in messages (<c>AF=2 127.0.0.1:80</c>).
+/// </summary>
+internal static class SocketAddressing
+{
+    /// <summary>The family an address asks for: fixed by its keyword, else pf=, else -4/-6, else none.</summary>
+    public static AddressFamily Family(OpenRequest request, int keywordVersion)
+    {
+        if (keywordVersion == 4) return AddressFamily.InterNetwork;
+        if (keywordVersion == 6) return AddressFamily.InterNetworkV6;
+        if (request.Options.Text("protocol-family") is { } pf)
+        {
+            return pf.ToLowerInvariant() switch
+            {
+                "ip4" or "ipv4" or "inet" or "inet4" or "2" => AddressFamily.InterNetwork,
+                "ip6" or "ipv6" or "inet6" or "10" => AddressFamily.InterNetworkV6,
+                _ => throw new SharpCatException($"{request.Address.Name}: unknown protocol family \"{pf}\" (ip4 or ip6)"),
+            };
+        }
+        return request.Relay.PreferredIpVersion switch
+        {
+            4 => AddressFamily.InterNetwork,
+            6 => AddressFamily.InterNetworkV6,
+            _ => AddressFamily.Unspecified,
+        };
+    }
+
+    /// <summary>Resolves a host to one address of the wanted family (IPv4 first when none is wanted, as socat 1.7.4).</summary>
+    public static async Task<IPAddress> ResolveAsync(string host, AddressFamily family, CancellationToken ct)
+    {
+        string bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
+        if (IPAddress.TryParse(bare, out var literal))
+        {
+            if (family == AddressFamily.InterNetworkV6 && literal.AddressFamily == AddressFamily.InterNetwork)
+                return literal.MapToIPv6();
+            if (family == AddressFamily.InterNetwork && literal.AddressFamily == AddressFamily.InterNetworkV6)
+                throw new SharpCatException($"getaddrinfo(\"{bare}\", \"NULL\", {{1,2,1,6}}, {{}}): Address family for hostname not supported (IPv4 is required here)");
+            return literal;
+        }
+        if (!IsHostName(bare)) throw new SharpCatException($"invalid host name \"{bare}\"");
+        IPAddress[] found;
+        try
+        {
+            found = await Dns.GetHostAddressesAsync(bare, family == AddressFamily.Unspecified ? AddressFamily.Unspecified : family, ct).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            throw new SharpCatException($"getaddrinfo(\"{bare}\", \"NULL\", {{1,{(int)family},1,6}}, {{}}): {e.Message}");
+        }
+        return found.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && family != AddressFamily.InterNetworkV6)
+            ?? found.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetworkV6)
+            ?? throw new SharpCatException($"getaddrinfo(\"{bare}\"): no address of the requested family");
+    }
+
+    /// <summary>RFC 1123 host names: dot-separated labels of letters, digits and hyphens (underscores tolerated), 1-63 bytes each.</summary>
+    private static bool IsHostName(string name) =>
+        name.Length is > 0 and <= 253
+        && name.TrimEnd('.').Split('.').All(label => label.Length is > 0 and <= 63
+            && label.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') && label[0] != '-' && label[^1] != '-');
+
+    /// <summary>A port number (C notation, 0-65535) or a service name from the services database.</summary>
+    public static unsafe int Port(string text, string protocol)
+    {
+        if (text.Length > 0 && char.IsAsciiDigit(text[0]))
+        {
+            if (OptionValueParser.TryParseC(text, out long n) && n is >= 0 and <= 65535) return (int)n;
+            throw new SharpCatException($"invalid port \"{text}\" (0 to 65535, or a service name)");
+        }
+        nint serv = Libc.GetServByName(text, protocol);
+        if (serv == 0) throw new SharpCatException($"unknown service \"{text}\" for {protocol}");
+        int netOrder = *(int*)(serv + 16);
+        return (ushort)IPAddress.NetworkToHostOrder((short)netOrder);
+    }
+
+    /// <summary>socat's notation: <c>AF=2 127.0.0.1:80</c>, <c>AF=10 [::1]:80</c>, <c>AF=1 "/tmp/sock"</c>.</summary>
+    public static string Format(EndPoint? ep) => ep switch
+    {
+        IPEndPoint ip when ip.AddressFamily == AddressFamily.InterNetwork => $"AF=2 {ip.Address}:{ip.Port}",
+        IPEndPoint ip => $"AF=10 [{Expanded(ip.Address)}]:{ip.Port}",
+        UnixDomainSocketEndPoint u => $"AF=1 \"{FormatUnixPath(u)}\"",
+        null => "AF=0 (unknown)",
+        _ => ep.ToString() ?? "",
+    };
+
+    private static string FormatUnixPath(UnixDomainSocketEndPoint u)
+    {
+        string s = u.ToString();
+        if (s.Length == 0) return "<anon>";
+        // .NET shows an abstract name with a leading '@'; socat writes it as \0.
+        return s[0] is '\0' or '@' ? "\\0" + s[1..] : s;
+    }
+
+    /// <summary>socat writes IPv6 addresses in full, without zero compression.</summary>
+    private static string Expanded(IPAddress address)
+    {
+        byte[] b = address.GetAddressBytes();
+        return string.Join(':', Enumerable.Range(0, 8).Select(i => $"{b[2 * i]:x2}{b[2 * i + 1]:x2}"));
+    }
+
+    /// <summary>The sockaddr length socat prints beside an address: 16, 28, or 2 + the path.</summary>
+    public static int SockAddrLength(EndPoint ep) => ep switch
+    {
+        IPEndPoint ip when ip.AddressFamily == AddressFamily.InterNetwork => 16,
+        IPEndPoint => 28,
+        UnixDomainSocketEndPoint u => 2 + System.Text.Encoding.UTF8.GetByteCount(u.ToString()),
+        _ => 0,
+    };
+
+    /// <summary>Parses socat's <c>range=</c>: <c>addr/bits</c> or <c>addr:mask</c>, IPv6 in brackets.</summary>
+    public static (IPAddress Network, int Bits) ParseRange(string text)
+    {
+        string t = text;
+        int bits;
+        int slash = t.LastIndexOf('/');
+        IPAddress? mask = null;
+        if (slash > 0)
+        {
+            if (!int.TryParse(t[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out bits))
+                throw new SharpCatException($"range \"{text}\": invalid prefix length");
+            t = t[..slash];
+        }
+        else
+        {
+            int colon = t.StartsWith('[') ? t.IndexOf("]:", StringComparison.Ordinal) + 1 : t.IndexOf(':');
+            if (colon <= 0) throw new SharpCatException($"range \"{text}\": expected address/bits or address:mask");
+            if (!IPAddress.TryParse(t[(colon + 1)..].Trim('[', ']'), out mask))
+                throw new SharpCatException($"range \"{text}\": invalid mask");
+            t = t[..colon];
+            bits = MaskBits(mask);
+        }
+        string bare = t.Trim('[', ']');
+        if (!IPAddress.TryParse(bare, out var network)) throw new SharpCatException($"range \"{text}\": invalid address \"{bare}\"");
+        int max = network.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        if (bits < 0 || bits > max) throw new SharpCatException($"range \"{text}\": prefix length out of 0..{max}");
+        return (network, bits);
+    }
+
+    private static int MaskBits(IPAddress mask)
+    {
+        int bits = 0;
+        foreach (byte b in mask.GetAddressBytes()) bits += System.Numerics.BitOperations.PopCount(b);
+        return bits;
+    }
+
+    /// <summary>True when the peer lies in the range (an IPv4-mapped IPv6 peer counts as IPv4).</summary>
+    public static bool InRange(IPAddress peer, (IPAddress Network, int Bits) range)
+    {
+        if (peer.IsIPv4MappedToIPv6 && range.Network.AddressFamily == AddressFamily.InterNetwork) peer = peer.MapToIPv4();
+        if (peer.AddressFamily != range.Network.AddressFamily) return false;
+        byte[] a = peer.GetAddressBytes(), n = range.Network.GetAddressBytes();
+        int bits = range.Bits;
+        for (int i = 0; i < a.Length && bits > 0; i++, bits -= 8)
+        {
+            int m = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+            if ((a[i] & m) != (n[i] & m)) return false;
+        }
+        return true;
+    }
+}

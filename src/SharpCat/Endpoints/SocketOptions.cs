@@ -1,0 +1,168 @@
+using System.Text;
+using SharpCat.Catalog;
+using SharpCat.Native;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>How a socket option's value is passed to setsockopt(2).</summary>
+internal enum SockOptValue { Int, Byte, Linger, String, Bin }
+
+/// <summary>
+/// The setsockopt-based options of the SOCKET, IP4/IP6 and TCP groups, as one table: name,
+/// level, option number, value shape, and whether it must be set before bind (socat's PREBIND
+/// phase) or once the socket exists. Applied to any fd that is a socket — an inherited one
+/// (STDIO, FD) included, where a non-socket fails with socat's "Socket operation on non-socket".
+/// </summary>
+internal static unsafe class SocketOptions
+{
+    private const int SOL_SOCKET = 1, IPPROTO_IP = 0, IPPROTO_IPV6 = 41, IPPROTO_TCP = 6;
+
+    internal sealed record Entry(string Name, int Level, int Option, SockOptValue Value, bool BeforeBind = false);
+
+    internal static readonly Entry[] Table =
+    [
+        new("so-debug", SOL_SOCKET, 1, SockOptValue.Int),
+        new("so-reuseaddr", SOL_SOCKET, 2, SockOptValue.Int, BeforeBind: true),
+        new("so-dontroute", SOL_SOCKET, 5, SockOptValue.Int),
+        new("so-broadcast", SOL_SOCKET, 6, SockOptValue.Int),
+        new("so-sndbuf", SOL_SOCKET, 7, SockOptValue.Int),
+        new("so-rcvbuf", SOL_SOCKET, 8, SockOptValue.Int),
+        new("so-keepalive", SOL_SOCKET, 9, SockOptValue.Int),
+        new("so-oobinline", SOL_SOCKET, 10, SockOptValue.Int),
+        new("so-no-check", SOL_SOCKET, 11, SockOptValue.Int),
+        new("so-priority", SOL_SOCKET, 12, SockOptValue.Int),
+        new("so-linger", SOL_SOCKET, 13, SockOptValue.Linger),
+        new("so-bsdcompat", SOL_SOCKET, 14, SockOptValue.Int),
+        new("so-reuseport", SOL_SOCKET, 15, SockOptValue.Int, BeforeBind: true),
+        new("so-passcred", SOL_SOCKET, 16, SockOptValue.Int),
+        new("so-rcvlowat", SOL_SOCKET, 18, SockOptValue.Int),
+        new("so-sndlowat", SOL_SOCKET, 19, SockOptValue.Int),
+        new("so-bindtodevice", SOL_SOCKET, 25, SockOptValue.String),
+        new("so-timestamp", SOL_SOCKET, 29, SockOptValue.Int),
+        new("so-rcvbuf-late", SOL_SOCKET, 8, SockOptValue.Int),
+        new("so-sndbuf-late", SOL_SOCKET, 7, SockOptValue.Int),
+        new("ip-tos", IPPROTO_IP, 1, SockOptValue.Int),
+        new("ip-ttl", IPPROTO_IP, 2, SockOptValue.Int),
+        new("ip-hdrincl", IPPROTO_IP, 3, SockOptValue.Int),
+        new("ip-options", IPPROTO_IP, 4, SockOptValue.Bin),
+        new("ip-router-alert", IPPROTO_IP, 5, SockOptValue.Int),
+        new("ip-recvopts", IPPROTO_IP, 6, SockOptValue.Int),
+        new("ip-retopts", IPPROTO_IP, 7, SockOptValue.Int),
+        new("ip-pktinfo", IPPROTO_IP, 8, SockOptValue.Int),
+        new("ip-pktoptions", IPPROTO_IP, 9, SockOptValue.Int),
+        new("ip-mtu-discover", IPPROTO_IP, 10, SockOptValue.Int),
+        new("ip-recverr", IPPROTO_IP, 11, SockOptValue.Int),
+        new("ip-recvttl", IPPROTO_IP, 12, SockOptValue.Int),
+        new("ip-recvtos", IPPROTO_IP, 13, SockOptValue.Int),
+        new("ip-freebind", IPPROTO_IP, 15, SockOptValue.Int),
+        new("ip-transparent", IPPROTO_IP, 19, SockOptValue.Int, BeforeBind: true),
+        new("ip-multicast-ttl", IPPROTO_IP, 33, SockOptValue.Byte),
+        new("ip-multicast-loop", IPPROTO_IP, 34, SockOptValue.Byte),
+        new("ipv6-unicast-hops", IPPROTO_IPV6, 16, SockOptValue.Int),
+        new("ipv6-recverr", IPPROTO_IPV6, 25, SockOptValue.Int),
+        new("ipv6-v6only", IPPROTO_IPV6, 26, SockOptValue.Int, BeforeBind: true),
+        new("ipv6-recvpktinfo", IPPROTO_IPV6, 49, SockOptValue.Int),
+        new("ipv6-recvhoplimit", IPPROTO_IPV6, 51, SockOptValue.Int),
+        new("ipv6-recvrthdr", IPPROTO_IPV6, 56, SockOptValue.Int),
+        new("ipv6-recvhopopts", IPPROTO_IPV6, 53, SockOptValue.Int),
+        new("ipv6-recvdstopts", IPPROTO_IPV6, 58, SockOptValue.Int),
+        new("ipv6-recvpathmtu", IPPROTO_IPV6, 60, SockOptValue.Int),
+        new("ipv6-recvtclass", IPPROTO_IPV6, 66, SockOptValue.Int),
+        new("ipv6-tclass", IPPROTO_IPV6, 67, SockOptValue.Int),
+        new("tcp-nodelay", IPPROTO_TCP, 1, SockOptValue.Int),
+        new("tcp-maxseg", IPPROTO_TCP, 2, SockOptValue.Int),
+        new("tcp-cork", IPPROTO_TCP, 3, SockOptValue.Int),
+        new("tcp-keepidle", IPPROTO_TCP, 4, SockOptValue.Int),
+        new("tcp-keepintvl", IPPROTO_TCP, 5, SockOptValue.Int),
+        new("tcp-keepcnt", IPPROTO_TCP, 6, SockOptValue.Int),
+        new("tcp-syncnt", IPPROTO_TCP, 7, SockOptValue.Int),
+        new("tcp-linger2", IPPROTO_TCP, 8, SockOptValue.Int),
+        new("tcp-defer-accept", IPPROTO_TCP, 9, SockOptValue.Int),
+        new("tcp-window-clamp", IPPROTO_TCP, 10, SockOptValue.Int),
+        new("tcp-quickack", IPPROTO_TCP, 12, SockOptValue.Int),
+        new("tcp-maxseg-late", IPPROTO_TCP, 2, SockOptValue.Int),
+    ];
+
+    private static readonly Dictionary<string, Entry> ByName = Table.ToDictionary(e => e.Name, StringComparer.Ordinal);
+
+    /// <summary>True for options whose numeric value defaults to 1 when none is given (<c>reuseaddr</c>, <c>nodelay</c>).</summary>
+    public static bool IsSocketOption(string name) => ByName.ContainsKey(name) || name.StartsWith("setsockopt", StringComparison.Ordinal);
+
+    /// <summary>Sets the options of one phase: before bind, or once the socket exists.</summary>
+    public static void Apply(int fd, OptionSet options, bool beforeBind)
+    {
+        foreach (var o in options.All)
+        {
+            if (ByName.TryGetValue(o.Def.Name, out var entry))
+            {
+                if (entry.BeforeBind == beforeBind) options.Apply(() => Set(fd, entry, o.Value));
+            }
+            else if (o.Def.Name == "setsockopt-listen" ? beforeBind : !beforeBind && o.Def.Name.StartsWith("setsockopt", StringComparison.Ordinal))
+            {
+                options.Apply(() => SetGeneric(fd, o));
+            }
+        }
+    }
+
+    private static void Set(int fd, Entry entry, object? value)
+    {
+        switch (entry.Value)
+        {
+            case SockOptValue.Int:
+            {
+                int v = (int)(long)value!;
+                Call(fd, entry.Level, entry.Option, &v, sizeof(int), $"{{{v}}}");
+                break;
+            }
+            case SockOptValue.Byte:
+            {
+                byte v = (byte)(long)value!;
+                Call(fd, entry.Level, entry.Option, &v, 1, $"{{{v}}}");
+                break;
+            }
+            case SockOptValue.Linger:
+            {
+                // socat's linger=N: on, with N seconds.
+                int* l = stackalloc int[2];
+                l[0] = 1;
+                l[1] = (int)(long)value!;
+                Call(fd, entry.Level, entry.Option, l, 8, $"{{1,{l[1]}}}");
+                break;
+            }
+            case SockOptValue.String:
+            {
+                byte[] s = [.. Encoding.UTF8.GetBytes((string)value!), 0];
+                fixed (byte* p = s) Call(fd, entry.Level, entry.Option, p, (uint)s.Length, $"\"{value}\"");
+                break;
+            }
+            case SockOptValue.Bin:
+            {
+                byte[] b = (byte[])value!;
+                fixed (byte* p = b) Call(fd, entry.Level, entry.Option, p, (uint)b.Length, $"x{Convert.ToHexString(b)}");
+                break;
+            }
+        }
+    }
+
+    private static void SetGeneric(int fd, ResolvedOption o)
+    {
+        switch (o.Value)
+        {
+            case long[] v: // setsockopt-int=level:name:value
+            {
+                int x = (int)v[2];
+                Call(fd, (int)v[0], (int)v[1], &x, sizeof(int), $"{{{x}}}");
+                break;
+            }
+            case (long level, long name, byte[] data):
+                fixed (byte* p = data) Call(fd, (int)level, (int)name, p, (uint)data.Length, $"x{Convert.ToHexString(data)}");
+                break;
+        }
+    }
+
+    private static void Call(int fd, int level, int option, void* value, uint length, string shown)
+    {
+        if (Libc.SetSockOpt(fd, level, option, value, length) != 0)
+            throw Posix.Fail($"setsockopt({fd}, {level}, {option}, {shown}, {length})");
+    }
+}

@@ -1,0 +1,197 @@
+using System.Net;
+using System.Net.Sockets;
+using SharpCat.Catalog;
+using SharpCat.Diagnostics;
+using SharpCat.Native;
+using SharpCat.Relay;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>An address that accepts connections (TCP-LISTEN, UNIX-LISTEN, …).</summary>
+internal interface IListener : IAsyncDisposable
+{
+    /// <summary>Waits for the next connection that passes the address's checks (<c>range</c>).</summary>
+    ValueTask<IChannel> AcceptAsync(CancellationToken ct);
+}
+
+/// <summary>Opens a listener for an address kind that listens.</summary>
+internal delegate ValueTask<IListener> ListenerOpener(OpenRequest request, CancellationToken ct);
+
+/// <summary>
+/// What TCP, UNIX and generic stream sockets share: socket options in socat's phase order
+/// (before bind, bind, after bind), connecting with <c>connect-timeout</c> and the RETRY group,
+/// and listening with <c>backlog</c>, <c>range</c> and <c>accept-timeout</c>.
+/// </summary>
+internal static class StreamSockets
+{
+    /// <summary>Connects, retrying as <c>retry</c>/<c>forever</c>/<c>interval</c> ask.</summary>
+    public static async Task<SocketChannel> ConnectAsync(OpenRequest request, AddressFamily family, ProtocolType protocol,
+        EndPoint target, EndPoint? bindTo, CancellationToken ct)
+    {
+        var options = request.Options;
+        long retries = options.Number("retry") ?? 0;
+        bool forever = options.Flag("forever");
+        var interval = TimeSpan.FromSeconds(options.Seconds("interval") ?? 1.0);
+        for (long attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await ConnectOnceAsync(request, family, protocol, target, bindTo, ct).ConfigureAwait(false);
+            }
+            catch (SharpCatException e) when (forever || attempt < retries)
+            {
+                Log.Warn(e.Message);
+                Log.Info($"retrying in {interval.TotalSeconds:0.###} s ({(forever ? "forever" : $"{retries - attempt} left")})");
+                await Task.Delay(interval, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<SocketChannel> ConnectOnceAsync(OpenRequest request, AddressFamily family, ProtocolType protocol,
+        EndPoint target, EndPoint? bindTo, CancellationToken ct)
+    {
+        var options = request.Options;
+        var socket = new Socket(family, SocketType.Stream, protocol);
+        try
+        {
+            int fd = (int)socket.Handle;
+            SocketOptions.Apply(fd, options, beforeBind: true);
+            if (bindTo is not null) Bind(socket, bindTo);
+            SocketOptions.Apply(fd, options, beforeBind: false);
+            Log.Notice($"opening connection to {SocketAddressing.Format(target)}");
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (options.Seconds("connect-timeout") is double limit) timeout.CancelAfter(TimeSpan.FromSeconds(limit));
+            try
+            {
+                await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new SharpCatException($"connecting to {SocketAddressing.Format(target)}: Connection timed out");
+            }
+            catch (SocketException e)
+            {
+                // .NET reports a missing UNIX socket path as "address not available"; the kernel said ENOENT.
+                int errno = e.SocketErrorCode == SocketError.AddressNotAvailable && target is UnixDomainSocketEndPoint ? Posix.ENOENT : e.NativeErrorCode;
+                throw new PosixException($"connect({fd}, {SocketAddressing.Format(target)}, {SocketAddressing.SockAddrLength(target)})", errno);
+            }
+            Log.Notice($"successfully connected from local address {SocketAddressing.Format(socket.LocalEndPoint)}");
+            return Wrap(socket, options);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Creates, binds and starts listening; the caller accepts.</summary>
+    public static Socket Listen(OpenRequest request, AddressFamily family, ProtocolType protocol, EndPoint local)
+    {
+        var options = request.Options;
+        var socket = new Socket(family, SocketType.Stream, protocol);
+        try
+        {
+            int fd = (int)socket.Handle;
+            SocketOptions.Apply(fd, options, beforeBind: true);
+            Bind(socket, local);
+            SocketOptions.Apply(fd, options, beforeBind: false);
+            // socat's default backlog is 5; in one process a burst of clients can overflow that
+            // before the accept loop runs (the kernel then resets them), so the default here is the
+            // system maximum (net.core.somaxconn). backlog= still sets it exactly.
+            if (options.Number("backlog") is long backlog) socket.Listen((int)backlog);
+            else socket.Listen();
+            Log.Notice($"listening on {SocketAddressing.Format(socket.LocalEndPoint)}");
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public static void Bind(Socket socket, EndPoint local)
+    {
+        try
+        {
+            socket.Bind(local);
+        }
+        catch (SocketException e)
+        {
+            throw new PosixException($"bind({(int)socket.Handle}, {{{SocketAddressing.Format(local)}}}, {SocketAddressing.SockAddrLength(local)})", e.NativeErrorCode);
+        }
+    }
+
+    /// <summary>A connected socket as a channel, with the options that act on the connection.</summary>
+    public static SocketChannel Wrap(Socket socket, OptionSet options)
+    {
+        var channel = new SocketChannel(socket);
+        foreach (var o in options.All)
+        {
+            channel.Shutdown = o.Def.Name switch
+            {
+                "shut-none" => ShutdownMode.None,
+                "shut-down" => ShutdownMode.Down,
+                "shut-close" => ShutdownMode.Close,
+                "shut-null" => ShutdownMode.Null,
+                _ => channel.Shutdown,
+            };
+        }
+        FdOptions.ApplyFdPhase(channel.ReadFd, options);
+        FdOptions.ApplyLatePhase(channel.ReadFd, options);
+        return channel;
+    }
+}
+
+/// <summary>A listening stream socket: accepts, checks <c>range</c>, applies the connection's options.</summary>
+internal sealed class StreamListener(Socket socket, OptionSet options, Action? onClose) : IListener
+{
+    private readonly (IPAddress Network, int Bits)? _range =
+        options.Text("range") is { } r ? SocketAddressing.ParseRange(r) : null;
+
+    public async ValueTask<IChannel> AcceptAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (options.Seconds("accept-timeout") is double limit) timeout.CancelAfter(TimeSpan.FromSeconds(limit));
+            Socket accepted;
+            try
+            {
+                accepted = await socket.AcceptAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new SharpCatException($"accept({(int)socket.Handle}): Connection timed out (accept-timeout)");
+            }
+            catch (SocketException e)
+            {
+                throw new PosixException($"accept({(int)socket.Handle})", e.NativeErrorCode);
+            }
+            if (_range is { } range && accepted.RemoteEndPoint is IPEndPoint peer && !SocketAddressing.InRange(peer.Address, range))
+            {
+                Log.Warn($"refusing connection from {SocketAddressing.Format(peer)} due to range option");
+                accepted.Dispose();
+                continue;
+            }
+            Log.Notice($"accepting connection from {SocketAddressing.Format(accepted.RemoteEndPoint)} on {SocketAddressing.Format(accepted.LocalEndPoint)}");
+            try
+            {
+                return StreamSockets.Wrap(accepted, options);
+            }
+            catch
+            {
+                accepted.Dispose();
+                throw;
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        socket.Dispose();
+        onClose?.Invoke();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Sockets;
+using SharpCat.Relay;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>TCP, TCP4, TCP6 (connect) and TCP-LISTEN, TCP4-LISTEN, TCP6-LISTEN.</summary>
+internal static class TcpEndpoints
+{
+    public static ValueTask<IChannel> Connect(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 0, ct);
+    public static ValueTask<IChannel> Connect4(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 4, ct);
+    public static ValueTask<IChannel> Connect6(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 6, ct);
+    public static ValueTask<IListener> Listen(OpenRequest r, CancellationToken ct) => ListenAsync(r, 0);
+    public static ValueTask<IListener> Listen4(OpenRequest r, CancellationToken ct) => ListenAsync(r, 4);
+    public static ValueTask<IListener> Listen6(OpenRequest r, CancellationToken ct) => ListenAsync(r, 6);
+
+    private static async ValueTask<IChannel> ConnectAsync(OpenRequest request, int version, CancellationToken ct)
+    {
+        var family = SocketAddressing.Family(request, version);
+        var host = await SocketAddressing.ResolveAsync(request.Parameters[0], family, ct).ConfigureAwait(false);
+        int port = SocketAddressing.Port(request.Parameters[1], "tcp");
+        var target = new IPEndPoint(host, port);
+        var bindTo = await LocalEndPointAsync(request, host.AddressFamily, ct).ConfigureAwait(false);
+        return await StreamSockets.ConnectAsync(request, host.AddressFamily, ProtocolType.Tcp, target, bindTo, ct).ConfigureAwait(false);
+    }
+
+    private static ValueTask<IListener> ListenAsync(OpenRequest request, int version)
+    {
+        var family = SocketAddressing.Family(request, version);
+        int port = SocketAddressing.Port(request.Parameters[0], "tcp");
+        IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        EndPoint local = new IPEndPoint(any, port);
+        if (request.Options.Text("bind") is { } bind)
+        {
+            var (host, bindPort) = SplitHostPort(bind);
+            var address = host.Length == 0 ? any : SocketAddressing.ResolveAsync(host, family, CancellationToken.None).GetAwaiter().GetResult();
+            local = new IPEndPoint(address, bindPort is null ? port : SocketAddressing.Port(bindPort, "tcp"));
+        }
+        var socket = StreamSockets.Listen(request, local.AddressFamily, ProtocolType.Tcp, local);
+        return ValueTask.FromResult<IListener>(new StreamListener(socket, request.Options, onClose: null));
+    }
+
+    /// <summary>The local end for a client: <c>bind=host[:port]</c>, <c>sourceport</c>, or <c>lowport</c>.</summary>
+    private static async Task<EndPoint?> LocalEndPointAsync(OpenRequest request, AddressFamily family, CancellationToken ct)
+    {
+        var options = request.Options;
+        IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        IPAddress? address = null;
+        int? port = null;
+        if (options.Text("bind") is { } bind)
+        {
+            var (host, p) = SplitHostPort(bind);
+            if (host.Length > 0) address = await SocketAddressing.ResolveAsync(host, family, ct).ConfigureAwait(false);
+            if (p is not null) port = SocketAddressing.Port(p, "tcp");
+        }
+        if (options.Number("sourceport") is long sp) port = (int)sp;
+        if (options.Flag("lowport") && port is null) port = LowPort.Pick(address ?? any);
+        if (address is null && port is null) return null;
+        return new IPEndPoint(address ?? any, port ?? 0);
+    }
+
+    /// <summary>Splits <c>host:port</c>, <c>[v6]:port</c>, <c>host</c> or <c>:port</c>.</summary>
+    internal static (string Host, string? Port) SplitHostPort(string text)
+    {
+        if (text.StartsWith('['))
+        {
+            int end = text.IndexOf(']');
+            if (end < 0) throw new SharpCatException($"\"{text}\": missing ']'");
+            string rest = text[(end + 1)..];
+            return (text[1..end], rest.StartsWith(':') ? rest[1..] : null);
+        }
+        int colon = text.IndexOf(':');
+        if (colon >= 0 && text.IndexOf(':', colon + 1) < 0) return (text[..colon], text[(colon + 1)..]);
+        return (text, null);
+    }
+}
+
+/// <summary><c>lowport</c>: a free privileged port between 640 and 1023, as socat picks one.</summary>
+internal static class LowPort
+{
+    public static int Pick(IPAddress address)
+    {
+        for (int port = 1023; port >= 640; port--)
+        {
+            using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                probe.Bind(new IPEndPoint(address, port));
+                return port;
+            }
+            catch (SocketException) { }
+        }
+        throw new SharpCatException("lowport: no free port between 640 and 1023");
+    }
+}

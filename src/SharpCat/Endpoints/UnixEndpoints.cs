@@ -1,0 +1,85 @@
+using System.Net.Sockets;
+using System.Text;
+using SharpCat.Diagnostics;
+using SharpCat.Native;
+using SharpCat.Relay;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>
+/// UNIX-CONNECT, UNIX-LISTEN, UNIX-CLIENT and their ABSTRACT-* twins (Linux's abstract namespace:
+/// no file system entry). A listening socket file is created under the address's umask, gets its
+/// perm/user/group, and is removed on close (unlink-close defaults to on, as in socat).
+/// </summary>
+internal static class UnixEndpoints
+{
+    /// <summary>sun_path holds 108 bytes including the terminating NUL.</summary>
+    private const int MaxPathBytes = 107;
+
+    public static ValueTask<IChannel> Connect(OpenRequest r, CancellationToken ct) => ConnectAsync(r, abstractName: false, ct);
+    public static ValueTask<IChannel> ConnectAbstract(OpenRequest r, CancellationToken ct) => ConnectAsync(r, abstractName: true, ct);
+    public static ValueTask<IListener> Listen(OpenRequest r, CancellationToken ct) => ListenAsync(r, abstractName: false);
+    public static ValueTask<IListener> ListenAbstract(OpenRequest r, CancellationToken ct) => ListenAsync(r, abstractName: true);
+
+    internal static UnixDomainSocketEndPoint EndPoint(string name, bool abstractName, string keyword)
+    {
+        int bytes = Encoding.UTF8.GetByteCount(name) + (abstractName ? 1 : 0);
+        if (bytes > MaxPathBytes)
+            throw new SharpCatException($"{keyword}: unix socket address {bytes} characters long, max length is {MaxPathBytes} (\"{name}\")");
+        if (name.Length == 0) throw new SharpCatException($"{keyword}: empty socket path");
+        return new UnixDomainSocketEndPoint(abstractName ? "\0" + name : name);
+    }
+
+    private static async ValueTask<IChannel> ConnectAsync(OpenRequest request, bool abstractName, CancellationToken ct)
+    {
+        var target = EndPoint(request.Parameters[0], abstractName, request.Address.Name);
+        var bindTo = request.Options.Text("bind") is { } b ? EndPoint(b, abstractName, request.Address.Name) : null;
+        return await StreamSockets.ConnectAsync(request, AddressFamily.Unix, ProtocolType.Unspecified, target, bindTo, ct).ConfigureAwait(false);
+    }
+
+    private static ValueTask<IListener> ListenAsync(OpenRequest request, bool abstractName)
+    {
+        var options = request.Options;
+        string path = request.Parameters[0];
+        var local = EndPoint(path, abstractName, request.Address.Name);
+        if (!abstractName)
+        {
+            NamedOptions.BeforeOpen(path, options);
+            // As socat: an existing entry is an error unless unlink-early removed it.
+            if (Posix.TryStat(path, out _)) throw new SharpCatException($"\"{path}\" exists");
+        }
+        var socket = NamedOptions.WithUmask(options, () => StreamSockets.Listen(request, AddressFamily.Unix, ProtocolType.Unspecified, local));
+        Action? cleanup = null;
+        if (!abstractName)
+        {
+            try
+            {
+                ApplyFileOptions(path, options);
+            }
+            catch
+            {
+                socket.Dispose();
+                NamedOptions.UnlinkIfPresent(path);
+                throw;
+            }
+            if (options.Find("unlink-close") is not { Value: false })
+                cleanup = () => NamedOptions.UnlinkIfPresent(path);
+        }
+        return ValueTask.FromResult<IListener>(new StreamListener(socket, options, cleanup));
+    }
+
+    /// <summary>perm, user and group act on the socket's file system entry.</summary>
+    private static void ApplyFileOptions(string path, Catalog.OptionSet options)
+    {
+        if (options.Id("perm") is uint mode)
+            options.Apply(() => { if (Libc.Chmod(path, mode) != 0) throw Posix.Fail($"chmod(\"{path}\", {Posix.Octal(mode)})"); });
+        uint? uid = options.Id("user"), gid = options.Id("group");
+        if (uid is not null || gid is not null)
+            options.Apply(() =>
+            {
+                if (Libc.Chown(path, uid ?? uint.MaxValue, gid ?? uint.MaxValue) != 0)
+                    throw Posix.Fail($"chown(\"{path}\", {(int)(uid ?? uint.MaxValue)}, {(int)(gid ?? uint.MaxValue)})");
+            });
+        Log.Info($"socket file \"{path}\" ready");
+    }
+}

@@ -1,0 +1,184 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Endpoints;
+
+/// <summary>TCP over IPv4 and IPv6 on loopback, through the published binary.</summary>
+public class TcpTests
+{
+    private static string S => Binaries.SharpCat;
+
+    [Theory]
+    [InlineData("TCP-LISTEN:0,reuseaddr", "TCP:127.0.0.1:{0}")]
+    [InlineData("TCP4-LISTEN:0,reuseaddr", "TCP4:localhost:{0}")]
+    [InlineData("TCP6-LISTEN:0,reuseaddr", "TCP6:[::1]:{0}")]
+    [InlineData("TCP-LISTEN:0,pf=ip6", "TCP:[::1]:{0}")]
+    [InlineData("TCP4-LISTEN:0,bind=127.0.0.1", "TCP:127.0.0.1:{0},nodelay,keepalive,rcvbuf=65536")]
+    public async Task EchoThroughAListeningRelay(string listen, string connect)
+    {
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", listen, "PIPE");
+        using var _ = server;
+        byte[] data = RandomNumberGenerator.GetBytes(300_000);
+        var r = await Run.SharpCatAsync(data, "-", string.Format(connect, port));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(data, r.Stdout);
+        Assert.Equal(0, await server.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task ForkServesConcurrentClients()
+    {
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr,fork", "PIPE");
+        using var _ = server;
+        var clients = Enumerable.Range(0, 50).Select(async i =>
+        {
+            using var c = new TcpClient();
+            await c.ConnectAsync(IPAddress.Loopback, port);
+            var stream = c.GetStream();
+            byte[] data = RandomNumberGenerator.GetBytes(10_000 + i);
+            await stream.WriteAsync(data);
+            c.Client.Shutdown(SocketShutdown.Send);
+            var back = new MemoryStream();
+            await stream.CopyToAsync(back).WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(data, back.ToArray());
+        });
+        await Task.WhenAll(clients);
+        server.Signal(15);
+        Assert.Equal(143, await server.WaitForExitAsync());
+        Assert.Equal(50, System.Text.RegularExpressions.Regex.Matches(server.StderrText, "accepting connection from AF=2 127.0.0.1:").Count);
+    }
+
+    [Fact]
+    public async Task HalfCloseEachWayOverTcp()
+    {
+        using var dir = new TempDir();
+        byte[] toServer = RandomNumberGenerator.GetBytes(5 << 20);
+        byte[] toClient = RandomNumberGenerator.GetBytes(3 << 20);
+        File.WriteAllBytes(dir["reply"], toClient);
+        // The server writes what it receives to one file and sends another; each side's EOF must reach the other.
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "-t", "5", "TCP-LISTEN:0,reuseaddr", $"OPEN:{dir["reply"]},rdonly!!CREATE:{dir["got"]}");
+        using var _ = server;
+        File.WriteAllBytes(dir["send"], toServer);
+        var client = await Run.ShellAsync($"{S} -t 5 - TCP:127.0.0.1:{port} <{dir["send"]}");
+        Assert.True(client.ExitCode == 0, client.ToString());
+        Assert.Equal(toClient, client.Stdout);
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.Equal(toServer, File.ReadAllBytes(dir["got"]));
+    }
+
+    [Fact]
+    public async Task InteroperatesWithSocatBothWays()
+    {
+        if (Binaries.Socat is null) throw new InvalidOperationException("socat is not installed (test.sh installs it)");
+        byte[] data = RandomNumberGenerator.GetBytes(100_000);
+        // socat listens, sharpcat connects.
+        var (socat, port) = await Listeners.StartAsync(Binaries.Socat, "-d", "-d", "TCP-LISTEN:0,reuseaddr", "PIPE");
+        using (socat)
+        {
+            var r = await Run.SharpCatAsync(data, "-", $"TCP:127.0.0.1:{port}");
+            Assert.Equal(data, r.Stdout);
+        }
+        // sharpcat listens, socat connects.
+        var (sharp, port2) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr", "PIPE");
+        using (sharp)
+        {
+            var r = await Run.SocatAsync(data, "-", $"TCP:127.0.0.1:{port2}");
+            Assert.Equal(data, r.Stdout);
+            Assert.Equal(0, await sharp.WaitForExitAsync());
+        }
+    }
+
+    [Fact]
+    public async Task RefusedConnection()
+    {
+        int port = FreePort();
+        var r = await Run.SharpCatAsync("-", $"TCP:127.0.0.1:{port}");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Matches($@"^E connect\(\d+, AF=2 127\.0\.0\.1:{port}, 16\): Connection refused$", r.LogLines.Single());
+    }
+
+    [Fact]
+    public async Task RetryTriesAgainThenFails()
+    {
+        int port = FreePort();
+        var r = await Run.SharpCatAsync("-d", "-", $"TCP:127.0.0.1:{port},retry=2,interval=0.05");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(2, r.LogLines.Count(l => l.StartsWith("W connect(")));
+        Assert.StartsWith("E connect(", r.LogLines[^1]);
+    }
+
+    [Theory]
+    [InlineData("TCP:127.0.0.1:99999", "invalid port \"99999\"")]
+    [InlineData("TCP:127.0.0.1:nosuchservice", "unknown service \"nosuchservice\"")]
+    [InlineData("TCP-LISTEN:abc", "unknown service \"abc\"")]
+    // A malformed name is refused before any lookup: tests never send a DNS query.
+    [InlineData("TCP:bad..name:80", "invalid host name \"bad..name\"")]
+    [InlineData("TCP4:[::1]:80", "Address family for hostname not supported")]
+    public async Task BadTargets(string address, string message)
+    {
+        var r = await Run.SharpCatAsync("-u", "/dev/null", address);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(message, r.LogLines.Single());
+    }
+
+    [Fact]
+    public async Task PortInUseWithoutReuseaddr()
+    {
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        holder.Listen();
+        int port = ((IPEndPoint)holder.LocalEndPoint!).Port;
+        var r = await Run.SharpCatAsync($"TCP-LISTEN:{port},bind=127.0.0.1", "-");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Matches($@"^E bind\(\d+, {{AF=2 127\.0\.0\.1:{port}}}, 16\): Address already in use$", r.LogLines.Single());
+    }
+
+    [Fact]
+    public async Task RangeRefusesOutsidersAndKeepsListening()
+    {
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr,fork,range=10.0.0.0/8", "PIPE");
+        using var _ = server;
+        using (var c = new TcpClient())
+        {
+            await c.ConnectAsync(IPAddress.Loopback, port);
+            var buffer = new byte[1];
+            int n = await c.GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(0, n); // closed on us
+        }
+        await server.WaitForStderrAsync("refusing connection from AF=2 127.0.0.1:");
+        using var again = new TcpClient();
+        await again.ConnectAsync(IPAddress.Loopback, port); // still listening
+        server.Signal(15);
+        Assert.Equal(143, await server.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task SocketOptionOnANonSocketFailsLikeSocat()
+    {
+        var r = await Run.SharpCatAsync("-,reuseaddr", "/dev/null");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("E setsockopt(0, 1, 2, {1}, 4): Socket operation on non-socket", r.LogLines.Single());
+    }
+
+    [Fact]
+    public async Task SourcePortIsUsed()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        int source = FreePort();
+        var client = Run.SharpCatAsync("x"u8.ToArray(), "-u", "-", $"TCP:127.0.0.1:{port},sourceport={source}");
+        using var accepted = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(source, ((IPEndPoint)accepted.Client.RemoteEndPoint!).Port);
+        Assert.Equal(0, (await client).ExitCode);
+    }
+
+    internal static int FreePort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Endpoints;
+
+/// <summary>UNIX and abstract stream sockets through the published binary.</summary>
+public class UnixSocketTests
+{
+    [Fact]
+    public async Task EchoOverAUnixSocketAndTheFileIsRemoved()
+    {
+        using var dir = new TempDir();
+        using var server = LiveProcess.SharpCat("-d", "-d", $"UNIX-LISTEN:{dir["s"]},mode=0600", "PIPE");
+        await server.WaitForStderrAsync("listening on");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dir["s"]));
+        byte[] data = RandomNumberGenerator.GetBytes(200_000);
+        var r = await Run.SharpCatAsync(data, "-", $"UNIX-CONNECT:{dir["s"]}");
+        Assert.Equal(data, r.Stdout);
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.Empty(dir.Entries());
+    }
+
+    [Fact]
+    public async Task GopenConnectsToAUnixSocket()
+    {
+        using var dir = new TempDir();
+        using var server = LiveProcess.SharpCat("-d", "-d", $"UNIX-LISTEN:{dir["s"]}", "PIPE");
+        await server.WaitForStderrAsync("listening on");
+        var r = await Run.SharpCatAsync("via gopen"u8.ToArray(), "-", dir["s"]);
+        Assert.Equal("via gopen", r.StdoutText);
+    }
+
+    [Fact]
+    public async Task AbstractSocketsLeaveNoFile()
+    {
+        using var dir = new TempDir();
+        string name = "sharpcat-test-" + Guid.NewGuid().ToString("N");
+        using var server = LiveProcess.SharpCat("-d", "-d", $"ABSTRACT-LISTEN:{name}", "PIPE");
+        await server.WaitForStderrAsync("listening on");
+        var r = await Run.SharpCatAsync("abstract"u8.ToArray(), "-", $"ABSTRACT-CONNECT:{name}");
+        Assert.Equal("abstract", r.StdoutText);
+        Assert.Contains("AF=1 \"\\0" + name + "\"", server.StderrText);
+    }
+
+    [Fact]
+    public async Task ExistingSocketFileNeedsUnlinkEarly()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["s"], "stale");
+        var r = await Run.SharpCatAsync($"UNIX-LISTEN:{dir["s"]}", "/dev/null");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal($"E \"{dir["s"]}\" exists", r.LogLines.Single());
+        using var server = LiveProcess.SharpCat("-d", "-d", $"UNIX-LISTEN:{dir["s"]},unlink-early", "PIPE");
+        await server.WaitForStderrAsync("listening on");
+    }
+
+    [Fact]
+    public async Task PathTooLongIsRefusedBeforeAnythingHappens()
+    {
+        using var dir = new TempDir();
+        string path = dir["s" + new string('x', 120)];
+        var r = await Run.SharpCatAsync($"UNIX-LISTEN:{path}", "/dev/null");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("unix socket address", r.LogLines.Single());
+        Assert.Contains("characters long, max length is", r.LogLines.Single());
+        Assert.Empty(dir.Entries());
+    }
+
+    [Fact]
+    public async Task ConnectingToNothing()
+    {
+        using var dir = new TempDir();
+        var r = await Run.SharpCatAsync("-", $"UNIX-CONNECT:{dir["none"]}");
+        Assert.Equal(1, r.ExitCode);
+        Assert.EndsWith("No such file or directory", r.LogLines.Single());
+    }
+}

@@ -1,0 +1,19 @@
+using System.Text.RegularExpressions;
+
+namespace SharpCat.Tests.Support;
+
+/// <summary>Starts a listening relay on a kernel-chosen port (port 0) and reads the port from its -d -d log.</summary>
+public static class Listeners
+{
+    public static async Task<(LiveProcess Process, int Port)> StartAsync(string program, params string[] args)
+    {
+        var p = LiveProcess.Start(program, args);
+        await p.WaitForStderrAsync("listening on ");
+        var m = Regex.Match(p.StderrText, @"listening on AF=\d+ (?:\[[^\]]*\]|[^:\s]+):(\d+)");
+        if (!m.Success) throw new InvalidOperationException($"no port in the log:\n{p.StderrText}");
+        return (p, int.Parse(m.Groups[1].Value));
+    }
+
+    /// <summary>A sharpcat listener; its arguments must include -d -d and a *-LISTEN:0 address.</summary>
+    public static Task<(LiveProcess Process, int Port)> SharpCatAsync(params string[] args) => StartAsync(Binaries.SharpCat, args);
+}
