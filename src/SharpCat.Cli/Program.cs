@@ -26,6 +26,7 @@ namespace SharpCat.Cli
             }
             if (cl.ShowVersion) { Output.Write(VersionText.Build()); return 0; }
             if (cl.HelpLevel > 0) { Output.Write(HelpText.Build(cl.HelpLevel)); return 0; }
+            Native.Posix.RaiseFdLimit();
             Log.Threshold = (Severity)Math.Max((int)Severity.Debug, (int)Severity.Error - cl.DebugLevel);
             if (cl.Addresses.Count != 2)
             {

@@ -144,6 +144,12 @@ internal static class StreamSockets
     }
 }
 
+/// <summary>
+/// <c>accept-timeout</c> ran out: as in socat a warning, and the relay (or the fork listener, once
+/// its live relays are done) ends normally.
+/// </summary>
+internal sealed class AcceptTimeoutException() : SharpCatException("accept: Connection timed out");
+
 /// <summary>A listening stream socket: accepts, checks <c>range</c>, applies the connection's options.</summary>
 internal sealed class StreamListener(Socket socket, OptionSet options, Action? onClose) : IListener
 {
@@ -163,7 +169,7 @@ internal sealed class StreamListener(Socket socket, OptionSet options, Action? o
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                throw new SharpCatException($"accept({(int)socket.Handle}): Connection timed out (accept-timeout)");
+                throw new AcceptTimeoutException();
             }
             catch (SocketException e)
             {

@@ -88,6 +88,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "getservbyname", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint GetServByName(string name, string protocol);
 
+    [LibraryImport(Lib, EntryPoint = "getrlimit", SetLastError = true)]
+    internal static partial int GetRLimit(int resource, ulong* limits);
+
+    [LibraryImport(Lib, EntryPoint = "setrlimit", SetLastError = true)]
+    internal static partial int SetRLimit(int resource, ulong* limits);
+
     [LibraryImport(Lib, EntryPoint = "getpwnam", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint GetPwNam(string name);
 

@@ -174,6 +174,20 @@ internal static unsafe class Posix
         return gr == 0 ? null : *(uint*)(gr + 16);
     }
 
+    /// <summary>
+    /// Raises the soft limit on open fds to the hard one. socat forks a process per connection;
+    /// SharpCat serves them all from one process, so the usual soft limit of 1024 would cap a
+    /// fork listener at a few hundred relays.
+    /// </summary>
+    public static void RaiseFdLimit()
+    {
+        const int RLIMIT_NOFILE = 7;
+        ulong* limits = stackalloc ulong[2];
+        if (Libc.GetRLimit(RLIMIT_NOFILE, limits) != 0 || limits[0] >= limits[1]) return;
+        limits[0] = limits[1];
+        Libc.SetRLimit(RLIMIT_NOFILE, limits);
+    }
+
     public static string Octal(uint value) => "0" + Convert.ToString(value, 8);
 
     public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);

@@ -45,6 +45,10 @@ public static class RelayRunner
             else
                 await RunOnceAsync(l, r, leftAccess, rightAccess, options, dumps, ct).ConfigureAwait(false);
         }
+        catch (AcceptTimeoutException e)
+        {
+            Log.Warn(e.Message);
+        }
         finally
         {
             rawL2R?.Dispose();
@@ -115,7 +119,11 @@ public static class RelayRunner
         {
             while (true)
             {
-                if (slots is not null) await slots.WaitAsync(ct).ConfigureAwait(false);
+                if (slots is not null && !slots.Wait(0))
+                {
+                    Log.Notice("maxchildren are active, waiting");
+                    await slots.WaitAsync(ct).ConfigureAwait(false);
+                }
                 IChannel connection;
                 try
                 {
@@ -145,6 +153,10 @@ public static class RelayRunner
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+        }
+        catch (AcceptTimeoutException e)
+        {
+            Log.Warn(e.Message);
         }
         finally
         {

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Endpoints;
+
+/// <summary>fork in one process: many relays at once, limits, and clean-up.</summary>
+public class ForkTests
+{
+    [Fact]
+    public async Task AThousandConcurrentConnectionsCompleteAndLeaveNoFds()
+    {
+        RaiseOwnFdLimit();
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr,fork", "PIPE");
+        using var _ = server;
+        await EchoOnceAsync(port, RandomNumberGenerator.GetBytes(100)); // warm-up: the runtime's own fds exist now
+        await WaitFor(() => server.StderrText.Contains("relay 1 finished"));
+        int before = FdCount(server.Pid);
+
+        var clients = new List<(TcpClient Client, byte[] Data)>();
+        try
+        {
+            // All 1000 connected at the same time, then all talking at once.
+            for (int i = 0; i < 1000; i++)
+            {
+                var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, port);
+                clients.Add((c, RandomNumberGenerator.GetBytes(1000 + i)));
+            }
+            await Task.WhenAll(clients.Select(async x =>
+            {
+                var stream = x.Client.GetStream();
+                await stream.WriteAsync(x.Data);
+                x.Client.Client.Shutdown(SocketShutdown.Send);
+                var back = new MemoryStream();
+                await stream.CopyToAsync(back).WaitAsync(TimeSpan.FromSeconds(60));
+                Assert.Equal(x.Data, back.ToArray());
+            }));
+        }
+        finally
+        {
+            foreach (var (c, _) in clients) c.Dispose();
+        }
+        await WaitFor(() => FdCount(server.Pid) <= before);
+        Assert.True(FdCount(server.Pid) <= before);
+    }
+
+    [Fact]
+    public async Task MaxChildrenMakesFurtherClientsWait()
+    {
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr,fork,max-children=1", "PIPE");
+        using var _ = server;
+        using var first = new TcpClient();
+        await first.ConnectAsync(IPAddress.Loopback, port);
+        var firstStream = first.GetStream();
+        await server.WaitForStderrAsync("maxchildren are active, waiting");
+        // The second client is connected by the kernel but not served while the first is open.
+        using var second = new TcpClient();
+        await second.ConnectAsync(IPAddress.Loopback, port);
+        var secondStream = second.GetStream();
+        await secondStream.WriteAsync("two"u8.ToArray());
+        second.Client.Shutdown(SocketShutdown.Send);
+        var secondRead = new MemoryStream();
+        var secondDone = secondStream.CopyToAsync(secondRead);
+        Assert.NotSame(secondDone, await Task.WhenAny(secondDone, Task.Delay(300)));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(server.StderrText, "accepting connection"));
+        first.Client.Shutdown(SocketShutdown.Send);
+        await firstStream.CopyToAsync(Stream.Null).WaitAsync(TimeSpan.FromSeconds(20));
+        await secondDone.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal("two", System.Text.Encoding.ASCII.GetString(secondRead.ToArray()));
+    }
+
+    [Fact]
+    public async Task AcceptTimeoutEndsTheListenerNormally()
+    {
+        var r = await Run.SharpCatAsync("-d", "TCP-LISTEN:0,reuseaddr,fork,accept-timeout=0.2", "PIPE");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("W accept: Connection timed out", r.LogLines);
+    }
+
+    [Fact]
+    public async Task FailingSecondAddressEndsOnlyThatRelay()
+    {
+        using var dir = new TempDir();
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr,fork", $"OPEN:{dir["missing"]}/x");
+        using var _ = server;
+        for (int i = 0; i < 3; i++)
+        {
+            using var c = new TcpClient();
+            await c.ConnectAsync(IPAddress.Loopback, port);
+            Assert.Equal(0, await c.GetStream().ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+        await WaitFor(() => System.Text.RegularExpressions.Regex.Matches(server.StderrText, " E relay \\d+: open\\(").Count == 3);
+        server.Signal(15);
+        Assert.Equal(143, await server.WaitForExitAsync());
+    }
+
+    private static async Task EchoOnceAsync(int port, byte[] data)
+    {
+        using var c = new TcpClient();
+        await c.ConnectAsync(IPAddress.Loopback, port);
+        var stream = c.GetStream();
+        await stream.WriteAsync(data);
+        c.Client.Shutdown(SocketShutdown.Send);
+        var back = new MemoryStream();
+        await stream.CopyToAsync(back).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(data, back.ToArray());
+    }
+
+    private static int FdCount(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
+
+    private static async Task WaitFor(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met within 30 s");
+            await Task.Delay(20);
+        }
+    }
+
+    private static unsafe void RaiseOwnFdLimit()
+    {
+        ulong* limits = stackalloc ulong[2];
+        if (getrlimit(7, limits) == 0 && limits[0] < limits[1])
+        {
+            limits[0] = limits[1];
+            setrlimit(7, limits);
+        }
+    }
+
+    [DllImport("libc")] private static extern unsafe int getrlimit(int resource, ulong* limits);
+    [DllImport("libc")] private static extern unsafe int setrlimit(int resource, ulong* limits);
+}
