@@ -30,6 +30,10 @@ internal static class EndpointRegistry
         ["unix-listen"] = new(null, UnixEndpoints.Listen),
         ["abstract-connect"] = new(UnixEndpoints.ConnectAbstract, null),
         ["abstract-listen"] = new(null, UnixEndpoints.ListenAbstract),
+        ["unix-client"] = new(UnixEndpoints.Client, null),
+        ["abstract-client"] = new(UnixEndpoints.ClientAbstract, null),
+        ["socket-connect"] = new(GenericSocketEndpoints.Connect, null),
+        ["socket-listen"] = new(null, GenericSocketEndpoints.Listen),
     };
 
     public static bool IsImplemented(string keyword) => Entries.ContainsKey(keyword);

@@ -91,6 +91,18 @@ public class TcpTests
     }
 
     [Fact]
+    public async Task GenericSocketAddressesSpeakTcp()
+    {
+        int port = FreePort();
+        string hexPort = $"x{port:x4}";
+        using var server = LiveProcess.SharpCat("-d", "-d", $"SOCKET-LISTEN:2:6:{hexPort}x00000000x0000000000000000,reuseaddr", "PIPE");
+        await server.WaitForStderrAsync($"listening on AF=2 0.0.0.0:{port}");
+        var r = await Run.SharpCatAsync("generic"u8.ToArray(), "-", $"SOCKET-CONNECT:2:6:{hexPort}x7f000001x0000000000000000");
+        Assert.Equal("generic", r.StdoutText);
+        Assert.Equal(0, await server.WaitForExitAsync());
+    }
+
+    [Fact]
     public async Task RefusedConnection()
     {
         int port = FreePort();

@@ -67,6 +67,21 @@ public class UnixSocketTests
     }
 
     [Fact]
+    public async Task UnixClientConnectsToAStreamSocket()
+    {
+        using var dir = new TempDir();
+        using var server = LiveProcess.SharpCat("-d", "-d", $"UNIX-LISTEN:{dir["s"]}", "PIPE");
+        await server.WaitForStderrAsync("listening on");
+        var r = await Run.SharpCatAsync("client"u8.ToArray(), "-", $"UNIX-CLIENT:{dir["s"]}");
+        Assert.Equal("client", r.StdoutText);
+        string name = "sharpcat-test-" + Guid.NewGuid().ToString("N");
+        using var abs = LiveProcess.SharpCat("-d", "-d", $"ABSTRACT-LISTEN:{name}", "PIPE");
+        await abs.WaitForStderrAsync("listening on");
+        var a = await Run.SharpCatAsync("abstract client"u8.ToArray(), "-", $"ABSTRACT-CLIENT:{name}");
+        Assert.Equal("abstract client", a.StdoutText);
+    }
+
+    [Fact]
     public async Task ConnectingToNothing()
     {
         using var dir = new TempDir();

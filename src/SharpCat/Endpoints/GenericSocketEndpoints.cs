@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Sockets;
+using SharpCat.Catalog;
+using SharpCat.Relay;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>
+/// SOCKET-CONNECT:domain:protocol:address and SOCKET-LISTEN:domain:protocol:address — any stream
+/// socket family by number, the address given as socat's hex notation of the sockaddr bytes that
+/// follow the family field (for AF_INET: port, address, eight zero bytes).
+/// </summary>
+internal static class GenericSocketEndpoints
+{
+    public static async ValueTask<IChannel> Connect(OpenRequest request, CancellationToken ct)
+    {
+        var (family, protocol, address) = Parse(request);
+        var bindTo = request.Options.Text("bind") is { } b ? RawEndPoint.FromHex(family, OptionValueParser.ParseBin("bind", b)) : null;
+        return await StreamSockets.ConnectAsync(request, family, protocol, address, bindTo, ct).ConfigureAwait(false);
+    }
+
+    public static ValueTask<IListener> Listen(OpenRequest request, CancellationToken ct)
+    {
+        var (family, protocol, address) = Parse(request);
+        var socket = StreamSockets.Listen(request, family, protocol, address);
+        return ValueTask.FromResult<IListener>(new StreamListener(socket, request.Options, onClose: null));
+    }
+
+    private static (AddressFamily, ProtocolType, EndPoint) Parse(OpenRequest request)
+    {
+        string name = request.Address.Name;
+        int domain = (int)OptionValueParser.ParseSigned($"{name} domain", request.Parameters[0], 0, 1023);
+        int protocol = (int)OptionValueParser.ParseSigned($"{name} protocol", request.Parameters[1], 0, 65535);
+        byte[] data = OptionValueParser.ParseBin($"{name} address", request.Parameters[2].Replace("x", ""));
+        var family = (AddressFamily)domain;
+        return (family, (ProtocolType)protocol, RawEndPoint.FromHex(family, data));
+    }
+}
+
+/// <summary>A socket address given as raw bytes: the family, then the bytes exactly as written.</summary>
+internal sealed class RawEndPoint(AddressFamily family, byte[] data) : EndPoint
+{
+    public static EndPoint FromHex(AddressFamily family, byte[] data)
+    {
+        // Known families get .NET's own end points, so messages show them as socat does.
+        if (family == AddressFamily.InterNetwork && data.Length >= 6)
+            return new IPEndPoint(new IPAddress(data.AsSpan(2, 4)), data[0] << 8 | data[1]);
+        if (family == AddressFamily.InterNetworkV6 && data.Length >= 22)
+            return new IPEndPoint(new IPAddress(data.AsSpan(6, 16)), data[0] << 8 | data[1]);
+        return new RawEndPoint(family, data);
+    }
+
+    public override AddressFamily AddressFamily => family;
+
+    public override SocketAddress Serialize()
+    {
+        var sa = new SocketAddress(family, 2 + data.Length);
+        for (int i = 0; i < data.Length; i++) sa[2 + i] = data[i];
+        return sa;
+    }
+
+    public override EndPoint Create(SocketAddress socketAddress)
+    {
+        byte[] bytes = new byte[socketAddress.Size - 2];
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = socketAddress[2 + i];
+        return new RawEndPoint(socketAddress.Family, bytes);
+    }
+
+    public override string ToString() => $"AF={(int)family} x{Convert.ToHexString(data).ToLowerInvariant()}";
+}
