@@ -88,6 +88,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "getservbyname", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint GetServByName(string name, string protocol);
 
+    [LibraryImport(Lib, EntryPoint = "splice", SetLastError = true)]
+    internal static partial nint Splice(int fdIn, long* offIn, int fdOut, long* offOut, nuint length, uint flags);
+
     [LibraryImport(Lib, EntryPoint = "getrlimit", SetLastError = true)]
     internal static partial int GetRLimit(int resource, ulong* limits);
 

@@ -102,11 +102,18 @@ internal static unsafe class Posix
         }
     }
 
-    public static (int Read, int Write) Pipe()
+    public static (int Read, int Write) Pipe(int extraFlags = 0)
     {
         int* fds = stackalloc int[2];
-        if (Libc.Pipe2(fds, O_CLOEXEC) != 0) throw Fail("pipe()");
+        if (Libc.Pipe2(fds, O_CLOEXEC | extraFlags) != 0) throw Fail("pipe()");
         return (fds[0], fds[1]);
+    }
+
+    /// <summary>One non-blocking splice(2) between two fds without offsets; -1 with errno set on failure.</summary>
+    public static nint Splice(int fdIn, int fdOut, nint length)
+    {
+        const uint SPLICE_F_MOVE = 1, SPLICE_F_NONBLOCK = 2;
+        return Libc.Splice(fdIn, null, fdOut, null, (nuint)length, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     }
 
     public static StatBuffer FStat(int fd)

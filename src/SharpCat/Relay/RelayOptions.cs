@@ -59,6 +59,12 @@ public sealed class RelayOptions
     /// </summary>
     public CancellationToken ForceStop { get; set; }
 
+    /// <summary>
+    /// Never use the zero-copy splice path, even where it applies (socket to socket, no taps):
+    /// for measuring, and for comparing both paths in tests.
+    /// </summary>
+    public bool NoSplice { get; set; }
+
     /// <summary>How often an <c>ignoreeof</c> address is polled after EOF.</summary>
     public TimeSpan IgnoreEofPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

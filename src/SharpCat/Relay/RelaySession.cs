@@ -26,13 +26,22 @@ internal sealed class RelaySession
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var dump = new TrafficDump(_options.VerboseText, _options.VerboseHex, _options.DumpFd);
-        var running = new List<(Pump Pump, OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)>();
+        var running = new List<(string Label, OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)>();
         void Start(OpenedEndpoint from, OpenedEndpoint to, char arrow, Stream? raw)
         {
             if (!from.Channel.CanRead || !to.Channel.CanWrite) return;
-            var pump = new Pump(from, to, arrow, _options, dump, raw, Touch);
+            bool taps = dump.Enabled || raw is not null;
             // Task.Run: a pump over regular files never yields, and must not hold up the other one.
-            running.Add((pump, from, to, Task.Run(() => pump.RunAsync(cts.Token), CancellationToken.None)));
+            if (!_options.NoSplice && SplicePump.Applies(from, to, taps))
+            {
+                var splice = new SplicePump(from, to, Touch);
+                running.Add((splice.Label, from, to, Task.Run(() => splice.RunAsync(cts.Token), CancellationToken.None)));
+            }
+            else
+            {
+                var pump = new Pump(from, to, arrow, _options, dump, raw, Touch);
+                running.Add((pump.Label, from, to, Task.Run(() => pump.RunAsync(cts.Token), CancellationToken.None)));
+            }
         }
         if (_options.Direction != RelayDirection.RightToLeft) Start(_left, _right, '>', _dumps.LeftToRight);
         if (_options.Direction != RelayDirection.LeftToRight) Start(_right, _left, '<', _dumps.RightToLeft);
@@ -51,7 +60,7 @@ internal sealed class RelaySession
                 {
                     if (!cts.IsCancellationRequested)
                         foreach (var p in running)
-                            Log.Warn($"-t {_options.CloseTimeout.TotalSeconds:0.######}: closing {p.Pump.Label} while it may still carry data (a larger -t waits longer)");
+                            Log.Warn($"-t {_options.CloseTimeout.TotalSeconds:0.######}: closing {p.Label} while it may still carry data (a larger -t waits longer)");
                     break;
                 }
                 int i = running.FindIndex(p => p.Task == done);

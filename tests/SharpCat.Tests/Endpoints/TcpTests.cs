@@ -69,6 +69,44 @@ public class TcpTests
     }
 
     [Fact]
+    public async Task SocketToSocketRelayKeepsEveryByteWithASlowReader()
+    {
+        // TCP to TCP with no taps goes through splice(2); a reader that lags makes the relay's
+        // writes back up, which exercises the path where the pipe is emptied through memory.
+        using var backend = new TcpListener(IPAddress.Loopback, 0);
+        backend.Start();
+        int backendPort = ((IPEndPoint)backend.LocalEndpoint).Port;
+        var (relay, port) = await Listeners.SharpCatAsync("-dddd", "TCP-LISTEN:0,reuseaddr", $"TCP:127.0.0.1:{backendPort}");
+        using var _ = relay;
+        byte[] data = RandomNumberGenerator.GetBytes(8 << 20);
+        var received = Task.Run(async () =>
+        {
+            using var conn = await backend.AcceptTcpClientAsync();
+            var stream = conn.GetStream();
+            var got = new MemoryStream();
+            byte[] buffer = new byte[16 * 1024];
+            int n;
+            while ((n = await stream.ReadAsync(buffer)) > 0)
+            {
+                got.Write(buffer, 0, n);
+                if (got.Length < (2 << 20)) await Task.Delay(1); // lag behind for the first 2 MiB
+            }
+            return got.ToArray();
+        });
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(data);
+            client.Client.Shutdown(SocketShutdown.Send);
+            await stream.CopyToAsync(Stream.Null).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        Assert.Equal(data, await received.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, await relay.WaitForExitAsync());
+        Assert.Contains("is not writable: moving", relay.StderrText);
+    }
+
+    [Fact]
     public async Task InteroperatesWithSocatBothWays()
     {
         if (Binaries.Socat is null) throw new InvalidOperationException("socat is not installed (test.sh installs it)");

@@ -1,0 +1,108 @@
+using System.Buffers;
+using System.Net.Sockets;
+using SharpCat.Diagnostics;
+using SharpCat.Endpoints;
+using SharpCat.Native;
+
+namespace SharpCat.Relay;
+
+/// <summary>
+/// The zero-copy direction (DESIGN.md §1.5, §8): socket → pipe → socket with splice(2), so the
+/// bytes never enter user memory. Used when both ends are stream sockets and no tap (dumps, line
+/// endings, byte limit, escape) needs to see the data. Readiness comes from a zero-byte receive,
+/// which holds no buffer; when the receiving peer is slow (the pipe cannot be emptied), the
+/// bytes waiting in the pipe go through a rented buffer and .NET's send, which can wait.
+/// </summary>
+internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Action onActivity)
+{
+    private const int F_SETPIPE_SZ = 1031, PipeSize = 1 << 20;
+    private const int EPIPE = 32, ECONNRESET = 104;
+
+    /// <summary>True when this direction can be spliced: socket to socket, nothing to look at the bytes.</summary>
+    public static bool Applies(OpenedEndpoint source, OpenedEndpoint sink, bool tapsActive) =>
+        !tapsActive
+        && source.Channel is SocketChannel { IsDatagram: false }
+        && sink.Channel is SocketChannel { IsDatagram: false }
+        && source.ReadBehaviour is { LineTerminator: LineTerminator.Raw, ReadBytes: null, Escape: null, IgnoreEof: false }
+        && sink.WriteBehaviour is { LineTerminator: LineTerminator.Raw, CoolWrite: false };
+
+    public string Label => $"{source.Name} -> {sink.Name}";
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var from = ((SocketChannel)source.Channel).Socket;
+        var to = ((SocketChannel)sink.Channel).Socket;
+        int inFd = source.Channel.ReadFd, outFd = sink.Channel.WriteFd;
+        var (pipeRead, pipeWrite) = Posix.Pipe(Posix.O_NONBLOCK);
+        Libc.Fcntl(pipeWrite, F_SETPIPE_SZ, PipeSize); // best effort: the default 64 KiB pipe works too
+        try
+        {
+            while (true)
+            {
+                nint n = Posix.Splice(inFd, pipeWrite, PipeSize);
+                if (n > 0)
+                {
+                    onActivity();
+                    await DrainAsync(pipeRead, outFd, to, n, ct).ConfigureAwait(false);
+                    continue;
+                }
+                if (n == 0) return; // EOF
+                int errno = Posix.Errno;
+                if (errno == Posix.EINTR) continue;
+                if (errno == Posix.EAGAIN)
+                {
+                    // Wait until readable: a zero-byte receive holds no buffer.
+                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+                    continue;
+                }
+                if (errno == ECONNRESET)
+                {
+                    Log.Warn($"read({inFd}, {PipeSize}): {Posix.StrError(errno)}");
+                    return;
+                }
+                throw new PosixException($"splice({inFd}, {pipeWrite}, {PipeSize})", errno);
+            }
+        }
+        finally
+        {
+            Posix.Close(pipeRead);
+            Posix.Close(pipeWrite);
+        }
+    }
+
+    private static async ValueTask DrainAsync(int pipeRead, int outFd, Socket to, nint pending, CancellationToken ct)
+    {
+        while (pending > 0)
+        {
+            nint m = Posix.Splice(pipeRead, outFd, pending);
+            if (m > 0) { pending -= m; continue; }
+            int errno = Posix.Errno;
+            if (errno == Posix.EINTR) continue;
+            if (errno != Posix.EAGAIN) throw new PosixException($"write({outFd}, {pending})", errno);
+            // The peer is slow: move what the pipe holds through memory, where send can wait.
+            if (Log.IsEnabled(Severity.Debug)) Log.Debug($"fd {outFd} is not writable: moving {pending} bytes through memory");
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            try
+            {
+                while (pending > 0)
+                {
+                    int r = Posix.Read(pipeRead, buffer.AsSpan(0, (int)Math.Min(buffer.Length, pending)));
+                    try
+                    {
+                        int sent = 0;
+                        while (sent < r) sent += await to.SendAsync(buffer.AsMemory(sent, r - sent), SocketFlags.None, ct).ConfigureAwait(false);
+                    }
+                    catch (SocketException e)
+                    {
+                        throw new PosixException($"write({outFd}, {r})", e.NativeErrorCode);
+                    }
+                    pending -= r;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}
