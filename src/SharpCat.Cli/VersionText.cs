@@ -17,7 +17,7 @@ internal static class VersionText
         ("STDIO", ["stdio", "stdin", "stdout", "stderr"]), ("FDNUM", ["fd"]), ("FILE", ["open"]), ("CREAT", ["create"]),
         ("GOPEN", ["gopen"]), ("TERMIOS", []), ("PIPE", ["pipe"]), ("UNIX", ["unix-connect", "unix-listen", "unix-sendto", "unix-recvfrom", "unix-recv", "unix-client"]),
         ("ABSTRACT_UNIXSOCKET", ["abstract-connect", "abstract-listen", "abstract-client", "abstract-sendto", "abstract-recvfrom", "abstract-recv"]), ("IP4", ["tcp4-connect"]), ("IP6", ["tcp6-connect"]),
-        ("RAWIP", ["ip-sendto"]), ("GENERICSOCKET", ["socket-connect"]), ("INTERFACE", ["interface"]), ("TCP", ["tcp-connect", "tcp-listen"]),
+        ("RAWIP", ["ip-sendto"]), ("GENERICSOCKET", ["socket-connect", "socket-listen", "socket-sendto", "socket-recvfrom", "socket-recv", "socket-datagram"]), ("INTERFACE", ["interface"]), ("TCP", ["tcp-connect", "tcp-listen"]),
         ("UDP", ["udp-connect", "udp-listen"]), ("SCTP", ["sctp-connect"]), ("LISTEN", ["tcp-listen"]), ("SOCKS4", ["socks4"]),
         ("SOCKS4A", ["socks4a"]), ("VSOCK", ["vsock-connect"]), ("PROXY", ["proxy"]), ("SYSTEM", ["system"]), ("EXEC", ["exec"]),
         ("READLINE", []), ("TUN", ["tun"]), ("PTY", ["pty"]), ("OPENSSL", ["openssl"]), ("FIPS", []), ("LIBWRAP", []),

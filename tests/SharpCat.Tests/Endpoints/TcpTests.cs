@@ -174,6 +174,15 @@ public class TcpTests
     }
 
     [Fact]
+    public async Task UnknownHostInANamespaceWithoutNetwork()
+    {
+        // unshare -n: only a loopback interface, so the resolver's query cannot leave the machine.
+        var r = await Run.ProgramAsync("/usr/bin/unshare", ["-n", Binaries.SharpCat, "-u", "/dev/null", "TCP:no-such-host.invalid:80"], [], Run.DefaultTimeout);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Matches("^E getaddrinfo\\(\"no-such-host.invalid\", \"NULL\", \\{1,0,1,6\\}, \\{\\}\\): ", r.LogLines.Single());
+    }
+
+    [Fact]
     public async Task PortInUseWithoutReuseaddr()
     {
         using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -82,6 +82,20 @@ public class UnixSocketTests
     }
 
     [Fact]
+    public async Task PermissionDeniedOnASocketFile()
+    {
+        using var dir = new TempDir();
+        File.SetUnixFileMode(dir.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        using var server = LiveProcess.SharpCat("-d", "-d", $"UNIX-LISTEN:{dir["s"]},mode=0600", "PIPE");
+        await server.WaitForStderrAsync("listening on");
+        // As nobody: the socket file (root, 0600) may not be written to.
+        var r = await Run.ProgramAsync("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Binaries.SharpCat, "-u", "/dev/null", $"UNIX-CONNECT:{dir["s"]}"], [], Run.DefaultTimeout);
+        Assert.Equal(1, r.ExitCode);
+        Assert.EndsWith("Permission denied", r.LogLines.Single());
+    }
+
+    [Fact]
     public async Task ConnectingToNothing()
     {
         using var dir = new TempDir();
