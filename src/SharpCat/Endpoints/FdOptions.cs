@@ -85,20 +85,22 @@ internal static unsafe class FdOptions
             options.Apply(() => { if (Libc.FChmod(fd, mode) != 0) throw Posix.Fail($"fchmod({fd}, {Posix.Octal(mode)})"); });
     }
 
-    /// <summary>The shut-* options of a channel.</summary>
-    public static void ApplyChannelOptions(FdChannel channel, OptionSet options)
+    /// <summary>The shut-* option given last, or the default way of half-closing.</summary>
+    public static ShutdownMode ShutdownMode(OptionSet options)
     {
+        var mode = Relay.ShutdownMode.Default;
         foreach (var o in options.All)
         {
-            channel.Shutdown = o.Def.Name switch
+            mode = o.Def.Name switch
             {
-                "shut-none" => ShutdownMode.None,
-                "shut-down" => ShutdownMode.Down,
-                "shut-close" => ShutdownMode.Close,
-                "shut-null" => ShutdownMode.Null,
-                _ => channel.Shutdown,
+                "shut-none" => Relay.ShutdownMode.None,
+                "shut-down" => Relay.ShutdownMode.Down,
+                "shut-close" => Relay.ShutdownMode.Close,
+                "shut-null" => Relay.ShutdownMode.Null,
+                _ => mode,
             };
         }
+        return mode;
     }
 
     private static void Chown(int fd, uint? uid, uint? gid)

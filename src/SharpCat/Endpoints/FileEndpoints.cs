@@ -107,7 +107,7 @@ internal static class FdEndpoint
             FdOptions.ApplyLatePhase(fd, options);
             var stream = new FdStream(fd, owns: true);
             var channel = new FdChannel((access & Access.Read) != 0 ? stream : null, (access & Access.Write) != 0 ? stream : null);
-            FdOptions.ApplyChannelOptions(channel, options);
+            channel.Shutdown = FdOptions.ShutdownMode(options);
             if (path is not null && NamedOptions.OnClose(path, options) is { } cleanup) channel.OnClose(cleanup);
             return channel;
         }

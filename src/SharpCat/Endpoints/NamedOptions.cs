@@ -14,14 +14,20 @@ internal static class NamedOptions
     public static void BeforeOpen(string path, OptionSet options)
     {
         if (options.Flag("unlink-early") || options.Flag("unlink")) options.Apply(() => UnlinkIfPresent(path));
-        uint? uid = options.Id("user-early"), gid = options.Id("group-early");
+        SetOwnerAndMode(path, options, "user-early", "group-early", "perm-early");
+    }
+
+    /// <summary>chown/chmod by path from the given options (socket files, entries before opening).</summary>
+    public static void SetOwnerAndMode(string path, OptionSet options, string user, string group, string perm)
+    {
+        uint? uid = options.Id(user), gid = options.Id(group);
         if (uid is not null || gid is not null)
             options.Apply(() =>
             {
                 if (Libc.Chown(path, uid ?? uint.MaxValue, gid ?? uint.MaxValue) != 0)
                     throw Posix.Fail($"chown(\"{path}\", {(int)(uid ?? uint.MaxValue)}, {(int)(gid ?? uint.MaxValue)})");
             });
-        if (options.Id("perm-early") is uint mode)
+        if (options.Id(perm) is uint mode)
             options.Apply(() => { if (Libc.Chmod(path, mode) != 0) throw Posix.Fail($"chmod(\"{path}\", {Posix.Octal(mode)})"); });
     }
 

@@ -31,7 +31,7 @@ internal static class PipeEndpoints
             throw;
         }
         var channel = new FdChannel(new FdStream(r, owns: true), new FdStream(w, owns: true));
-        FdOptions.ApplyChannelOptions(channel, request.Options);
+        channel.Shutdown = FdOptions.ShutdownMode(request.Options);
         return channel;
     }
 

@@ -72,7 +72,7 @@ internal static class StdioEndpoints
         if (readFd >= 0) reader = new FdStream(readFd, owns: Claim(readFd));
         if (writeFd >= 0) writer = writeFd == readFd ? reader : new FdStream(writeFd, owns: Claim(writeFd));
         var channel = new FdChannel(reader, writer);
-        FdOptions.ApplyChannelOptions(channel, options);
+        channel.Shutdown = FdOptions.ShutdownMode(options);
         return ValueTask.FromResult<IChannel>(channel);
     }
 }

@@ -126,18 +126,7 @@ internal static class StreamSockets
     /// <summary>A connected socket as a channel, with the options that act on the connection.</summary>
     public static SocketChannel Wrap(Socket socket, OptionSet options)
     {
-        var channel = new SocketChannel(socket);
-        foreach (var o in options.All)
-        {
-            channel.Shutdown = o.Def.Name switch
-            {
-                "shut-none" => ShutdownMode.None,
-                "shut-down" => ShutdownMode.Down,
-                "shut-close" => ShutdownMode.Close,
-                "shut-null" => ShutdownMode.Null,
-                _ => channel.Shutdown,
-            };
-        }
+        var channel = new SocketChannel(socket) { Shutdown = FdOptions.ShutdownMode(options) };
         FdOptions.ApplyFdPhase(channel.ReadFd, options);
         FdOptions.ApplyLatePhase(channel.ReadFd, options);
         return channel;

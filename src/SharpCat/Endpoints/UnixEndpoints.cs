@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using SharpCat.Diagnostics;
 using SharpCat.Native;
 using SharpCat.Relay;
 
@@ -73,7 +72,8 @@ internal static class UnixEndpoints
         {
             try
             {
-                ApplyFileOptions(path, options);
+                // perm, user and group act on the socket's file system entry.
+                NamedOptions.SetOwnerAndMode(path, options, "user", "group", "perm");
             }
             catch
             {
@@ -85,20 +85,5 @@ internal static class UnixEndpoints
                 cleanup = () => NamedOptions.UnlinkIfPresent(path);
         }
         return ValueTask.FromResult<IListener>(new StreamListener(socket, options, cleanup));
-    }
-
-    /// <summary>perm, user and group act on the socket's file system entry.</summary>
-    private static void ApplyFileOptions(string path, Catalog.OptionSet options)
-    {
-        if (options.Id("perm") is uint mode)
-            options.Apply(() => { if (Libc.Chmod(path, mode) != 0) throw Posix.Fail($"chmod(\"{path}\", {Posix.Octal(mode)})"); });
-        uint? uid = options.Id("user"), gid = options.Id("group");
-        if (uid is not null || gid is not null)
-            options.Apply(() =>
-            {
-                if (Libc.Chown(path, uid ?? uint.MaxValue, gid ?? uint.MaxValue) != 0)
-                    throw Posix.Fail($"chown(\"{path}\", {(int)(uid ?? uint.MaxValue)}, {(int)(gid ?? uint.MaxValue)})");
-            });
-        Log.Info($"socket file \"{path}\" ready");
     }
 }
