@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 dotnet publish src/SharpCat.Cli/SharpCat.Cli.csproj -c Release -o artifacts/publish -nologo "$@"
-cp artifacts/publish/sharpcat-cli artifacts/sharpcat
+cp artifacts/publish/sharpcat-cli artifacts/sharpcat.new && mv -f artifacts/sharpcat.new artifacts/sharpcat  # rename: a running copy keeps its inode
 echo "built $(pwd)/artifacts/sharpcat"

@@ -44,6 +44,18 @@ internal sealed class SocketChannel(Socket socket) : IChannel
         }
     }
 
+    public async ValueTask WaitReadableAsync(CancellationToken ct)
+    {
+        try
+        {
+            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+            // The read that follows reports the error in full.
+        }
+    }
+
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         try

@@ -11,6 +11,8 @@ internal sealed class DualChannel(IChannel reader, IChannel writer) : IChannel
 
     public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct) => reader.ReadAsync(buffer, ct);
 
+    public ValueTask WaitReadableAsync(CancellationToken ct) => reader.WaitReadableAsync(ct);
+
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct) => writer.WriteAsync(data, ct);
 
     public ValueTask ShutdownWriteAsync() => writer.ShutdownWriteAsync();

@@ -9,6 +9,12 @@ public interface IChannel : IAsyncDisposable
     /// <summary>Reads what is available, up to the buffer's size; 0 means end of file.</summary>
     ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct);
 
+    /// <summary>
+    /// Completes when a read would find data (or EOF), holding no buffer meanwhile; channels that
+    /// cannot wait without reading complete at once.
+    /// </summary>
+    ValueTask WaitReadableAsync(CancellationToken ct) => ValueTask.CompletedTask;
+
     /// <summary>Writes all of <paramref name="data"/> before completing.</summary>
     ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct);
 

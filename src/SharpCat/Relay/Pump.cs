@@ -1,3 +1,4 @@
+using System.Buffers;
 using SharpCat.Diagnostics;
 
 namespace SharpCat.Relay;
@@ -22,52 +23,74 @@ internal sealed class Pump(
     public async Task RunAsync(CancellationToken ct)
     {
         var rb = source.ReadBehaviour;
-        var wb = sink.WriteBehaviour;
-        bool convert = rb.LineTerminator != wb.LineTerminator;
-        byte[] buffer = new byte[options.BufferSize];
-        byte[]? converted = convert ? new byte[options.BufferSize * 2] : null;
         long remaining = rb.ReadBytes ?? long.MaxValue;
         while (remaining > 0)
         {
-            int want = (int)Math.Min(buffer.Length, remaining);
-            int n = await source.Channel.ReadAsync(buffer.AsMemory(0, want), ct).ConfigureAwait(false);
-            if (n == 0)
+            // An idle direction holds no buffer (DESIGN.md §8): wait first, rent after.
+            await source.Channel.WaitReadableAsync(ct).ConfigureAwait(false);
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
+            try
             {
-                if (!rb.IgnoreEof) break;
-                await Task.Delay(options.IgnoreEofPollInterval, ct).ConfigureAwait(false);
-                continue;
-            }
-            remaining -= n;
-            bool escaped = false;
-            if (rb.Escape is byte esc)
-            {
-                int at = buffer.AsSpan(0, n).IndexOf(esc);
-                if (at >= 0) { n = at; escaped = true; }
-            }
-            if (n > 0)
-            {
-                onActivity();
-                ReadOnlyMemory<byte> chunk = buffer.AsMemory(0, n);
-                if (converted is not null)
-                    chunk = converted.AsMemory(0, LineConversion.Convert(chunk.Span, converted, rb.LineTerminator, wb.LineTerminator));
-                if (dump.Enabled) dump.Write(arrow, chunk.Span, _total);
-                if (rawDump is not null)
-                    lock (rawDump) rawDump.Write(chunk.Span);
-                try
+                int want = (int)Math.Min(options.BufferSize, remaining);
+                int n = await source.Channel.ReadAsync(buffer.AsMemory(0, want), ct).ConfigureAwait(false);
+                if (n == 0)
                 {
-                    await sink.Channel.WriteAsync(chunk, ct).ConfigureAwait(false);
+                    if (!rb.IgnoreEof) return;
+                    await Task.Delay(options.IgnoreEofPollInterval, ct).ConfigureAwait(false);
+                    continue;
                 }
-                catch (Native.PosixException e) when (wb.CoolWrite && e.Errno is EPIPE or ECONNRESET)
+                remaining -= n;
+                bool escaped = false;
+                if (rb.Escape is byte esc)
                 {
-                    // cool-write: the reader went away; this direction ends without an error.
-                    Log.Notice(e.Message);
-                    Log.Notice($"{source.Name} to {sink.Name} is in error");
-                    return;
+                    int at = buffer.AsSpan(0, n).IndexOf(esc);
+                    if (at >= 0) { n = at; escaped = true; }
                 }
-                _total += chunk.Length;
-                if (Log.IsEnabled(Severity.Info)) Log.Info($"transferred {chunk.Length} bytes from {source.Name} to {sink.Name}");
+                if (n > 0 && !await ForwardAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false)) return;
+                if (escaped) return;
             }
-            if (escaped) break;
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>Converts, dumps and writes one chunk; false when cool-write ended the direction.</summary>
+    private async ValueTask<bool> ForwardAsync(ReadOnlyMemory<byte> chunk, CancellationToken ct)
+    {
+        var rb = source.ReadBehaviour;
+        var wb = sink.WriteBehaviour;
+        onActivity();
+        byte[]? converted = null;
+        try
+        {
+            if (rb.LineTerminator != wb.LineTerminator)
+            {
+                converted = ArrayPool<byte>.Shared.Rent(chunk.Length * 2);
+                chunk = converted.AsMemory(0, LineConversion.Convert(chunk.Span, converted, rb.LineTerminator, wb.LineTerminator));
+            }
+            if (dump.Enabled) dump.Write(arrow, chunk.Span, _total);
+            if (rawDump is not null)
+                lock (rawDump) rawDump.Write(chunk.Span);
+            try
+            {
+                await sink.Channel.WriteAsync(chunk, ct).ConfigureAwait(false);
+            }
+            catch (Native.PosixException e) when (wb.CoolWrite && e.Errno is EPIPE or ECONNRESET)
+            {
+                // cool-write: the reader went away; this direction ends without an error.
+                Log.Notice(e.Message);
+                Log.Notice($"{source.Name} to {sink.Name} is in error");
+                return false;
+            }
+            _total += chunk.Length;
+            if (Log.IsEnabled(Severity.Info)) Log.Info($"transferred {chunk.Length} bytes from {source.Name} to {sink.Name}");
+            return true;
+        }
+        finally
+        {
+            if (converted is not null) ArrayPool<byte>.Shared.Return(converted);
         }
     }
 }
