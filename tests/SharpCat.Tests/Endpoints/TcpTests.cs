@@ -50,18 +50,41 @@ public class TcpTests
         Assert.Equal(50, System.Text.RegularExpressions.Regex.Matches(server.StderrText, "accepting connection from AF=2 127.0.0.1:").Count);
     }
 
-    [Fact]
-    public async Task HalfCloseEachWayOverTcp()
+    public static TheoryData<string, int> HalfCloseCases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string transport in new[] { "TCP", "TCP6", "UNIX" })
+            foreach (int size in new[] { 0, 1, 65536, 1 << 20, 64 << 20 })
+                data.Add(transport, size);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(HalfCloseCases))]
+    public async Task HalfCloseEachWayAtOnce(string transport, int size)
     {
         using var dir = new TempDir();
-        byte[] toServer = RandomNumberGenerator.GetBytes(5 << 20);
-        byte[] toClient = RandomNumberGenerator.GetBytes(3 << 20);
+        byte[] toServer = RandomNumberGenerator.GetBytes(size);
+        byte[] toClient = RandomNumberGenerator.GetBytes(size / 2 + 3);
         File.WriteAllBytes(dir["reply"], toClient);
-        // The server writes what it receives to one file and sends another; each side's EOF must reach the other.
-        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "-t", "5", "TCP-LISTEN:0,reuseaddr", $"OPEN:{dir["reply"]},rdonly!!CREATE:{dir["got"]}");
-        using var _ = server;
         File.WriteAllBytes(dir["send"], toServer);
-        var client = await Run.ShellAsync($"{S} -t 5 - TCP:127.0.0.1:{port} <{dir["send"]}");
+        // The server stores what it receives and sends a file back; each side's EOF must reach the
+        // other while the other direction keeps flowing, and no byte may be lost either way.
+        string serverAddress = transport switch
+        {
+            "TCP" => "TCP4-LISTEN:0,reuseaddr",
+            "TCP6" => "TCP6-LISTEN:0,reuseaddr",
+            _ => $"UNIX-LISTEN:{dir["sock"]}",
+        };
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "-t", "10", serverAddress, $"OPEN:{dir["reply"]},rdonly!!CREATE:{dir["got"]}");
+        using var _ = server;
+        string clientAddress = transport switch
+        {
+            "TCP" => $"TCP:127.0.0.1:{port}",
+            "TCP6" => $"TCP6:[::1]:{port}",
+            _ => $"UNIX-CONNECT:{dir["sock"]}",
+        };
+        var client = await Run.ShellAsync($"{S} -t 10 - {clientAddress} <{dir["send"]}");
         Assert.True(client.ExitCode == 0, client.ToString());
         Assert.Equal(toClient, client.Stdout);
         Assert.Equal(0, await server.WaitForExitAsync());
