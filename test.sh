@@ -5,8 +5,11 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
+# tool:package pairs the tests run as real peers or inspectors
 missing=()
-for tool in socat openssl strace; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+for pair in socat:socat openssl:openssl strace:strace ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:util-linux python3:python3; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing ${missing[*]}"

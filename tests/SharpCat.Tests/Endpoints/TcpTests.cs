@@ -164,6 +164,19 @@ public class TcpTests
     }
 
     [Fact]
+    public async Task SocketOptionsReachTheAcceptedConnection()
+    {
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr,keepalive,keepidle=33,rcvbuf=100000,nodelay,tos=0x10", "PIPE");
+        using var _ = server;
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        await server.WaitForStderrAsync("starting data transfer loop");
+        var ss = await Run.ProgramAsync("/usr/bin/ss", ["-tnoemH", "state", "established", $"( sport = :{port} )"], [], Run.DefaultTimeout);
+        Assert.Matches(@"timer:\(keepalive,(3[0-3]|[12]\d)sec", ss.StdoutText); // keepidle=33 counting down
+        Assert.Contains("rb200000", ss.StdoutText);                              // the kernel doubles SO_RCVBUF
+    }
+
+    [Fact]
     public async Task RefusedConnection()
     {
         int port = FreePort();
