@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs the real peers the tests use (socat, openssl) when they are
+# Runs the whole test suite: installs the real peers and tools the tests use (socat, ss, …) when they are
 # missing and we are root, publishes the NativeAOT binary, runs xunit, and ends with the line
 # "N passed, N failed, N skipped" read from the test results file.
 set -uo pipefail
@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 # tool:package pairs the tests run as real peers or inspectors
 missing=()
-for pair in socat:socat openssl:openssl strace:strace ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:util-linux python3:python3; do
+for pair in socat:socat ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:util-linux python3:python3; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,76 +1,565 @@
 #!/usr/bin/env bash
-# Runs SharpCat and Debian's socat side by side on the same work and prints a table with ratios.
-# Measures what this build supports: stdio pipe throughput (with -b 8192 and -b 65536), file copy,
-# and start-up time of -V. Each figure is the median of N runs (BENCH_RUNS, default 5).
-# Usage: bench/run.sh [size_in_MiB]   (default 1024)
-set -euo pipefail
+# Runs SharpCat and Debian's socat side by side on the same work and prints one table with ratios
+# (DESIGN.md §7). Everything runs on loopback only: TCP listeners bind 127.0.0.1, UNIX sockets live
+# in a mktemp directory.
+#
+# Scenarios (each figure is the median of BENCH_RUNS runs, default 5):
+#   stdio     head -c N /dev/zero | RELAY -u - - | wc -c          (plus -b 65536, both ways, file)
+#   TCP bulk  source -> RELAY TCP-LISTEN:P1 TCP:127.0.0.1:P2 -> sink, N MiB; the "limit" column is
+#             the source straight into the sink. sharpcat is compared with socat (-b 8192) and with
+#             socat -b 65536. Source and sink are the same socat commands for every relay:
+#               sink:   socat -u -b 262144 TCP-LISTEN:P2,reuseaddr,bind=127.0.0.1 OPEN:/dev/null
+#               source: socat -u -b 262144 OPEN:/dev/zero,readbytes=N TCP:127.0.0.1:P1
+#             A first, untimed run per relay counts the bytes at the sink (| wc -c) to check them.
+#   UNIX bulk the same with UNIX-LISTEN / UNIX-CONNECT sockets in the temp directory.
+#   conn/s    RELAY TCP-LISTEN:P,reuseaddr,fork,bind=127.0.0.1 PIPE, a python client with 4 threads
+#             doing BENCH_CONNS (2000) connections: connect, send 1 byte, read the echo, shut down
+#             writing, read EOF, close. The limit is the same client against a python echo server.
+#   latency   RELAY TCP-LISTEN:P,reuseaddr,bind=127.0.0.1 TCP:127.0.0.1:ECHO (python echo server),
+#             2000 ping-pongs of 64 bytes (TCP_NODELAY on the client), p50 / p99 in microseconds.
+#   memory    BENCH_MEMCONNS (500) idle connections through RELAY TCP-LISTEN:P,fork to a python
+#             server that holds them; PSS (smaps_rollup) of the relay and all its descendants minus
+#             the idle figure before the connections, per connection. Median of min(RUNS,3) runs.
+#   start-up  -V, 20 runs.
+# Relay CPU = user+sys of the relay process alone (and of its reaped children for socat's fork):
+# wait4() rusage (python runner) on relays that end by themselves, /proc/PID/stat before killing the fork relays.
+# Every wait is bounded; every background process is killed on exit.
+#
+# Usage: bench/run.sh [size_in_MiB]   (default 1024; `bench/run.sh 256` is a quicker run)
+#   env: BENCH_RUNS (5), BENCH_CONNS (2000), BENCH_MEMCONNS (500), BENCH_PINGS (2000),
+#        SHARPCAT_BIN (artifacts/sharpcat), BENCH_ONLY (space-separated subset of:
+#        stdio tcp unix conn latency memory startup)
+set -uo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MIB=${1:-1024}
 RUNS=${BENCH_RUNS:-5}
-SHARPCAT=${SHARPCAT_BIN:-artifacts/sharpcat}
+CONNS=${BENCH_CONNS:-2000}
+MEMCONNS=${BENCH_MEMCONNS:-500}
+PINGS=${BENCH_PINGS:-2000}
+ONLY=${BENCH_ONLY:-stdio tcp unix conn latency memory startup}
+SHARPCAT=$(realpath "${SHARPCAT_BIN:-artifacts/sharpcat}")
 [ -x "$SHARPCAT" ] || ./build.sh >/dev/null
 command -v socat >/dev/null || { echo "socat is needed: apt-get install -y socat" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
+[[ $SIZE_MIB =~ ^[0-9]+$ && $SIZE_MIB -gt 0 ]] || { echo "usage: $0 [size_in_MiB]" >&2; exit 2; }
+BYTES=$((SIZE_MIB * 1048576))
+# generous bound for one bulk transfer: 20 s plus N MiB at 25 MiB/s
+XFER_T=$((20 + SIZE_MIB / 25))
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# functions run in $( ) and <( ) subshells: notes and background pids go through files
+NOTES=$tmp/notes; PIDF=$tmp/pids; : > "$NOTES"; : > "$PIDF"
+track() { echo "$1" >> "$PIDF"; }
 
-# median of the numbers on stdin
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+killtree() { # children first are collected, then the process and its descendants get SIGTERM
+  local p=$1 c kids
+  kids=$(pgrep -P "$p" 2>/dev/null || true)
+  kill "$p" 2>/dev/null || true
+  for c in $kids; do killtree "$c"; done
+}
+cleanup() {
+  local p pids
+  pids=$(cat "$PIDF" 2>/dev/null)
+  for p in $pids; do kill -0 "$p" 2>/dev/null && killtree "$p"; done
+  sleep 0.2
+  for p in $pids; do kill -0 "$p" 2>/dev/null && kill -9 "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-# seconds (wall) and relay CPU seconds (user+sys of the relay process alone) for one command
-measure() { # $1 = relay command line (reads stdin, writes stdout)
-  local out
-  out=$( { /usr/bin/time -f "%e %U %S" sh -c "head -c ${SIZE_MIB}M /dev/zero | $1 | cat >/dev/null" ; } 2>&1 >/dev/null | tail -n 1)
+# ---------------------------------------------------------------- python helpers
+PY=$tmp/helper.py
+cat > "$PY" <<'EOF'
+import os, random, resource, select, socket, sys, threading, time
+
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except Exception: pass
+
+def freeport(n=1):
+    # random ports below the ephemeral range (32768+), so no client connection can take them
+    socks = []
+    while len(socks) < n:
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", random.randrange(20000, 32768)))
+            socks.append(s)
+        except OSError:
+            s.close()
+    print(" ".join(str(s.getsockname()[1]) for s in socks))
+
+def listening(kind, what):
+    if kind == "tcp":
+        port = "%04X" % int(what)
+        for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                for line in open(f).readlines()[1:]:
+                    p = line.split()
+                    if p[1].rsplit(":", 1)[1] == port and p[3] == "0A":
+                        return True
+            except FileNotFoundError:
+                pass
+        return False
+    for line in open("/proc/net/unix").readlines()[1:]:
+        p = line.split()
+        if len(p) >= 8 and p[7] == what and int(p[3], 16) & 0x10000:
+            return True
+    return False
+
+def waitlisten(kind, what, timeout):
+    end = time.monotonic() + float(timeout)
+    while time.monotonic() < end:
+        if listening(kind, what): return 0
+        time.sleep(0.01)
+    return 1
+
+def echoserver(port):
+    ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", int(port))); ls.listen(4096)
+    def serve(c):
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while True:
+                d = c.recv(65536)
+                if not d: break
+                c.sendall(d)
+        except OSError:
+            pass
+        c.close()
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+def connrate(port, n, threads):
+    port, n, threads = int(port), int(n), int(threads)
+    lock = threading.Lock(); state = {"next": 0, "ok": 0}; errs = []
+    def one():
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        try:
+            s.sendall(b"x")
+            d = s.recv(1)
+            if d != b"x": raise RuntimeError("echo returned %r" % d)
+            s.shutdown(socket.SHUT_WR)
+            d = s.recv(1)
+            if d != b"": raise RuntimeError("extra bytes %r" % d)
+        finally:
+            s.close()
+    def worker():
+        while True:
+            with lock:
+                if state["next"] >= n: return
+                state["next"] += 1
+            try:
+                one()
+                with lock: state["ok"] += 1
+            except Exception as e:
+                with lock: errs.append(repr(e))
+    ts = [threading.Thread(target=worker) for _ in range(threads)]
+    t0 = time.perf_counter()
+    for t in ts: t.start()
+    for t in ts: t.join()
+    el = time.perf_counter() - t0
+    print(state["ok"], "%.6f" % el, len(errs), (errs[0] if errs else "").replace(" ", "_"))
+
+def latency(port, n, size):
+    port, n, size = int(port), int(n), int(size)
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    msg = b"p" * size; lat = []
+    for i in range(200 + n):
+        t0 = time.perf_counter_ns()
+        s.sendall(msg)
+        got = 0
+        while got < size:
+            d = s.recv(size - got)
+            if not d: raise SystemExit("connection closed after %d pings" % i)
+            got += len(d)
+        if i >= 200: lat.append(time.perf_counter_ns() - t0)
+    s.shutdown(socket.SHUT_WR)
+    s.recv(1)
+    s.close()
+    lat.sort()
+    print("%.1f %.1f" % (lat[len(lat) // 2] / 1000, lat[min(len(lat) - 1, int(len(lat) * 0.99))] / 1000))
+
+def waitfile(path, timeout):
+    end = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > end: raise SystemExit("timed out waiting for " + path)
+        time.sleep(0.02)
+
+def memhold(holdport, relayport, n, ctl):
+    # holds both ends: the backend server (accepts and keeps sockets) and the clients of the relay.
+    # ctl/go starts the connections, ctl/ready gets "clients accepted dead error", ctl/quit ends.
+    raise_nofile()
+    n = int(n)
+    ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", int(holdport))); ls.listen(4096)
+    accepted = []; cond = threading.Condition()
+    def acc():
+        while True:
+            c, _ = ls.accept()
+            with cond:
+                accepted.append(c); cond.notify_all()
+    threading.Thread(target=acc, daemon=True).start()
+    waitfile(ctl + "/go", 120)
+    clients = []; err = ""
+    for i in range(n):
+        try:
+            clients.append(socket.create_connection(("127.0.0.1", int(relayport)), timeout=10))
+        except Exception as e:
+            err = "connect_%d:_%r" % (i, e); break
+        # pace the clients to the relay's accept rate (socat listens with backlog 5)
+        with cond:
+            if not cond.wait_for(lambda: len(accepted) >= i + 1 - 4, timeout=10):
+                err = "backend_saw_%d_of_%d" % (len(accepted), i + 1); break
+    with cond:
+        cond.wait_for(lambda: len(accepted) >= len(clients), timeout=30)
+    time.sleep(0.3)
+    r, _, _ = select.select(clients, [], [], 0) if clients else ([], [], [])
+    dead = len(r)  # readable idle client = EOF or reset from the relay
+    with open(ctl + "/ready.tmp", "w") as f:
+        f.write("%d %d %d %s\n" % (len(clients), len(accepted), dead, err or "-"))
+    os.rename(ctl + "/ready.tmp", ctl + "/ready")
+    waitfile(ctl + "/quit", 300)
+    for c in clients: c.close()
+
+def run(out, *cmd):
+    # runs cmd as a child; writes "wall_seconds cpu_seconds" (user+sys of the child and the children
+    # it reaped, from wait4, microsecond precision) to out; exits with the child's status
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        try: os.execvp(cmd[0], cmd)
+        finally: os._exit(127)
+    _, status, ru = os.wait4(pid, 0)
+    with open(out, "w") as f:
+        f.write("%.6f %.6f\n" % (time.perf_counter() - t0, ru.ru_utime + ru.ru_stime))
+    code = os.waitstatus_to_exitcode(status)
+    sys.exit(code if code >= 0 else 128 - code)
+
+cmd, args = sys.argv[1], sys.argv[2:]
+if cmd == "freeport": freeport(*map(int, args))
+elif cmd == "waitlisten": sys.exit(waitlisten(*args))
+elif cmd == "echoserver": echoserver(*args)
+elif cmd == "connrate": connrate(*args)
+elif cmd == "latency": latency(*args)
+elif cmd == "memhold": memhold(*args)
+elif cmd == "run": run(*args)
+else: sys.exit("unknown helper " + cmd)
+EOF
+h() { python3 "$PY" "$@"; }
+
+# ---------------------------------------------------------------- small tools
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+isnum() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]; }
+note() { echo "$*" >> "$NOTES"; }
+label() { case $1 in "$SHARPCAT"*) echo "sharpcat${1#"$SHARPCAT"}";; *) echo "$1";; esac; }
+# user+sys+cutime+cstime of a process in clock ticks (children count once the relay reaped them)
+cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+TICK=$(getconf CLK_TCK)
+# wait up to $2 seconds for our child $1 to end; sets BW_RC to its exit status, or "hung" (then kills it)
+bounded_wait() {
+  local p=$1 t=$2 i=0
+  while kill -0 "$p" 2>/dev/null && [ $i -lt $((t * 20)) ]; do sleep 0.05; i=$((i + 1)); done
+  if kill -0 "$p" 2>/dev/null; then killtree "$p"; wait "$p" 2>/dev/null; BW_RC=hung; return; fi
+  wait "$p" 2>/dev/null; BW_RC=$?
+}
+pss_tree() { # PSS in KiB of a process and all its descendants, and the process count
+  local p=$1 kids c out total=0 n=1
+  total=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+  kids=$(pgrep -P "$p" 2>/dev/null || true)
+  for c in $kids; do
+    read -r out cn < <(pss_tree "$c"); total=$((total + out)); n=$((n + cn))
+  done
+  echo "$total $n"
+}
+
+FMT="%-38s %-12s %10s %10s %10s %7s  %8s %8s %6s\n"
+# name metric limit sharp socat sharp_cpu socat_cpu  (ratio = sharpcat / socat)
+row() {
+  local n=$1 m=$2 l=$3 s=$4 o=$5 sc=${6:--} oc=${7:--} r=- cr=-
+  isnum "$s" && isnum "$o" && r=$(awk -v a="$s" -v b="$o" 'BEGIN {printf (b > 0 ? "%.2fx" : "-"), a / b}')
+  isnum "$sc" && isnum "$oc" && cr=$(awk -v a="$sc" -v b="$oc" 'BEGIN {printf (b > 0 ? "%.2fx" : "-"), a / b}')
+  printf "$FMT" "$n" "$m" "$l" "$s" "$o" "$r" "$sc" "$oc" "$cr"
+}
+r0() { isnum "$1" && awk -v v="$1" 'BEGIN {printf "%.0f", v}' || echo "$1"; }
+r1() { isnum "$1" && awk -v v="$1" 'BEGIN {printf "%.1f", v}' || echo "$1"; }
+r2() { isnum "$1" && awk -v v="$1" 'BEGIN {printf "%.2f", v}' || echo "$1"; }
+
+# ---------------------------------------------------------------- stdio pipes
+# relay wall seconds and CPU seconds (user+sys of the relay process alone) inside the pipeline
+stdio_once() { # $1 = relay command (reads stdin, writes stdout)
+  local n st
+  head -c "${SIZE_MIB}M" /dev/zero | python3 "$PY" run "$tmp/t" timeout "$XFER_T" sh -c "exec $1" 2>"$tmp/stdio.err" | wc -c > "$tmp/n"
+  st=("${PIPESTATUS[@]}"); n=$(cat "$tmp/n")
+  if [ "${st[1]}" != 0 ] || [ "$n" != "$BYTES" ]; then
+    echo "FAIL"; note "stdio: \`head -c ${SIZE_MIB}M /dev/zero | $(label "$1") | wc -c\` exit ${st[1]}, $n of $BYTES bytes: $(head -c 300 "$tmp/stdio.err")"; return
+  fi
+  cat "$tmp/t"
+}
+stdio_med() { # $1 = command -> "MiB/s cpu_s_per_GiB" or FAIL
+  local w=() c=() ww cc
+  for _ in $(seq "$RUNS"); do
+    read -r ww cc < <(stdio_once "$1")
+    [ "$ww" = FAIL ] && { echo FAIL FAIL; return; }
+    w+=("$ww"); c+=("$cc")
+  done
+  ww=$(printf '%s\n' "${w[@]}" | median); cc=$(printf '%s\n' "${c[@]}" | median)
+  awk -v w="$ww" -v c="$cc" -v mib="$SIZE_MIB" 'BEGIN {printf "%.0f %.2f\n", mib / (w > 0 ? w : 0.001), c / (mib / 1024)}'
+}
+stdio_row() { # name sharpcat-cmd socat-cmd limit
+  local s sc o oc
+  read -r s sc < <(stdio_med "$2"); read -r o oc < <(stdio_med "$3")
+  row "$1" "MiB/s" "$4" "$s" "$o" "$sc" "$oc"
+}
+scen_stdio() {
+  local lim flim
+  read -r lim _ < <(stdio_med "cat")
+  stdio_row "stdio pipes, -u (-b 8192)"  "$SHARPCAT -u - -"          "socat -u - -" "$lim"
+  stdio_row "stdio pipes, -u, -b 65536"  "$SHARPCAT -b 65536 -u - -" "socat -b 65536 -u - -" "$lim"
+  stdio_row "stdio pipes, both ways"     "$SHARPCAT - -"             "socat - -" "$lim"
+  head -c "${SIZE_MIB}M" /dev/zero > "$tmp/in"
+  read -r flim _ < <(stdio_med "cat $tmp/in")
+  stdio_row "file -> stdout, -u"         "$SHARPCAT -u OPEN:$tmp/in -" "socat -u OPEN:$tmp/in -" "$flim"
+  rm -f "$tmp/in"
+}
+
+# ---------------------------------------------------------------- bulk TCP / UNIX
+# one transfer: $1 = tcp|unix, $2 = relay command prefix or "" (no relay), $3 = 1 to count bytes
+# prints "wall cpu" (cpu "-" without relay) or "FAIL"
+xfer() {
+  local kind=$1 relay=$2 check=$3 sink_a rl rc dst p1 p2 sp rp src_rc sink_rc relay_rc n t0 t1 cpu=-
+  if [ "$kind" = tcp ]; then
+    read -r p1 p2 < <(h freeport 2)
+    sink_a="TCP-LISTEN:$p2,reuseaddr,bind=127.0.0.1"; rl="TCP-LISTEN:$p1,reuseaddr,bind=127.0.0.1"
+    rc="TCP:127.0.0.1:$p2"; dst="TCP:127.0.0.1:$p1"; [ -z "$relay" ] && dst=$rc
+  else
+    p1=$tmp/relay$BASHPID.sock; p2=$tmp/sink$BASHPID.sock
+    sink_a="UNIX-LISTEN:$p2"; rl="UNIX-LISTEN:$p1"; rc="UNIX-CONNECT:$p2"
+    dst="UNIX-CONNECT:$p1"; [ -z "$relay" ] && dst=$rc
+  fi
+  local sink_cmd="socat -u -b 262144 $sink_a OPEN:/dev/null"
+  [ "$check" = 1 ] && sink_cmd="socat -u -b 262144 $sink_a - | wc -c"
+  local src_cmd="socat -u -b 262144 OPEN:/dev/zero,readbytes=$BYTES $dst"
+  local relay_cmd="$relay $rl $rc"
+  ( eval "timeout $XFER_T $sink_cmd" > "$tmp/count" 2>"$tmp/sink.err" ) & sp=$!; track "$sp"
+  if ! h waitlisten "$kind" "$p2" 10; then echo FAIL; note "$kind sink did not listen: $sink_cmd"; return; fi
+  if [ -n "$relay" ]; then
+    python3 "$PY" run "$tmp/rt" timeout "$XFER_T" $relay_cmd 2>"$tmp/relay.err" & rp=$!; track "$rp"
+    if ! h waitlisten "$kind" "$p1" 10; then
+      echo FAIL; note "$kind relay did not listen within 10 s: \`$(label "$relay_cmd")\`: $(head -c 300 "$tmp/relay.err")"
+      killtree "$rp"; killtree "$sp"; return
+    fi
+  fi
+  t0=$EPOCHREALTIME
+  timeout "$XFER_T" $src_cmd 2>"$tmp/src.err"; src_rc=$?
+  bounded_wait "$sp" "$XFER_T"; sink_rc=$BW_RC
+  t1=$EPOCHREALTIME
+  relay_rc=0
+  if [ -n "$relay" ]; then
+    bounded_wait "$rp" 5; relay_rc=$BW_RC   # both ends are closed: the relay must end now
+    cpu=$(awk '{print $2}' "$tmp/rt")
+  fi
+  n=-; [ "$check" = 1 ] && n=$(tr -d ' \n' < "$tmp/count")
+  if [ "$src_rc" != 0 ] || [ "$sink_rc" != 0 ] || [ "$relay_rc" != 0 ] || { [ "$check" = 1 ] && [ "$n" != "$BYTES" ]; }; then
+    echo FAIL
+    note "$kind bulk via $(label "${relay:-no relay}"): source exit $src_rc, sink exit $sink_rc, relay exit $relay_rc, sink got $n of $BYTES bytes." \
+      "Reproduce: \`$sink_cmd &\` then \`$(label "$relay_cmd") &\` then \`$src_cmd\`." \
+      "relay stderr: $(head -c 400 "$tmp/relay.err" 2>/dev/null | tr '\n' ' ') source stderr: $(head -c 200 "$tmp/src.err" | tr '\n' ' ')"
+    return
+  fi
+  [ -n "$relay" ] && [ -s "$tmp/relay.err" ] && note "$kind bulk via $(label "$relay"): relay wrote to stderr: $(head -c 300 "$tmp/relay.err" | tr '\n' ' ')"
+  rm -f "$p1" "$p2" 2>/dev/null
+  awk -v a="$t0" -v b="$t1" -v c="$cpu" 'BEGIN {printf "%.6f %s\n", b - a, c}'
+}
+bulk_med() { # kind relay -> "MiB/s cpu_s_per_GiB" or "FAIL FAIL"
+  local w=() c=() ww cc
+  read -r ww cc < <(xfer "$1" "$2" 1)      # untimed run that counts the bytes (and warms up)
+  [ "$ww" = FAIL ] && { echo FAIL FAIL; return; }
+  for _ in $(seq "$RUNS"); do
+    read -r ww cc < <(xfer "$1" "$2" 0)
+    [ "$ww" = FAIL ] && { echo FAIL FAIL; return; }
+    w+=("$ww"); c+=("$cc")
+  done
+  ww=$(printf '%s\n' "${w[@]}" | median)
+  if [ -n "$2" ]; then cc=$(printf '%s\n' "${c[@]}" | median); else cc=-; fi
+  awk -v w="$ww" -v c="$cc" -v mib="$SIZE_MIB" 'BEGIN {printf "%.0f %s\n", mib / w, (c == "-" ? "-" : sprintf("%.2f", c / (mib / 1024)))}'
+}
+scen_bulk() { # tcp|unix  title
+  local lim s sc o oc o6 oc6
+  read -r lim _ < <(bulk_med "$1" "")
+  read -r s sc < <(bulk_med "$1" "$SHARPCAT")
+  read -r o oc < <(bulk_med "$1" "socat")
+  read -r o6 oc6 < <(bulk_med "$1" "socat -b 65536")
+  row "$2 relay (socat -b 8192)"  "MiB/s" "$lim" "$s" "$o" "$sc" "$oc"
+  row "$2 relay vs socat -b 65536" "MiB/s" "$lim" "$s" "$o6" "$sc" "$oc6"
+}
+
+# ---------------------------------------------------------------- connections per second
+conn_once() { # relay prefix, or "" for the python echo server -> "conn/s cpu_ms_per_1k_conns" or FAIL
+  local relay=$1 p rp out ok el nerr msg c0 c1 i
+  read -r p < <(h freeport)
+  if [ -n "$relay" ]; then
+    $relay TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 PIPE 2>"$tmp/conn.err" & rp=$!
+  else
+    python3 "$PY" echoserver "$p" 2>"$tmp/conn.err" & rp=$!
+  fi
+  track "$rp"
+  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "conn/s: relay did not listen: $(label "$relay") ..."; killtree "$rp"; return; fi
+  c0=$(cpu_ticks "$rp")
+  out=$(timeout 300 python3 "$PY" connrate "$p" "$CONNS" 4); read -r ok el nerr msg <<<"$out"
+  # let socat reap its last children, so that their CPU is in the parent's cutime/cstime
+  for i in $(seq 100); do [ -z "$(pgrep -P "$rp")" ] && break; sleep 0.05; done
+  c1=$(cpu_ticks "$rp")
+  local alive=1; kill -0 "$rp" 2>/dev/null || alive=0
+  killtree "$rp"; wait "$rp" 2>/dev/null
+  if [ -z "$ok" ] || [ "$nerr" != 0 ] || [ "$alive" = 0 ]; then
+    echo FAIL
+    note "conn/s via $(label "${relay:-python echo}"): ${ok:-?} of $CONNS connections ok, ${nerr:-?} errors (first: ${msg:-none}), relay alive at end: $alive." \
+      "Reproduce: \`$(label "$relay") TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 PIPE\` and a client doing connect/send 1 byte/read echo/shutdown(WR)/read EOF in 4 threads." \
+      "relay stderr: $(head -c 400 "$tmp/conn.err" | tr '\n' ' ')"
+    return
+  fi
+  [ -n "$relay" ] && [ -s "$tmp/conn.err" ] && note "conn/s via $(label "$relay"): relay wrote to stderr: $(head -c 300 "$tmp/conn.err" | tr '\n' ' ')"
+  awk -v ok="$ok" -v el="$el" -v c="$((c1 - c0))" -v tick="$TICK" -v r="$relay" \
+    'BEGIN {printf "%.0f %s\n", ok / el, (r == "" ? "-" : sprintf("%.0f", c / tick * 1000 / (ok / 1000)))}'
+}
+conn_med() {
+  local r=() c=() rr cc
+  for _ in $(seq "$RUNS"); do
+    read -r rr cc < <(conn_once "$1")
+    [ "$rr" = FAIL ] && { echo FAIL FAIL; return; }
+    r+=("$rr"); c+=("$cc")
+  done
+  rr=$(printf '%s\n' "${r[@]}" | median)
+  if [ -n "$1" ]; then cc=$(printf '%s\n' "${c[@]}" | median); else cc=-; fi
+  echo "$(r0 "$rr") $(r0 "$cc")"
+}
+scen_conn() {
+  local lim s sc o oc
+  read -r lim _ < <(conn_med "")
+  read -r s sc < <(conn_med "$SHARPCAT")
+  read -r o oc < <(conn_med "socat")
+  row "fork: new connections ($CONNS, 4 thr)" "conn/s" "$lim" "$s" "$o" "$sc" "$oc"
+}
+
+# ---------------------------------------------------------------- latency
+lat_once() { # relay prefix or "" (straight to the echo server) -> "p50 p99" or FAIL
+  local relay=$1 p rp out st relay_rc=0
+  if [ -z "$relay" ]; then
+    out=$(timeout 60 python3 "$PY" latency "$ECHO_PORT" "$PINGS" 64 2>&1) || { echo FAIL; note "latency without relay failed: $out"; return; }
+    echo "$out"; return
+  fi
+  read -r p < <(h freeport)
+  timeout 120 $relay TCP-LISTEN:$p,reuseaddr,bind=127.0.0.1 TCP:127.0.0.1:$ECHO_PORT 2>"$tmp/lat.err" & rp=$!; track "$rp"
+  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "latency: relay did not listen: $(label "$relay")"; killtree "$rp"; return; fi
+  out=$(timeout 60 python3 "$PY" latency "$p" "$PINGS" 64 2>&1); st=$?
+  bounded_wait "$rp" 5; relay_rc=$BW_RC
+  if [ "$st" != 0 ] || [ "$relay_rc" != 0 ]; then
+    echo FAIL
+    note "latency via $(label "$relay"): client exit $st ($(echo "$out" | tail -n 1)), relay exit $relay_rc." \
+      "Reproduce: python3 -m a TCP echo server on ECHO, \`$(label "$relay") TCP-LISTEN:$p,reuseaddr,bind=127.0.0.1 TCP:127.0.0.1:ECHO\`, 2000 x 64-byte ping-pong." \
+      "relay stderr: $(head -c 300 "$tmp/lat.err" | tr '\n' ' ')"
+    return
+  fi
   echo "$out"
 }
-
-# relay CPU: time only the relay process, inside the pipeline
-relay_cpu() { # $1 = relay command
-  head -c "${SIZE_MIB}M" /dev/zero | { /usr/bin/time -f "%e %U %S" -o "$tmp/t" sh -c "exec $1" ; } | cat >/dev/null
-  awk '{print $1, $2 + $3}' "$tmp/t"
-}
-
-row() { # name, sharpcat cmd, socat cmd
-  local name=$1 sc=$2 so=$3 s_wall=() s_cpu=() o_wall=() o_cpu=()
+lat_med() {
+  local a=() b=() x y
   for _ in $(seq "$RUNS"); do
-    read -r w c < <(relay_cpu "$sc"); s_wall+=("$w"); s_cpu+=("$c")
-    read -r w c < <(relay_cpu "$so"); o_wall+=("$w"); o_cpu+=("$c")
+    read -r x y < <(lat_once "$1")
+    [ "$x" = FAIL ] && { echo FAIL FAIL; return; }
+    a+=("$x"); b+=("$y")
   done
-  local sw sc_ ow oc
-  sw=$(printf '%s\n' "${s_wall[@]}" | median); sc_=$(printf '%s\n' "${s_cpu[@]}" | median)
-  ow=$(printf '%s\n' "${o_wall[@]}" | median); oc=$(printf '%s\n' "${o_cpu[@]}" | median)
-  awk -v n="$name" -v sw="$sw" -v sc="$sc_" -v ow="$ow" -v oc="$oc" -v mib="$SIZE_MIB" 'BEGIN {
-    smb = mib / (sw > 0 ? sw : 0.001); omb = mib / (ow > 0 ? ow : 0.001)
-    sg = sc / (mib / 1024); og = oc / (mib / 1024)
-    printf "%-34s %9.0f %9.0f %6.2fx   %7.2f %7.2f %6.2fx\n", n, smb, omb, smb / omb, sg, og, (og > 0 ? sg / og : 0) }'
+  echo "$(r1 "$(printf '%s\n' "${a[@]}" | median)") $(r1 "$(printf '%s\n' "${b[@]}" | median)")"
+}
+scen_latency() {
+  local ep lp50 lp99 s50 s99 o50 o99
+  read -r ECHO_PORT < <(h freeport)
+  python3 "$PY" echoserver "$ECHO_PORT" & ep=$!; track "$ep"
+  h waitlisten tcp "$ECHO_PORT" 10 || { note "latency: echo server did not start"; return; }
+  read -r lp50 lp99 < <(lat_med "")
+  read -r s50 s99 < <(lat_med "$SHARPCAT")
+  read -r o50 o99 < <(lat_med "socat")
+  killtree "$ep"; wait "$ep" 2>/dev/null
+  row "round trip 64 B ($PINGS pings), p50" "us" "$lp50" "$s50" "$o50"
+  row "round trip 64 B ($PINGS pings), p99" "us" "$lp99" "$s99" "$o99"
 }
 
-direct() {
-  local walls=()
-  for _ in $(seq "$RUNS"); do
-    walls+=("$( { /usr/bin/time -f "%e" sh -c "head -c ${SIZE_MIB}M /dev/zero | cat | cat >/dev/null" ; } 2>&1 | tail -n 1)")
+# ---------------------------------------------------------------- memory per idle connection
+mem_once() { # relay prefix -> "KiB_per_conn idle_KiB" or FAIL
+  local relay=$1 hp p rp mp ctl base after np res clients acc dead err i
+  read -r hp p < <(h freeport 2)
+  ctl=$(mktemp -d "$tmp/mem.XXXX")
+  python3 "$PY" memhold "$hp" "$p" "$MEMCONNS" "$ctl" 2>"$ctl/err" & mp=$!; track "$mp"
+  h waitlisten tcp "$hp" 10 || { echo FAIL; note "memory: holding server did not start: $(cat "$ctl/err")"; killtree "$mp"; return; }
+  $relay TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 TCP:127.0.0.1:$hp 2>"$ctl/relay.err" & rp=$!; track "$rp"
+  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "memory: relay did not listen: $(label "$relay")"; killtree "$rp"; killtree "$mp"; return; fi
+  sleep 0.5
+  read -r base _ < <(pss_tree "$rp")
+  touch "$ctl/go"
+  for i in $(seq 1200); do [ -e "$ctl/ready" ] && break; kill -0 "$mp" 2>/dev/null || break; sleep 0.1; done
+  res=$(cat "$ctl/ready" 2>/dev/null); read -r clients acc dead err <<<"$res"
+  sleep 0.5
+  read -r after np < <(pss_tree "$rp")
+  touch "$ctl/quit"
+  bounded_wait "$mp" 10
+  killtree "$rp"; wait "$rp" 2>/dev/null
+  if [ -z "$res" ] || [ "$clients" != "$MEMCONNS" ] || [ "$acc" -lt "$MEMCONNS" ] || [ "$dead" != 0 ]; then
+    echo FAIL
+    note "memory via $(label "$relay"): clients ${clients:-?}/$MEMCONNS, backend accepted ${acc:-?}, closed by relay ${dead:-?}, error ${err:-?} $(head -c 200 "$ctl/err")." \
+      "Reproduce: a server on HOLD that accepts and holds, \`$(label "$relay") TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 TCP:127.0.0.1:HOLD\`, $MEMCONNS idle clients." \
+      "relay stderr: $(head -c 300 "$ctl/relay.err" | tr '\n' ' ')"
+    return
+  fi
+  awk -v a="$after" -v b="$base" -v n="$MEMCONNS" 'BEGIN {printf "%.1f %d\n", (a - b) / n, b}'
+}
+mem_med() {
+  local a=() b=() x y k=$((RUNS < 3 ? RUNS : 3))
+  for _ in $(seq "$k"); do
+    read -r x y < <(mem_once "$1")
+    [ "$x" = FAIL ] && { echo FAIL FAIL; return; }
+    a+=("$x"); b+=("$y")
   done
-  local w; w=$(printf '%s\n' "${walls[@]}" | median)
-  awk -v w="$w" -v mib="$SIZE_MIB" 'BEGIN { printf "%-34s %9.0f %9s\n", "pipe, no relay (cat, the limit)", mib / w, "-" }'
+  echo "$(printf '%s\n' "${a[@]}" | median) $(printf '%s\n' "${b[@]}" | median)"
+}
+scen_memory() {
+  local s sb o ob
+  read -r s sb < <(mem_med "$SHARPCAT")
+  read -r o ob < <(mem_med "socat")
+  row "memory per idle relayed connection" "KiB PSS" "-" "$(r1 "$s")" "$(r1 "$o")"
+  row "memory of the idle fork relay" "KiB PSS" "-" "$sb" "$ob"
 }
 
-startup() {
-  local s=() o=()
+# ---------------------------------------------------------------- start-up
+scen_startup() { # wall time from bash, fork+exec+exit of `-V >/dev/null`
+  local s=() o=() t0
   for _ in $(seq 20); do
-    s+=("$( { /usr/bin/time -f "%e" "$SHARPCAT" -V >/dev/null; } 2>&1 )")
-    o+=("$( { /usr/bin/time -f "%e" socat -V >/dev/null; } 2>&1 )")
+    t0=$EPOCHREALTIME; "$SHARPCAT" -V >/dev/null; s+=("$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {print (b - a) * 1000}')")
+    t0=$EPOCHREALTIME; socat -V >/dev/null; o+=("$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {print (b - a) * 1000}')")
   done
-  local sm om
-  sm=$(printf '%s\n' "${s[@]}" | median); om=$(printf '%s\n' "${o[@]}" | median)
-  awk -v s="$sm" -v o="$om" 'BEGIN { printf "%-34s %8.1fms %8.1fms %6.2fx\n", "start-up of -V (20 runs)", s * 1000, o * 1000, (o > 0 ? s / o : 0) }'
+  row "start-up of -V (20 runs)" "ms" "-" "$(r1 "$(printf '%s\n' "${s[@]}" | median)")" "$(r1 "$(printf '%s\n' "${o[@]}" | median)")"
 }
 
-echo "SharpCat vs socat, $(date -u +%Y-%m-%d), $(nproc) cores, ${SIZE_MIB} MiB per run, median of $RUNS runs"
-echo "$(socat -V | sed -n 2p)"
-printf "%-34s %9s %9s %7s   %7s %7s %7s\n" "scenario" "sharp MB/s" "socat MB/s" "ratio" "sharp s/GiB" "socat s/GiB" "cpu ratio"
-direct
-row "stdio pipes, -u, -b 8192"   "$SHARPCAT -u - -"           "socat -u - -"
-row "stdio pipes, -u, -b 65536"  "$SHARPCAT -b 65536 -u - -"  "socat -b 65536 -u - -"
-row "stdio pipes, both ways"     "$SHARPCAT - -"              "socat - -"
-head -c "${SIZE_MIB}M" /dev/zero > "$tmp/in"
-row "file -> stdout, -u"         "$SHARPCAT -u OPEN:$tmp/in -" "socat -u OPEN:$tmp/in -"
-startup
+# ---------------------------------------------------------------- main
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+echo "SharpCat vs socat, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, ${SIZE_MIB} MiB per transfer, median of $RUNS runs"
+echo "$(socat -V | sed -n 2p); sharpcat: $SHARPCAT ($(stat -c %y "$SHARPCAT" | cut -d. -f1))"
+echo "ratio = sharpcat / socat (higher is better for MiB/s and conn/s, lower for us, KiB, ms and CPU);"
+echo "limit = the same work without a relay; CPU = relay user+sys: s per GiB (MiB/s rows), ms per 1000 connections (conn/s)"
+printf "$FMT" "scenario" "metric" "limit" "sharpcat" "socat" "ratio" "sh CPU" "so CPU" "CPU x"
+start=$SECONDS
+want stdio   && scen_stdio
+want tcp     && scen_bulk tcp "TCP->TCP"
+want unix    && scen_bulk unix "UNIX->UNIX"
+want conn    && scen_conn
+want latency && scen_latency
+want memory  && scen_memory
+want startup && scen_startup
+echo "($((SECONDS - start)) s)"
+if [ -s "$NOTES" ]; then
+  echo; echo "Notes:"
+  sed 's/^/- /' "$NOTES"
+fi
