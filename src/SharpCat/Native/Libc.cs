@@ -112,8 +112,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
     internal static partial int Poll(PollFd* fds, nuint count, int timeout);
 
-    [LibraryImport(Lib, EntryPoint = "ttyname_r")]
-    internal static partial int TtyNameR(int fd, byte* buf, nint len);
 }
 
 /// <summary><c>struct pollfd</c>.</summary>

@@ -20,7 +20,7 @@ internal static unsafe class Posix
     public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
     public const int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
     public const int SHUT_WR = 1;
-    public const int EINTR = 4, EIO = 5, EAGAIN = 11, EEXIST = 17, ENOTSOCK = 88, EWOULDBLOCK = 11, ENOENT = 2;
+    public const int EINTR = 4, EIO = 5, EAGAIN = 11, EEXIST = 17, ENOTSOCK = 88, ENOENT = 2;
 
     public static int Errno => Marshal.GetLastPInvokeError();
 
@@ -160,12 +160,6 @@ internal static unsafe class Posix
         if (Libc.Uname(buf) != 0) return ("Linux", "", "", "");
         string F(int i) => Marshal.PtrToStringUTF8((nint)(buf + 65 * i)) ?? "";
         return (F(0), F(2), F(3), F(4));
-    }
-
-    public static string? TtyName(int fd)
-    {
-        byte* buf = stackalloc byte[256];
-        return Libc.TtyNameR(fd, buf, 256) == 0 ? Marshal.PtrToStringUTF8((nint)buf) : null;
     }
 
     /// <summary>Resolves a user name (or number) to a uid, as socat's UID_T options accept both.</summary>

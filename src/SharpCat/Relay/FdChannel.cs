@@ -42,9 +42,6 @@ internal sealed class FdChannel : IChannel
 
     public bool CanWrite { get; }
 
-    internal FdStream? Reader => _reader;
-    internal FdStream? Writer => _writer;
-
     public void OnClose(Action action) => _onClose.Add(action);
 
     public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct) =>
