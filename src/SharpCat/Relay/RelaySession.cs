@@ -83,9 +83,10 @@ internal sealed class RelaySession
             cts.Cancel();
             foreach (var p in running)
             {
+                // A direction cut by -t, -T or a signal may fail any way while its channel closes.
                 try { await p.Task.ConfigureAwait(false); }
                 catch (OperationCanceledException) { }
-                catch (SharpCatException e) { Log.Debug($"after close: {e.Message}"); }
+                catch (Exception e) { Log.Debug($"after close: {e.Message}"); }
             }
             if (inactivity is not null)
             {
