@@ -33,6 +33,11 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
         var from = ((SocketChannel)source.Channel).Socket;
         var to = ((SocketChannel)sink.Channel).Socket;
         int inFd = source.Channel.ReadFd, outFd = sink.Channel.WriteFd;
+        // splice(2) blocks on a socket that is in blocking mode, whatever its flags say, and .NET
+        // makes a socket non-blocking only at its first async operation: make sure now, or each
+        // idle direction would hold a pool thread.
+        Posix.SetFl(inFd, Posix.GetFl(inFd) | Posix.O_NONBLOCK);
+        Posix.SetFl(outFd, Posix.GetFl(outFd) | Posix.O_NONBLOCK);
         var (pipeRead, pipeWrite) = Posix.Pipe(Posix.O_NONBLOCK);
         Libc.Fcntl(pipeWrite, F_SETPIPE_SZ, PipeSize); // best effort: the default 64 KiB pipe works too
         try

@@ -48,6 +48,46 @@ public class ForkTests
     }
 
     [Fact]
+    public async Task IdleSplicedRelaysDoNotHoldUpAccepting()
+    {
+        // A backend that accepts and holds connections without a word: each relay stays idle in
+        // both directions, which must cost no thread (splice on a blocking socket would).
+        using var backend = new TcpListener(IPAddress.Loopback, 0);
+        backend.Start(1024);
+        int backendPort = ((IPEndPoint)backend.LocalEndpoint).Port;
+        var held = new System.Collections.Concurrent.ConcurrentBag<TcpClient>();
+        using var stop = new CancellationTokenSource();
+        var holding = Task.Run(async () =>
+        {
+            try { while (true) held.Add(await backend.AcceptTcpClientAsync(stop.Token)); }
+            catch (OperationCanceledException) { }
+        });
+        var (relay, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr,fork", $"TCP:127.0.0.1:{backendPort}");
+        using var _ = relay;
+        var clients = new List<TcpClient>();
+        try
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, port);
+                clients.Add(c);
+            }
+            await WaitFor(() => held.Count == 200);
+            // Idle relays wait in epoll, not in threads: the process keeps a small thread count.
+            int threads = int.Parse(File.ReadAllLines($"/proc/{relay.Pid}/status").First(l => l.StartsWith("Threads:"))[8..].Trim());
+            Assert.True(threads < 40, $"{threads} threads for 200 idle relays");
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
+            stop.Cancel();
+            await holding;
+            foreach (var h in held) h.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task MaxChildrenMakesFurtherClientsWait()
     {
         var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr,fork,max-children=1", "PIPE");
