@@ -3,26 +3,31 @@
 # (DESIGN.md §7). Everything runs on loopback only: TCP listeners bind 127.0.0.1, UNIX sockets live
 # in a mktemp directory.
 #
-# Scenarios (each figure is the median of BENCH_RUNS runs, default 5):
+# Scenarios (each figure is the median of BENCH_RUNS runs, default 5; the runs of the relays being
+# compared are interleaved, so a build elsewhere on the machine hurts all of them alike):
 #   stdio     head -c N /dev/zero | RELAY -u - - | wc -c          (plus -b 65536, both ways, file)
 #   TCP bulk  source -> RELAY TCP-LISTEN:P1 TCP:127.0.0.1:P2 -> sink, N MiB; the "limit" column is
 #             the source straight into the sink. sharpcat is compared with socat (-b 8192) and with
 #             socat -b 65536. Source and sink are the same socat commands for every relay:
 #               sink:   socat -u -b 262144 TCP-LISTEN:P2,reuseaddr,bind=127.0.0.1 OPEN:/dev/null
 #               source: socat -u -b 262144 OPEN:/dev/zero,readbytes=N TCP:127.0.0.1:P1
-#             A first, untimed run per relay counts the bytes at the sink (| wc -c) to check them.
+#             A first, untimed round counts the bytes at the sink (| wc -c) to check every relay.
 #   UNIX bulk the same with UNIX-LISTEN / UNIX-CONNECT sockets in the temp directory.
 #   conn/s    RELAY TCP-LISTEN:P,reuseaddr,fork,bind=127.0.0.1 PIPE, a python client with 4 threads
 #             doing BENCH_CONNS (2000) connections: connect, send 1 byte, read the echo, shut down
-#             writing, read EOF, close. The limit is the same client against a python echo server.
+#             writing, read EOF, close.
 #   latency   RELAY TCP-LISTEN:P,reuseaddr,bind=127.0.0.1 TCP:127.0.0.1:ECHO (python echo server),
-#             2000 ping-pongs of 64 bytes (TCP_NODELAY on the client), p50 / p99 in microseconds.
+#             2000 ping-pongs of 64 bytes (TCP_NODELAY on the client), p50 / p99 in microseconds;
+#             limit = the client straight to the echo server. One untimed warm-up round.
 #   memory    BENCH_MEMCONNS (500) idle connections through RELAY TCP-LISTEN:P,fork to a python
 #             server that holds them; PSS (smaps_rollup) of the relay and all its descendants minus
 #             the idle figure before the connections, per connection. Median of min(RUNS,3) runs.
+#             Clients open at most 4 ahead of the backend's accepts (socat listens with backlog 5),
+#             all within 60 s.
 #   start-up  -V, 20 runs.
 # Relay CPU = user+sys of the relay process alone (and of its reaped children for socat's fork):
-# wait4() rusage (python runner) on relays that end by themselves, /proc/PID/stat before killing the fork relays.
+# wait4() rusage (python runner) on relays that end by themselves, /proc/PID/stat before killing
+# the fork relays. A scenario where a relay fails shows FAIL and a note with a command to reproduce.
 # Every wait is bounded; every background process is killed on exit.
 #
 # Usage: bench/run.sh [size_in_MiB]   (default 1024; `bench/run.sh 256` is a quicker run)
@@ -50,23 +55,34 @@ tmp=$(mktemp -d)
 NOTES=$tmp/notes; PIDF=$tmp/pids; : > "$NOTES"; : > "$PIDF"
 track() { echo "$1" >> "$PIDF"; }
 
-killtree() { # children first are collected, then the process and its descendants get SIGTERM
-  local p=$1 c kids
-  kids=$(pgrep -P "$p" 2>/dev/null || true)
-  kill "$p" 2>/dev/null || true
-  for c in $kids; do killtree "$c"; done
+descendants() { local c; for c in $(pgrep -P "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done; }
+alive() { local st; st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1); [ -n "$st" ] && [ "$st" != Z ]; }
+# SIGTERM to processes and all their descendants (collected first), up to 5 s, then SIGKILL.
+# $1 = "pid..." , $2 = what they are (for a note when SIGKILL was needed; empty: no note)
+stop() {
+  local all=() p i=0 left
+  for p in $1; do all+=("$p" $(descendants "$p")); done
+  [ ${#all[@]} -eq 0 ] && return
+  kill -TERM "${all[@]}" 2>/dev/null
+  while [ $i -lt 100 ]; do
+    left=(); for p in "${all[@]}"; do alive "$p" && left+=("$p"); done
+    [ ${#left[@]} -eq 0 ] && break
+    sleep 0.05; i=$((i + 1))
+  done
+  if [ ${#left[@]} -gt 0 ]; then
+    [ -n "${2:-}" ] && note "$2 was still running 5 s after SIGTERM: killed with SIGKILL"
+    kill -KILL "${left[@]}" 2>/dev/null
+  fi
+  for p in $1; do wait "$p" 2>/dev/null; done
 }
-cleanup() {
-  local p pids
-  pids=$(cat "$PIDF" 2>/dev/null)
-  for p in $pids; do kill -0 "$p" 2>/dev/null && killtree "$p"; done
-  sleep 0.2
-  for p in $pids; do kill -0 "$p" 2>/dev/null && kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
+cleanup() { # the tracked background processes and whatever still descends from this script
+  stop "$(cat "$PIDF" 2>/dev/null) $(pgrep -P $$ 2>/dev/null)" ""
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# one binary for the whole run, even if artifacts/sharpcat is rebuilt meanwhile
+cp "$SHARPCAT" "$tmp/sharpcat"; SHARPCAT_SRC=$SHARPCAT; SHARPCAT=$tmp/sharpcat
 
 # ---------------------------------------------------------------- python helpers
 PY=$tmp/helper.py
@@ -136,11 +152,12 @@ def connrate(port, n, threads):
     port, n, threads = int(port), int(n), int(threads)
     lock = threading.Lock(); state = {"next": 0, "ok": 0}; errs = []
     def one():
-        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
         try:
             s.sendall(b"x")
             d = s.recv(1)
             if d != b"x": raise RuntimeError("echo returned %r" % d)
+            s.settimeout(5)
             s.shutdown(socket.SHUT_WR)
             d = s.recv(1)
             if d != b"": raise RuntimeError("extra bytes %r" % d)
@@ -149,7 +166,7 @@ def connrate(port, n, threads):
     def worker():
         while True:
             with lock:
-                if state["next"] >= n: return
+                if state["next"] >= n or errs: return   # the first error ends the run
                 state["next"] += 1
             try:
                 one()
@@ -204,8 +221,10 @@ def memhold(holdport, relayport, n, ctl):
                 accepted.append(c); cond.notify_all()
     threading.Thread(target=acc, daemon=True).start()
     waitfile(ctl + "/go", 120)
-    clients = []; err = ""
+    clients = []; err = ""; end = time.monotonic() + 60
     for i in range(n):
+        if time.monotonic() > end:
+            err = "only_%d_connections_after_60_s" % i; break
         try:
             clients.append(socket.create_connection(("127.0.0.1", int(relayport)), timeout=10))
         except Exception as e:
@@ -252,18 +271,52 @@ EOF
 h() { python3 "$PY" "$@"; }
 
 # ---------------------------------------------------------------- small tools
-median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+median() { # of the numbers on stdin; "-" when there are none or one is not a number
+  sort -g | awk '{a[NR] = $1; if ($1 !~ /^[0-9.]+([eE][-+]?[0-9]+)?$/) bad = 1}
+    END {if (NR == 0 || bad) print "-"; else print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'
+}
+# $1 = function printing "value..." or FAIL for one config, $2 = rounds, $3... = configs.
+# Rounds interleave the configs (a build on the machine then hurts all of them alike); with
+# WARMUP=1 a round 0 runs first whose figures are dropped (ROUND tells the function which round).
+# Prints per config the median of each output column, or "FAIL FAIL"; a config that failed once
+# is not run again.
+series() {
+  local fn=$1 rounds=$2 i r out k nf line; shift 2
+  local cfg=("$@")
+  for i in "${!cfg[@]}"; do : > "$tmp/ser.$i"; rm -f "$tmp/ser.$i.fail"; done
+  for r in $(seq $((${WARMUP:-0} ? 0 : 1)) "$rounds"); do
+    for i in "${!cfg[@]}"; do
+      [ -e "$tmp/ser.$i.fail" ] && continue
+      out=$(ROUND=$r "$fn" "${cfg[$i]}")
+      if [[ -z $out || $out == FAIL* ]]; then touch "$tmp/ser.$i.fail"
+      elif [ "$r" != 0 ]; then echo "$out" >> "$tmp/ser.$i"; fi
+    done
+  done
+  for i in "${!cfg[@]}"; do
+    if [ -e "$tmp/ser.$i.fail" ]; then echo "FAIL FAIL"; continue; fi
+    nf=$(head -n 1 "$tmp/ser.$i" | wc -w); line=
+    for k in $(seq "$nf"); do line+="$(cut -d' ' -f"$k" "$tmp/ser.$i" | median) "; done
+    echo "${line% }"
+  done
+}
+# "wall_s cpu_s" -> "MiB/s cpu_s_per_GiB"
+rate() {
+  local w c; read -r w c <<<"$1"
+  isnum "$w" || { echo "$w $c"; return; }
+  awk -v w="$w" -v c="$c" -v mib="$SIZE_MIB" 'BEGIN {printf "%.0f %s\n", mib / (w > 0 ? w : 0.001), (c == "-" ? "-" : sprintf("%.2f", c / (mib / 1024)))}'
+}
 isnum() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]; }
 note() { echo "$*" >> "$NOTES"; }
 label() { case $1 in "$SHARPCAT"*) echo "sharpcat${1#"$SHARPCAT"}";; *) echo "$1";; esac; }
 # user+sys+cutime+cstime of a process in clock ticks (children count once the relay reaped them)
 cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 TICK=$(getconf CLK_TCK)
-# wait up to $2 seconds for our child $1 to end; sets BW_RC to its exit status, or "hung" (then kills it)
+# wait up to $2 seconds for our child $1 to end; sets BW_RC to its exit status, or to "hung" after
+# killing it (SIGTERM, then SIGKILL 5 s later)
 bounded_wait() {
   local p=$1 t=$2 i=0
-  while kill -0 "$p" 2>/dev/null && [ $i -lt $((t * 20)) ]; do sleep 0.05; i=$((i + 1)); done
-  if kill -0 "$p" 2>/dev/null; then killtree "$p"; wait "$p" 2>/dev/null; BW_RC=hung; return; fi
+  while alive "$p" && [ $i -lt $((t * 20)) ]; do sleep 0.05; i=$((i + 1)); done
+  if alive "$p"; then stop "$p" "process $p"; BW_RC=hung; return; fi
   wait "$p" 2>/dev/null; BW_RC=$?
 }
 pss_tree() { # PSS in KiB of a process and all its descendants, and the process count
@@ -299,38 +352,27 @@ stdio_once() { # $1 = relay command (reads stdin, writes stdout)
   fi
   cat "$tmp/t"
 }
-stdio_med() { # $1 = command -> "MiB/s cpu_s_per_GiB" or FAIL
-  local w=() c=() ww cc
-  for _ in $(seq "$RUNS"); do
-    read -r ww cc < <(stdio_once "$1")
-    [ "$ww" = FAIL ] && { echo FAIL FAIL; return; }
-    w+=("$ww"); c+=("$cc")
-  done
-  ww=$(printf '%s\n' "${w[@]}" | median); cc=$(printf '%s\n' "${c[@]}" | median)
-  awk -v w="$ww" -v c="$cc" -v mib="$SIZE_MIB" 'BEGIN {printf "%.0f %.2f\n", mib / (w > 0 ? w : 0.001), c / (mib / 1024)}'
-}
-stdio_row() { # name sharpcat-cmd socat-cmd limit
-  local s sc o oc
-  read -r s sc < <(stdio_med "$2"); read -r o oc < <(stdio_med "$3")
-  row "$1" "MiB/s" "$4" "$s" "$o" "$sc" "$oc"
-}
 scen_stdio() {
-  local lim flim
-  read -r lim _ < <(stdio_med "cat")
-  stdio_row "stdio pipes, -u (-b 8192)"  "$SHARPCAT -u - -"          "socat -u - -" "$lim"
-  stdio_row "stdio pipes, -u, -b 65536"  "$SHARPCAT -b 65536 -u - -" "socat -b 65536 -u - -" "$lim"
-  stdio_row "stdio pipes, both ways"     "$SHARPCAT - -"             "socat - -" "$lim"
+  local res r i
   head -c "${SIZE_MIB}M" /dev/zero > "$tmp/in"
-  read -r flim _ < <(stdio_med "cat $tmp/in")
-  stdio_row "file -> stdout, -u"         "$SHARPCAT -u OPEN:$tmp/in -" "socat -u OPEN:$tmp/in -" "$flim"
+  mapfile -t res < <(series stdio_once "$RUNS" "cat" "cat $tmp/in" \
+    "$SHARPCAT -u - -" "socat -u - -" "$SHARPCAT -b 65536 -u - -" "socat -b 65536 -u - -" \
+    "$SHARPCAT - -" "socat - -" "$SHARPCAT -u OPEN:$tmp/in -" "socat -u OPEN:$tmp/in -")
   rm -f "$tmp/in"
+  for i in "${!res[@]}"; do r[$i]=$(rate "${res[$i]}"); done
+  local lim=${r[0]%% *} flim=${r[1]%% *}
+  row "stdio pipes, -u (-b 8192)" "MiB/s" "$lim"  ${r[2]%% *} ${r[3]%% *} ${r[2]#* } ${r[3]#* }
+  row "stdio pipes, -u, -b 65536" "MiB/s" "$lim"  ${r[4]%% *} ${r[5]%% *} ${r[4]#* } ${r[5]#* }
+  row "stdio pipes, both ways"    "MiB/s" "$lim"  ${r[6]%% *} ${r[7]%% *} ${r[6]#* } ${r[7]#* }
+  row "file -> stdout, -u"        "MiB/s" "$flim" ${r[8]%% *} ${r[9]%% *} ${r[8]#* } ${r[9]#* }
 }
 
 # ---------------------------------------------------------------- bulk TCP / UNIX
-# one transfer: $1 = tcp|unix, $2 = relay command prefix or "" (no relay), $3 = 1 to count bytes
-# prints "wall cpu" (cpu "-" without relay) or "FAIL"
+# one transfer: KIND = tcp|unix, $1 = relay command prefix or "" (no relay); round 0 counts the bytes
+# at the sink. Prints "wall cpu" (cpu "-" without relay) or "FAIL"
 xfer() {
-  local kind=$1 relay=$2 check=$3 sink_a rl rc dst p1 p2 sp rp src_rc sink_rc relay_rc n t0 t1 cpu=-
+  local kind=$KIND relay=$1 check=0 sink_a rl rc dst p1 p2 sp rp src_rc sink_rc relay_rc n t0 t1 cpu=-
+  [ "${ROUND:-1}" = 0 ] && check=1
   if [ "$kind" = tcp ]; then
     read -r p1 p2 < <(h freeport 2)
     sink_a="TCP-LISTEN:$p2,reuseaddr,bind=127.0.0.1"; rl="TCP-LISTEN:$p1,reuseaddr,bind=127.0.0.1"
@@ -345,12 +387,12 @@ xfer() {
   local src_cmd="socat -u -b 262144 OPEN:/dev/zero,readbytes=$BYTES $dst"
   local relay_cmd="$relay $rl $rc"
   ( eval "timeout $XFER_T $sink_cmd" > "$tmp/count" 2>"$tmp/sink.err" ) & sp=$!; track "$sp"
-  if ! h waitlisten "$kind" "$p2" 10; then echo FAIL; note "$kind sink did not listen: $sink_cmd"; return; fi
+  if ! h waitlisten "$kind" "$p2" 10; then echo FAIL; note "$kind sink did not listen: $sink_cmd"; stop "$sp"; return; fi
   if [ -n "$relay" ]; then
     python3 "$PY" run "$tmp/rt" timeout "$XFER_T" $relay_cmd 2>"$tmp/relay.err" & rp=$!; track "$rp"
     if ! h waitlisten "$kind" "$p1" 10; then
       echo FAIL; note "$kind relay did not listen within 10 s: \`$(label "$relay_cmd")\`: $(head -c 300 "$tmp/relay.err")"
-      killtree "$rp"; killtree "$sp"; return
+      stop "$rp $sp"; return
     fi
   fi
   t0=$EPOCHREALTIME
@@ -374,27 +416,12 @@ xfer() {
   rm -f "$p1" "$p2" 2>/dev/null
   awk -v a="$t0" -v b="$t1" -v c="$cpu" 'BEGIN {printf "%.6f %s\n", b - a, c}'
 }
-bulk_med() { # kind relay -> "MiB/s cpu_s_per_GiB" or "FAIL FAIL"
-  local w=() c=() ww cc
-  read -r ww cc < <(xfer "$1" "$2" 1)      # untimed run that counts the bytes (and warms up)
-  [ "$ww" = FAIL ] && { echo FAIL FAIL; return; }
-  for _ in $(seq "$RUNS"); do
-    read -r ww cc < <(xfer "$1" "$2" 0)
-    [ "$ww" = FAIL ] && { echo FAIL FAIL; return; }
-    w+=("$ww"); c+=("$cc")
-  done
-  ww=$(printf '%s\n' "${w[@]}" | median)
-  if [ -n "$2" ]; then cc=$(printf '%s\n' "${c[@]}" | median); else cc=-; fi
-  awk -v w="$ww" -v c="$cc" -v mib="$SIZE_MIB" 'BEGIN {printf "%.0f %s\n", mib / w, (c == "-" ? "-" : sprintf("%.2f", c / (mib / 1024)))}'
-}
 scen_bulk() { # tcp|unix  title
-  local lim s sc o oc o6 oc6
-  read -r lim _ < <(bulk_med "$1" "")
-  read -r s sc < <(bulk_med "$1" "$SHARPCAT")
-  read -r o oc < <(bulk_med "$1" "socat")
-  read -r o6 oc6 < <(bulk_med "$1" "socat -b 65536")
-  row "$2 relay (socat -b 8192)"  "MiB/s" "$lim" "$s" "$o" "$sc" "$oc"
-  row "$2 relay vs socat -b 65536" "MiB/s" "$lim" "$s" "$o6" "$sc" "$oc6"
+  local res r i
+  mapfile -t res < <(KIND=$1 WARMUP=1 series xfer "$RUNS" "" "$SHARPCAT" "socat" "socat -b 65536")
+  for i in "${!res[@]}"; do r[$i]=$(rate "${res[$i]}"); done
+  row "$2 relay (socat -b 8192)"   "MiB/s" "${r[0]%% *}" ${r[1]%% *} ${r[2]%% *} ${r[1]#* } ${r[2]#* }
+  row "$2 relay vs socat -b 65536" "MiB/s" "${r[0]%% *}" ${r[1]%% *} ${r[3]%% *} ${r[1]#* } ${r[3]#* }
 }
 
 # ---------------------------------------------------------------- connections per second
@@ -407,14 +434,14 @@ conn_once() { # relay prefix, or "" for the python echo server -> "conn/s cpu_ms
     python3 "$PY" echoserver "$p" 2>"$tmp/conn.err" & rp=$!
   fi
   track "$rp"
-  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "conn/s: relay did not listen: $(label "$relay") ..."; killtree "$rp"; return; fi
+  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "conn/s: relay did not listen: $(label "$relay") ..."; stop "$rp"; return; fi
   c0=$(cpu_ticks "$rp")
   out=$(timeout 300 python3 "$PY" connrate "$p" "$CONNS" 4); read -r ok el nerr msg <<<"$out"
   # let socat reap its last children, so that their CPU is in the parent's cutime/cstime
   for i in $(seq 100); do [ -z "$(pgrep -P "$rp")" ] && break; sleep 0.05; done
   c1=$(cpu_ticks "$rp")
   local alive=1; kill -0 "$rp" 2>/dev/null || alive=0
-  killtree "$rp"; wait "$rp" 2>/dev/null
+  stop "$rp" "conn/s relay \`$(label "${relay:-python echo}") TCP-LISTEN:...,fork PIPE\`"
   if [ -z "$ok" ] || [ "$nerr" != 0 ] || [ "$alive" = 0 ]; then
     echo FAIL
     note "conn/s via $(label "${relay:-python echo}"): ${ok:-?} of $CONNS connections ok, ${nerr:-?} errors (first: ${msg:-none}), relay alive at end: $alive." \
@@ -426,23 +453,11 @@ conn_once() { # relay prefix, or "" for the python echo server -> "conn/s cpu_ms
   awk -v ok="$ok" -v el="$el" -v c="$((c1 - c0))" -v tick="$TICK" -v r="$relay" \
     'BEGIN {printf "%.0f %s\n", ok / el, (r == "" ? "-" : sprintf("%.0f", c / tick * 1000 / (ok / 1000)))}'
 }
-conn_med() {
-  local r=() c=() rr cc
-  for _ in $(seq "$RUNS"); do
-    read -r rr cc < <(conn_once "$1")
-    [ "$rr" = FAIL ] && { echo FAIL FAIL; return; }
-    r+=("$rr"); c+=("$cc")
-  done
-  rr=$(printf '%s\n' "${r[@]}" | median)
-  if [ -n "$1" ]; then cc=$(printf '%s\n' "${c[@]}" | median); else cc=-; fi
-  echo "$(r0 "$rr") $(r0 "$cc")"
-}
 scen_conn() {
-  local lim s sc o oc
-  read -r lim _ < <(conn_med "")
-  read -r s sc < <(conn_med "$SHARPCAT")
-  read -r o oc < <(conn_med "socat")
-  row "fork: new connections ($CONNS, 4 thr)" "conn/s" "$lim" "$s" "$o" "$sc" "$oc"
+  local res s sc o oc
+  mapfile -t res < <(series conn_once "$RUNS" "$SHARPCAT" "socat")
+  read -r s sc <<<"${res[0]}"; read -r o oc <<<"${res[1]}"
+  row "fork: new connections ($CONNS, 4 thr)" "conn/s" "-" "$(r0 "$s")" "$(r0 "$o")" "$(r0 "$sc")" "$(r0 "$oc")"
 }
 
 # ---------------------------------------------------------------- latency
@@ -454,38 +469,28 @@ lat_once() { # relay prefix or "" (straight to the echo server) -> "p50 p99" or 
   fi
   read -r p < <(h freeport)
   timeout 120 $relay TCP-LISTEN:$p,reuseaddr,bind=127.0.0.1 TCP:127.0.0.1:$ECHO_PORT 2>"$tmp/lat.err" & rp=$!; track "$rp"
-  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "latency: relay did not listen: $(label "$relay")"; killtree "$rp"; return; fi
+  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "latency: relay did not listen: $(label "$relay")"; stop "$rp"; return; fi
   out=$(timeout 60 python3 "$PY" latency "$p" "$PINGS" 64 2>&1); st=$?
   bounded_wait "$rp" 5; relay_rc=$BW_RC
   if [ "$st" != 0 ] || [ "$relay_rc" != 0 ]; then
     echo FAIL
     note "latency via $(label "$relay"): client exit $st ($(echo "$out" | tail -n 1)), relay exit $relay_rc." \
-      "Reproduce: python3 -m a TCP echo server on ECHO, \`$(label "$relay") TCP-LISTEN:$p,reuseaddr,bind=127.0.0.1 TCP:127.0.0.1:ECHO\`, 2000 x 64-byte ping-pong." \
+      "Reproduce: a TCP echo server on 127.0.0.1:ECHO, \`$(label "$relay") TCP-LISTEN:$p,reuseaddr,bind=127.0.0.1 TCP:127.0.0.1:ECHO\`, $PINGS x 64-byte ping-pong." \
       "relay stderr: $(head -c 300 "$tmp/lat.err" | tr '\n' ' ')"
     return
   fi
   echo "$out"
 }
-lat_med() {
-  local a=() b=() x y
-  for _ in $(seq "$RUNS"); do
-    read -r x y < <(lat_once "$1")
-    [ "$x" = FAIL ] && { echo FAIL FAIL; return; }
-    a+=("$x"); b+=("$y")
-  done
-  echo "$(r1 "$(printf '%s\n' "${a[@]}" | median)") $(r1 "$(printf '%s\n' "${b[@]}" | median)")"
-}
 scen_latency() {
-  local ep lp50 lp99 s50 s99 o50 o99
+  local ep res l s o
   read -r ECHO_PORT < <(h freeport)
   python3 "$PY" echoserver "$ECHO_PORT" & ep=$!; track "$ep"
-  h waitlisten tcp "$ECHO_PORT" 10 || { note "latency: echo server did not start"; return; }
-  read -r lp50 lp99 < <(lat_med "")
-  read -r s50 s99 < <(lat_med "$SHARPCAT")
-  read -r o50 o99 < <(lat_med "socat")
-  killtree "$ep"; wait "$ep" 2>/dev/null
-  row "round trip 64 B ($PINGS pings), p50" "us" "$lp50" "$s50" "$o50"
-  row "round trip 64 B ($PINGS pings), p99" "us" "$lp99" "$s99" "$o99"
+  h waitlisten tcp "$ECHO_PORT" 10 || { note "latency: echo server did not start"; stop "$ep"; return; }
+  mapfile -t res < <(WARMUP=1 series lat_once "$RUNS" "" "$SHARPCAT" "socat")
+  stop "$ep"
+  read -r -a l <<<"${res[0]}"; read -r -a s <<<"${res[1]}"; read -r -a o <<<"${res[2]}"
+  row "round trip 64 B ($PINGS pings), p50" "us" "$(r1 "${l[0]}")" "$(r1 "${s[0]}")" "$(r1 "${o[0]}")"
+  row "round trip 64 B ($PINGS pings), p99" "us" "$(r1 "${l[1]}")" "$(r1 "${s[1]}")" "$(r1 "${o[1]}")"
 }
 
 # ---------------------------------------------------------------- memory per idle connection
@@ -494,43 +499,35 @@ mem_once() { # relay prefix -> "KiB_per_conn idle_KiB" or FAIL
   read -r hp p < <(h freeport 2)
   ctl=$(mktemp -d "$tmp/mem.XXXX")
   python3 "$PY" memhold "$hp" "$p" "$MEMCONNS" "$ctl" 2>"$ctl/err" & mp=$!; track "$mp"
-  h waitlisten tcp "$hp" 10 || { echo FAIL; note "memory: holding server did not start: $(cat "$ctl/err")"; killtree "$mp"; return; }
+  h waitlisten tcp "$hp" 10 || { echo FAIL; note "memory: holding server did not start: $(cat "$ctl/err")"; stop "$mp"; return; }
   $relay TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 TCP:127.0.0.1:$hp 2>"$ctl/relay.err" & rp=$!; track "$rp"
-  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "memory: relay did not listen: $(label "$relay")"; killtree "$rp"; killtree "$mp"; return; fi
+  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "memory: relay did not listen: $(label "$relay")"; stop "$rp $mp"; return; fi
   sleep 0.5
   read -r base _ < <(pss_tree "$rp")
   touch "$ctl/go"
-  for i in $(seq 1200); do [ -e "$ctl/ready" ] && break; kill -0 "$mp" 2>/dev/null || break; sleep 0.1; done
+  for i in $(seq 900); do [ -e "$ctl/ready" ] && break; kill -0 "$mp" 2>/dev/null || break; sleep 0.1; done
   res=$(cat "$ctl/ready" 2>/dev/null); read -r clients acc dead err <<<"$res"
   sleep 0.5
   read -r after np < <(pss_tree "$rp")
   touch "$ctl/quit"
   bounded_wait "$mp" 10
-  killtree "$rp"; wait "$rp" 2>/dev/null
+  stop "$rp" "memory relay \`$(label "$relay") TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 TCP:127.0.0.1:$hp\` holding $MEMCONNS idle connections"
   if [ -z "$res" ] || [ "$clients" != "$MEMCONNS" ] || [ "$acc" -lt "$MEMCONNS" ] || [ "$dead" != 0 ]; then
     echo FAIL
-    note "memory via $(label "$relay"): clients ${clients:-?}/$MEMCONNS, backend accepted ${acc:-?}, closed by relay ${dead:-?}, error ${err:-?} $(head -c 200 "$ctl/err")." \
-      "Reproduce: a server on HOLD that accepts and holds, \`$(label "$relay") TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 TCP:127.0.0.1:HOLD\`, $MEMCONNS idle clients." \
+    local part=; isnum "${clients:-x}" && [ "$clients" -gt 0 ] && part=" (PSS $base KiB idle, $after KiB with those $clients: $(awk -v a="$after" -v b="$base" -v n="$clients" 'BEGIN {printf "%.1f", (a - b) / n}') KiB each)"
+    note "memory via $(label "$relay"): clients ${clients:-?}/$MEMCONNS$part, backend accepted ${acc:-?}, closed by relay ${dead:-?}, error ${err:-?} $(head -c 200 "$ctl/err")." \
+      "Reproduce: a server on 127.0.0.1:HOLD that accepts and holds sockets, \`$(label "$relay") TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 TCP:127.0.0.1:HOLD\`, $MEMCONNS idle clients." \
       "relay stderr: $(head -c 300 "$ctl/relay.err" | tr '\n' ' ')"
     return
   fi
   awk -v a="$after" -v b="$base" -v n="$MEMCONNS" 'BEGIN {printf "%.1f %d\n", (a - b) / n, b}'
 }
-mem_med() {
-  local a=() b=() x y k=$((RUNS < 3 ? RUNS : 3))
-  for _ in $(seq "$k"); do
-    read -r x y < <(mem_once "$1")
-    [ "$x" = FAIL ] && { echo FAIL FAIL; return; }
-    a+=("$x"); b+=("$y")
-  done
-  echo "$(printf '%s\n' "${a[@]}" | median) $(printf '%s\n' "${b[@]}" | median)"
-}
 scen_memory() {
-  local s sb o ob
-  read -r s sb < <(mem_med "$SHARPCAT")
-  read -r o ob < <(mem_med "socat")
+  local res s sb o ob
+  mapfile -t res < <(series mem_once $((RUNS < 3 ? RUNS : 3)) "$SHARPCAT" "socat")
+  read -r s sb <<<"${res[0]}"; read -r o ob <<<"${res[1]}"
   row "memory per idle relayed connection" "KiB PSS" "-" "$(r1 "$s")" "$(r1 "$o")"
-  row "memory of the idle fork relay" "KiB PSS" "-" "$sb" "$ob"
+  row "memory of the idle fork relay" "KiB PSS" "-" "$(r0 "$sb")" "$(r0 "$ob")"
 }
 
 # ---------------------------------------------------------------- start-up
@@ -546,7 +543,7 @@ scen_startup() { # wall time from bash, fork+exec+exit of `-V >/dev/null`
 # ---------------------------------------------------------------- main
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 echo "SharpCat vs socat, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, ${SIZE_MIB} MiB per transfer, median of $RUNS runs"
-echo "$(socat -V | sed -n 2p); sharpcat: $SHARPCAT ($(stat -c %y "$SHARPCAT" | cut -d. -f1))"
+echo "$(socat -V | sed -n 2p); sharpcat: $SHARPCAT_SRC (built $(stat -c %y "$SHARPCAT_SRC" | cut -d. -f1), sha256 $(sha256sum "$SHARPCAT" | cut -c1-12))"
 echo "ratio = sharpcat / socat (higher is better for MiB/s and conn/s, lower for us, KiB, ms and CPU);"
 echo "limit = the same work without a relay; CPU = relay user+sys: s per GiB (MiB/s rows), ms per 1000 connections (conn/s)"
 printf "$FMT" "scenario" "metric" "limit" "sharpcat" "socat" "ratio" "sh CPU" "so CPU" "CPU x"
