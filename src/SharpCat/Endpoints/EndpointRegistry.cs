@@ -38,6 +38,31 @@ internal static class EndpointRegistry
 
     public static bool IsImplemented(string keyword) => Entries.ContainsKey(keyword);
 
+    /// <summary>
+    /// Parameter checks that need no I/O (port numbers and service names, socket path lengths),
+    /// run for both addresses before either is opened (DESIGN.md §4b).
+    /// </summary>
+    private static readonly Dictionary<string, Action<Catalog.ResolvedAddress>> Validators = new(StringComparer.Ordinal)
+    {
+        ["tcp-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),
+        ["tcp4-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),
+        ["tcp6-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),
+        ["tcp-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[0], "tcp"),
+        ["tcp4-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[0], "tcp"),
+        ["tcp6-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[0], "tcp"),
+        ["unix-connect"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], false, a.Name),
+        ["unix-listen"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], false, a.Name),
+        ["unix-client"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], false, a.Name),
+        ["abstract-connect"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], true, a.Name),
+        ["abstract-listen"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], true, a.Name),
+        ["abstract-client"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], true, a.Name),
+    };
+
+    public static void Validate(Catalog.ResolvedAddress address)
+    {
+        if (Validators.TryGetValue(address.Kind.Keyword, out var check)) check(address);
+    }
+
     public static bool Listens(string keyword) => Entries.TryGetValue(keyword, out var e) && e.Listen is not null;
 
     public static ListenerOpener Listener(string keyword) => Entries[keyword].Listen!;

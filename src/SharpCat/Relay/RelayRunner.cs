@@ -199,9 +199,14 @@ public static class RelayRunner
     private static IEnumerable<int> DistinctFds(params IChannel[] channels) =>
         channels.SelectMany(c => new[] { c.ReadFd, c.WriteFd }).Where(fd => fd >= 0).Distinct().Order();
 
-    private static (ResolvedAddress Read, ResolvedAddress? Write) Check(EndpointSpec spec, RelayOptions options) =>
-        (AddressResolver.Resolve(spec.Primary, options.CheckOptionGroups, options.Sloppy),
-         spec.WriteSide is null ? null : AddressResolver.Resolve(spec.WriteSide, options.CheckOptionGroups, options.Sloppy));
+    private static (ResolvedAddress Read, ResolvedAddress? Write) Check(EndpointSpec spec, RelayOptions options)
+    {
+        var read = AddressResolver.Resolve(spec.Primary, options.CheckOptionGroups, options.Sloppy);
+        var write = spec.WriteSide is null ? null : AddressResolver.Resolve(spec.WriteSide, options.CheckOptionGroups, options.Sloppy);
+        EndpointRegistry.Validate(read);
+        if (write is not null) EndpointRegistry.Validate(write);
+        return (read, write);
+    }
 
     private static async Task<OpenedEndpoint> OpenAsync((ResolvedAddress Read, ResolvedAddress? Write) spec, Access access,
         RelayOptions options, List<LockFile> locks, int index, CancellationToken ct)

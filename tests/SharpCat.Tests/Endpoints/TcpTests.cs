@@ -219,6 +219,16 @@ public class TcpTests
     }
 
     [Fact]
+    public async Task BadPortIsFoundBeforeTheFirstAddressOpens()
+    {
+        using var dir = new TempDir();
+        var r = await Run.SharpCatAsync($"OPEN:{dir["f"]},creat", "TCP:127.0.0.1:70000");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("invalid port \"70000\"", r.LogLines.Single());
+        Assert.Empty(dir.Entries());
+    }
+
+    [Fact]
     public async Task PortInUseWithoutReuseaddr()
     {
         using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
