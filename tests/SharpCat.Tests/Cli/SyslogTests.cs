@@ -22,6 +22,22 @@ public class SyslogTests
         return (server, dir);
     }
 
+    /// <summary>Runs a check with the logger at notice level, and puts it back to stderr afterwards.</summary>
+    private static async Task WithLoggerAsync(Func<Task> check)
+    {
+        var threshold = Log.Threshold;
+        try
+        {
+            Log.Threshold = Severity.Notice;
+            await check();
+        }
+        finally
+        {
+            Log.Threshold = threshold;
+            Log.ResetTarget();
+        }
+    }
+
     private static async Task<string> ReceiveAsync(Socket server)
     {
         byte[] buffer = new byte[4096];
@@ -36,21 +52,14 @@ public class SyslogTests
         var (server, dir) = Listen();
         using var _ = server;
         using var __ = dir;
-        var threshold = Log.Threshold;
-        try
+        await WithLoggerAsync(async () =>
         {
-            Log.Threshold = Severity.Notice;
             Log.ToSyslog("local3", mixed: false);
             Log.Notice("hello syslog");
             string line = await ReceiveAsync(server);
             // local3 (19) * 8 + notice (5) = 157
             Assert.Matches(@"^<157>[A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d sharpcat\[\d+\]: N hello syslog$", line);
-        }
-        finally
-        {
-            Log.Threshold = threshold;
-            Log.ResetTarget();
-        }
+        });
     }
 
     [Fact]
@@ -59,10 +68,8 @@ public class SyslogTests
         var (server, dir) = Listen();
         using var _ = server;
         using var __ = dir;
-        var threshold = Log.Threshold;
-        try
+        await WithLoggerAsync(async () =>
         {
-            Log.Threshold = Severity.Notice;
             Log.ToSyslog(null, mixed: true);
             Log.Notice("still on stderr");
             Log.StartPhaseOver();
@@ -70,12 +77,7 @@ public class SyslogTests
             string line = await ReceiveAsync(server);
             // daemon (3) * 8 + notice (5) = 29; the first line never reached the socket.
             Assert.Matches(@"^<29>.* N now in syslog$", line);
-        }
-        finally
-        {
-            Log.Threshold = threshold;
-            Log.ResetTarget();
-        }
+        });
     }
 
     [Fact]

@@ -145,9 +145,7 @@ public class FdOptionTests
         await pty.WaitForStderrAsync("starting data transfer loop");
         var r = await Run.SharpCatAsync("to the tty\n"u8.ToArray(), "-u", "-", $"OPEN:{dir["tty"]}");
         Assert.True(r.ExitCode == 0, r.ToString());
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (File.ReadAllText(dir["out"]) != "to the tty\n" && DateTime.UtcNow < deadline) await Task.Delay(10);
-        Assert.Equal("to the tty\n", File.ReadAllText(dir["out"]));
+        await Wait.UntilAsync(() => File.ReadAllText(dir["out"]) == "to the tty\n", seconds: 10);
     }
 
     [Fact]

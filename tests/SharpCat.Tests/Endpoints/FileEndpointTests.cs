@@ -214,7 +214,7 @@ public class FileEndpointTests
         File.WriteAllText(dir["in"], "through the fifo");
         // The fifo's reader: a second relay that copies it to a file.
         var reader = Relay($"PIPE:{dir["fifo"]},rdonly", $"CREATE:{dir["out"]}", new RelayOptions { Direction = RelayDirection.LeftToRight });
-        await WaitFor(() => File.Exists(dir["fifo"]));
+        await Wait.UntilAsync(() => File.Exists(dir["fifo"]));
         await Relay($"OPEN:{dir["in"]},rdonly", $"PIPE:{dir["fifo"]},wronly", new RelayOptions { Direction = RelayDirection.LeftToRight });
         await reader;
         Assert.Equal("through the fifo", File.ReadAllText(dir["out"]));
@@ -260,13 +260,4 @@ public class FileEndpointTests
         Assert.Equal("x", File.ReadAllText(dir["out"]));
     }
 
-    internal static async Task WaitFor(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met within 10 s");
-            await Task.Delay(10);
-        }
-    }
 }

@@ -16,7 +16,7 @@ public class ForkTests
         var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr,fork", "PIPE");
         using var _ = server;
         await EchoOnceAsync(port, RandomNumberGenerator.GetBytes(100)); // warm-up: the runtime's own fds exist now
-        await WaitFor(() => server.StderrText.Contains("relay 1 finished"));
+        await Wait.UntilAsync(() => server.StderrText.Contains("relay 1 finished"));
         int before = FdCount(server.Pid);
 
         var clients = new List<(TcpClient Client, byte[] Data)>();
@@ -43,7 +43,7 @@ public class ForkTests
         {
             foreach (var (c, _) in clients) c.Dispose();
         }
-        await WaitFor(() => FdCount(server.Pid) <= before);
+        await Wait.UntilAsync(() => FdCount(server.Pid) <= before);
         Assert.True(FdCount(server.Pid) <= before);
     }
 
@@ -73,7 +73,7 @@ public class ForkTests
                 await c.ConnectAsync(IPAddress.Loopback, port);
                 clients.Add(c);
             }
-            await WaitFor(() => held.Count == 200);
+            await Wait.UntilAsync(() => held.Count == 200);
             // Idle relays wait in epoll, not in threads: the process keeps a small thread count.
             int threads = int.Parse(File.ReadAllLines($"/proc/{relay.Pid}/status").First(l => l.StartsWith("Threads:"))[8..].Trim());
             Assert.True(threads < 40, $"{threads} threads for 200 idle relays");
@@ -132,7 +132,7 @@ public class ForkTests
             await c.ConnectAsync(IPAddress.Loopback, port);
             Assert.Equal(0, await c.GetStream().ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
         }
-        await WaitFor(() => System.Text.RegularExpressions.Regex.Matches(server.StderrText, " E relay \\d+: open\\(").Count == 3);
+        await Wait.UntilAsync(() => System.Text.RegularExpressions.Regex.Matches(server.StderrText, " E relay \\d+: open\\(").Count == 3);
         server.Signal(15);
         Assert.Equal(143, await server.WaitForExitAsync());
     }
@@ -150,16 +150,6 @@ public class ForkTests
     }
 
     private static int FdCount(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
-
-    private static async Task WaitFor(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met within 30 s");
-            await Task.Delay(20);
-        }
-    }
 
     private static unsafe void RaiseOwnFdLimit()
     {
