@@ -10,9 +10,9 @@ internal static class TcpEndpoints
     public static ValueTask<IChannel> Connect(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 0, ct);
     public static ValueTask<IChannel> Connect4(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 4, ct);
     public static ValueTask<IChannel> Connect6(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 6, ct);
-    public static ValueTask<IListener> Listen(OpenRequest r, CancellationToken ct) => ListenAsync(r, 0);
-    public static ValueTask<IListener> Listen4(OpenRequest r, CancellationToken ct) => ListenAsync(r, 4);
-    public static ValueTask<IListener> Listen6(OpenRequest r, CancellationToken ct) => ListenAsync(r, 6);
+    public static ValueTask<IListener> Listen(OpenRequest r, CancellationToken ct) => ListenAsync(r, 0, ct);
+    public static ValueTask<IListener> Listen4(OpenRequest r, CancellationToken ct) => ListenAsync(r, 4, ct);
+    public static ValueTask<IListener> Listen6(OpenRequest r, CancellationToken ct) => ListenAsync(r, 6, ct);
 
     private static async ValueTask<IChannel> ConnectAsync(OpenRequest request, int version, CancellationToken ct)
     {
@@ -24,7 +24,7 @@ internal static class TcpEndpoints
         return await StreamSockets.ConnectAsync(request, host.AddressFamily, ProtocolType.Tcp, target, bindTo, ct).ConfigureAwait(false);
     }
 
-    private static ValueTask<IListener> ListenAsync(OpenRequest request, int version)
+    private static async ValueTask<IListener> ListenAsync(OpenRequest request, int version, CancellationToken ct)
     {
         var family = SocketAddressing.Family(request, version);
         int port = SocketAddressing.Port(request.Parameters[0], "tcp");
@@ -33,11 +33,11 @@ internal static class TcpEndpoints
         if (request.Options.Text("bind") is { } bind)
         {
             var (host, bindPort) = SplitHostPort(bind);
-            var address = host.Length == 0 ? any : SocketAddressing.ResolveAsync(host, family, CancellationToken.None).GetAwaiter().GetResult();
+            var address = host.Length == 0 ? any : await SocketAddressing.ResolveAsync(host, family, ct).ConfigureAwait(false);
             local = new IPEndPoint(address, bindPort is null ? port : SocketAddressing.Port(bindPort, "tcp"));
         }
         var socket = StreamSockets.Listen(request, local.AddressFamily, ProtocolType.Tcp, local);
-        return ValueTask.FromResult<IListener>(new StreamListener(socket, request.Options, onClose: null));
+        return new StreamListener(socket, request.Options, onClose: null);
     }
 
     /// <summary>The local end for a client: <c>bind=host[:port]</c>, <c>sourceport</c>, or <c>lowport</c>.</summary>
