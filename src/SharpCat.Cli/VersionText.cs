@@ -27,10 +27,9 @@ internal static class VersionText
     public static string Build()
     {
         var (sys, release, version, machine) = Posix.Uname();
-        string built = File.Exists(Environment.ProcessPath) ? File.GetLastWriteTime(Environment.ProcessPath!).ToString("dd MMM yyyy HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) : "";
         var sb = new StringBuilder();
         sb.Append("sharpcat - a socat-compatible relay, written in C#\n");
-        sb.Append($"sharpcat version {typeof(VersionText).Assembly.GetName().Version?.ToString(3)} on {built}\n");
+        sb.Append($"sharpcat version {BuildInfo.Version} on {BuildInfo.Time}\n");
         sb.Append($"   running on {sys} version {version}, release {release}, machine {machine}\n");
         sb.Append("features:\n");
         foreach (var (feature, keywords) in Features)

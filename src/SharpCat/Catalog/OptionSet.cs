@@ -39,6 +39,9 @@ public sealed class OptionSet
     /// <summary>All options in the order given.</summary>
     public IReadOnlyList<ResolvedOption> All => _options;
 
+    /// <summary>All options in the order given, without an enumerator object (the openers' loops).</summary>
+    internal ReadOnlySpan<ResolvedOption> Items => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_options);
+
     /// <summary>The last occurrence of an option (later options override earlier ones, as in socat).</summary>
     public ResolvedOption? Find(string name)
     {

@@ -50,7 +50,7 @@ internal static unsafe class FdOptions
             options.Apply(() => { if (Libc.FChmod(fd, mode) != 0) throw Posix.Fail($"fchmod({fd}, {Posix.Octal(mode)})"); });
         options.Apply(() => SetStatusFlag(fd, options, "o-nonblock", Posix.O_NONBLOCK));
         options.Apply(() => SetStatusFlag(fd, options, "o-noatime", Posix.O_NOATIME));
-        foreach (var o in options.All)
+        foreach (var o in options.Items)
             if (o.Def.Name.StartsWith("ioctl-", StringComparison.Ordinal)) options.Apply(() => ApplyIoctl(fd, o));
         options.Apply(() => ApplyFileAttributes(fd, options));
     }
@@ -65,7 +65,7 @@ internal static unsafe class FdOptions
             int set = ce.Value is true ? Posix.FD_CLOEXEC : 0;
             options.Apply(() => { if (Libc.Fcntl(fd, Posix.F_SETFD, set) != 0) throw Posix.Fail($"fcntl({fd}, F_SETFD, {set})"); });
         }
-        foreach (var o in options.All)
+        foreach (var o in options.Items)
         {
             Action? step = o.Def.Name switch
             {
@@ -89,7 +89,7 @@ internal static unsafe class FdOptions
     public static ShutdownMode ShutdownMode(OptionSet options)
     {
         var mode = Relay.ShutdownMode.Default;
-        foreach (var o in options.All)
+        foreach (var o in options.Items)
         {
             mode = o.Def.Name switch
             {

@@ -23,14 +23,14 @@ internal static class FileEndpoints
     ];
 
     public static ValueTask<IChannel> OpenFile(OpenRequest request, CancellationToken ct) =>
-        ValueTask.FromResult(Open(request, request.Parameters[0], AccessFlags(request.Access), request.Access, "opening"));
+        OffThread(() => Open(request, request.Parameters[0], AccessFlags(request.Access), request.Access, "opening"), ct);
 
     /// <summary>
     /// CREATE is creat(2): write-only, created, truncated. Unlike socat, which also tries to read
     /// the write-only fd and fails, a bidirectional relay simply reads nothing from it.
     /// </summary>
     public static ValueTask<IChannel> OpenCreate(OpenRequest request, CancellationToken ct) =>
-        ValueTask.FromResult(Open(request, request.Parameters[0], Posix.O_WRONLY | Posix.O_CREAT | Posix.O_TRUNC, Access.Write, "creating"));
+        OffThread(() => Open(request, request.Parameters[0], Posix.O_WRONLY | Posix.O_CREAT | Posix.O_TRUNC, Access.Write, "creating"), ct);
 
     /// <summary>GOPEN opens anything but a directory: a missing entry is created, an existing one is appended to.</summary>
     public static ValueTask<IChannel> OpenGeneric(OpenRequest request, CancellationToken ct)
@@ -41,8 +41,14 @@ internal static class FileEndpoints
             return UnixEndpoints.Connect(request, ct);
         int flags = AccessFlags(request.Access) | Posix.O_CREAT;
         if (Posix.TryStat(path, out _) && (request.Access & Access.Write) != 0) flags |= Posix.O_APPEND;
-        return ValueTask.FromResult(Open(request, path, flags, request.Access, "opening"));
+        return OffThread(() => Open(request, path, flags, request.Access, "opening"), ct);
     }
+
+    /// <summary>
+    /// Runs an open(2) on a pool thread: opening a FIFO, a tty or a device can block until its peer
+    /// appears, and must not hold up the caller (with fork: the accept loop).
+    /// </summary>
+    internal static ValueTask<IChannel> OffThread(Func<IChannel> open, CancellationToken ct) => new(Task.Run(open, ct));
 
     internal static int AccessFlags(Access access) => access switch
     {
@@ -69,7 +75,7 @@ internal static class FileEndpoints
     {
         foreach (var (name, flag) in OpenFlags)
             if (options.Find(name) is { } o) flags = o.Value is true ? flags | flag : flags & ~flag;
-        foreach (var o in options.All)
+        foreach (var o in options.Items)
         {
             (int mode, Access a) = o.Def.Name switch
             {

@@ -11,7 +11,7 @@ namespace SharpCat.Endpoints;
 internal static class PipeEndpoints
 {
     public static ValueTask<IChannel> OpenPipe(OpenRequest request, CancellationToken ct) =>
-        ValueTask.FromResult(request.Parameters.Count == 0 ? OpenUnnamed(request) : OpenNamed(request, request.Parameters[0]));
+        request.Parameters.Count == 0 ? ValueTask.FromResult(OpenUnnamed(request)) : FileEndpoints.OffThread(() => OpenNamed(request, request.Parameters[0]), ct);
 
     private static IChannel OpenUnnamed(OpenRequest request)
     {

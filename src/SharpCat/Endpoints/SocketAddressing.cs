@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -38,7 +39,9 @@ internal static class SocketAddressing
     }
 
     /// <summary>Resolves a host to one address of the wanted family (IPv4 first when none is wanted, as socat 1.7.4).</summary>
-    public static async Task<IPAddress> ResolveAsync(string host, AddressFamily family, CancellationToken ct)
+    // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public static async ValueTask<IPAddress> ResolveAsync(string host, AddressFamily family, CancellationToken ct)
     {
         string bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
         if (IPAddress.TryParse(bare, out var literal))

@@ -10,7 +10,7 @@ namespace SharpCat.Endpoints;
 /// </summary>
 internal sealed class SocketChannel(Socket socket) : IChannel
 {
-    private readonly List<Action> _onClose = [];
+    private List<Action>? _onClose;
     private readonly int _fd = (int)socket.Handle;
     private bool _disposed;
 
@@ -24,7 +24,7 @@ internal sealed class SocketChannel(Socket socket) : IChannel
 
     public ShutdownMode Shutdown { get; set; }
 
-    public void OnClose(Action action) => _onClose.Add(action);
+    public void OnClose(Action action) => (_onClose ??= []).Add(action);
 
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
@@ -98,7 +98,7 @@ internal sealed class SocketChannel(Socket socket) : IChannel
         if (_disposed) return ValueTask.CompletedTask;
         _disposed = true;
         socket.Dispose();
-        foreach (var a in _onClose) a();
+        if (_onClose is not null) foreach (var a in _onClose) a();
         return ValueTask.CompletedTask;
     }
 }

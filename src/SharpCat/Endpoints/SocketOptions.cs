@@ -91,7 +91,7 @@ internal static unsafe class SocketOptions
     /// <summary>Sets the options of one phase: before bind, or once the socket exists.</summary>
     public static void Apply(int fd, OptionSet options, bool beforeBind)
     {
-        foreach (var o in options.All)
+        foreach (var o in options.Items)
         {
             if (ByName.TryGetValue(o.Def.Name, out var entry))
             {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net;
 using System.Net.Sockets;
 using SharpCat.Catalog;
@@ -25,7 +26,9 @@ internal delegate ValueTask<IListener> ListenerOpener(OpenRequest request, Cance
 internal static class StreamSockets
 {
     /// <summary>Connects, retrying as <c>retry</c>/<c>forever</c>/<c>interval</c> ask.</summary>
-    public static async Task<SocketChannel> ConnectAsync(OpenRequest request, AddressFamily family, ProtocolType protocol,
+    // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public static async ValueTask<SocketChannel> ConnectAsync(OpenRequest request, AddressFamily family, ProtocolType protocol,
         EndPoint target, EndPoint? bindTo, CancellationToken ct)
     {
         var options = request.Options;
@@ -47,7 +50,8 @@ internal static class StreamSockets
         }
     }
 
-    private static async Task<SocketChannel> ConnectOnceAsync(OpenRequest request, AddressFamily family, ProtocolType protocol,
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<SocketChannel> ConnectOnceAsync(OpenRequest request, AddressFamily family, ProtocolType protocol,
         EndPoint target, EndPoint? bindTo, CancellationToken ct)
     {
         var options = request.Options;
@@ -59,11 +63,10 @@ internal static class StreamSockets
             if (bindTo is not null) Bind(socket, bindTo);
             SocketOptions.Apply(fd, options, beforeBind: false);
             Log.Notice($"opening connection to {SocketAddressing.Format(target)}");
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            if (options.Seconds("connect-timeout") is double limit) timeout.CancelAfter(TimeSpan.FromSeconds(limit));
+            using var timeout = WithTimeout(ct, options.Seconds("connect-timeout"));
             try
             {
-                await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);
+                await socket.ConnectAsync(target, timeout?.Token ?? ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -123,6 +126,15 @@ internal static class StreamSockets
         }
     }
 
+    /// <summary>A token source that also cancels after <paramref name="seconds"/>; none without a limit.</summary>
+    public static CancellationTokenSource? WithTimeout(CancellationToken ct, double? seconds)
+    {
+        if (seconds is not double limit) return null;
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(limit));
+        return cts;
+    }
+
     /// <summary>A connected socket as a channel, with the options that act on the connection.</summary>
     public static SocketChannel Wrap(Socket socket, OptionSet options)
     {
@@ -145,16 +157,16 @@ internal sealed class StreamListener(Socket socket, OptionSet options, Action? o
     private readonly (IPAddress Network, int Bits)? _range =
         options.Text("range") is { } r ? SocketAddressing.ParseRange(r) : null;
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<IChannel> AcceptAsync(CancellationToken ct)
     {
         while (true)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            if (options.Seconds("accept-timeout") is double limit) timeout.CancelAfter(TimeSpan.FromSeconds(limit));
+            using var timeout = StreamSockets.WithTimeout(ct, options.Seconds("accept-timeout"));
             Socket accepted;
             try
             {
-                accepted = await socket.AcceptAsync(timeout.Token).ConfigureAwait(false);
+                accepted = await socket.AcceptAsync(timeout?.Token ?? ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net;
 using System.Net.Sockets;
 using SharpCat.Relay;
@@ -14,6 +15,8 @@ internal static class TcpEndpoints
     public static ValueTask<IListener> Listen4(OpenRequest r, CancellationToken ct) => ListenAsync(r, 4, ct);
     public static ValueTask<IListener> Listen6(OpenRequest r, CancellationToken ct) => ListenAsync(r, 6, ct);
 
+    // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<IChannel> ConnectAsync(OpenRequest request, int version, CancellationToken ct)
     {
         var family = SocketAddressing.Family(request, version);
@@ -41,7 +44,8 @@ internal static class TcpEndpoints
     }
 
     /// <summary>The local end for a client: <c>bind=host[:port]</c>, <c>sourceport</c>, or <c>lowport</c>.</summary>
-    private static async Task<EndPoint?> LocalEndPointAsync(OpenRequest request, AddressFamily family, CancellationToken ct)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<EndPoint?> LocalEndPointAsync(OpenRequest request, AddressFamily family, CancellationToken ct)
     {
         var options = request.Options;
         IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;

@@ -13,7 +13,7 @@ internal sealed record AddressBehaviour(LineTerminator LineTerminator, bool Igno
     public static AddressBehaviour From(OptionSet options)
     {
         var term = LineTerminator.Raw;
-        foreach (var o in options.All)
+        foreach (var o in options.Items)
         {
             if (o.Def.Name == "cr") term = LineTerminator.Cr;
             else if (o.Def.Name == "crnl") term = LineTerminator.CrNl;

@@ -14,12 +14,6 @@ internal sealed class Pump(
     private const int EPIPE = 32, ECONNRESET = 104;
     private long _total;
 
-    /// <summary>Bytes moved so far.</summary>
-    public long Total => _total;
-
-    /// <summary>The label of this direction in log lines.</summary>
-    public string Label => $"{source.Name} -> {sink.Name}";
-
     public async Task RunAsync(CancellationToken ct)
     {
         var rb = source.ReadBehaviour;
@@ -85,7 +79,7 @@ internal sealed class Pump(
                 return false;
             }
             _total += chunk.Length;
-            if (Log.IsEnabled(Severity.Info)) Log.Info($"transferred {chunk.Length} bytes from {source.Name} to {sink.Name}");
+            Log.Info($"transferred {chunk.Length} bytes from {source.Name} to {sink.Name}");
             return true;
         }
         finally

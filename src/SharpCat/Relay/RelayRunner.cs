@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SharpCat.Catalog;
 using SharpCat.Diagnostics;
 using SharpCat.Endpoints;
@@ -75,12 +76,12 @@ public static class RelayRunner
         }
     }
 
-    private static async Task TransferAsync(OpenedEndpoint a, OpenedEndpoint b, RelayOptions options, RawDumps dumps, CancellationToken ct)
+    private static Task TransferAsync(OpenedEndpoint a, OpenedEndpoint b, RelayOptions options, RawDumps dumps, CancellationToken ct)
     {
         if (options.AnalyzeFds) FdAnalysis.Write(DistinctFds(a.Channel, b.Channel), options.DumpFd);
         Log.StartPhaseOver();
         Log.Notice($"starting data transfer loop with FDs {a.Channel.Describe()} and {b.Channel.Describe()}");
-        await new RelaySession(a, b, options, dumps).RunAsync(ct).ConfigureAwait(false);
+        return new RelaySession(a, b, options, dumps).RunAsync(ct);
     }
 
     /// <summary>1 or 2 when that address listens with <c>fork</c>; 0 for a single relay.</summary>
@@ -136,19 +137,17 @@ public static class RelayRunner
                 }
                 int id = ++count;
                 var behaviour = AddressBehaviour.From(listenAddress.Options);
-                var accepted = new OpenedEndpoint(connection, behaviour, behaviour, $"socket {listenSide}");
-                children[id] = Task.Run(async () =>
+                var accepted = new OpenedEndpoint(connection, behaviour, behaviour, SocketName(listenSide));
+                // The child runs on this thread up to its first wait (the connect), then on its own,
+                // and may be done before it is stored: a placeholder goes in first, and a child
+                // that already removed it is not stored.
+                children[id] = Task.CompletedTask;
+                var child = RunChildAsync(id, accepted, other, listenSide, otherAccess, options, dumps, () =>
                 {
-                    try
-                    {
-                        await RunChildAsync(id, accepted, other, listenSide, otherAccess, options, dumps).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        children.TryRemove(id, out _);
-                        slots?.Release();
-                    }
-                }, CancellationToken.None);
+                    children.TryRemove(id, out _);
+                    slots?.Release();
+                });
+                children.TryUpdate(id, child, Task.CompletedTask);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -167,7 +166,7 @@ public static class RelayRunner
     }
 
     private static async Task RunChildAsync(int id, OpenedEndpoint accepted, (ResolvedAddress, ResolvedAddress?) other, int listenSide,
-        Access otherAccess, RelayOptions options, RawDumps dumps)
+        Access otherAccess, RelayOptions options, RawDumps dumps, Action done)
     {
         var ct = options.ForceStop;
         var locks = new List<LockFile>();
@@ -193,8 +192,12 @@ public static class RelayRunner
             await accepted.Channel.DisposeAsync().ConfigureAwait(false);
             if (peer is not null) await peer.Channel.DisposeAsync().ConfigureAwait(false);
             foreach (var lk in locks) lk.Dispose();
+            done();
         }
     }
+
+    /// <summary>socat's name for each address in log lines.</summary>
+    private static string SocketName(int index) => index == 1 ? "socket 1" : "socket 2";
 
     private static IEnumerable<int> DistinctFds(params IChannel[] channels) =>
         channels.SelectMany(c => new[] { c.ReadFd, c.WriteFd }).Where(fd => fd >= 0).Distinct().Order();
@@ -208,7 +211,9 @@ public static class RelayRunner
         return (read, write);
     }
 
-    private static async Task<OpenedEndpoint> OpenAsync((ResolvedAddress Read, ResolvedAddress? Write) spec, Access access,
+    // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<OpenedEndpoint> OpenAsync((ResolvedAddress Read, ResolvedAddress? Write) spec, Access access,
         RelayOptions options, List<LockFile> locks, int index, CancellationToken ct)
     {
         // A one-way relay opens only the half of a dual address it uses, as socat does.
@@ -217,7 +222,7 @@ public static class RelayRunner
         {
             var channel = await OpenSingleAsync(single, access, options, locks, ct).ConfigureAwait(false);
             var behaviour = AddressBehaviour.From(single.Options);
-            return new OpenedEndpoint(channel, behaviour, behaviour, $"socket {index}");
+            return new OpenedEndpoint(channel, behaviour, behaviour, SocketName(index));
         }
         IChannel? reader = null;
         try
@@ -225,7 +230,7 @@ public static class RelayRunner
             reader = await OpenSingleAsync(spec.Read, Access.Read, options, locks, ct).ConfigureAwait(false);
             var writer = await OpenSingleAsync(spec.Write!, Access.Write, options, locks, ct).ConfigureAwait(false);
             return new OpenedEndpoint(new DualChannel(reader, writer),
-                AddressBehaviour.From(spec.Read.Options), AddressBehaviour.From(spec.Write!.Options), $"socket {index}");
+                AddressBehaviour.From(spec.Read.Options), AddressBehaviour.From(spec.Write!.Options), SocketName(index));
         }
         catch
         {
@@ -234,14 +239,14 @@ public static class RelayRunner
         }
     }
 
-    private static async Task<IChannel> OpenSingleAsync(ResolvedAddress address, Access access, RelayOptions options,
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<IChannel> OpenSingleAsync(ResolvedAddress address, Access access, RelayOptions options,
         List<LockFile> locks, CancellationToken ct)
     {
         if (address.Options.Text("lockfile") is { } lockPath) locks.Add(LockFile.Acquire(lockPath));
         if (address.Options.Text("waitlock") is { } waitPath) locks.Add(await LockFile.WaitAsync(waitPath, ct).ConfigureAwait(false));
-        var open = EndpointRegistry.Opener(address.Kind.Keyword);
-        // Off the caller's thread: opening a FIFO blocks in open(2) until its peer appears.
-        return await Task.Run(() => open(new OpenRequest(address, access, options), ct).AsTask(), ct).ConfigureAwait(false);
+        // Openers that may block (open(2) of a FIFO) leave the caller's thread themselves.
+        return await EndpointRegistry.Opener(address.Kind.Keyword)(new OpenRequest(address, access, options), ct).ConfigureAwait(false);
     }
 
     private static FileStream? OpenRawDump(string flag, string? path)

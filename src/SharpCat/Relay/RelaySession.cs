@@ -26,7 +26,8 @@ internal sealed class RelaySession
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var dump = new TrafficDump(_options.VerboseText, _options.VerboseHex, _options.DumpFd);
-        var running = new List<(string Label, OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)>();
+        var running = new List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)>(2);
+        Action touch = Touch;
         void Start(OpenedEndpoint from, OpenedEndpoint to, char arrow, Stream? raw)
         {
             if (!from.Channel.CanRead || !to.Channel.CanWrite) return;
@@ -34,13 +35,13 @@ internal sealed class RelaySession
             // Task.Run: a pump over regular files never yields, and must not hold up the other one.
             if (!_options.NoSplice && SplicePump.Applies(from, to, taps))
             {
-                var splice = new SplicePump(from, to, Touch);
-                running.Add((splice.Label, from, to, Task.Run(() => splice.RunAsync(cts.Token), CancellationToken.None)));
+                var splice = new SplicePump(from, to, touch);
+                running.Add((from, to, Task.Run(() => splice.RunAsync(cts.Token), CancellationToken.None)));
             }
             else
             {
-                var pump = new Pump(from, to, arrow, _options, dump, raw, Touch);
-                running.Add((pump.Label, from, to, Task.Run(() => pump.RunAsync(cts.Token), CancellationToken.None)));
+                var pump = new Pump(from, to, arrow, _options, dump, raw, touch);
+                running.Add((from, to, Task.Run(() => pump.RunAsync(cts.Token), CancellationToken.None)));
             }
         }
         if (_options.Direction != RelayDirection.RightToLeft) Start(_left, _right, '>', _dumps.LeftToRight);
@@ -48,19 +49,22 @@ internal sealed class RelaySession
         if (running.Count == 0) throw new SharpCatException("no direction to transfer: neither address can be read into the other");
 
         Task? inactivity = _options.InactivityTimeout is { } idle ? WatchInactivityAsync(idle, cts) : null;
-        bool closing = false;
+        Task? closeTimer = null;
         try
         {
             while (running.Count > 0)
             {
-                // Until the first EOF only cancellation (signal, -T) stops the relay; after it, -t does.
-                Task stopper = Task.Delay(closing ? _options.CloseTimeout : Timeout.InfiniteTimeSpan, cts.Token);
-                var done = await Task.WhenAny(running.Select(p => p.Task).Append(stopper)).ConfigureAwait(false);
-                if (done == stopper)
+                // Until the first EOF only cancellation (signal, -T) stops the relay, and the pumps
+                // see that themselves: no timer runs while a relay idles. After it, -t does.
+                var waitFor = new Task[running.Count + (closeTimer is null ? 0 : 1)];
+                for (int k = 0; k < running.Count; k++) waitFor[k] = running[k].Task;
+                if (closeTimer is not null) waitFor[^1] = closeTimer;
+                var done = await Task.WhenAny(waitFor).ConfigureAwait(false);
+                if (done == closeTimer)
                 {
                     if (!cts.IsCancellationRequested)
                         foreach (var p in running)
-                            Log.Warn($"-t {_options.CloseTimeout.TotalSeconds:0.######}: closing {p.Label} while it may still carry data (a larger -t waits longer)");
+                            Log.Warn($"-t {_options.CloseTimeout.TotalSeconds:0.######}: closing {p.Source.Name} -> {p.Sink.Name} while it may still carry data (a larger -t waits longer)");
                     break;
                 }
                 int i = running.FindIndex(p => p.Task == done);
@@ -75,7 +79,7 @@ internal sealed class RelaySession
                 }
                 Log.Notice($"{finished.Source.Name} (fd {finished.Source.Channel.ReadFd}) is at EOF");
                 await finished.Sink.Channel.ShutdownWriteAsync().ConfigureAwait(false);
-                closing = true;
+                closeTimer ??= Task.Delay(_options.CloseTimeout, cts.Token);
             }
         }
         finally

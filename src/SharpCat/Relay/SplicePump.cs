@@ -26,8 +26,6 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
         && source.ReadBehaviour is { LineTerminator: LineTerminator.Raw, ReadBytes: null, Escape: null, IgnoreEof: false }
         && sink.WriteBehaviour is { LineTerminator: LineTerminator.Raw, CoolWrite: false };
 
-    public string Label => $"{source.Name} -> {sink.Name}";
-
     public async Task RunAsync(CancellationToken ct)
     {
         var from = ((SocketChannel)source.Channel).Socket;
@@ -38,12 +36,19 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
         // idle direction would hold a pool thread.
         Posix.SetFl(inFd, Posix.GetFl(inFd) | Posix.O_NONBLOCK);
         Posix.SetFl(outFd, Posix.GetFl(outFd) | Posix.O_NONBLOCK);
-        var (pipeRead, pipeWrite) = Posix.Pipe(Posix.O_NONBLOCK);
-        Libc.Fcntl(pipeWrite, F_SETPIPE_SZ, PipeSize); // best effort: the default 64 KiB pipe works too
+        int pipeRead = -1, pipeWrite = -1;
         try
         {
             while (true)
             {
+                if (pipeWrite < 0)
+                {
+                    // The pipe comes with the first data: an idle connection holds none (a 1 MiB
+                    // pipe costs the kernel about 10 KiB of bookkeeping even when empty).
+                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+                    (pipeRead, pipeWrite) = Posix.Pipe(Posix.O_NONBLOCK);
+                    Libc.Fcntl(pipeWrite, F_SETPIPE_SZ, PipeSize); // best effort: the default 64 KiB pipe works too
+                }
                 nint n = Posix.Splice(inFd, pipeWrite, PipeSize);
                 if (n > 0)
                 {
@@ -70,8 +75,8 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
         }
         finally
         {
-            Posix.Close(pipeRead);
-            Posix.Close(pipeWrite);
+            if (pipeRead >= 0) Posix.Close(pipeRead);
+            if (pipeWrite >= 0) Posix.Close(pipeWrite);
         }
     }
 
@@ -85,7 +90,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
             if (errno == Posix.EINTR) continue;
             if (errno != Posix.EAGAIN) throw new PosixException($"write({outFd}, {pending})", errno);
             // The peer is slow: move what the pipe holds through memory, where send can wait.
-            if (Log.IsEnabled(Severity.Debug)) Log.Debug($"fd {outFd} is not writable: moving {pending} bytes through memory");
+            Log.Debug($"fd {outFd} is not writable: moving {pending} bytes through memory");
             byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
             try
             {
