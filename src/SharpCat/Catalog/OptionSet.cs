@@ -21,11 +21,17 @@ public sealed class OptionSet
     public bool Sloppy { get; }
 
     /// <summary>Applies one option step; under <see cref="Sloppy"/> its error is logged instead of thrown.</summary>
-    internal void Apply(Action step)
+    internal void Apply(Action step) => Apply(step, static s => s());
+
+    /// <summary>
+    /// The same with the step's state passed in, so that a static lambda needs no closure: the
+    /// options of every accepted connection go through here.
+    /// </summary>
+    internal void Apply<TState>(TState state, Action<TState> step)
     {
         try
         {
-            step();
+            step(state);
         }
         catch (SharpCatException e) when (Sloppy)
         {

@@ -42,47 +42,50 @@ internal static unsafe class FdOptions
     {
         foreach (var (name, op) in Flocks)
             if (options.Flag(name))
-                options.Apply(() => { if (Libc.Flock(fd, op) != 0) throw Posix.Fail($"flock({fd}, {op})"); });
+                options.Apply((fd, op), static s => { if (Libc.Flock(s.fd, s.op) != 0) throw Posix.Fail($"flock({s.fd}, {s.op})"); });
         foreach (var (name, cmd, type) in RecordLocks)
-            if (options.Flag(name)) options.Apply(() => SetRecordLock(fd, cmd, type));
-        options.Apply(() => Chown(fd, options.Id("user"), options.Id("group")));
-        if (applyPerm && options.Id("perm") is uint mode)
-            options.Apply(() => { if (Libc.FChmod(fd, mode) != 0) throw Posix.Fail($"fchmod({fd}, {Posix.Octal(mode)})"); });
-        options.Apply(() => SetStatusFlag(fd, options, "o-nonblock", Posix.O_NONBLOCK));
-        options.Apply(() => SetStatusFlag(fd, options, "o-noatime", Posix.O_NOATIME));
+            if (options.Flag(name)) options.Apply((fd, cmd, type), static s => SetRecordLock(s.fd, s.cmd, s.type));
+        ChownIfAsked(fd, options, "user", "group");
+        if (applyPerm) FChmodIfAsked(fd, options, "perm");
+        SetStatusFlagIfAsked(fd, options, "o-nonblock", Posix.O_NONBLOCK);
+        SetStatusFlagIfAsked(fd, options, "o-noatime", Posix.O_NOATIME);
         foreach (var o in options.Items)
-            if (o.Def.Name.StartsWith("ioctl-", StringComparison.Ordinal)) options.Apply(() => ApplyIoctl(fd, o));
-        options.Apply(() => ApplyFileAttributes(fd, options));
+            if (o.Def.Name.StartsWith("ioctl-", StringComparison.Ordinal)) options.Apply((fd, o), static s => ApplyIoctl(s.fd, s.o));
+        foreach (var (name, _) in FsFlags)
+        {
+            if (!options.Has(name)) continue;
+            options.Apply((fd, options), static s => ApplyFileAttributes(s.fd, s.options));
+            break;
+        }
     }
 
     /// <summary>The LATE phase: seek, truncate, append, close-on-exec, late ownership and permissions.</summary>
     public static void ApplyLatePhase(int fd, OptionSet options)
     {
-        options.Apply(() => SetStatusFlag(fd, options, "append", Posix.O_APPEND));
-        options.Apply(() => SetStatusFlag(fd, options, "async", Posix.O_ASYNC));
+        SetStatusFlagIfAsked(fd, options, "append", Posix.O_APPEND);
+        SetStatusFlagIfAsked(fd, options, "async", Posix.O_ASYNC);
         if (options.Find("cloexec") is { } ce)
         {
             int set = ce.Value is true ? Posix.FD_CLOEXEC : 0;
-            options.Apply(() => { if (Libc.Fcntl(fd, Posix.F_SETFD, set) != 0) throw Posix.Fail($"fcntl({fd}, F_SETFD, {set})"); });
+            options.Apply((fd, set), static s => { if (Libc.Fcntl(s.fd, Posix.F_SETFD, s.set) != 0) throw Posix.Fail($"fcntl({s.fd}, F_SETFD, {s.set})"); });
         }
         foreach (var o in options.Items)
         {
-            Action? step = o.Def.Name switch
+            Action<(int Fd, long Value)>? step = o.Def.Name switch
             {
-                "lseek32-set" or "lseek64-set" => () => Seek(fd, (long)o.Value!, Posix.SEEK_SET),
-                "lseek32-cur" or "lseek64-cur" => () => Seek(fd, (long)o.Value!, Posix.SEEK_CUR),
-                "lseek32-end" or "lseek64-end" => () => Seek(fd, (long)o.Value!, Posix.SEEK_END),
-                "ftruncate32" or "ftruncate64" => () =>
+                "lseek32-set" or "lseek64-set" => static s => Seek(s.Fd, s.Value, Posix.SEEK_SET),
+                "lseek32-cur" or "lseek64-cur" => static s => Seek(s.Fd, s.Value, Posix.SEEK_CUR),
+                "lseek32-end" or "lseek64-end" => static s => Seek(s.Fd, s.Value, Posix.SEEK_END),
+                "ftruncate32" or "ftruncate64" => static s =>
                 {
-                    if (Libc.FTruncate(fd, (long)o.Value!) != 0) throw Posix.Fail($"ftruncate({fd}, {o.Value})");
+                    if (Libc.FTruncate(s.Fd, s.Value) != 0) throw Posix.Fail($"ftruncate({s.Fd}, {s.Value})");
                 },
                 _ => null,
             };
-            if (step is not null) options.Apply(step);
+            if (step is not null) options.Apply((fd, (long)o.Value!), step);
         }
-        options.Apply(() => Chown(fd, options.Id("user-late"), options.Id("group-late")));
-        if (options.Id("perm-late") is uint mode)
-            options.Apply(() => { if (Libc.FChmod(fd, mode) != 0) throw Posix.Fail($"fchmod({fd}, {Posix.Octal(mode)})"); });
+        ChownIfAsked(fd, options, "user-late", "group-late");
+        FChmodIfAsked(fd, options, "perm-late");
     }
 
     /// <summary>The shut-* option given last, or the default way of half-closing.</summary>
@@ -103,18 +106,30 @@ internal static unsafe class FdOptions
         return mode;
     }
 
-    private static void Chown(int fd, uint? uid, uint? gid)
+    private static void ChownIfAsked(int fd, OptionSet options, string user, string group)
     {
+        uint? uid = options.Id(user), gid = options.Id(group);
         if (uid is null && gid is null) return;
-        uint u = uid ?? uint.MaxValue, g = gid ?? uint.MaxValue;
-        if (Libc.FChown(fd, u, g) != 0) throw Posix.Fail($"fchown({fd}, {(int)u}, {(int)g})");
+        options.Apply((fd, u: uid ?? uint.MaxValue, g: gid ?? uint.MaxValue), static s =>
+        {
+            if (Libc.FChown(s.fd, s.u, s.g) != 0) throw Posix.Fail($"fchown({s.fd}, {(int)s.u}, {(int)s.g})");
+        });
     }
 
-    private static void SetStatusFlag(int fd, OptionSet options, string name, int flag)
+    private static void FChmodIfAsked(int fd, OptionSet options, string name)
+    {
+        if (options.Id(name) is not uint mode) return;
+        options.Apply((fd, mode), static s => { if (Libc.FChmod(s.fd, s.mode) != 0) throw Posix.Fail($"fchmod({s.fd}, {Posix.Octal(s.mode)})"); });
+    }
+
+    private static void SetStatusFlagIfAsked(int fd, OptionSet options, string name, int flag)
     {
         if (options.Find(name) is not { } o) return;
-        int fl = Posix.GetFl(fd);
-        Posix.SetFl(fd, o.Value is true ? fl | flag : fl & ~flag);
+        options.Apply((fd, flag, on: o.Value is true), static s =>
+        {
+            int fl = Posix.GetFl(s.fd);
+            Posix.SetFl(s.fd, s.on ? fl | s.flag : fl & ~s.flag);
+        });
     }
 
     private static void Seek(int fd, long offset, int whence)
@@ -173,7 +188,6 @@ internal static unsafe class FdOptions
 
     private static void ApplyFileAttributes(int fd, OptionSet options)
     {
-        if (!FsFlags.Any(f => options.Has(f.Name))) return;
         int flags = 0;
         if (Libc.Ioctl(fd, FS_IOC_GETFLAGS, (nint)(&flags)) < 0) throw Posix.Fail($"ioctl({fd}, FS_IOC_GETFLAGS)");
         foreach (var (name, bit) in FsFlags)

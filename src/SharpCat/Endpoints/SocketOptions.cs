@@ -95,11 +95,11 @@ internal static unsafe class SocketOptions
         {
             if (ByName.TryGetValue(o.Def.Name, out var entry))
             {
-                if (entry.BeforeBind == beforeBind) options.Apply(() => Set(fd, entry, o.Value));
+                if (entry.BeforeBind == beforeBind) options.Apply((fd, entry, o.Value), static s => Set(s.fd, s.entry, s.Value));
             }
             else if (o.Def.Name == "setsockopt-listen" ? beforeBind : !beforeBind && o.Def.Name.StartsWith("setsockopt", StringComparison.Ordinal))
             {
-                options.Apply(() => SetGeneric(fd, o));
+                options.Apply((fd, o), static s => SetGeneric(s.fd, s.o));
             }
         }
     }

@@ -16,6 +16,8 @@ internal sealed class Pump(
 
     public async Task RunAsync(CancellationToken ct)
     {
+        // Off the caller's thread: a pump over regular files never waits, and must not hold up the other one.
+        await new ThreadPoolHop();
         var rb = source.ReadBehaviour;
         long remaining = rb.ReadBytes ?? long.MaxValue;
         while (remaining > 0)

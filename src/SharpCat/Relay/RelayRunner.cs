@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using SharpCat.Catalog;
 using SharpCat.Diagnostics;
@@ -114,8 +115,9 @@ public static class RelayRunner
         var listener = await EndpointRegistry.Listener(listenAddress.Kind.Keyword)(new OpenRequest(listenAddress, listenAccess, options), ct).ConfigureAwait(false);
         int max = (int)(listenAddress.Options.Number("max-children") ?? 0);
         using var slots = max > 0 ? new SemaphoreSlim(max) : null;
-        var children = new System.Collections.Concurrent.ConcurrentDictionary<int, Task>();
+        var children = new ConcurrentDictionary<int, Task>();
         int count = 0;
+        var behaviour = AddressBehaviour.From(listenAddress.Options);
         try
         {
             while (true)
@@ -136,17 +138,12 @@ public static class RelayRunner
                     throw;
                 }
                 int id = ++count;
-                var behaviour = AddressBehaviour.From(listenAddress.Options);
                 var accepted = new OpenedEndpoint(connection, behaviour, behaviour, SocketName(listenSide));
                 // The child runs on this thread up to its first wait (the connect), then on its own,
                 // and may be done before it is stored: a placeholder goes in first, and a child
                 // that already removed it is not stored.
                 children[id] = Task.CompletedTask;
-                var child = RunChildAsync(id, accepted, other, listenSide, otherAccess, options, dumps, () =>
-                {
-                    children.TryRemove(id, out _);
-                    slots?.Release();
-                });
+                var child = RunChildAsync(id, accepted, other, listenSide, otherAccess, options, dumps, children, slots);
                 children.TryUpdate(id, child, Task.CompletedTask);
             }
         }
@@ -166,7 +163,8 @@ public static class RelayRunner
     }
 
     private static async Task RunChildAsync(int id, OpenedEndpoint accepted, (ResolvedAddress, ResolvedAddress?) other, int listenSide,
-        Access otherAccess, RelayOptions options, RawDumps dumps, Action done)
+        Access otherAccess, RelayOptions options, RawDumps dumps,
+        ConcurrentDictionary<int, Task> children, SemaphoreSlim? slots)
     {
         var ct = options.ForceStop;
         var locks = new List<LockFile>();
@@ -192,7 +190,8 @@ public static class RelayRunner
             await accepted.Channel.DisposeAsync().ConfigureAwait(false);
             if (peer is not null) await peer.Channel.DisposeAsync().ConfigureAwait(false);
             foreach (var lk in locks) lk.Dispose();
-            done();
+            children.TryRemove(id, out _);
+            slots?.Release();
         }
     }
 

@@ -32,16 +32,15 @@ internal sealed class RelaySession
         {
             if (!from.Channel.CanRead || !to.Channel.CanWrite) return;
             bool taps = dump.Enabled || raw is not null;
-            // Task.Run: a pump over regular files never yields, and must not hold up the other one.
             if (!_options.NoSplice && SplicePump.Applies(from, to, taps))
             {
                 var splice = new SplicePump(from, to, touch);
-                running.Add((from, to, Task.Run(() => splice.RunAsync(cts.Token), CancellationToken.None)));
+                running.Add((from, to, splice.RunAsync(cts.Token)));
             }
             else
             {
                 var pump = new Pump(from, to, arrow, _options, dump, raw, touch);
-                running.Add((from, to, Task.Run(() => pump.RunAsync(cts.Token), CancellationToken.None)));
+                running.Add((from, to, pump.RunAsync(cts.Token)));
             }
         }
         if (_options.Direction != RelayDirection.RightToLeft) Start(_left, _right, '>', _dumps.LeftToRight);

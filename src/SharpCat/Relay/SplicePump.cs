@@ -28,6 +28,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
 
     public async Task RunAsync(CancellationToken ct)
     {
+        await new ThreadPoolHop();
         var from = ((SocketChannel)source.Channel).Socket;
         var to = ((SocketChannel)sink.Channel).Socket;
         int inFd = source.Channel.ReadFd, outFd = sink.Channel.WriteFd;
