@@ -12,8 +12,17 @@ namespace SharpCat.Cli
     /// <summary>The command-line program: global options, then the relay, then the exit status.</summary>
     internal static class SharpCatProgram
     {
+        private const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
         public static async Task<int> RunAsync(string[] args)
         {
+            // Socket completions run on the epoll threads instead of hopping to the thread pool:
+            // a relay's continuations are short non-blocking syscalls (splice, read, write), and
+            // the hop cost about as much CPU as the data moved. .NET reads this only from the
+            // environment, once, before the first socket; the managed environment is not the one
+            // child programs get (they are spawned with the process's own environ).
+            if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
+                Environment.SetEnvironmentVariable(InlineCompletions, "1");
             CommandLine cl;
             try
             {

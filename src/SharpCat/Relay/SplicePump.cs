@@ -16,6 +16,8 @@ namespace SharpCat.Relay;
 internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Action onActivity)
 {
     private const int F_SETPIPE_SZ = 1031, PipeSize = 1 << 20;
+    // What goes through memory when the sink is full: small, as it only waits for room.
+    private const int WakeChunk = 4096;
     private const int EPIPE = 32, ECONNRESET = 104;
 
     /// <summary>True when this direction can be spliced: socket to socket, nothing to look at the bytes.</summary>
@@ -90,25 +92,23 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
             int errno = Posix.Errno;
             if (errno == Posix.EINTR) continue;
             if (errno != Posix.EAGAIN) throw new PosixException($"write({outFd}, {pending})", errno);
-            // The peer is slow: move what the pipe holds through memory, where send can wait.
-            Log.Debug($"fd {outFd} is not writable: moving {pending} bytes through memory");
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            // The peer is slow, and .NET has no wait for writability: a few bytes go through memory,
+            // where send can wait, and splicing resumes once they are out.
+            Log.Debug($"fd {outFd} is not writable: waiting with a send of {Math.Min(WakeChunk, pending)} bytes");
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(WakeChunk);
             try
             {
-                while (pending > 0)
+                int r = Posix.Read(pipeRead, buffer.AsSpan(0, (int)Math.Min(WakeChunk, pending)));
+                try
                 {
-                    int r = Posix.Read(pipeRead, buffer.AsSpan(0, (int)Math.Min(buffer.Length, pending)));
-                    try
-                    {
-                        int sent = 0;
-                        while (sent < r) sent += await to.SendAsync(buffer.AsMemory(sent, r - sent), SocketFlags.None, ct).ConfigureAwait(false);
-                    }
-                    catch (SocketException e)
-                    {
-                        throw new PosixException($"write({outFd}, {r})", e.NativeErrorCode);
-                    }
-                    pending -= r;
+                    int sent = 0;
+                    while (sent < r) sent += await to.SendAsync(buffer.AsMemory(sent, r - sent), SocketFlags.None, ct).ConfigureAwait(false);
                 }
+                catch (SocketException e)
+                {
+                    throw new PosixException($"write({outFd}, {r})", e.NativeErrorCode);
+                }
+                pending -= r;
             }
             finally
             {
