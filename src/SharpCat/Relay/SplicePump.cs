@@ -57,6 +57,10 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
                 {
                     onActivity();
                     await DrainAsync(pipeRead, outFd, to, n, ct).ConfigureAwait(false);
+                    // Less than asked for: the socket is most likely empty, and the readiness wait
+                    // checks that itself; skipping the splice that would say EAGAIN saves a
+                    // syscall per message on interactive traffic.
+                    if (n < PipeSize) await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
                     continue;
                 }
                 if (n == 0) return; // EOF
