@@ -36,7 +36,7 @@ public static class AddressResolver
         {
             var def = OptionCatalog.Find(opt.Name)
                 ?? throw new SharpCatException($"{name}: unknown option \"{opt.Name}\"");
-            if (checkGroups && (def.Groups & (kind.Groups | OptionGroups.Appl)) == 0)
+            if (checkGroups && (def.Groups & (AddressCatalog.AcceptedGroups(kind) | OptionGroups.Appl)) == 0)
                 throw new SharpCatException($"{name}: option \"{opt.Name}\" does not apply to this address type (option group {GroupNames(def.Groups)}, address groups {GroupNames(kind.Groups)})");
             if (!OptionCatalog.IsImplemented(def))
                 throw new SharpCatException($"{name}: option \"{opt.Name}\" is not supported by this build of sharpcat");

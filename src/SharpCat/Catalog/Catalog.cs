@@ -14,15 +14,25 @@ internal static partial class AddressCatalog
     {
         var d = new Dictionary<string, AddressKind>(StringComparer.OrdinalIgnoreCase);
         foreach (var k in Kinds) d[k.Keyword] = k;
-        foreach (var (alias, keyword) in Aliases) d[alias] = d[keyword];
+        foreach (var (alias, keyword) in Aliases.Concat(ExtraAliases)) d[alias] = d[keyword];
         return d.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
     }
+
+    /// <summary>Spellings of later socat versions: SHELL (socat 1.8) runs a shell command as SYSTEM does.</summary>
+    private static readonly (string Alias, string Keyword)[] ExtraAliases = [("shell", "system")];
+
+    /// <summary>
+    /// Option groups an address accepts beyond those <c>socat -hhh</c> lists for it: socat applies
+    /// the PROCESS options (setsid, su, chroot, setuid, …) in the child of EXEC and SYSTEM.
+    /// </summary>
+    public static OptionGroups AcceptedGroups(AddressKind kind) =>
+        kind.Keyword is "exec" or "system" ? kind.Groups | OptionGroups.Process : kind.Groups;
 
     public static AddressKind? Find(string keyword) => ByName.GetValueOrDefault(keyword);
 
     /// <summary>Aliases that point at a keyword, for the help listing.</summary>
     public static IEnumerable<string> AliasesOf(string keyword) =>
-        Aliases.Where(a => a.Keyword == keyword).Select(a => a.Alias);
+        Aliases.Concat(ExtraAliases).Where(a => a.Keyword == keyword).Select(a => a.Alias);
 }
 
 /// <summary>Lookups over the generated option table, by name or alias, case-insensitively.</summary>

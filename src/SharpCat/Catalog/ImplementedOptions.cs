@@ -28,6 +28,8 @@ internal static class ImplementedOptions
         // SOCKET, IP4/IP6, TCP: bind, connect, listen and the setsockopt table (SocketOptions).
         "bind", "connect-timeout", "protocol-family", "sourceport", "lowport",
         "setsockopt", "setsockopt-bin", "setsockopt-int", "setsockopt-string", "setsockopt-listen",
+        // EXEC, FORK, PROCESS: how a child program is connected and started.
+        "pty", "pipes", "stderr", "fdin", "fdout", "setsid", "setpgid", "tiocsctty", "dash", "path",
         // LISTEN, CHILD, RANGE, RETRY.
         "backlog", "accept-timeout", "fork", "max-children", "range", "retry", "forever", "interval",
     };
@@ -35,6 +37,7 @@ internal static class ImplementedOptions
     static ImplementedOptions()
     {
         foreach (var entry in Endpoints.SocketOptions.Table) Names.Add(entry.Name);
+        foreach (var name in Endpoints.TermiosOptions.Names) Names.Add(name);
     }
 }
 

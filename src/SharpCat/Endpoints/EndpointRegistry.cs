@@ -34,6 +34,8 @@ internal static class EndpointRegistry
         ["abstract-client"] = new(UnixEndpoints.ClientAbstract, null),
         ["socket-connect"] = new(GenericSocketEndpoints.Connect, null),
         ["socket-listen"] = new(null, GenericSocketEndpoints.Listen),
+        ["exec"] = new(ExecEndpoints.OpenExec, null),
+        ["system"] = new(ExecEndpoints.OpenSystem, null),
     };
 
     public static bool IsImplemented(string keyword) => Entries.ContainsKey(keyword);

@@ -51,6 +51,7 @@ internal static unsafe class FdOptions
         SetStatusFlagIfAsked(fd, options, "o-noatime", Posix.O_NOATIME);
         foreach (var o in options.Items)
             if (o.Def.Name.StartsWith("ioctl-", StringComparison.Ordinal)) options.Apply((fd, o), static s => ApplyIoctl(s.fd, s.o));
+        if (TermiosOptions.Any(options)) options.Apply((fd, options), static s => TermiosOptions.Apply(s.fd, s.options));
         foreach (var (name, _) in FsFlags)
         {
             if (!options.Has(name)) continue;

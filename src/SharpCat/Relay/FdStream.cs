@@ -70,13 +70,14 @@ internal sealed class FdStream : IDisposable
         {
             return await _async!.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
         }
-        catch (SocketException e) when (e.NativeErrorCode == Posix.EIO && IsTty)
-        {
-            return 0; // a pty whose other side closed reports EIO: that is end of file
-        }
         catch (SocketException e)
         {
-            throw new PosixException($"read({Fd}, {buffer.Length})", e.NativeErrorCode);
+            // The socket engine does not always carry errno through (EIO comes out as "unknown
+            // socket error"): ask the fd again for the real one.
+            int n = Posix.TryRead(_ioFd, buffer.Span);
+            if (n >= 0) return n;
+            if (n == -Posix.EIO && IsTty) return 0; // a pty whose other side closed reports EIO: that is end of file
+            throw new PosixException($"read({Fd}, {buffer.Length})", n == -Posix.EAGAIN ? e.NativeErrorCode : -n);
         }
     }
 

@@ -36,6 +36,12 @@ public interface IChannel : IAsyncDisposable
     /// <summary>The kernel fd data is written to, or -1.</summary>
     int WriteFd => -1;
 
+    /// <summary>
+    /// For an address that is a process of its own (EXEC, SYSTEM): completes when it ends, and
+    /// faults with the error to report when it ends unsuccessfully. Null for everything else.
+    /// </summary>
+    Task? Completion => null;
+
     /// <summary>A short description for log lines.</summary>
     string Describe();
 }

@@ -49,16 +49,28 @@ internal sealed class RelaySession
 
         Task? inactivity = _options.InactivityTimeout is { } idle ? WatchInactivityAsync(idle, cts) : null;
         Task? closeTimer = null;
+        // Addresses that are processes of their own: their end can end the relay.
+        var processes = new List<(IChannel Channel, Task Completion)>(2);
+        foreach (var ep in new[] { _left, _right })
+            if (ep.Channel.Completion is { } c && processes.TrueForAll(p => p.Channel != ep.Channel)) processes.Add((ep.Channel, c));
         try
         {
             while (running.Count > 0)
             {
                 // Until the first EOF only cancellation (signal, -T) stops the relay, and the pumps
                 // see that themselves: no timer runs while a relay idles. After it, -t does.
-                var waitFor = new Task[running.Count + (closeTimer is null ? 0 : 1)];
-                for (int k = 0; k < running.Count; k++) waitFor[k] = running[k].Task;
-                if (closeTimer is not null) waitFor[^1] = closeTimer;
+                var waitFor = new List<Task>(running.Count + processes.Count + 1);
+                foreach (var p in running) waitFor.Add(p.Task);
+                foreach (var p in processes) waitFor.Add(p.Completion);
+                if (closeTimer is not null) waitFor.Add(closeTimer);
                 var done = await Task.WhenAny(waitFor).ConfigureAwait(false);
+                if (processes.FindIndex(p => p.Completion == done) is int ended and >= 0)
+                {
+                    var process = processes[ended];
+                    processes.RemoveAt(ended);
+                    if (done.IsFaulted) await FailAfterOutputAsync(process.Channel, done, running).ConfigureAwait(false);
+                    continue;
+                }
                 if (done == closeTimer)
                 {
                     if (!cts.IsCancellationRequested)
@@ -80,6 +92,14 @@ internal sealed class RelaySession
                 await finished.Sink.Channel.ShutdownWriteAsync().ConfigureAwait(false);
                 closeTimer ??= Task.Delay(_options.CloseTimeout, cts.Token);
             }
+            // The transfer is over: a process that has not ended yet gets the closing time to say
+            // how it ended, so that its status is reported whatever the order of EOF and exit.
+            foreach (var (_, completion) in processes)
+            {
+                if (cts.IsCancellationRequested) break;
+                await Task.WhenAny(completion, Task.Delay(_options.CloseTimeout, cts.Token)).ConfigureAwait(false);
+                if (completion.IsFaulted) throw completion.Exception!.InnerException!;
+            }
         }
         finally
         {
@@ -96,6 +116,17 @@ internal sealed class RelaySession
                 try { await inactivity.ConfigureAwait(false); } catch (OperationCanceledException) { }
             }
         }
+    }
+
+    /// <summary>
+    /// A process address ended unsuccessfully: what it wrote before it ended is relayed first (its
+    /// direction reaches EOF, within the closing time), then its error ends the relay.
+    /// </summary>
+    private async Task FailAfterOutputAsync(IChannel process, Task failure, List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)> running)
+    {
+        int i = running.FindIndex(p => p.Source.Channel == process);
+        if (i >= 0) await Task.WhenAny(running[i].Task, Task.Delay(_options.CloseTimeout)).ConfigureAwait(false);
+        throw failure.Exception!.InnerException!;
     }
 
     private void Touch() => Volatile.Write(ref _lastActivity, Stopwatch.GetTimestamp());

@@ -16,7 +16,9 @@ public class VersionAndHelpTests
         // Not built yet, so listed as absent.
         Assert.Contains("  #undef WITH_OPENSSL\n", r.StdoutText);
         Assert.Contains("  #define WITH_TCP 1\n", r.StdoutText);
-        Assert.Contains("  #undef WITH_EXEC\n", r.StdoutText);
+        Assert.Contains("  #define WITH_EXEC 1\n", r.StdoutText);
+        Assert.Contains("  #define WITH_SYSTEM 1\n", r.StdoutText);
+        Assert.Contains("  #undef WITH_SOCKS4\n", r.StdoutText);
         Assert.Empty(r.Stderr);
     }
 
