@@ -36,6 +36,7 @@ internal static class EndpointRegistry
         ["socket-listen"] = new(null, GenericSocketEndpoints.Listen),
         ["exec"] = new(ExecEndpoints.OpenExec, null),
         ["system"] = new(ExecEndpoints.OpenSystem, null),
+        ["pty"] = new(PtyEndpoints.Open, null),
     };
 
     public static bool IsImplemented(string keyword) => Entries.ContainsKey(keyword);

@@ -40,6 +40,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     internal static partial int Stat(string path, StatBuffer* buf);
 
+    [LibraryImport(Lib, EntryPoint = "lstat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int LStat(string path, StatBuffer* buf);
+
     [LibraryImport(Lib, EntryPoint = "fchmod", SetLastError = true)]
     internal static partial int FChmod(int fd, uint mode);
 

@@ -131,6 +131,22 @@ internal static unsafe class Posix
         return ok;
     }
 
+    /// <summary>lstat(2): the entry itself, not what a symbolic link points to.</summary>
+    public static bool LTryStat(string path, out StatBuffer st)
+    {
+        StatBuffer s;
+        bool ok = Libc.LStat(path, &s) == 0;
+        st = s;
+        return ok;
+    }
+
+    /// <summary>The events poll(2) reports on one fd right now (no waiting); 0 when it fails.</summary>
+    public static short PollEvents(int fd, short events)
+    {
+        var p = new PollFd { Fd = fd, Events = events };
+        return Libc.Poll(&p, 1, 0) > 0 ? p.Revents : (short)0;
+    }
+
     public static int GetFl(int fd)
     {
         int fl = Libc.Fcntl(fd, F_GETFL, 0);
