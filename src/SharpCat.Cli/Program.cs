@@ -58,6 +58,12 @@ namespace SharpCat.Cli
                     PosixSignal.SIGHUP => (1, Severity.Notice),
                     _ => (3, Severity.Error),
                 };
+                // sighup/sigint/sigquit on an EXEC address: the signal is the child's.
+                if (Native.ChildSignals.Pass(number))
+                {
+                    Log.Notice($"passing signal {number} to the child process(es)");
+                    return;
+                }
                 // The first signal stops the relay (with fork: the listener, letting live relays
                 // finish); a second one cuts everything.
                 if (Interlocked.CompareExchange(ref signal, number, 0) != 0)

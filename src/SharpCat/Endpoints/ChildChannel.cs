@@ -14,8 +14,12 @@ internal sealed class ChildChannel : IChannel
 {
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ChildChannel(IChannel inner, int pid, Task<ChildExit> exited)
+    private readonly string? _shellCommand;
+
+    // shellCommand: for SYSTEM, the command, whose end is reported as socat's system(3) reports it.
+    public ChildChannel(IChannel inner, int pid, Task<ChildExit> exited, string? shellCommand)
     {
+        _shellCommand = shellCommand;
         Inner = inner;
         Pid = pid;
         Exited = exited;
@@ -34,6 +38,14 @@ internal sealed class ChildChannel : IChannel
 
     private void OnExit(ChildExit exit)
     {
+        if (_shellCommand is not null)
+        {
+            // socat runs SYSTEM through system(3) in a child of its own, which exits with
+            // system's status >> 8: a shell killed by a signal counts as success there.
+            int status = exit.ExitCode is int code ? code << 8 : exit.Signal!.Value;
+            if (status != 0) Log.Warn($"system(\"{_shellCommand}\") returned with status {status}");
+            if (exit.Signal is not null) exit = exit with { ExitCode = 0, Signal = null };
+        }
         if (exit.ExitCode == 0)
         {
             Log.Notice($"child process {exit.Pid} {exit}");
@@ -65,5 +77,16 @@ internal sealed class ChildChannel : IChannel
 
     public string Describe() => Inner.Describe();
 
-    public ValueTask DisposeAsync() => Inner.DisposeAsync();
+    /// <summary>
+    /// Closes the parent's end; a child still running then gets SIGTERM, as socat sends its
+    /// children when it ends (the relay is over, and nobody reads what the child would write).
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Inner.DisposeAsync().ConfigureAwait(false);
+        ChildSignals.Forget(Pid);
+        if (!Exited.IsCompleted) ChildReaper.Signal(Pid, SIGTERM);
+    }
+
+    private const int SIGTERM = 15;
 }

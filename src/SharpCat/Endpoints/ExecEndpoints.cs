@@ -7,7 +7,7 @@ using SharpCat.Relay;
 namespace SharpCat.Endpoints;
 
 /// <summary>
-/// EXEC (a program and its arguments, split at spaces), SYSTEM and its later spelling SHELL (a
+/// EXEC (a program and its arguments, see <see cref="CommandLineSplitter"/>), SYSTEM and its later spelling SHELL (a
 /// command for /bin/sh -c): the child is started with posix_spawn and connected by a socketpair
 /// (default), two pipes (<c>pipes</c>) or a pseudo-terminal (<c>pty</c>).
 /// </summary>
@@ -15,41 +15,53 @@ internal static class ExecEndpoints
 {
     private const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000;
 
+    /// <summary>sighup, sigint, sigquit: that signal, sent to SharpCat, goes to the child instead of ending the relay.</summary>
+    private static readonly (string Option, int Signal)[] PassedSignals = [("sighup", 1), ("sigint", 2), ("sigquit", 3)];
+
     public static ValueTask<IChannel> OpenExec(OpenRequest request, CancellationToken ct)
     {
-        string commandLine = request.Parameters[0];
-        var argv = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (argv.Length == 0) throw new SharpCatException("EXEC: empty command line");
-        return ValueTask.FromResult(Start(request, argv[0], argv, commandLine));
+        var argv = CommandLineSplitter.Split(request.Parameters[0]).ToArray();
+        return ValueTask.FromResult(Start(request, argv[0], argv, argv[0], shell: false));
     }
 
     public static ValueTask<IChannel> OpenSystem(OpenRequest request, CancellationToken ct)
     {
         string command = request.Parameters[0];
-        return ValueTask.FromResult(Start(request, "/bin/sh", ["sh", "-c", command], command));
+        if (request.Options.Flag("dash")) throw new SharpCatException("SYSTEM: option login (dash) applies to EXEC only");
+        return ValueTask.FromResult(Start(request, "/bin/sh", ["sh", "-c", command], command, shell: true));
     }
 
-    private static IChannel Start(OpenRequest request, string program, string[] argv, string shown)
+    private static IChannel Start(OpenRequest request, string program, string[] argv, string shown, bool shell)
     {
         var options = request.Options;
         string? path = options.Text("path");
         string file = ProgramLookup.Find(program, path ?? Environment.GetEnvironmentVariable("PATH"))
-            ?? throw new PosixException($"execvp(\"{program}\", \"{argv[0]}\")", Posix.ENOENT);
-        if (options.Flag("dash")) argv[0] = "-" + Path.GetFileName(argv[0]);
+            ?? throw new PosixException(ExecvpCall(program, argv), Posix.ENOENT);
+        if (options.Flag("dash")) argv[0] = "-" + argv[0];
         bool usePty = options.Flag("pty");
         bool usePipes = options.Flag("pipes") && !usePty;
         bool ctty = options.Flag("tiocsctty");
         if (ctty && !usePty) throw new SharpCatException("option ctty (tiocsctty) needs option pty");
         int stdinFd = (int)(options.Number("fdin") ?? 0), stdoutFd = (int)(options.Number("fdout") ?? 1);
         bool stderr = options.Flag("stderr");
-        Log.Notice($"forking off child, using {(usePty ? "pty" : usePipes ? "pipes" : "socket")} for reading and writing");
+        // A one-way relay connects only the side it uses; the other stays SharpCat's own stdin or
+        // stdout, as in socat.
+        bool reads = (request.Access & Access.Read) != 0, writes = (request.Access & Access.Write) != 0;
+        int[] inputs = writes ? [stdinFd] : [];
+        int[] outputs = !reads ? [] : stderr ? [stdoutFd, 2] : [stdoutFd];
+        int[] connected = inputs.Concat(outputs).Distinct().ToArray();
+        string how = reads && writes ? "reading and writing" : reads ? "reading" : "writing";
+        Log.Notice($"forking off child, using {(usePty ? "pty" : usePipes ? "pipes" : "socket")} for {how}");
 
-        var outputs = (stderr ? new[] { stdinFd, stdoutFd, 2 } : new[] { stdinFd, stdoutFd }).Distinct().ToArray();
         var spawn = new SpawnRequest
         {
-            Program = file, Arguments = argv, NewSession = options.Flag("setsid") || ctty, NewProcessGroup = options.Has("setpgid"),
+            Program = file, Arguments = argv, NewSession = options.Flag("setsid") || ctty,
+            ProcessGroup = options.Number("setpgid") is long pgid ? (int)pgid : null,
         };
         if (path is not null) spawn.Environment.Add($"PATH={path}");
+        // What socat tells its children, for scripts that look.
+        spawn.Environment.Add($"SOCAT_PID={Environment.ProcessId}");
+        spawn.Environment.Add($"SOCAT_PPID={Environment.ProcessId}");
         var childFds = new List<int>();
         IChannel? channel = null;
         try
@@ -60,24 +72,39 @@ internal static class ExecEndpoints
                 childFds.Add(slave);
                 // On Linux the master's terminal settings are the slave's: they are in place before
                 // the program reads its first byte.
-                channel = FdEndpoint.Finish(master, null, Access.ReadWrite, options, applyPerm: true);
-                if (ctty) spawn.ControllingTerminal = (slavePath, outputs);
-                else foreach (int fd in outputs) spawn.Fds.Add((slave, fd));
+                channel = FdEndpoint.Finish(master, null, request.Access, options, applyPerm: true);
+                if (ctty) spawn.ControllingTerminal = (slavePath, connected);
+                else foreach (int fd in connected) spawn.Fds.Add((slave, fd));
             }
             else if (usePipes)
             {
-                var (childIn, parentOut) = Posix.Pipe();
-                childFds.Add(childIn);
-                var writer = new FdStream(parentOut, owns: true);
-                int childOut, parentIn;
-                try { (parentIn, childOut) = Posix.Pipe(); }
-                catch { writer.Dispose(); throw; }
-                childFds.Add(childOut);
-                channel = new FdChannel(new FdStream(parentIn, owns: true), writer) { Shutdown = FdOptions.ShutdownMode(options) };
-                FdOptions.ApplyFdPhase(parentIn, options);
-                FdOptions.ApplyFdPhase(parentOut, options);
-                spawn.Fds.Add((childIn, stdinFd));
-                foreach (int fd in outputs.Skip(1)) spawn.Fds.Add((childOut, fd));
+                FdStream? reader = null, writer = null;
+                try
+                {
+                    if (writes)
+                    {
+                        var (childIn, parentOut) = Posix.Pipe();
+                        childFds.Add(childIn);
+                        writer = new FdStream(parentOut, owns: true);
+                        FdOptions.ApplyFdPhase(parentOut, options);
+                        spawn.Fds.Add((childIn, stdinFd));
+                    }
+                    if (reads)
+                    {
+                        var (parentIn, childOut) = Posix.Pipe();
+                        childFds.Add(childOut);
+                        reader = new FdStream(parentIn, owns: true);
+                        FdOptions.ApplyFdPhase(parentIn, options);
+                        foreach (int fd in outputs) spawn.Fds.Add((childOut, fd));
+                    }
+                }
+                catch
+                {
+                    reader?.Dispose();
+                    writer?.Dispose();
+                    throw;
+                }
+                channel = new FdChannel(reader, writer) { Shutdown = FdOptions.ShutdownMode(options) };
             }
             else
             {
@@ -86,12 +113,20 @@ internal static class ExecEndpoints
                 var socket = new Socket(new SafeSocketHandle(parentEnd, ownsHandle: true));
                 try { channel = StreamSockets.Wrap(socket, options); }
                 catch { socket.Dispose(); throw; }
-                foreach (int fd in outputs) spawn.Fds.Add((childEnd, fd));
+                foreach (int fd in connected) spawn.Fds.Add((childEnd, fd));
             }
-            int pid = ChildSpawn.Spawn(spawn);
+            int pid;
+            try { pid = ChildSpawn.Spawn(spawn); }
+            catch (PosixException e) when (e.Call.StartsWith("execve", StringComparison.Ordinal))
+            {
+                throw new PosixException(ExecvpCall(program, argv), e.Errno);
+            }
             Log.Notice($"forked off child process {pid}");
-            Log.Info($"execvp'ing \"{shown}\"");
-            return new ChildChannel(channel, pid, ChildReaper.Watch(pid));
+            foreach (var (option, signal) in PassedSignals)
+                if (options.Has(option)) ChildSignals.PassTo(pid, signal);
+            if (shell) Log.Info($"executing shell command \"{shown}\"");
+            else Log.Notice($"execvp'ing \"{shown}\"");
+            return new ChildChannel(channel, pid, ChildReaper.Watch(pid), shell ? shown : null);
         }
         catch
         {
@@ -104,6 +139,10 @@ internal static class ExecEndpoints
             foreach (int fd in childFds) Posix.Close(fd);
         }
     }
+
+    /// <summary>socat's wording of a failed exec: the program, then up to three words of argv and "..." after three.</summary>
+    private static string ExecvpCall(string program, string[] argv) =>
+        $"execvp(\"{program}\", {string.Join(", ", argv.Take(3).Select(a => $"\"{a}\""))}{(argv.Length >= 3 ? ", ..." : "")})";
 
     private static (int Parent, int Child) SocketPair()
     {

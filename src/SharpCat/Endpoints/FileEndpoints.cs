@@ -108,10 +108,11 @@ internal static class FdEndpoint
     {
         try
         {
+            var terminal = Termios.Save(fd);
             FdOptions.ApplyFdPhase(fd, options, applyPerm);
             if (path is not null) NamedOptions.AfterOpen(path, options);
             FdOptions.ApplyLatePhase(fd, options);
-            var stream = new FdStream(fd, owns: true);
+            var stream = new FdStream(fd, owns: true, terminal);
             var channel = new FdChannel((access & Access.Read) != 0 ? stream : null, (access & Access.Write) != 0 ? stream : null);
             channel.Shutdown = FdOptions.ShutdownMode(options);
             if (path is not null && NamedOptions.OnClose(path, options) is { } cleanup) channel.OnClose(cleanup);

@@ -7,8 +7,8 @@ namespace SharpCat.Endpoints;
 /// <summary>
 /// PTY: a new pseudo-terminal whose master side is relayed; another program opens the slave side
 /// as a terminal or serial line (<c>link=</c> gives it a stable name). The slave stays open here so
-/// that programs may open and close it in turn, unless <c>wait-slave</c> asks to start only once
-/// a program has opened it (then its last close is end of file, as in socat).
+/// that programs may open and close it in turn (socat's default, openpty), unless <c>ptmx</c> or
+/// <c>wait-slave</c> is given: then, as in socat, the last close of the slave is end of file.
 /// </summary>
 internal static class PtyEndpoints
 {
@@ -37,12 +37,18 @@ internal static class PtyEndpoints
                 slave = -1;
                 await WaitForSlaveAsync(channel.ReadFd, TimeSpan.FromSeconds(options.Seconds("pty-interval") ?? 1.0), ct).ConfigureAwait(false);
             }
+            else if (options.Flag("ptmx"))
+            {
+                Posix.Close(slave);
+                slave = -1;
+            }
             int keptSlave = slave;
             slave = -1;
             channel.OnClose(() =>
             {
                 if (keptSlave >= 0) Posix.Close(keptSlave);
-                if (link is not null) Libc.Unlink(link);
+                // Only our own link: another relay may have put its own there since.
+                if (link is not null && Posix.ReadLink(link) == slavePath) Libc.Unlink(link);
             });
             return channel;
         }

@@ -1,3 +1,4 @@
+using SharpCat.Native;
 using SharpCat.Diagnostics;
 using SharpCat.Relay;
 
@@ -61,6 +62,8 @@ internal static class StdioEndpoints
     {
         var options = request.Options;
         FdStream? reader = null, writer = null;
+        TermiosData? readTerminal = readFd >= 0 ? Termios.Save(readFd) : null;
+        TermiosData? writeTerminal = writeFd >= 0 && writeFd != readFd ? Termios.Save(writeFd) : null;
         foreach (int fd in new[] { readFd, writeFd }.Where(f => f >= 0).Distinct())
         {
             // An inherited fd may be a socket: its socket options apply (and fail on anything else, as in socat).
@@ -69,8 +72,8 @@ internal static class StdioEndpoints
             FdOptions.ApplyFdPhase(fd, options);
             FdOptions.ApplyLatePhase(fd, options);
         }
-        if (readFd >= 0) reader = new FdStream(readFd, owns: Claim(readFd));
-        if (writeFd >= 0) writer = writeFd == readFd ? reader : new FdStream(writeFd, owns: Claim(writeFd));
+        if (readFd >= 0) reader = new FdStream(readFd, owns: Claim(readFd), readTerminal);
+        if (writeFd >= 0) writer = writeFd == readFd ? reader : new FdStream(writeFd, owns: Claim(writeFd), writeTerminal);
         var channel = new FdChannel(reader, writer);
         channel.Shutdown = FdOptions.ShutdownMode(options);
         return ValueTask.FromResult<IChannel>(channel);

@@ -138,26 +138,33 @@ internal static class TermiosOptions
     }
 
     /// <summary>
-    /// stty's raw: no input processing, no output processing, no signals, no canonical mode, one
-    /// byte at a time. rawer also turns off echo.
+    /// socat's raw is stty's: no input processing, no output post-processing, no signals, no
+    /// canonical mode, one byte at a time; echo and iexten stay. rawer clears every flag but cs8
+    /// and cread.
     /// </summary>
     private static void MakeRawLikeStty(ref TermiosData t, bool rawer)
     {
-        t.IFlag &= ~(0x1u | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800 | 0x1000 | 0x2000);
-        t.OFlag &= ~0x1u;
-        t.LFlag &= ~(0x1u | 0x2 | 0x4 | 0x8000);
-        if (rawer) t.LFlag &= ~(0x8u | 0x10 | 0x20 | 0x40 | 0x200 | 0x800);
-        unsafe { t.ControlChars[6] = 1; t.ControlChars[5] = 0; }
+        const uint ISIG = 0x1, ICANON = 0x2, XCASE = 0x4, OPOST = 0x1;
+        t.IFlag = 0;
+        if (rawer)
+        {
+            // Every flag off but cs8 and cread: the speed bits too, as socat's rawer leaves them.
+            t.OFlag = 0; t.LFlag = 0; t.CFlag = 0x30 | 0x80;
+        }
+        else
+        {
+            t.OFlag &= ~OPOST; t.LFlag &= ~(ISIG | ICANON | XCASE);
+            t.CFlag = (t.CFlag & ~(Termios.CSIZE | 0x100u)) | 0x30; // cs8, -parenb
+        }
+        unsafe { t.ControlChars[6] = 1; t.ControlChars[5] = 0; } // min 1, time 0
     }
 
-    /// <summary>stty sane: the usual interactive settings and the default control characters.</summary>
+    /// <summary>stty sane: the usual interactive flags; control characters are left as they are (as socat does).</summary>
     private static void MakeSane(ref TermiosData t)
     {
         t.CFlag |= 0x80; // cread
-        t.IFlag = (t.IFlag & ~(0x1u | 0x40 | 0x80 | 0x1000 | 0x200 | 0x800 | 0x4000)) | 0x2 | 0x100 | 0x2000;
-        t.OFlag = (t.OFlag & ~(0x2u | 0x8 | 0x40 | 0x10 | 0x20 | 0x80 | 0x100 | 0x600 | 0x1800 | 0x2000 | 0x4000 | 0x8000)) | 0x1 | 0x4;
-        t.LFlag = (t.LFlag & ~(0x40u | 0x80 | 0x4 | 0x100 | 0x400 | 0x1000 | 0x10000)) | 0x2 | 0x8000 | 0x8 | 0x10 | 0x20 | 0x1 | 0x200 | 0x800;
-        byte[] defaults = [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0];
-        unsafe { for (int i = 0; i < defaults.Length; i++) t.ControlChars[i] = defaults[i]; }
+        t.IFlag = (t.IFlag & ~(0x1u | 0x40 | 0x80 | 0x1000 | 0x200 | 0x800)) | 0x2 | 0x100 | 0x400 | 0x2000;
+        t.OFlag = (t.OFlag & ~(0x2u | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100 | 0x600 | 0x1800 | 0x2000 | 0x4000 | 0x8000)) | 0x1 | 0x4;
+        t.LFlag = (t.LFlag & ~(0x4u | 0x40 | 0x80 | 0x100 | 0x400 | 0x1000 | 0x10000)) | 0x1 | 0x2 | 0x8 | 0x10 | 0x20 | 0x200 | 0x800 | 0x8000;
     }
 }

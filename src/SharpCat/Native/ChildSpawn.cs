@@ -27,8 +27,8 @@ internal sealed class SpawnRequest
     /// <summary>The child starts a new session (setsid).</summary>
     public bool NewSession { get; init; }
 
-    /// <summary>The child starts a new process group (setpgid(0, 0)).</summary>
-    public bool NewProcessGroup { get; init; }
+    /// <summary>setpgid: the child joins this process group (0: a new group it leads).</summary>
+    public int? ProcessGroup { get; init; }
 }
 
 /// <summary>
@@ -67,7 +67,7 @@ internal static unsafe class ChildSpawn
                 AddFileActions(request, SourcesAboveTargets(request, moved), actions, strings);
                 short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
                 if (request.NewSession) flags |= POSIX_SPAWN_SETSID;
-                if (request.NewProcessGroup) flags |= POSIX_SPAWN_SETPGROUP;
+                if (request.ProcessGroup is not null) flags |= POSIX_SPAWN_SETPGROUP;
                 Libc.SigFillSet(defaults);
                 Libc.SigDelSet(defaults, SIGKILL);
                 Libc.SigDelSet(defaults, SIGSTOP);
@@ -75,12 +75,12 @@ internal static unsafe class ChildSpawn
                 Check(Libc.SpawnAttrSetFlags(attributes, flags), "posix_spawnattr_setflags");
                 Check(Libc.SpawnAttrSetSigDefault(attributes, defaults), "posix_spawnattr_setsigdefault");
                 Check(Libc.SpawnAttrSetSigMask(attributes, mask), "posix_spawnattr_setsigmask");
-                if (request.NewProcessGroup) Check(Libc.SpawnAttrSetPGroup(attributes, 0), "posix_spawnattr_setpgroup");
+                if (request.ProcessGroup is int pgid) Check(Libc.SpawnAttrSetPGroup(attributes, pgid), "posix_spawnattr_setpgroup");
                 int pid;
                 byte** envp = Environment(request.Environment, strings);
                 int error = Libc.PosixSpawn(&pid, program, actions, attributes, argv, envp);
                 NativeMemory.Free(envp);
-                if (error != 0) throw new PosixException($"execvp(\"{request.Program}\", \"{request.Arguments[0]}\")", error);
+                if (error != 0) throw new PosixException($"execve(\"{request.Program}\")", error);
                 return pid;
             }
             finally

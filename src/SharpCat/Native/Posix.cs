@@ -140,6 +140,14 @@ internal static unsafe class Posix
         return ok;
     }
 
+    /// <summary>readlink(2): where a symbolic link points, or null.</summary>
+    public static string? ReadLink(string path)
+    {
+        byte* buf = stackalloc byte[4096];
+        nint n = Libc.ReadLink(path, buf, 4096);
+        return n < 0 ? null : Encoding.UTF8.GetString(buf, (int)n);
+    }
+
     /// <summary>The events poll(2) reports on one fd right now (no waiting); 0 when it fails.</summary>
     public static short PollEvents(int fd, short events)
     {
@@ -216,5 +224,12 @@ public sealed class PosixException : SharpCatException
     /// <summary>The errno value the call failed with.</summary>
     public int Errno { get; }
 
-    internal PosixException(string call, int errno) : base($"{call}: {Posix.StrError(errno)}") => Errno = errno;
+    /// <summary>The failed call as written in the message, e.g. <c>open("/x", 02, 0666)</c>.</summary>
+    public string Call { get; }
+
+    internal PosixException(string call, int errno) : base($"{call}: {Posix.StrError(errno)}")
+    {
+        Call = call;
+        Errno = errno;
+    }
 }

@@ -20,6 +20,13 @@ internal static unsafe class Termios
 
     public static bool IsTerminal(int fd) => Libc.IsATty(fd) == 1;
 
+    /// <summary>The settings of a terminal, to restore later; null for anything else.</summary>
+    public static TermiosData? Save(int fd)
+    {
+        TermiosData t;
+        return Libc.TcGetAttr(fd, &t) == 0 ? t : null;
+    }
+
     public static TermiosData Get(int fd)
     {
         TermiosData t;

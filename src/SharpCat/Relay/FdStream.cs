@@ -17,6 +17,7 @@ internal sealed class FdStream : IDisposable
     private readonly int _ioFd;
     private readonly bool _owns;
     private readonly int _originalFlags;
+    private readonly TermiosData? _terminalSettings;
     private bool _closed;
 
     public int Fd { get; }
@@ -30,10 +31,17 @@ internal sealed class FdStream : IDisposable
     /// <summary>The file type bits of fstat(2).</summary>
     public uint FileType { get; }
 
-    public FdStream(int fd, bool owns)
+    /// <param name="fd">The descriptor.</param>
+    /// <param name="owns">Close it on dispose.</param>
+    /// <param name="terminalSettings">
+    /// A terminal's settings from before the address's options changed them: put back on dispose,
+    /// as socat restores every tty it opened.
+    /// </param>
+    public FdStream(int fd, bool owns, TermiosData? terminalSettings = null)
     {
         Fd = fd;
         _owns = owns;
+        _terminalSettings = terminalSettings;
         var st = Posix.FStat(fd);
         FileType = st.FileType;
         IsSocket = FileType == Posix.S_IFSOCK;
@@ -131,6 +139,7 @@ internal sealed class FdStream : IDisposable
         // The epoll engine leaves the open file description O_NONBLOCK; it may be shared with
         // the shell that started us (stdio), so put the flags back before letting go.
         if (_async is not null) try { Posix.SetFl(Fd, _originalFlags); } catch (PosixException) { }
+        if (_terminalSettings is { } t) try { Termios.Set(Fd, t); } catch (PosixException) { }
         if (_owns) Posix.Close(Fd);
     }
 }
