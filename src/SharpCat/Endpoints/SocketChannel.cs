@@ -6,7 +6,9 @@ namespace SharpCat.Endpoints;
 
 /// <summary>
 /// A connected stream socket as a channel: half-close is shutdown(SHUT_WR), and a peer that resets
-/// the connection is an error naming the call, as socat reports it.
+/// the connection is an error naming the call, as socat reports it. At the end it is shut down
+/// both ways before it is closed, as socat ends a socket unless <c>end-close</c> is given: the
+/// peer then sees a FIN first even under <c>linger=0</c>, whose close sends a reset.
 /// </summary>
 internal sealed class SocketChannel(Socket socket) : IChannel
 {
@@ -23,6 +25,9 @@ internal sealed class SocketChannel(Socket socket) : IChannel
     public int WriteFd => _fd;
 
     public ShutdownMode Shutdown { get; set; }
+
+    /// <summary><c>end-close</c>: the end just closes, without shutdown(SHUT_RDWR) first.</summary>
+    public bool EndClose { get; init; }
 
     public void OnClose(Action action) => (_onClose ??= []).Add(action);
 
@@ -79,7 +84,7 @@ internal sealed class SocketChannel(Socket socket) : IChannel
             case ShutdownMode.None:
                 return;
             case ShutdownMode.Close:
-                await DisposeAsync().ConfigureAwait(false);
+                Close(shutdownFirst: false);
                 return;
             case ShutdownMode.Null:
                 await socket.SendAsync(ReadOnlyMemory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
@@ -95,10 +100,20 @@ internal sealed class SocketChannel(Socket socket) : IChannel
 
     public ValueTask DisposeAsync()
     {
-        if (_disposed) return ValueTask.CompletedTask;
+        Close(shutdownFirst: !EndClose);
+        return ValueTask.CompletedTask;
+    }
+
+    private void Close(bool shutdownFirst)
+    {
+        if (_disposed) return;
         _disposed = true;
+        if (shutdownFirst)
+        {
+            try { socket.Shutdown(SocketShutdown.Both); }
+            catch (SocketException) { } // reset or never connected: nothing left to shut down
+        }
         socket.Dispose();
         if (_onClose is not null) foreach (var a in _onClose) a();
-        return ValueTask.CompletedTask;
     }
 }

@@ -55,7 +55,7 @@ internal static class StreamSockets
         EndPoint target, EndPoint? bindTo, CancellationToken ct)
     {
         var options = request.Options;
-        var socket = new Socket(family, SocketType.Stream, protocol);
+        var socket = NewSocket(family, protocol);
         try
         {
             int fd = (int)socket.Handle;
@@ -92,7 +92,7 @@ internal static class StreamSockets
     public static Socket Listen(OpenRequest request, AddressFamily family, ProtocolType protocol, EndPoint local)
     {
         var options = request.Options;
-        var socket = new Socket(family, SocketType.Stream, protocol);
+        var socket = NewSocket(family, protocol);
         try
         {
             int fd = (int)socket.Handle;
@@ -113,6 +113,39 @@ internal static class StreamSockets
             throw;
         }
     }
+
+    /// <summary>
+    /// A stream socket as socat makes it, without the two Windows defaults .NET adds on Unix:
+    /// Socket.Bind turns SO_REUSEADDR on for a socket created with ProtocolType.Tcp (socat sets it
+    /// only for <c>reuseaddr</c>; protocol 0 gives the kernel's same TCP socket without that step),
+    /// and an IPv6 socket is made IPv6-only (socat leaves the kernel's default,
+    /// net.ipv6.bindv6only, normally dual-stack; <c>ipv6only</c> still sets it either way).
+    /// </summary>
+    internal static Socket NewSocket(AddressFamily family, ProtocolType protocol)
+    {
+        var socket = new Socket(family, SocketType.Stream, protocol == ProtocolType.Tcp ? ProtocolType.Unspecified : protocol);
+        if (family == AddressFamily.InterNetworkV6 && !KernelV6Only.Value)
+        {
+            try
+            {
+                socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.IPv6Only, false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+        return socket;
+    }
+
+    /// <summary>net.ipv6.bindv6only of this process's network namespace: the kernel's IPV6_V6ONLY for a new socket.</summary>
+    private static readonly Lazy<bool> KernelV6Only = new(() =>
+    {
+        try { return File.ReadAllText("/proc/sys/net/ipv6/bindv6only").Trim() == "1"; }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    });
 
     public static void Bind(Socket socket, EndPoint local)
     {
@@ -138,7 +171,7 @@ internal static class StreamSockets
     /// <summary>A connected socket as a channel, with the options that act on the connection.</summary>
     public static SocketChannel Wrap(Socket socket, OptionSet options)
     {
-        var channel = new SocketChannel(socket) { Shutdown = FdOptions.ShutdownMode(options) };
+        var channel = new SocketChannel(socket) { Shutdown = FdOptions.ShutdownMode(options), EndClose = options.Flag("end-close") };
         FdOptions.ApplyFdPhase(channel.ReadFd, options);
         FdOptions.ApplyLatePhase(channel.ReadFd, options);
         return channel;

@@ -86,7 +86,7 @@ internal static class LowPort
     {
         for (int port = 1023; port >= 640; port--)
         {
-            using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            using var probe = StreamSockets.NewSocket(address.AddressFamily, ProtocolType.Tcp); // no SO_REUSEADDR, as the real bind
             try
             {
                 probe.Bind(new IPEndPoint(address, port));

@@ -1,0 +1,330 @@
+using System.Net;
+using System.Net.Sockets;
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Endpoints;
+
+/// <summary>
+/// SOCKET, IP and TCP options of the stream socket addresses, checked on the live socket: the
+/// relay's descriptor is duplicated into the test (<see cref="ForeignSocket"/>) and read with
+/// getsockopt, side by side with socat given the same address; and by what they do on the wire
+/// (two listeners on one port, dual-stack accept, the reset that linger=0 sends, TIME_WAIT).
+/// </summary>
+public class SocketOptionTests
+{
+    private static string Program(string name) => name switch
+    {
+        "sharpcat" => Binaries.SharpCat,
+        "socat" => Binaries.Socat ?? throw new InvalidOperationException("socat is not installed (test.sh installs it)"),
+        _ => throw new ArgumentException(name),
+    };
+
+    private static readonly Dictionary<string, (int Level, int Option)> Readable = new()
+    {
+        ["SO_REUSEADDR"] = (ForeignSocket.SOL_SOCKET, 2),
+        ["SO_SNDBUF"] = (ForeignSocket.SOL_SOCKET, 7),
+        ["SO_RCVBUF"] = (ForeignSocket.SOL_SOCKET, 8),
+        ["SO_KEEPALIVE"] = (ForeignSocket.SOL_SOCKET, 9),
+        ["SO_REUSEPORT"] = (ForeignSocket.SOL_SOCKET, 15),
+        ["SO_RCVLOWAT"] = (ForeignSocket.SOL_SOCKET, 18),
+        ["IP_TTL"] = (ForeignSocket.IPPROTO_IP, 2),
+        ["IPV6_V6ONLY"] = (ForeignSocket.IPPROTO_IPV6, 26),
+        ["TCP_NODELAY"] = (ForeignSocket.IPPROTO_TCP, 1),
+        ["TCP_KEEPIDLE"] = (ForeignSocket.IPPROTO_TCP, 4),
+        ["TCP_KEEPINTVL"] = (ForeignSocket.IPPROTO_TCP, 5),
+        ["TCP_KEEPCNT"] = (ForeignSocket.IPPROTO_TCP, 6),
+    };
+
+    // Each value differs from the kernel's default, so an option that is ignored fails its row.
+    // Buffer sizes read back doubled (the kernel's bookkeeping share); linger reads "onoff,seconds".
+    // The *-LISTEN rows read the accepted connection, which inherits the listener's options; UNIX
+    // connections do not inherit them, so UNIX-LISTEN reads the listening socket itself. IPV6_V6ONLY
+    // is read on a client: binding [::1] sets it by itself (the listener's case is the namespace test).
+    [Theory]
+    [InlineData("TCP4-LISTEN", "", "SO_REUSEADDR", "0")]
+    [InlineData("TCP4-LISTEN", "reuseaddr", "SO_REUSEADDR", "1")]
+    [InlineData("TCP4-LISTEN", "so-reuseaddr", "SO_REUSEADDR", "1")]
+    [InlineData("TCP4-LISTEN", "reuseport", "SO_REUSEPORT", "1")]
+    [InlineData("TCP4-LISTEN", "so-reuseport", "SO_REUSEPORT", "1")]
+    [InlineData("TCP4-LISTEN", "keepalive", "SO_KEEPALIVE", "1")]
+    [InlineData("TCP4-LISTEN", "so-keepalive", "SO_KEEPALIVE", "1")]
+    [InlineData("TCP4-LISTEN", "keepintvl=7", "TCP_KEEPINTVL", "7")]
+    [InlineData("TCP4-LISTEN", "tcp-keepintvl=8", "TCP_KEEPINTVL", "8")]
+    [InlineData("TCP4-LISTEN", "keepcnt=4", "TCP_KEEPCNT", "4")]
+    [InlineData("TCP4-LISTEN", "tcp-keepcnt=5", "TCP_KEEPCNT", "5")]
+    [InlineData("TCP4-LISTEN", "tcp-keepidle=44", "TCP_KEEPIDLE", "44")]
+    [InlineData("TCP4-LISTEN", "linger=3", "SO_LINGER", "1,3")]
+    [InlineData("TCP4-LISTEN", "so-linger=0", "SO_LINGER", "1,0")]
+    [InlineData("TCP4-LISTEN", "sndbuf=65536", "SO_SNDBUF", "131072")]
+    [InlineData("TCP4-LISTEN", "so-sndbuf=50000", "SO_SNDBUF", "100000")]
+    [InlineData("TCP4-LISTEN", "so-rcvbuf=70000", "SO_RCVBUF", "140000")]
+    [InlineData("TCP4-LISTEN", "rcvlowat=17", "SO_RCVLOWAT", "17")]
+    [InlineData("TCP4-LISTEN", "so-rcvlowat=5", "SO_RCVLOWAT", "5")]
+    [InlineData("TCP4-LISTEN", "ttl=33", "IP_TTL", "33")]
+    [InlineData("TCP4-LISTEN", "ip-ttl=20", "IP_TTL", "20")]
+    [InlineData("TCP4-LISTEN", "tcp-nodelay", "TCP_NODELAY", "1")]
+    [InlineData("TCP6-LISTEN", "ttl=34", "IP_TTL", "34")]
+    [InlineData("TCP6-LISTEN", "keepcnt=6,keepintvl=9", "TCP_KEEPINTVL", "9")]
+    [InlineData("TCP4", "bind=127.0.0.1", "SO_REUSEADDR", "0")]
+    [InlineData("TCP4", "so-reuseaddr", "SO_REUSEADDR", "1")]
+    [InlineData("TCP4", "so-keepalive", "SO_KEEPALIVE", "1")]
+    [InlineData("TCP4", "keepintvl=7", "TCP_KEEPINTVL", "7")]
+    [InlineData("TCP4", "keepcnt=4", "TCP_KEEPCNT", "4")]
+    [InlineData("TCP4", "linger=3", "SO_LINGER", "1,3")]
+    [InlineData("TCP4", "sndbuf=65536", "SO_SNDBUF", "131072")]
+    [InlineData("TCP4", "rcvlowat=17", "SO_RCVLOWAT", "17")]
+    [InlineData("TCP4", "ttl=33", "IP_TTL", "33")]
+    [InlineData("TCP6", "ipv6only=1", "IPV6_V6ONLY", "1")]
+    [InlineData("TCP6", "ipv6-v6only=1", "IPV6_V6ONLY", "1")]
+    [InlineData("TCP6", "v6only=1", "IPV6_V6ONLY", "1")]
+    [InlineData("TCP6", "so-sndbuf=65536", "SO_SNDBUF", "131072")]
+    [InlineData("UNIX-LISTEN", "sndbuf=65536", "SO_SNDBUF", "131072")]
+    [InlineData("UNIX-LISTEN", "so-rcvlowat=9", "SO_RCVLOWAT", "9")]
+    [InlineData("UNIX-LISTEN", "linger=2", "SO_LINGER", "1,2")]
+    [InlineData("UNIX-CONNECT", "so-sndbuf=50000", "SO_SNDBUF", "100000")]
+    [InlineData("UNIX-CONNECT", "rcvlowat=17", "SO_RCVLOWAT", "17")]
+    [InlineData("UNIX-CONNECT", "so-linger=4", "SO_LINGER", "1,4")]
+    public async Task OptionReadsBackOffTheLiveSocketAsWithSocat(string kind, string options, string read, string expected)
+    {
+        string sharp = await ReadOptionAsync(Program("sharpcat"), kind, options, read);
+        string socat = await ReadOptionAsync(Program("socat"), kind, options, read);
+        Assert.True(sharp == expected && socat == expected,
+            $"{kind},{options}: {read} is {sharp} under sharpcat, {socat} under socat; expected {expected}");
+    }
+
+    /// <summary>Opens <paramref name="kind"/> with the options under the program, and reads one option off its socket.</summary>
+    private static async Task<string> ReadOptionAsync(string program, string kind, string options, string read)
+    {
+        string opts = options.Length == 0 ? "" : "," + options;
+        using var dir = new TempDir();
+        string path = dir["s"];
+        switch (kind)
+        {
+            case "TCP4-LISTEN" or "TCP6-LISTEN":
+            {
+                bool v6 = kind == "TCP6-LISTEN";
+                string bind = v6 ? "[::1]" : "127.0.0.1";
+                var (relay, port) = await Listeners.StartAsync(program, "-d", "-d", $"{kind}:0,bind={bind}{opts}", "PIPE");
+                using var _ = relay;
+                using var client = new TcpClient(v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork);
+                await client.ConnectAsync(v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(10));
+                await relay.WaitForStderrAsync("starting data transfer loop");
+                string peer = client.Client.LocalEndPoint!.ToString()!;
+                return ReadFrom(relay, s => s.Peer == peer, read);
+            }
+            case "TCP4" or "TCP6":
+            {
+                bool v6 = kind == "TCP6";
+                using var listener = new TcpListener(v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0);
+                listener.Start();
+                int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+                using var relay = LiveProcess.Start(program, "-d", "-d", "-", $"{kind}:{(v6 ? "[::1]" : "127.0.0.1")}:{port}{opts}");
+                using var accepted = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(10));
+                await relay.WaitForStderrAsync("starting data transfer loop");
+                string local = accepted.Client.RemoteEndPoint!.ToString()!;
+                return ReadFrom(relay, s => s.Local == local, read);
+            }
+            case "UNIX-LISTEN":
+            {
+                var (relay, _) = await Listeners.StartAsync(program, "-d", "-d", $"UNIX-LISTEN:{path}{opts}", "PIPE");
+                using var _r = relay;
+                return ReadFrom(relay, s => s.Listening && s.Local == path, read);
+            }
+            case "UNIX-CONNECT":
+            {
+                using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                listener.Bind(new UnixDomainSocketEndPoint(path));
+                listener.Listen();
+                using var relay = LiveProcess.Start(program, "-d", "-d", "-", $"UNIX-CONNECT:{path}{opts}");
+                using var accepted = await listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(10));
+                await relay.WaitForStderrAsync("starting data transfer loop");
+                return ReadFrom(relay, s => s.Peer == path, read);
+            }
+            default:
+                throw new ArgumentException(kind);
+        }
+    }
+
+    private static string ReadFrom(LiveProcess relay, Func<ForeignSocket, bool> match, string read)
+    {
+        using var socket = ForeignSocket.Find(relay.Pid, match)
+            ?? throw new InvalidOperationException($"no matching socket in process {relay.Pid}; stderr:\n{relay.StderrText}");
+        if (read == "SO_LINGER") return socket.Linger();
+        var (level, option) = Readable[read];
+        return socket.Int(level, option).ToString();
+    }
+
+    /// <summary>
+    /// reuseport: a second listener joins a port that one already listens on, and the kernel then
+    /// hands connections to both; without the option the same bind is refused.
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat", "reuseport")]
+    [InlineData("sharpcat", "so-reuseport")]
+    [InlineData("socat", "so-reuseport")]
+    public async Task ReuseportLetsTwoListenersShareAPort(string second, string spelling)
+    {
+        var (first, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP4-LISTEN:0,bind=127.0.0.1,reuseport,fork", "PIPE");
+        using var _ = first;
+
+        // The control: the program under test without the option cannot bind the port (accept-timeout
+        // ends it quickly should it wrongly listen).
+        var refused = await Run.ProgramAsync(Program(second), [$"TCP4-LISTEN:{port},bind=127.0.0.1,accept-timeout=2", "PIPE"], [], Run.DefaultTimeout);
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("Address already in use", refused.StderrText);
+
+        using var other = LiveProcess.Start(Program(second), "-d", "-d", $"TCP4-LISTEN:{port},bind=127.0.0.1,{spelling},fork", "PIPE");
+        await other.WaitForStderrAsync("listening on");
+        // The kernel picks a listener by a hash of each connection's addresses: new source ports
+        // reach both soon (each further connection misses one of them with probability 1/2).
+        const string accepting = "accepting connection from AF=2 127.0.0.1:";
+        for (int i = 0; i < 200 && !(first.StderrText.Contains(accepting) && other.StderrText.Contains(accepting)); i++)
+        {
+            using var c = new TcpClient();
+            await c.ConnectAsync(IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(10));
+            var stream = c.GetStream();
+            await stream.WriteAsync("x"u8.ToArray());
+            byte[] back = new byte[1];
+            Assert.Equal(1, await stream.ReadAsync(back).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal((byte)'x', back[0]);
+        }
+        await Wait.UntilAsync(() => first.StderrText.Contains(accepting) && other.StderrText.Contains(accepting), 10);
+    }
+
+    /// <summary>
+    /// ipv6only on a TCP6 listener on the wildcard address: 0 lets it take IPv4 clients as
+    /// ::ffff:127.0.0.1, 1 leaves IPv4 to others, and without the option the kernel's default
+    /// (net.ipv6.bindv6only) decides, as in socat (.NET alone would make every IPv6 socket
+    /// IPv6-only). Run in a network namespace of its own (only a loopback; a fixed port is free
+    /// there) whose default is set opposite to the option, so that an option not applied shows.
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat", "ipv6only=0", 1, true)]
+    [InlineData("sharpcat", "ipv6only=1", 0, false)]
+    [InlineData("sharpcat", "ipv6-v6only=0", 1, true)]
+    [InlineData("sharpcat", "v6only=1", 0, false)]
+    [InlineData("sharpcat", "", 0, true)]
+    [InlineData("sharpcat", "", 1, false)]
+    [InlineData("socat", "ipv6only=0", 1, true)]
+    [InlineData("socat", "ipv6only=1", 0, false)]
+    [InlineData("socat", "", 0, true)]
+    [InlineData("socat", "", 1, false)]
+    public async Task Ipv6OnlyDecidesWhetherAnIpv6ListenerTakesIpv4Clients(string program, string option, int bindv6only, bool dualStack)
+    {
+        string opts = option.Length == 0 ? "" : "," + option;
+        using var dir = new TempDir();
+        string S = Binaries.SharpCat, relay = Program(program);
+        // The IPv6 client retries until the relay listens (bounded: 200 x 50 ms); the IPv4 client then
+        // either gets its echo or a refusal.
+        string script = $"""
+            PATH=$PATH:/usr/sbin:/sbin
+            ip link set lo up || exit 2
+            echo {bindv6only} >/proc/sys/net/ipv6/bindv6only || exit 2
+            "{relay}" -d -d TCP6-LISTEN:5555{opts},fork PIPE </dev/null >/dev/null 2>"{dir["relay.log"]}" &
+            relay=$!
+            echo "v6:$(printf v6 | "{S}" - TCP6:[::1]:5555,retry=200,interval=0.05 2>"{dir["client.log"]}")"
+            echo "v4:$(printf v4 | "{S}" - TCP4:127.0.0.1:5555 2>&1)"
+            kill $relay
+            wait $relay
+            """;
+        var r = await Run.ProgramAsync("/usr/bin/unshare", ["-n", "/bin/sh", "-c", script], [], Run.DefaultTimeout);
+        string log = File.Exists(dir["relay.log"]) ? File.ReadAllText(dir["relay.log"]) : "";
+        string[] lines = r.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 2 && lines[0] == "v6:v6", $"{r}\nstdout:\n{r.StdoutText}\nrelay log:\n{log}");
+        if (!dualStack)
+        {
+            Assert.Matches(@"^v4:.*E connect\(\d+, AF=2 127\.0\.0\.1:5555, 16\): Connection refused$", lines[1]);
+            Assert.DoesNotContain(MappedLoopback, log);
+        }
+        else
+        {
+            Assert.Equal("v4:v4", lines[1]);
+            Assert.Contains(MappedLoopback, log);
+        }
+    }
+
+    /// <summary>An IPv4 client as an IPv6 listener sees it, in socat's spelling of ::ffff:127.0.0.1.</summary>
+    private const string MappedLoopback = "accepting connection from AF=10 [0000:0000:0000:0000:0000:ffff:7f00:0001]:";
+
+    /// <summary>
+    /// linger=0: when the relay ends the connection (here -T, nothing sent), the close resets it.
+    /// As socat does, the socket is shut down first, so the peer reads end of file and the reset
+    /// then takes the connection to CLOSED; with end-close there is no shutdown and the peer reads
+    /// ECONNRESET. Without linger=0 the peer is left in CLOSE_WAIT, as after any orderly close.
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat", "", "EOF", TcpCloseWait)]
+    [InlineData("sharpcat", "linger=0", "EOF", TcpClose)]
+    [InlineData("sharpcat", "so-linger=0", "EOF", TcpClose)]
+    [InlineData("sharpcat", "linger=0,end-close", "ECONNRESET", TcpClose)]
+    [InlineData("sharpcat", "end-close", "EOF", TcpCloseWait)]
+    [InlineData("socat", "", "EOF", TcpCloseWait)]
+    [InlineData("socat", "linger=0", "EOF", TcpClose)]
+    [InlineData("socat", "linger=0,end-close", "ECONNRESET", TcpClose)]
+    public async Task LingerZeroResetsTheConnectionAtClose(string program, string options, string peerReads, int peerState)
+    {
+        string opts = options.Length == 0 ? "" : "," + options;
+        var (relay, port) = await Listeners.StartAsync(Program(program), "-d", "-d", "-T", "0.3", $"TCP4-LISTEN:0,bind=127.0.0.1{opts}", "PIPE");
+        using var _ = relay;
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(10));
+        string got;
+        try
+        {
+            int n = await client.Client.ReceiveAsync(new byte[16], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(20));
+            got = n == 0 ? "EOF" : $"{n} bytes";
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            got = "ECONNRESET";
+        }
+        Assert.Equal(peerReads, got);
+        Assert.Equal(0, await relay.WaitForExitAsync());
+        // The relay has closed its socket: a reset, if any, was sent before it exited.
+        if (peerState == TcpClose) await Wait.UntilAsync(() => TcpState(client.Client) == TcpClose, 10);
+        Assert.Equal(peerState, TcpState(client.Client));
+    }
+
+    private const int TcpClose = 7, TcpCloseWait = 8;
+
+    /// <summary>tcpi_state, the first byte of TCP_INFO.</summary>
+    private static int TcpState(Socket s)
+    {
+        Span<byte> info = stackalloc byte[8];
+        s.GetRawSocketOption(6, 11, info);
+        return info[0];
+    }
+
+    /// <summary>
+    /// reuseaddr: a listener may bind a port whose earlier connection is still in TIME_WAIT only
+    /// with the option. Without it the bind fails as in socat (.NET would set SO_REUSEADDR on every
+    /// TCP bind by itself; sharpcat must not).
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat", "reuseaddr")]
+    [InlineData("sharpcat", "so-reuseaddr")]
+    [InlineData("socat", "so-reuseaddr")]
+    public async Task ReuseaddrIsNeededToListenOverTimeWait(string program, string spelling)
+    {
+        string p = Program(program);
+        // A first relay on the port closes first (EOF from /dev/null), so its end goes to TIME_WAIT.
+        var (first, port) = await Listeners.StartAsync(p, "-d", "-d", "TCP4-LISTEN:0,bind=127.0.0.1,reuseaddr", "OPEN:/dev/null");
+        using (first)
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(10));
+            await client.GetStream().CopyToAsync(Stream.Null).WaitAsync(TimeSpan.FromSeconds(20)); // the relay's FIN
+            client.Close();
+            Assert.Equal(0, await first.WaitForExitAsync()); // it read our FIN: its side is in TIME_WAIT now
+        }
+        var ss = await Run.ProgramAsync("/usr/bin/ss", ["-Htan", "state", "time-wait", $"( sport = :{port} )"], [], Run.DefaultTimeout);
+        Assert.Contains($"127.0.0.1:{port}", ss.StdoutText);
+
+        var plain = await Run.ProgramAsync(p, [$"TCP4-LISTEN:{port},bind=127.0.0.1,accept-timeout=2", "PIPE"], [], Run.DefaultTimeout);
+        Assert.True(plain.ExitCode == 1, plain.ToString());
+        Assert.Matches($@"E bind\(\d+, {{AF=2 127\.0\.0\.1:{port}}}, 16\): Address already in use", plain.StderrText);
+
+        using var reusing = LiveProcess.Start(p, "-d", "-d", $"TCP4-LISTEN:{port},bind=127.0.0.1,{spelling}", "PIPE");
+        await reusing.WaitForStderrAsync($"listening on AF=2 127.0.0.1:{port}");
+    }
+}
