@@ -7,7 +7,7 @@ namespace SharpCat.Cli;
 /// <summary>What the command line asks for besides the two addresses.</summary>
 internal sealed class CommandLine
 {
-    public RelayOptions Relay { get; } = new();
+    public RelayOptions Relay { get; } = new() { AllowProcessReplacement = true };
     public int HelpLevel { get; set; }
     public bool ShowVersion { get; set; }
     public string? LockFile { get; set; }

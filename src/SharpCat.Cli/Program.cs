@@ -16,6 +16,8 @@ namespace SharpCat.Cli
 
         public static async Task<int> RunAsync(string[] args)
         {
+            if (args.Length > 0 && args[0] == Endpoints.CredentialHelper.Marker) return Endpoints.CredentialHelper.Run(args);
+            Endpoints.CredentialHelper.HelperProgram = Environment.ProcessPath;
             // Socket completions run on the epoll threads instead of hopping to the thread pool:
             // a relay's continuations are short non-blocking syscalls (splice, read, write), and
             // the hop cost about as much CPU as the data moved. .NET reads this only from the

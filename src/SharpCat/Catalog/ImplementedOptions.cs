@@ -30,7 +30,7 @@ internal static class ImplementedOptions
         "setsockopt", "setsockopt-bin", "setsockopt-int", "setsockopt-string", "setsockopt-listen",
         // EXEC, FORK, PROCESS: how a child program is connected and started.
         "pty", "pipes", "stderr", "fdin", "fdout", "setsid", "setpgid", "tiocsctty", "dash", "path",
-        "sighup", "sigint", "sigquit",
+        "sighup", "sigint", "sigquit", "nofork", "chroot", "setuid", "setgid", "substuser", "substuser-delayed",
         // PTY. openpty(3) on Linux is posix_openpt, grantpt, unlockpt and an open of the slave,
         // which is what both spellings get here.
         "symbolic-link", "pty-wait-slave", "pty-interval", "openpty", "ptmx",

@@ -18,26 +18,48 @@ internal static class ExecEndpoints
     /// <summary>sighup, sigint, sigquit: that signal, sent to SharpCat, goes to the child instead of ending the relay.</summary>
     private static readonly (string Option, int Signal)[] PassedSignals = [("sighup", 1), ("sigint", 2), ("sigquit", 3)];
 
-    public static ValueTask<IChannel> OpenExec(OpenRequest request, CancellationToken ct)
+    public static ValueTask<IChannel> OpenExec(OpenRequest request, CancellationToken ct) =>
+        ValueTask.FromResult(Start(request, shell: false));
+
+    public static ValueTask<IChannel> OpenSystem(OpenRequest request, CancellationToken ct) =>
+        ValueTask.FromResult(Start(request, shell: true));
+
+    /// <summary>The program and argv of an EXEC or SYSTEM address (login's "-" included).</summary>
+    public static (string Program, string[] Argv) CommandOf(ResolvedAddress address)
     {
-        var argv = CommandLineSplitter.Split(request.Parameters[0]).ToArray();
-        return ValueTask.FromResult(Start(request, argv[0], argv, argv[0], shell: false));
+        string text = address.Spec.Parameters[0];
+        if (address.Kind.Keyword == "system")
+        {
+            if (address.Options.Flag("dash")) throw new SharpCatException("SYSTEM: option login (dash) applies to EXEC only");
+            return ("/bin/sh", ["sh", "-c", text]);
+        }
+        var argv = CommandLineSplitter.Split(text).ToArray();
+        string program = argv[0];
+        if (address.Options.Flag("dash")) argv[0] = "-" + argv[0];
+        return (program, argv);
     }
 
-    public static ValueTask<IChannel> OpenSystem(OpenRequest request, CancellationToken ct)
-    {
-        string command = request.Parameters[0];
-        if (request.Options.Flag("dash")) throw new SharpCatException("SYSTEM: option login (dash) applies to EXEC only");
-        return ValueTask.FromResult(Start(request, "/bin/sh", ["sh", "-c", command], command, shell: true));
-    }
+    /// <summary>execvp's lookup, in <c>path=</c> when given; a missing program is socat's execvp error.</summary>
+    public static string FindProgram(ResolvedAddress address, string program, string[] argv) =>
+        ProgramLookup.Find(program, address.Options.Text("path") ?? Environment.GetEnvironmentVariable("PATH"))
+            ?? throw new PosixException(ExecvpCall(program, argv), Posix.ENOENT);
 
-    private static IChannel Start(OpenRequest request, string program, string[] argv, string shown, bool shell)
+    private static IChannel Start(OpenRequest request, bool shell)
     {
         var options = request.Options;
+        var (program, argv) = CommandOf(request.Address);
+        string shown = shell ? request.Parameters[0] : program;
         string? path = options.Text("path");
-        string file = ProgramLookup.Find(program, path ?? Environment.GetEnvironmentVariable("PATH"))
-            ?? throw new PosixException(ExecvpCall(program, argv), Posix.ENOENT);
-        if (options.Flag("dash")) argv[0] = "-" + argv[0];
+        var environment = new List<string>();
+        if (path is not null) environment.Add($"PATH={path}");
+        // What socat tells its children, for scripts that look.
+        environment.Add($"SOCAT_PID={Environment.ProcessId}");
+        environment.Add($"SOCAT_PPID={Environment.ProcessId}");
+        // With chroot the program is looked up inside the new root, by the helper.
+        bool credentials = CredentialHelper.Needed(options);
+        string file = credentials && options.Has("chroot") ? program : FindProgram(request.Address, program, argv);
+        string[] spawnArgv = argv;
+        if (credentials) (file, spawnArgv) = CredentialHelper.Wrap(options, file, argv, path, environment);
         bool usePty = options.Flag("pty");
         bool usePipes = options.Flag("pipes") && !usePty;
         bool ctty = options.Flag("tiocsctty");
@@ -55,13 +77,10 @@ internal static class ExecEndpoints
 
         var spawn = new SpawnRequest
         {
-            Program = file, Arguments = argv, NewSession = options.Flag("setsid") || ctty,
+            Program = file, Arguments = spawnArgv, NewSession = options.Flag("setsid") || ctty,
             ProcessGroup = options.Number("setpgid") is long pgid ? (int)pgid : null,
         };
-        if (path is not null) spawn.Environment.Add($"PATH={path}");
-        // What socat tells its children, for scripts that look.
-        spawn.Environment.Add($"SOCAT_PID={Environment.ProcessId}");
-        spawn.Environment.Add($"SOCAT_PPID={Environment.ProcessId}");
+        spawn.Environment.AddRange(environment);
         var childFds = new List<int>();
         IChannel? channel = null;
         try
@@ -141,7 +160,7 @@ internal static class ExecEndpoints
     }
 
     /// <summary>socat's wording of a failed exec: the program, then up to three words of argv and "..." after three.</summary>
-    private static string ExecvpCall(string program, string[] argv) =>
+    public static string ExecvpCall(string program, string[] argv) =>
         $"execvp(\"{program}\", {string.Join(", ", argv.Take(3).Select(a => $"\"{a}\""))}{(argv.Length >= 3 ? ", ..." : "")})";
 
     private static (int Parent, int Child) SocketPair()

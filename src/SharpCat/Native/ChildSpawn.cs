@@ -159,6 +159,24 @@ internal static unsafe class ChildSpawn
     /// Environment.SetEnvironmentVariable changes only the runtime's copy, which the child must not
     /// see (the CLI sets a runtime setting there).
     /// </summary>
+    /// <summary>
+    /// execve in place of this process (nofork): returns only on failure, with errno. The other
+    /// threads of the runtime simply end with the old image.
+    /// </summary>
+    public static int ExecInPlace(string program, IReadOnlyList<string> argv, List<string> environment)
+    {
+        var strings = new List<nint>();
+        byte** args = (byte**)NativeMemory.AllocZeroed((nuint)(argv.Count + 1), (nuint)sizeof(nint));
+        for (int i = 0; i < argv.Count; i++) args[i] = Utf8(argv[i], strings);
+        byte** envp = Environment(environment, strings);
+        Libc.Execve(Utf8(program, strings), args, envp);
+        int errno = Posix.Errno;
+        foreach (var s in strings) NativeMemory.Free((void*)s);
+        NativeMemory.Free(args);
+        NativeMemory.Free(envp);
+        return errno;
+    }
+
     private static byte** Environment(List<string> overrides, List<nint> strings)
     {
         var libc = NativeLibrary.Load("libc.so.6");

@@ -57,6 +57,33 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "sigdelset")]
     internal static partial int SigDelSet(void* set, int signal);
 
+    [LibraryImport(Lib, EntryPoint = "execve", SetLastError = true)]
+    internal static partial int Execve(byte* path, byte** argv, byte** envp);
+
+    [LibraryImport(Lib, EntryPoint = "dup2", SetLastError = true)]
+    internal static partial int Dup2(int fd, int newFd);
+
+    [LibraryImport(Lib, EntryPoint = "chroot", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Chroot(string path);
+
+    [LibraryImport(Lib, EntryPoint = "chdir", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Chdir(string path);
+
+    [LibraryImport(Lib, EntryPoint = "setuid", SetLastError = true)]
+    internal static partial int SetUid(uint uid);
+
+    [LibraryImport(Lib, EntryPoint = "setgid", SetLastError = true)]
+    internal static partial int SetGid(uint gid);
+
+    [LibraryImport(Lib, EntryPoint = "setgroups", SetLastError = true)]
+    internal static partial int SetGroups(nuint count, uint* groups);
+
+    [LibraryImport(Lib, EntryPoint = "getgrouplist", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int GetGroupList(string user, uint group, uint* groups, int* count);
+
+    [LibraryImport(Lib, EntryPoint = "getpwuid")]
+    internal static partial nint GetPwUid(uint uid);
+
     [LibraryImport(Lib, EntryPoint = "waitpid", SetLastError = true)]
     internal static partial int WaitPid(int pid, int* status, int options);
 

@@ -140,6 +140,11 @@ internal static unsafe class Posix
         return ok;
     }
 
+    public static void Dup2(int fd, int newFd)
+    {
+        if (Libc.Dup2(fd, newFd) < 0) throw Fail($"dup2({fd}, {newFd})");
+    }
+
     /// <summary>readlink(2): where a symbolic link points, or null.</summary>
     public static string? ReadLink(string path)
     {
@@ -191,6 +196,36 @@ internal static unsafe class Posix
     {
         nint pw = Libc.GetPwNam(name);
         return pw == 0 ? null : *(uint*)(pw + 16);
+    }
+
+    /// <summary>A passwd entry: name, gid, home and shell of a uid; null when there is none.</summary>
+    public static (string Name, uint Gid, string Home, string Shell)? GetUser(uint uid)
+    {
+        // struct passwd on glibc x86_64: name 0, passwd 8, uid 16, gid 20, gecos 24, dir 32, shell 40.
+        nint pw = Libc.GetPwUid(uid);
+        if (pw == 0) return null;
+        string Str(int offset) => Marshal.PtrToStringUTF8(*(nint*)(pw + offset)) ?? "";
+        return (Str(0), *(uint*)(pw + 20), Str(32), Str(40));
+    }
+
+    /// <summary>The groups initgroups(3) would give a user (getgrouplist).</summary>
+    public static uint[] GroupsOf(string user, uint gid)
+    {
+        int count = 64;
+        while (true)
+        {
+            var groups = new uint[count];
+            int n = count;
+            fixed (uint* p = groups)
+                if (Libc.GetGroupList(user, gid, p, &n) >= 0) return groups[..n];
+            count = Math.Max(n, count * 2);
+        }
+    }
+
+    public static void SetGroups(uint[] groups)
+    {
+        fixed (uint* p = groups)
+            if (Libc.SetGroups((nuint)groups.Length, p) != 0) throw Fail($"setgroups({groups.Length}, ...)");
     }
 
     public static uint? LookupGroup(string name)

@@ -54,6 +54,12 @@ public sealed class RelayOptions
     public int DumpFd { get; set; } = 2;
 
     /// <summary>
+    /// EXEC/SYSTEM <c>nofork</c> may replace this process with the program (execve). Only the
+    /// sharpcat program sets it: a library host would be replaced too.
+    /// </summary>
+    public bool AllowProcessReplacement { get; set; }
+
+    /// <summary>
     /// With <c>fork</c>, cancelling the relay's token only closes the listener and lets live
     /// relays finish; cancelling this one cuts them too (a second SIGTERM).
     /// </summary>

@@ -42,6 +42,7 @@ public static class RelayRunner
             rawL2R = OpenRawDump("-r", options.RawDumpLeftToRight);
             rawR2L = OpenRawDump("-R", options.RawDumpRightToLeft);
             var dumps = new RawDumps(rawL2R, rawR2L);
+            NoFork.Check(l, r, options);
             if (ForkSide(l, r) is int side and > 0)
                 await RunForkingAsync(side == 1 ? l : r, side == 1 ? r : l, side, leftAccess, rightAccess, options, dumps, ct).ConfigureAwait(false);
             else
@@ -66,6 +67,7 @@ public static class RelayRunner
         try
         {
             a = await OpenAsync(l, leftAccess, options, locks, 1, ct).ConfigureAwait(false);
+            if (r.Item1.Options.Flag("nofork")) NoFork.Exec(r.Item1, a.Channel); // does not return
             b = await OpenAsync(r, rightAccess, options, locks, 2, ct).ConfigureAwait(false);
             await TransferAsync(a, b, options, dumps, ct).ConfigureAwait(false);
         }

@@ -16,6 +16,26 @@ public class ExecDifferentialTests
         File.SetUnixFileMode(dir[name], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     };
 
+    /// <summary>A root with /bin/sh and the libraries it needs, for chroot.</summary>
+    private static void MinimalRoot(TempDir dir)
+    {
+        string root = dir["root"];
+        foreach (string file in new[] { "/bin/sh", "/bin/dash" }.Concat(Libraries("/bin/dash")))
+        {
+            string real = Path.GetFullPath(new FileInfo(file).LinkTarget is { } t ? Path.Combine(Path.GetDirectoryName(file)!, t) : file);
+            string target = root + file;
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(real, target, overwrite: true);
+        }
+    }
+
+    /// <summary>The shared libraries of a program, from ldd.</summary>
+    private static IEnumerable<string> Libraries(string program)
+    {
+        var r = Run.ProgramAsync("ldd", [program], [], TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+        return System.Text.RegularExpressions.Regex.Matches(r.StdoutText, @"(/\S+)").Select(m => m.Value).Distinct();
+    }
+
     // Every flag on first, so that a preset's clearing shows.
     private const string AllFlags = "ignpar,inpck,istrip,iuclc,ixany,ixoff,imaxbel,xcase,echonl,iexten,inlcr,igncr,parmrk,brkint," +
         "ignbrk,noflsh,tostop,echoprt,ocrnl,olcuc,onocr,onlret,ofill,ofdel,cr2,tab2,vmin=5,vtime=3";
@@ -66,6 +86,18 @@ public class ExecDifferentialTests
         ["termios control characters"] = Stty("b50,vquit=8,verase=9,vkill=10,vstart=11,vstop=12,vsusp=13,veol=14,vreprint=15,vdiscard=16,vwerase=17,vlnext=18,veol2=19,vswtc=20"),
         ["termios local flags off"] = Stty("flusho,pendin,echoctl=0,echoke=0,echoe=0,echok=0,cread=0"),
         ["termios control flags and fields"] = Stty("isig=0,hupcl,clocal,crtscts,cstopb,crdly=2,tabdly=1,csize=2,xtabs"),
+        ["nofork: the program replaces the relay"] = new(["-", "EXEC:cat,nofork"], B("in place\n"), Premise: SocatStdout("in place\n")),
+        ["nofork: its exit status is the exit status"] = new(["-", "SYSTEM:cat; exit 3,nofork"], B("status\n"), ExpectedExit: 3),
+        ["nofork on the first address"] = new(["EXEC:cat,nofork", "-"], [], ExpectedExit: 1, Stderr: StderrCheck.Ignore),
+        ["su=nobody"] = new(["-u", "EXEC:id,su=nobody", "-"], [], Premise: SocatStdout("uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n")),
+        ["su-d=nobody"] = new(["-u", "EXEC:id,su-d=nobody", "-"], []),
+        ["su sets the user's environment"] = new(["-u", "SYSTEM:echo $HOME $USER $LOGNAME $SHELL,su=nobody", "-"], [],
+            Premise: SocatStdout("/nonexistent nobody nobody /usr/sbin/nologin\n")),
+        ["setuid=nobody keeps the groups"] = new(["-u", "EXEC:id,setuid=nobody", "-"], []),
+        ["setgid=nogroup"] = new(["-u", "EXEC:id,setgid=nogroup", "-"], [], Premise: SocatStdout("uid=0(root) gid=65534(nogroup) groups=65534(nogroup)\n")),
+        ["su to an unknown user"] = new(["-u", "EXEC:id,su=no-such-user-here", "-"], [], ExpectedExit: 1, Stderr: StderrCheck.Ignore),
+        ["chroot runs the program in the new root"] = new(["-u", "SYSTEM:pwd; echo inside > /marker; read l < /marker; echo $l,chroot={dir}/root", "-"], [],
+            Prepare: MinimalRoot, Premise: SocatStdout("/\ninside\n")),
         ["raw on a non-terminal"] = new(["-", "EXEC:cat,raw"], [], ExpectedExit: 1, Stderr: StderrCheck.Ignore),
     };
 

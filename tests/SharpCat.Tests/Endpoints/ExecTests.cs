@@ -70,6 +70,28 @@ public class ExecTests
     }
 
     [Fact]
+    public async Task AChrootThatCannotBeEnteredFailsInTheChildAsInSocat()
+    {
+        var r = await Run.SharpCatAsync([], "-", "EXEC:id,chroot=/nonexistent-sharpcat-root");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Empty(r.Stdout);
+        Assert.Equal(2, r.LogLines.Length);
+        Assert.Equal("E chroot(\"/nonexistent-sharpcat-root\"): No such file or directory", r.LogLines[0]);
+        Assert.Matches(@"^E waitpid\(\): child \d+ exited with status 1$", r.LogLines[1]);
+    }
+
+    [Theory]
+    [InlineData("su=no-such-user-here", "E option \"su\": unknown user \"no-such-user-here\"")]
+    [InlineData("setgid=no-such-group-here", "E option \"setgid\": unknown group \"no-such-group-here\"")]
+    [InlineData("nofork,pty", "E EXEC: option pty cannot be used with nofork (there is no child)")]
+    public async Task UnknownUsersAndGroupsFailBeforeAnythingStarts(string options, string message)
+    {
+        var r = await Run.SharpCatAsync([], "-", $"EXEC:id,{options}");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal([message], r.LogLines);
+    }
+
+    [Fact]
     public async Task AShellOnAPtyIsInteractive()
     {
         var (relay, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr,bind=127.0.0.1", "EXEC:/bin/bash --norc --noprofile -i,pty,stderr,setsid,ctty");
