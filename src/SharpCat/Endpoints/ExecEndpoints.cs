@@ -90,8 +90,10 @@ internal static class ExecEndpoints
                 var (master, slave, slavePath) = Pty.Open();
                 childFds.Add(slave);
                 // On Linux the master's terminal settings are the slave's: they are in place before
-                // the program reads its first byte.
-                channel = FdEndpoint.Finish(master, null, request.Access, options, applyPerm: true);
+                // the program reads its first byte. (ctty is the child's, not a LATE option here.)
+                var stream = new FdStream(master, owns: true);
+                channel = new FdChannel(reads ? stream : null, writes ? stream : null) { Shutdown = FdOptions.ShutdownMode(options) };
+                FdOptions.ApplyFdPhase(master, options);
                 if (ctty) spawn.ControllingTerminal = (slavePath, connected);
                 else foreach (int fd in connected) spawn.Fds.Add((slave, fd));
             }

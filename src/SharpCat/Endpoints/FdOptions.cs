@@ -87,6 +87,7 @@ internal static unsafe class FdOptions
         }
         ChownIfAsked(fd, options, "user-late", "group-late");
         FChmodIfAsked(fd, options, "perm-late");
+        if (options.Flag("tiocsctty")) MakeControllingTerminal(fd);
     }
 
     /// <summary>The shut-* option given last, or the default way of half-closing.</summary>
@@ -105,6 +106,16 @@ internal static unsafe class FdOptions
             };
         }
         return mode;
+    }
+
+    /// <summary>
+    /// ctty on an opened terminal: it becomes SharpCat's controlling terminal. Like socat, a refusal
+    /// (SharpCat is no session leader, or already has one) is a warning.
+    /// </summary>
+    private static void MakeControllingTerminal(int fd)
+    {
+        const nuint TIOCSCTTY = 0x540E;
+        if (Libc.Ioctl(fd, TIOCSCTTY, 0) != 0) Log.Warn($"ioctl({fd}, TIOCSCTTY, NULL): {Posix.StrError(Posix.Errno)}");
     }
 
     private static void ChownIfAsked(int fd, OptionSet options, string user, string group)

@@ -92,6 +92,31 @@ public class ExecTests
     }
 
     [Fact]
+    public async Task SighupGoesToTheChildAndTheRelayGoesOn()
+    {
+        using var dir = new TempDir();
+        string trap = Script(dir, "trap", "trap 'echo got-hup' HUP; echo ready; while :; do sleep 0.02; done");
+        using var relay = LiveProcess.SharpCat("-d", "-d", "-", $"EXEC:{trap},sighup");
+        await relay.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("ready\n"));
+        relay.Signal(1);
+        await relay.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("got-hup\n"));
+        Assert.Contains("passing signal 1 to the child process(es)", relay.StderrText);
+        // Any other signal still ends the relay, and the child with it.
+        relay.Signal(15);
+        Assert.Equal(143, await relay.WaitForExitAsync());
+        await Wait.UntilAsync(() => !ProcessRuns(trap)); // the child got SIGTERM too
+    }
+
+    private static bool ProcessRuns(string script) =>
+        Directory.GetDirectories("/proc").Any(d => int.TryParse(Path.GetFileName(d), out _)
+            && File.Exists($"{d}/cmdline") && Safe(() => File.ReadAllText($"{d}/cmdline")).Contains(script));
+
+    private static string Safe(Func<string> read)
+    {
+        try { return read(); } catch (IOException) { return ""; } catch (UnauthorizedAccessException) { return ""; }
+    }
+
+    [Fact]
     public async Task AShellOnAPtyIsInteractive()
     {
         var (relay, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr,bind=127.0.0.1", "EXEC:/bin/bash --norc --noprofile -i,pty,stderr,setsid,ctty");
