@@ -17,7 +17,9 @@ internal static class PtyEndpoints
     public static async ValueTask<IChannel> Open(OpenRequest request, CancellationToken ct)
     {
         var options = request.Options;
-        var (master, slave, slavePath) = Pty.Open();
+        // ptmx, as socat's: the slave is not held open here (wait-slave needs it opened once to see
+        // a program open it: the master reports hang-up until then).
+        var (master, slave, slavePath) = Pty.Open(openSlave: !options.Flag("ptmx") || options.Flag("pty-wait-slave"));
         string? link = options.Text("symbolic-link");
         bool linked = false;
         try
@@ -36,11 +38,6 @@ internal static class PtyEndpoints
                 Posix.Close(slave);
                 slave = -1;
                 await WaitForSlaveAsync(channel.ReadFd, TimeSpan.FromSeconds(options.Seconds("pty-interval") ?? 1.0), ct).ConfigureAwait(false);
-            }
-            else if (options.Flag("ptmx"))
-            {
-                Posix.Close(slave);
-                slave = -1;
             }
             int keptSlave = slave;
             slave = -1;

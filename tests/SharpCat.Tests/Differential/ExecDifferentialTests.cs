@@ -67,6 +67,8 @@ public class ExecDifferentialTests
             Prepare: Script("sid", "[ $(ps -o sid= -p $$) -eq $$ ] && echo leader || echo member"), Premise: SocatStdout("leader\n")),
         ["no setsid: not a session leader"] = new(["-u", "EXEC:{dir}/sid", "-"], [],
             Prepare: Script("sid", "[ $(ps -o sid= -p $$) -eq $$ ] && echo leader || echo member"), Premise: SocatStdout("member\n")),
+        ["setpgid=0 makes a group leader"] = new(["-u", "EXEC:{dir}/pg,setpgid=0", "-"], [],
+            Prepare: Script("pg", "[ $(ps -o pgid= -p $$) -eq $$ ] && echo leader || echo member"), Premise: SocatStdout("leader\n")),
         ["-u: the child's stdin stays ours"] = new(["-u", "EXEC:cat", "-"], B("inherited stdin\n"), Premise: SocatStdout("inherited stdin\n")),
         ["-U: the child's stdout stays ours"] = new(["-U", "-", "EXEC:cat"], B("inherited stdout\n"), Premise: SocatStdout("inherited stdout\n")),
         ["pty: the child has a terminal"] = new(["-", "SYSTEM:[ -t 0 ] && [ -t 1 ] && echo terminal,pty"], [],

@@ -39,6 +39,14 @@ public class ExecTests
     }
 
     [Fact]
+    public async Task ShellIsSystemsLaterSpelling()
+    {
+        var r = await Run.SharpCatAsync(Encoding.ASCII.GetBytes("abc"), "-", "SHELL:tr a-c x-z; echo; echo $0");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("xyz\nsh\n", r.StdoutText);
+    }
+
+    [Fact]
     public async Task ASuccessfulChildIsLoggedAtNoticeLevel()
     {
         var r = await Run.SharpCatAsync(Encoding.ASCII.GetBytes("x"), "-d", "-d", "-", "EXEC:cat");

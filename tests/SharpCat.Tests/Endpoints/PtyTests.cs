@@ -74,6 +74,17 @@ public class PtyTests
     }
 
     [Fact]
+    public async Task WithPtmxTheLastCloseOfTheSlaveIsEndOfFile()
+    {
+        using var dir = new TempDir();
+        using var relay = LiveProcess.SharpCat($"PTY,link={dir["tty"]},ptmx,raw,echo=0", "-");
+        await Wait.UntilAsync(() => File.Exists(dir["tty"]));
+        File.WriteAllText(dir["tty"], "once\n");
+        Assert.Equal(0, await relay.WaitForExitAsync());
+        Assert.Equal("once\n"u8.ToArray(), relay.Stdout);
+    }
+
+    [Fact]
     public async Task WaitSlaveStartsWhenAProgramOpensTheSlaveAndEndsWhenItCloses()
     {
         using var dir = new TempDir();
