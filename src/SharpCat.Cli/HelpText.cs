@@ -56,7 +56,7 @@ internal static class HelpText
     public static string Build(int level)
     {
         var sb = new StringBuilder(Usage.Replace("\r", ""));
-        foreach (var kind in AddressCatalog.Kinds.OrderBy(k => k.Keyword, StringComparer.Ordinal))
+        foreach (var kind in AddressCatalog.AllKinds.OrderBy(k => k.Keyword, StringComparer.Ordinal))
         {
             string mark = EndpointRegistry.IsImplemented(kind.Keyword) ? " " : "*";
             sb.Append($"     {mark}{kind.Usage}\tgroups={AddressResolver.GroupNames(kind.Groups)}\n");
@@ -68,7 +68,7 @@ internal static class HelpText
         sb.Append("         <filename> (with a '/') is a short form for gopen:<filename>\n");
         if (level < 2) return sb.ToString();
         sb.Append("   opts:\n      <opt>{,<opts>}:\n   opt (options marked * are not in this build yet):\n");
-        foreach (var o in OptionCatalog.Options.OrderBy(o => o.Name, StringComparer.Ordinal))
+        foreach (var o in OptionCatalog.Options.Concat(OptionCatalog.ExtraOptions).OrderBy(o => o.Name, StringComparer.Ordinal))
         {
             string mark = OptionCatalog.IsImplemented(o) ? " " : "*";
             sb.Append($"     {mark}{o.Name}\tgroups={AddressResolver.GroupNames(o.Groups)}\tphase={o.Phase.ToString().ToUpperInvariant()}\ttype={TypeName(o.Type)}\n");

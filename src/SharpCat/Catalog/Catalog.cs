@@ -13,13 +13,29 @@ internal static partial class AddressCatalog
     private static FrozenDictionary<string, AddressKind> BuildIndex()
     {
         var d = new Dictionary<string, AddressKind>(StringComparer.OrdinalIgnoreCase);
-        foreach (var k in Kinds) d[k.Keyword] = k;
+        foreach (var k in AllKinds) d[k.Keyword] = k;
         foreach (var (alias, keyword) in Aliases.Concat(ExtraAliases)) d[alias] = d[keyword];
         return d.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
     }
 
-    /// <summary>Spellings of later socat versions: SHELL (socat 1.8) runs a shell command as SYSTEM does.</summary>
-    private static readonly (string Alias, string Keyword)[] ExtraAliases = [("shell", "system")];
+    /// <summary>
+    /// Addresses of later socat versions (1.8): SOCKS5 clients. The socks port may come before the
+    /// target (<c>server:[socks-port:]host:port</c>), so the optional parameter is counted, not placed.
+    /// </summary>
+    private static readonly AddressKind[] ExtraKinds =
+    [
+        new("socks5-connect", ["socks-server", "host", "port"], ["socks-port"], Socks5Groups),
+        new("socks5-listen", ["socks-server", "listen-host", "listen-port"], ["socks-port"], Socks5Groups),
+    ];
+
+    private const OptionGroups Socks5Groups = OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Child | OptionGroups.Retry
+        | OptionGroups.Ip4 | OptionGroups.Ip6 | OptionGroups.Tcp | OptionGroups.Socks4;
+
+    /// <summary>socat 1.7.4's addresses and the later ones SharpCat knows.</summary>
+    public static IEnumerable<AddressKind> AllKinds => Kinds.Concat(ExtraKinds);
+
+    /// <summary>Spellings of later socat versions: SHELL (socat 1.8) runs a shell command as SYSTEM does; SOCKS5 is SOCKS5-CONNECT.</summary>
+    private static readonly (string Alias, string Keyword)[] ExtraAliases = [("shell", "system"), ("socks5", "socks5-connect")];
 
     /// <summary>
     /// Option groups an address accepts beyond those <c>socat -hhh</c> lists for it: socat applies
@@ -45,7 +61,7 @@ internal static partial class OptionCatalog
     private static FrozenDictionary<string, OptionDef> BuildIndex()
     {
         var d = new Dictionary<string, OptionDef>(StringComparer.OrdinalIgnoreCase);
-        foreach (var o in Options) d[o.Name] = o;
+        foreach (var o in Options.Concat(ExtraOptions)) d[o.Name] = o;
         foreach (var (alias, name) in Aliases)
             if (d.TryGetValue(name, out var def)) d[alias] = def;
         foreach (var (alias, name) in ExtraAliases) d[alias] = d[name];

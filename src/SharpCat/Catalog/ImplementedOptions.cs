@@ -34,6 +34,8 @@ internal static class ImplementedOptions
         // PTY. openpty(3) on Linux is posix_openpt, grantpt, unlockpt and an open of the slave,
         // which is what both spellings get here.
         "symbolic-link", "pty-wait-slave", "pty-interval", "openpty", "ptmx",
+        // SOCKS4 and HTTP (proxy clients).
+        "socksport", "socksuser", "sockspass", "proxyport", "proxy-authorization", "proxy-authorization-file", "proxy-resolve", "ignorecr",
         // LISTEN, CHILD, RANGE, RETRY.
         "backlog", "accept-timeout", "fork", "max-children", "range", "retry", "forever", "interval",
     };
@@ -49,4 +51,7 @@ internal static class ImplementedOptions
 internal static partial class OptionCatalog
 {
     internal static readonly (string Alias, string Name)[] ExtraAliases = [];
+
+    /// <summary>socat 1.8's SOCKS5 password (the user is socksuser).</summary>
+    internal static readonly OptionDef[] ExtraOptions = [new("sockspass", OptionGroups.Socks4, OptionPhase.Late, OptionType.String)];
 }

@@ -37,6 +37,11 @@ internal static class EndpointRegistry
         ["exec"] = new(ExecEndpoints.OpenExec, null),
         ["system"] = new(ExecEndpoints.OpenSystem, null),
         ["pty"] = new(PtyEndpoints.Open, null),
+        ["socks4"] = new(SocksEndpoints.Socks4, null),
+        ["socks4a"] = new(SocksEndpoints.Socks4A, null),
+        ["proxy"] = new(HttpProxyEndpoints.Open, null),
+        ["socks5-connect"] = new(Socks5Endpoints.ConnectAsync, null),
+        ["socks5-listen"] = new(Socks5Endpoints.ListenAsync, null),
     };
 
     public static bool IsImplemented(string keyword) => Entries.ContainsKey(keyword);
@@ -59,6 +64,11 @@ internal static class EndpointRegistry
         ["abstract-connect"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], true, a.Name),
         ["abstract-listen"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], true, a.Name),
         ["abstract-client"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], true, a.Name),
+        ["socks4"] = a => SocketAddressing.Port(a.Spec.Parameters[2], "tcp"),
+        ["socks4a"] = a => SocketAddressing.Port(a.Spec.Parameters[2], "tcp"),
+        ["proxy"] = a => SocketAddressing.Port(a.Spec.Parameters[2], "tcp"),
+        ["socks5-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "tcp"),
+        ["socks5-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "tcp"),
     };
 
     public static void Validate(Catalog.ResolvedAddress address)

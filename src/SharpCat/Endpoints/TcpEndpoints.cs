@@ -17,11 +17,15 @@ internal static class TcpEndpoints
 
     // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<IChannel> ConnectAsync(OpenRequest request, int version, CancellationToken ct)
+    private static async ValueTask<IChannel> ConnectAsync(OpenRequest request, int version, CancellationToken ct) =>
+        await ConnectToAsync(request, request.Parameters[0], SocketAddressing.Port(request.Parameters[1], "tcp"), version, ct).ConfigureAwait(false);
+
+    /// <summary>A TCP connection to a host with the address's socket, bind and retry options (also a proxy's first step).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal static async ValueTask<SocketChannel> ConnectToAsync(OpenRequest request, string hostText, int port, int version, CancellationToken ct)
     {
         var family = SocketAddressing.Family(request, version);
-        var host = await SocketAddressing.ResolveAsync(request.Parameters[0], family, ct).ConfigureAwait(false);
-        int port = SocketAddressing.Port(request.Parameters[1], "tcp");
+        var host = await SocketAddressing.ResolveAsync(hostText, family, ct).ConfigureAwait(false);
         var target = new IPEndPoint(host, port);
         var bindTo = await LocalEndPointAsync(request, host.AddressFamily, ct).ConfigureAwait(false);
         return await StreamSockets.ConnectAsync(request, host.AddressFamily, ProtocolType.Tcp, target, bindTo, ct).ConfigureAwait(false);

@@ -18,7 +18,8 @@ public class VersionAndHelpTests
         Assert.Contains("  #define WITH_TCP 1\n", r.StdoutText);
         Assert.Contains("  #define WITH_EXEC 1\n", r.StdoutText);
         Assert.Contains("  #define WITH_SYSTEM 1\n", r.StdoutText);
-        Assert.Contains("  #undef WITH_SOCKS4\n", r.StdoutText);
+        Assert.Contains("  #define WITH_SOCKS4 1\n", r.StdoutText);
+        Assert.Contains("  #define WITH_PROXY 1\n", r.StdoutText);
         Assert.Empty(r.Stderr);
     }
 

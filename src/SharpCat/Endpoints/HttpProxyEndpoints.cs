@@ -1,0 +1,76 @@
+using System.Text;
+using SharpCat.Diagnostics;
+using SharpCat.Relay;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>
+/// PROXY:proxy:host:port (alias PROXY-CONNECT): a tunnel through an HTTP proxy with CONNECT
+/// (<c>proxyport</c>, 8080 by default). The reply's headers are read to their end and no further,
+/// so whatever the target sends at once is relayed, not lost; headers are bounded in size.
+/// </summary>
+internal static class HttpProxyEndpoints
+{
+    private const int MaxLine = 8192, MaxHeaderLines = 100;
+
+    public static ValueTask<IChannel> Open(OpenRequest request, CancellationToken ct) => OpenAsync(request, ct);
+
+    private static async ValueTask<IChannel> OpenAsync(OpenRequest request, CancellationToken ct)
+    {
+        var options = request.Options;
+        string proxy = request.Parameters[0], host = request.Parameters[1];
+        int port = SocketAddressing.Port(request.Parameters[2], "tcp");
+        if (options.Flag("proxy-resolve"))
+            host = (await SocketAddressing.ResolveAsync(host, System.Net.Sockets.AddressFamily.Unspecified, ct).ConfigureAwait(false)).ToString();
+        string? authorization = Authorization(options);
+        var channel = await TcpEndpoints.ConnectToAsync(request, proxy, SocketAddressing.Port(options.Text("proxyport") ?? "8080", "tcp"), 0, ct).ConfigureAwait(false);
+        try
+        {
+            string target = host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
+            var text = new StringBuilder($"CONNECT {target} HTTP/1.0\r\n");
+            if (authorization is not null) text.Append($"Proxy-authorization: Basic {authorization}\r\n");
+            text.Append("\r\n");
+            Log.Info($"sending \"CONNECT {target} HTTP/1.0\\r\\n\"");
+            await ProxyStream.WriteAsync(channel, ProxyStream.Ascii(text.ToString()), ct).ConfigureAwait(false);
+
+            bool lfOnly = options.Flag("ignorecr");
+            string status = await ProxyStream.ReadLineAsync(channel, MaxLine, lfOnly, "proxy_connect", ct).ConfigureAwait(false)
+                ?? throw new SharpCatException("proxy_connect: the proxy closed the connection without a reply");
+            Log.Info($"proxy_connect: received answer \"{status}\"");
+            var parts = status.Split(' ', 3);
+            if (parts.Length < 2 || !parts[0].StartsWith("HTTP/1.", StringComparison.Ordinal) || parts[1].Length != 3 || !parts[1].All(char.IsAsciiDigit))
+                throw new SharpCatException($"proxy_connect: not an HTTP status line: \"{Printable(status)}\"");
+            for (int lines = 0; ; lines++)
+            {
+                if (lines >= MaxHeaderLines) throw new SharpCatException($"proxy_connect: more than {MaxHeaderLines} header lines in the proxy's reply");
+                string? header = await ProxyStream.ReadLineAsync(channel, MaxLine, lfOnly, "proxy_connect", ct).ConfigureAwait(false)
+                    ?? throw new SharpCatException("proxy_connect: the proxy closed the connection in the middle of its headers");
+                if (header.Length == 0) break;
+                Log.Debug($"proxy_connect: skipping header \"{header}\"");
+            }
+            if (parts[1] != "200") throw new SharpCatException($"proxy_connect: the proxy refused: \"{Printable(status)}\"");
+            Log.Info("proxy_connect: tunnel established");
+            return channel;
+        }
+        catch
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>proxyauth=user:pass (or the first line of proxy-authorization-file) as Basic credentials.</summary>
+    private static string? Authorization(Catalog.OptionSet options)
+    {
+        string? credentials = options.Text("proxy-authorization");
+        if (options.Text("proxy-authorization-file") is { } file)
+        {
+            try { credentials = File.ReadLines(file).FirstOrDefault()?.TrimEnd('\r') ?? ""; }
+            catch (IOException e) { throw new SharpCatException($"proxy-authorization-file \"{file}\": {e.Message}"); }
+            catch (UnauthorizedAccessException e) { throw new SharpCatException($"proxy-authorization-file \"{file}\": {e.Message}"); }
+        }
+        return credentials is null ? null : Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials));
+    }
+
+    private static string Printable(string s) => new(s.Select(c => c < 0x20 || c > 0x7e ? '.' : c).ToArray());
+}

@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Sockets;
+using SharpCat.Diagnostics;
+using SharpCat.Relay;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>
+/// SOCKS4 and SOCKS4A clients: SOCKS4:server:host:port connects to the SOCKS server
+/// (<c>socksport</c>, 1080 by default) and asks it for a connection to host:port. SOCKS4 resolves
+/// the host here (IPv4 only, as the protocol allows); SOCKS4A sends the name for the server to resolve.
+/// </summary>
+internal static class SocksEndpoints
+{
+    private const byte Version4 = 4, Connect = 1;
+
+    public static ValueTask<IChannel> Socks4(OpenRequest request, CancellationToken ct) => OpenAsync(request, socks4a: false, ct);
+
+    public static ValueTask<IChannel> Socks4A(OpenRequest request, CancellationToken ct) => OpenAsync(request, socks4a: true, ct);
+
+    /// <summary>socksport: a number or a service name; 1080 when not given.</summary>
+    public static int ServerPort(OpenRequest request) => SocketAddressing.Port(request.Options.Text("socksport") ?? "1080", "tcp");
+
+    private static async ValueTask<IChannel> OpenAsync(OpenRequest request, bool socks4a, CancellationToken ct)
+    {
+        string server = request.Parameters[0], host = request.Parameters[1];
+        int port = SocketAddressing.Port(request.Parameters[2], "tcp");
+        // SOCKS4 carries an IPv4 address: the target is resolved before the server is contacted.
+        IPAddress? target = socks4a ? null : await SocketAddressing.ResolveAsync(host, AddressFamily.InterNetwork, ct).ConfigureAwait(false);
+        var channel = await TcpEndpoints.ConnectToAsync(request, server, ServerPort(request), 0, ct).ConfigureAwait(false);
+        try
+        {
+            string user = request.Options.Text("socksuser") ?? DefaultUser();
+            var message = new List<byte> { Version4, Connect, (byte)(port >> 8), (byte)port };
+            message.AddRange(target is null ? [0, 0, 0, 1] : target.GetAddressBytes());
+            message.AddRange(ProxyStream.Ascii(user));
+            message.Add(0);
+            if (target is null)
+            {
+                if (host.Length > 255) throw new SharpCatException($"socks4a: host name \"{host[..40]}...\" is longer than 255 bytes");
+                message.AddRange(ProxyStream.Ascii(host));
+                message.Add(0);
+            }
+            Log.Info($"sending socks4{(socks4a ? "a" : "")} request VN=4 DC=1 DSTPORT={port} DSTIP={(target?.ToString() ?? "0.0.0.1")} USERID={user}{(socks4a ? $" HOSTNAME={host}" : "")}");
+            await ProxyStream.WriteAsync(channel, message.ToArray(), ct).ConfigureAwait(false);
+            var reply = await ProxyStream.ReadExactlyAsync(channel, 8, "socks", ct).ConfigureAwait(false);
+            Log.Info($"received socks4 reply data (offset 0): {ProxyStream.Hex(reply)}");
+            if (reply[0] != 0) throw new SharpCatException($"socks: the server's reply starts with {reply[0]} where 0 is the only valid value: not a SOCKS4 server?");
+            switch (reply[1])
+            {
+                case 90:
+                    Log.Info("socks: request granted");
+                    return channel;
+                case 91: throw new SharpCatException("socks: request rejected or failed (reply code 91)");
+                case 92: throw new SharpCatException("socks: request rejected because SOCKS server cannot connect to identd on the client (reply code 92)");
+                case 93: throw new SharpCatException("socks: request rejected because the client program and identd report different user-ids (reply code 93)");
+                default: throw new SharpCatException($"socks: undefined reply code {reply[1]}");
+            }
+        }
+        catch
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The user id socat sends when socksuser is not given.</summary>
+    private static string DefaultUser() =>
+        Environment.GetEnvironmentVariable("LOGNAME") ?? Environment.GetEnvironmentVariable("USER") ?? "anonymous";
+}
