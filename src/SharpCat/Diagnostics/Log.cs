@@ -156,15 +156,15 @@ public static class Log
     /// <summary>Logs at debug level.</summary>
     public static void Debug(string m) => Write(Severity.Debug, m);
     /// <summary>Logs at debug level, formatting only when it is printed.</summary>
-    public static void Debug(ref DebugMessage m) { if (IsEnabled(Severity.Debug)) Write(Severity.Debug, m.Text()); }
+    public static void Debug(ref LogMessage<DebugLevel> m) { if (IsEnabled(Severity.Debug)) Write(Severity.Debug, m.Text()); }
     /// <summary>Logs at info level.</summary>
     public static void Info(string m) => Write(Severity.Info, m);
     /// <summary>Logs at info level, formatting only when it is printed.</summary>
-    public static void Info(ref InfoMessage m) { if (IsEnabled(Severity.Info)) Write(Severity.Info, m.Text()); }
+    public static void Info(ref LogMessage<InfoLevel> m) { if (IsEnabled(Severity.Info)) Write(Severity.Info, m.Text()); }
     /// <summary>Logs at notice level.</summary>
     public static void Notice(string m) => Write(Severity.Notice, m);
     /// <summary>Logs at notice level, formatting only when it is printed.</summary>
-    public static void Notice(ref NoticeMessage m) { if (IsEnabled(Severity.Notice)) Write(Severity.Notice, m.Text()); }
+    public static void Notice(ref LogMessage<NoticeLevel> m) { if (IsEnabled(Severity.Notice)) Write(Severity.Notice, m.Text()); }
     /// <summary>Logs a warning.</summary>
     public static void Warn(string m) => Write(Severity.Warning, m);
     /// <summary>Logs an error.</summary>

@@ -2,63 +2,47 @@ using System.Runtime.CompilerServices;
 
 namespace SharpCat.Diagnostics;
 
-// Interpolated-string handlers for the levels that are usually off: `Log.Notice($"… {x}")` formats
-// nothing unless notices are printed. A relay logs several such lines per connection, and with
-// fork their strings were most of the garbage of an accepted connection.
+// An interpolated-string handler for the levels that are usually off: `Log.Notice($"… {x}")`
+// formats nothing unless notices are printed. A relay logs several such lines per connection, and
+// with fork their strings were most of the garbage of an accepted connection.
 
-/// <summary>Builds a debug message only when debug messages are printed.</summary>
-[InterpolatedStringHandler]
-public ref struct DebugMessage
+/// <summary>A log level as a type, so that one handler serves every level.</summary>
+public interface ILogLevel
 {
-    private DefaultInterpolatedStringHandler _text;
-
-    /// <summary>Called by the compiler for <c>Log.Debug($"…")</c>.</summary>
-    public DebugMessage(int literalLength, int formattedCount, out bool enabled) =>
-        _text = (enabled = Log.IsEnabled(Severity.Debug)) ? new(literalLength, formattedCount) : default;
-
-    /// <summary>Appends literal text.</summary>
-    public void AppendLiteral(string s) => _text.AppendLiteral(s);
-    /// <summary>Appends a value.</summary>
-    public void AppendFormatted<T>(T value) => _text.AppendFormatted(value);
-    /// <summary>Appends a value with a format.</summary>
-    public void AppendFormatted<T>(T value, string? format) => _text.AppendFormatted(value, format);
-    /// <summary>Appends a value padded to a width.</summary>
-    public void AppendFormatted<T>(T value, int alignment) => _text.AppendFormatted(value, alignment);
-    /// <summary>Returns the message and frees the handler's buffer.</summary>
-    internal string Text() => _text.ToStringAndClear();
+    /// <summary>The severity the level stands for.</summary>
+    static abstract Severity Severity { get; }
 }
 
-/// <summary>Builds an info message only when info messages are printed.</summary>
-[InterpolatedStringHandler]
-public ref struct InfoMessage
+/// <summary>The debug level.</summary>
+public readonly struct DebugLevel : ILogLevel
 {
-    private DefaultInterpolatedStringHandler _text;
-
-    /// <summary>Called by the compiler for <c>Log.Info($"…")</c>.</summary>
-    public InfoMessage(int literalLength, int formattedCount, out bool enabled) =>
-        _text = (enabled = Log.IsEnabled(Severity.Info)) ? new(literalLength, formattedCount) : default;
-
-    /// <summary>Appends literal text.</summary>
-    public void AppendLiteral(string s) => _text.AppendLiteral(s);
-    /// <summary>Appends a value.</summary>
-    public void AppendFormatted<T>(T value) => _text.AppendFormatted(value);
-    /// <summary>Appends a value with a format.</summary>
-    public void AppendFormatted<T>(T value, string? format) => _text.AppendFormatted(value, format);
-    /// <summary>Appends a value padded to a width.</summary>
-    public void AppendFormatted<T>(T value, int alignment) => _text.AppendFormatted(value, alignment);
-    /// <summary>Returns the message and frees the handler's buffer.</summary>
-    internal string Text() => _text.ToStringAndClear();
+    /// <inheritdoc/>
+    public static Severity Severity => Severity.Debug;
 }
 
-/// <summary>Builds a notice only when notices are printed.</summary>
+/// <summary>The info level.</summary>
+public readonly struct InfoLevel : ILogLevel
+{
+    /// <inheritdoc/>
+    public static Severity Severity => Severity.Info;
+}
+
+/// <summary>The notice level.</summary>
+public readonly struct NoticeLevel : ILogLevel
+{
+    /// <inheritdoc/>
+    public static Severity Severity => Severity.Notice;
+}
+
+/// <summary>Builds a message only when its level is printed.</summary>
 [InterpolatedStringHandler]
-public ref struct NoticeMessage
+public ref struct LogMessage<TLevel> where TLevel : ILogLevel
 {
     private DefaultInterpolatedStringHandler _text;
 
-    /// <summary>Called by the compiler for <c>Log.Notice($"…")</c>.</summary>
-    public NoticeMessage(int literalLength, int formattedCount, out bool enabled) =>
-        _text = (enabled = Log.IsEnabled(Severity.Notice)) ? new(literalLength, formattedCount) : default;
+    /// <summary>Called by the compiler for <c>Log.Notice($"…")</c> and the like.</summary>
+    public LogMessage(int literalLength, int formattedCount, out bool enabled) =>
+        _text = (enabled = Log.IsEnabled(TLevel.Severity)) ? new(literalLength, formattedCount) : default;
 
     /// <summary>Appends literal text.</summary>
     public void AppendLiteral(string s) => _text.AppendLiteral(s);
