@@ -62,7 +62,6 @@ public class ExecDifferentialTests
         ["fdin and fdout"] = new(["-", "SYSTEM:tr a-z A-Z <&3 >&4,fdin=3,fdout=4"], B("lower\n"), Premise: SocatStdout("LOWER\n")),
         ["SYSTEM shell killed by a signal counts as success, as system(3) reports it"] = new(["-", "SYSTEM:kill -TERM $$"], [],
             Stderr: StderrCheck.Ignore),
-        ["program not found in PATH"] = new(["-", "EXEC:no-such-program-sharpcat"], [], ExpectedExit: 1, Stderr: StderrCheck.Ignore),
         ["setsid makes a session leader"] = new(["-u", "EXEC:{dir}/sid,setsid", "-"], [],
             Prepare: Script("sid", "[ $(ps -o sid= -p $$) -eq $$ ] && echo leader || echo member"), Premise: SocatStdout("leader\n")),
         ["no setsid: not a session leader"] = new(["-u", "EXEC:{dir}/sid", "-"], [],
