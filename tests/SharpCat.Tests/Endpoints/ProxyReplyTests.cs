@@ -199,6 +199,33 @@ public class ProxyReplyTests
     }
 
     [Fact]
+    public async Task Socks5WrongPasswordIsNamedAndTheCredentialsAreSentAsRfc1929Says()
+    {
+        using var proxy = new FakeProxy(async s =>
+        {
+            var greeting = await ReadSocks5Greeting(s);
+            await s.WriteAsync(new byte[] { 5, 2 });
+            var auth = new byte[1 + 1 + 5 + 1 + 6];
+            await s.ReadExactlyAsync(auth);
+            return [.. greeting, .. auth];
+        }, [1, 1]);
+        var r = await Run.SharpCatAsync([], "-", $"SOCKS5:127.0.0.1:{proxy.Port}:h:1,socksuser=alice,sockspass=secret");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(["E socks5: the server refused user \"alice\" and its password (status 1)"], r.LogLines);
+        Assert.Equal([5, 2, 0, 2, 1, 5, .. B("alice"), 6, .. B("secret")], await proxy.Request);
+    }
+
+    [Fact]
+    public async Task Socks5RefusesANameTooLongForTheProtocol()
+    {
+        using var proxy = new FakeProxy(async s => { var g = await ReadSocks5Greeting(s); return g; }, [5, 0]);
+        var r = await Run.SharpCatAsync([], "-", $"SOCKS5:127.0.0.1:{proxy.Port}:{new string('b', 300)}:1");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Single(r.LogLines);
+        Assert.Contains("is longer than 255 bytes", r.LogLines[0]);
+    }
+
+    [Fact]
     public async Task Socks5ThatRequiresAuthenticationSaysSo()
     {
         using var proxy = new FakeProxy(ReadSocks5Greeting, [5, 0xFF]);
