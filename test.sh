@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs the real peers and tools the tests use (socat, ss, …) when they are
-# missing and we are root, publishes the NativeAOT binary, runs xunit, and ends with the line
+# Runs the whole test suite: installs the real peers and tools the tests use (socat, ss, dante, tinyproxy,
+# sshd, …) when they are missing and we are root, publishes the NativeAOT binary, runs xunit, and ends with the line
 # "N passed, N failed, N skipped" read from the test results file.
 set -uo pipefail
 cd "$(dirname "$0")"
 
 # tool:package pairs the tests run as real peers or inspectors
 missing=()
-for pair in socat:socat ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:util-linux python3:python3; do
+for pair in socat:socat ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:util-linux python3:python3 \
+            danted:dante-server tinyproxy:tinyproxy sshd:openssh-server ssh:openssh-client; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing ${missing[*]}"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # The proxy and ssh packages start system services; the tests start their own on loopback.
+    for service in danted tinyproxy ssh; do service "$service" stop >/dev/null 2>&1 || true; done
   else
     echo "warning: ${missing[*]} missing and not root: the tests that need them will fail" >&2
   fi
