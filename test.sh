@@ -5,18 +5,35 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
+PATH="$PATH:/usr/sbin:/sbin"   # danted and sshd live in /usr/sbin
+
 # tool:package pairs the tests run as real peers or inspectors
 missing=()
 for pair in socat:socat ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:util-linux python3:python3 \
-            danted:dante-server tinyproxy:tinyproxy sshd:openssh-server ssh:openssh-client; do
+            danted:dante-server tinyproxy:tinyproxy sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
+            useradd:passwd chpasswd:passwd; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
+    readarray -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
     echo "installing ${missing[*]}"
+    # The proxy and ssh packages would start system services: keep them from starting (the tests
+    # start their own on loopback), and never touch a service that was already there.
+    policy=/usr/sbin/policy-rc.d; made_policy=
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && made_policy=1; fi
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    # The proxy and ssh packages start system services; the tests start their own on loopback.
-    for service in danted tinyproxy ssh; do service "$service" stop >/dev/null 2>&1 || true; done
+    [ -n "$made_policy" ] && rm -f "$policy"
+    for pkg in "${missing[@]}"; do
+      case $pkg in dante-server) svc=danted;; tinyproxy) svc=tinyproxy;; openssh-server) svc=ssh;; *) continue;; esac
+      if [ -d /run/systemd/system ]; then systemctl disable --now "$svc" >/dev/null 2>&1
+      else update-rc.d "$svc" disable >/dev/null 2>&1; fi
+      case $svc in   # by pid file only, never by name
+        danted) start-stop-daemon --stop --quiet --oknodo --pidfile /run/danted.pid >/dev/null 2>&1 ;;
+        tinyproxy) start-stop-daemon --stop --quiet --oknodo --pidfile /run/tinyproxy/tinyproxy.pid >/dev/null 2>&1 ;;
+        ssh) start-stop-daemon --stop --quiet --oknodo --pidfile /run/sshd.pid >/dev/null 2>&1 ;;
+      esac
+    done
   else
     echo "warning: ${missing[*]} missing and not root: the tests that need them will fail" >&2
   fi

@@ -35,7 +35,8 @@ internal static partial class AddressCatalog
     public static IEnumerable<AddressKind> AllKinds => Kinds.Concat(ExtraKinds);
 
     /// <summary>Spellings of later socat versions: SHELL (socat 1.8) runs a shell command as SYSTEM does; SOCKS5 is SOCKS5-CONNECT.</summary>
-    private static readonly (string Alias, string Keyword)[] ExtraAliases = [("shell", "system"), ("socks5", "socks5-connect")];
+    private static readonly (string Alias, string Keyword)[] ExtraAliases =
+        [("shell", "system"), ("socks5", "socks5-connect"), ("socks5-bind", "socks5-listen")];
 
     /// <summary>
     /// Option groups an address accepts beyond those <c>socat -hhh</c> lists for it: socat applies

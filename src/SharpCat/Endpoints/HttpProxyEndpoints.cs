@@ -21,12 +21,12 @@ internal static class HttpProxyEndpoints
         string proxy = request.Parameters[0], host = request.Parameters[1];
         int port = SocketAddressing.Port(request.Parameters[2], "tcp");
         if (options.Flag("proxy-resolve"))
-            host = (await SocketAddressing.ResolveAsync(host, System.Net.Sockets.AddressFamily.Unspecified, ct).ConfigureAwait(false)).ToString();
+            host = (await SocketAddressing.ResolveAsync(host, System.Net.Sockets.AddressFamily.InterNetwork, ct).ConfigureAwait(false)).ToString();
         string? authorization = Authorization(options);
         var channel = await TcpEndpoints.ConnectToAsync(request, proxy, SocketAddressing.Port(options.Text("proxyport") ?? "8080", "tcp"), 0, ct).ConfigureAwait(false);
         try
         {
-            string target = host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
+            string target = host.Contains(':') && !host.StartsWith('[') ? $"[{host}]:{port}" : $"{host}:{port}";
             var text = new StringBuilder($"CONNECT {target} HTTP/1.0\r\n");
             if (authorization is not null) text.Append($"Proxy-authorization: Basic {authorization}\r\n");
             text.Append("\r\n");
@@ -38,8 +38,8 @@ internal static class HttpProxyEndpoints
                 ?? throw new SharpCatException("proxy_connect: the proxy closed the connection without a reply");
             Log.Info($"proxy_connect: received answer \"{status}\"");
             var parts = status.Split(' ', 3);
-            if (parts.Length < 2 || !parts[0].StartsWith("HTTP/1.", StringComparison.Ordinal) || parts[1].Length != 3 || !parts[1].All(char.IsAsciiDigit))
-                throw new SharpCatException($"proxy_connect: not an HTTP status line: \"{Printable(status)}\"");
+            if (parts.Length < 2 || parts[0] is not ("HTTP/1.0" or "HTTP/1.1") || parts[1].Length != 3 || !parts[1].All(char.IsAsciiDigit))
+                throw new SharpCatException($"proxy: invalid answer \"{Printable(status)}\"");
             for (int lines = 0; ; lines++)
             {
                 if (lines >= MaxHeaderLines) throw new SharpCatException($"proxy_connect: more than {MaxHeaderLines} header lines in the proxy's reply");
@@ -48,7 +48,7 @@ internal static class HttpProxyEndpoints
                 if (header.Length == 0) break;
                 Log.Debug($"proxy_connect: skipping header \"{header}\"");
             }
-            if (parts[1] != "200") throw new SharpCatException($"proxy_connect: the proxy refused: \"{Printable(status)}\"");
+            if (parts[1] != "200") throw new SharpCatException($"CONNECT {target}: the proxy answered \"{Printable(status)}\"");
             Log.Info("proxy_connect: tunnel established");
             return channel;
         }
@@ -65,6 +65,7 @@ internal static class HttpProxyEndpoints
         string? credentials = options.Text("proxy-authorization");
         if (options.Text("proxy-authorization-file") is { } file)
         {
+            if (credentials is not null) throw new SharpCatException("Only one of options proxy-authorization and proxy-authorization-file allowed");
             try { credentials = File.ReadLines(file).FirstOrDefault()?.TrimEnd('\r') ?? ""; }
             catch (IOException e) { throw new SharpCatException($"proxy-authorization-file \"{file}\": {e.Message}"); }
             catch (UnauthorizedAccessException e) { throw new SharpCatException($"proxy-authorization-file \"{file}\": {e.Message}"); }

