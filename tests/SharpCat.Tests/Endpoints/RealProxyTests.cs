@@ -79,6 +79,26 @@ public class RealProxyTests
     }
 
     [Fact]
+    public async Task Socks5ListenWaitsForOnePeerThroughDantesBind()
+    {
+        using var dante = await ProxyServers.StartDanteAsync(withAuth: false);
+        using var relay = LiveProcess.SharpCat("-d", "-d", $"SOCKS5-LISTEN:127.0.0.1:{dante.Port}:127.0.0.1:0", "PIPE");
+        await relay.WaitForStderrAsync("for the peer");
+        var m = System.Text.RegularExpressions.Regex.Match(relay.StderrText, @"the server listens on 127\.0\.0\.1:(\d+) for the peer");
+        Assert.True(m.Success, relay.StderrText);
+        using var peer = new TcpClient();
+        await peer.ConnectAsync(IPAddress.Loopback, int.Parse(m.Groups[1].Value));
+        var stream = peer.GetStream();
+        await stream.WriteAsync("bound\n"u8.ToArray());
+        peer.Client.Shutdown(SocketShutdown.Send);
+        var back = new MemoryStream();
+        await stream.CopyToAsync(back).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal("bound\n"u8.ToArray(), back.ToArray());
+        Assert.Equal(0, await relay.WaitForExitAsync());
+        Assert.Contains("socks5: accepted connection from 127.0.0.1:", relay.StderrText);
+    }
+
+    [Fact]
     public async Task Socks5WithUserAndPasswordThroughDante()
     {
         using var dante = await ProxyServers.StartDanteAsync(withAuth: true);

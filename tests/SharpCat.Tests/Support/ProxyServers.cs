@@ -153,7 +153,7 @@ public static class ProxyServers
     };
 
     /// <summary>
-    /// danted with SOCKS4 and SOCKS5 CONNECT to any address (outgoing connections are bound to
+    /// danted with SOCKS4 and SOCKS5 CONNECT (and SOCKS5 BIND for loopback peers) to any address (outgoing connections are bound to
     /// 127.0.0.1, so only loopback targets are reachable). Without auth: socksmethod none.
     /// With auth: socksmethod username; User/Password are <see cref="SocksUser"/>/<see cref="SocksPassword"/>
     /// (needs root: dante reads /etc/shadow, and the user is created if missing).
@@ -177,7 +177,9 @@ public static class ProxyServers
             sb.Append(withAuth ? "socksmethod: username\n" : "socksmethod: none\n");
             if (IsRoot) sb.Append("user.privileged: root\nuser.unprivileged: nobody\n");
             sb.Append("client pass {\n  from: 127.0.0.1/32 to: 0.0.0.0/0\n  log: error\n}\n");
-            sb.Append("socks pass {\n  from: 127.0.0.1/32 to: 0.0.0.0/0\n  command: connect\n  log: connect disconnect error\n}\n");
+            sb.Append("socks pass {\n  from: 127.0.0.1/32 to: 0.0.0.0/0\n  command: connect bind\n  log: connect disconnect error\n}\n");
+            // BIND (SOCKS5-LISTEN): the peer's incoming connection, loopback only.
+            sb.Append("socks pass {\n  from: 127.0.0.1/32 to: 127.0.0.1/32\n  command: bindreply\n  log: connect disconnect error\n}\n");
             File.WriteAllText(config, sb.ToString());
             return Task.FromResult((config, danted, new[] { "-f", config, "-p", Path.Combine(dir, "danted.pid"), "-N", "1" }, "running"));
         }, withAuth ? SocksUser : null, withAuth ? SocksPassword : null, null);
