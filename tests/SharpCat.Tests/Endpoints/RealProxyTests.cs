@@ -79,6 +79,33 @@ public class RealProxyTests
     }
 
     [Fact]
+    public async Task Socks4aThroughOpenSshsDynamicForwarding()
+    {
+        // dante has no SOCKS4A; ssh -D does (and SOCKS4 and 5).
+        using var sshd = await ProxyServers.StartSshdAsync();
+        int socksPort;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0)) { probe.Start(); socksPort = ((IPEndPoint)probe.LocalEndpoint).Port; }
+        using var tunnel = LiveProcess.Start("ssh", [.. sshd.SshOptions(), "-N", "-D", $"127.0.0.1:{socksPort}", sshd.SshDestination]);
+        await Wait.UntilAsync(() =>
+        {
+            using var c = new TcpClient();
+            try { c.Connect(IPAddress.Loopback, socksPort); return true; } catch (SocketException) { return false; }
+        });
+        using var echo = new EchoServer();
+        var data = RandomNumberGenerator.GetBytes(100_000);
+        // The name goes to ssh as text; its PermitOpen allows "127.0.0.1" only.
+        foreach (string address in new[] { $"SOCKS4A:127.0.0.1:127.0.0.1:{echo.Port},socksport={socksPort}",
+                     $"SOCKS4:127.0.0.1:127.0.0.1:{echo.Port},socksport={socksPort}" })
+        {
+            var r = await ThroughBoth(data, address, withSocat: true);
+            Assert.Equal(0, r.ExitCode);
+            Assert.Equal(data, r.Stdout);
+        }
+        var five = await Run.SharpCatAsync(data, "-t", "5", "-", $"SOCKS5:127.0.0.1:{socksPort}:127.0.0.1:{echo.Port}");
+        Assert.Equal(data, five.Stdout);
+    }
+
+    [Fact]
     public async Task Socks5ListenWaitsForOnePeerThroughDantesBind()
     {
         using var dante = await ProxyServers.StartDanteAsync(withAuth: false);
