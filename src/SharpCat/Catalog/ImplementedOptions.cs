@@ -36,6 +36,8 @@ internal static class ImplementedOptions
         "symbolic-link", "pty-wait-slave", "pty-interval", "openpty", "ptmx",
         // SOCKS4 and HTTP (proxy clients).
         "socksport", "socksuser", "sockspass", "proxyport", "proxy-authorization", "proxy-authorization-file", "proxy-resolve", "ignorecr",
+        // Datagram sockets.
+        "null-eof",
         // LISTEN, CHILD, RANGE, RETRY.
         "backlog", "accept-timeout", "fork", "max-children", "range", "retry", "forever", "interval",
     };

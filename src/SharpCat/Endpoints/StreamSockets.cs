@@ -121,9 +121,9 @@ internal static class StreamSockets
     /// and an IPv6 socket is made IPv6-only (socat leaves the kernel's default,
     /// net.ipv6.bindv6only, normally dual-stack; <c>ipv6only</c> still sets it either way).
     /// </summary>
-    internal static Socket NewSocket(AddressFamily family, ProtocolType protocol)
+    internal static Socket NewSocket(AddressFamily family, ProtocolType protocol, SocketType type = SocketType.Stream)
     {
-        var socket = new Socket(family, SocketType.Stream, protocol == ProtocolType.Tcp ? ProtocolType.Unspecified : protocol);
+        var socket = new Socket(family, type, protocol is ProtocolType.Tcp or ProtocolType.Udp ? ProtocolType.Unspecified : protocol);
         if (family == AddressFamily.InterNetworkV6 && !KernelV6Only.Value)
         {
             try

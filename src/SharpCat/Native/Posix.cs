@@ -145,6 +145,37 @@ internal static unsafe class Posix
         if (Libc.Dup2(fd, newFd) < 0) throw Fail($"dup2({fd}, {newFd})");
     }
 
+    /// <summary>
+    /// One non-blocking recvfrom with MSG_TRUNC: the datagram's real length (more than the buffer
+    /// when it was cut) or -errno, and the sender (null when the kernel gives none).
+    /// </summary>
+    public static (int Length, System.Net.EndPoint? From) ReceiveFrom(int fd, Span<byte> buffer)
+    {
+        const int MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20;
+        byte* address = stackalloc byte[128];
+        uint addressLength = 128;
+        nint n;
+        fixed (byte* p = buffer) n = Libc.RecvFrom(fd, p, buffer.Length, MSG_DONTWAIT | MSG_TRUNC, address, &addressLength);
+        if (n < 0) return (-Errno, null);
+        return ((int)n, SockAddr(address, addressLength));
+    }
+
+    /// <summary>An IPv4, IPv6 or UNIX socket address from its kernel form.</summary>
+    public static System.Net.EndPoint? SockAddr(byte* a, uint length)
+    {
+        const ushort AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
+        if (length < 2) return null;
+        ushort family = *(ushort*)a;
+        int port = a[2] << 8 | a[3];
+        return family switch
+        {
+            AF_INET when length >= 8 => new System.Net.IPEndPoint(new System.Net.IPAddress(new ReadOnlySpan<byte>(a + 4, 4)), port),
+            AF_INET6 when length >= 24 => new System.Net.IPEndPoint(new System.Net.IPAddress(new ReadOnlySpan<byte>(a + 8, 16), *(uint*)(a + 24)), port),
+            AF_UNIX when length > 2 => new System.Net.Sockets.UnixDomainSocketEndPoint(Encoding.UTF8.GetString(a + 2, (int)length - 2).TrimEnd('\0')),
+            _ => null,
+        };
+    }
+
     /// <summary>readlink(2): where a symbolic link points, or null.</summary>
     public static string? ReadLink(string path)
     {

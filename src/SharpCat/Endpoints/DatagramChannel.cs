@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+using SharpCat.Diagnostics;
+using SharpCat.Relay;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>Where a datagram socket sends, and from whom it takes datagrams.</summary>
+internal enum DatagramPeer
+{
+    /// <summary>A connected socket: the kernel keeps to the one peer (UDP, UDP-LISTEN after the first datagram).</summary>
+    Connected,
+    /// <summary>Sends to a fixed address and takes datagrams only from it (UDP-SENDTO).</summary>
+    FixedOnly,
+    /// <summary>Sends to a fixed address, takes datagrams from anyone (UDP-DATAGRAM).</summary>
+    Fixed,
+    /// <summary>Takes one datagram and answers its sender; then end of file (UDP-RECVFROM without fork, as socat).</summary>
+    FirstSender,
+    /// <summary>Receives only (UDP-RECV): writing fails as socat's sendto without an address does.</summary>
+    ReceiveOnly,
+}
+
+/// <summary>
+/// A datagram socket as a channel: one read is one datagram and one write sends one, never
+/// merged or split. A datagram longer than the buffer (<c>-b</c>) is cut to it, as socat does,
+/// with a warning. As in socat, an empty datagram is end of file on a connected socket and is
+/// skipped on the others, unless <c>null-eof</c> makes it end of file there too.
+/// </summary>
+internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint? peer, bool nullEof, (IPAddress Network, int Bits)? range) : IChannel
+{
+    private EndPoint? _peer = peer;
+    private bool _disposed;
+
+    public Socket Socket => socket;
+
+    public bool IsDatagram => true;
+
+    public int ReadFd { get; } = (int)socket.Handle;
+
+    public int WriteFd => ReadFd;
+
+    public async ValueTask WaitReadableAsync(CancellationToken ct)
+    {
+        try
+        {
+            // A zero-byte receive peeks: the datagram stays for the read that follows.
+            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, ct).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            // A pending error (ICMP port unreachable) is reported once: the read that follows says it in full.
+            _pendingError = e.NativeErrorCode;
+        }
+    }
+
+    private int _pendingError;
+
+    public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
+    {
+        if (_pendingError != 0)
+        {
+            int errno = _pendingError;
+            _pendingError = 0;
+            throw new Native.PosixException($"read({ReadFd}, {buffer.Length})", errno);
+        }
+        if (mode == DatagramPeer.FirstSender && _peer is not null) return 0; // its one datagram is done
+        while (true)
+        {
+            // recvfrom with MSG_TRUNC tells the datagram's real length; .NET's receive does not.
+            var (length, from) = Native.Posix.ReceiveFrom(ReadFd, buffer.Span);
+            if (length == -Native.Posix.EAGAIN)
+            {
+                await WaitReadableAsync(ct).ConfigureAwait(false);
+                if (_pendingError != 0) return await ReadAsync(buffer, ct).ConfigureAwait(false);
+                continue;
+            }
+            if (length < 0) throw new Native.PosixException($"read({ReadFd}, {buffer.Length})", -length);
+            if (mode == DatagramPeer.FixedOnly && from is not null && !from.Equals(_peer))
+            {
+                Log.Notice($"received packet with {length} bytes from {SocketAddressing.Format(from)}");
+                Log.Info("recvfrom(): wrong peer address, ignoring packet");
+                continue;
+            }
+            if (range is { } net && from is IPEndPoint sender && !SocketAddressing.InRange(sender.Address, net))
+            {
+                Log.Warn($"refusing datagram from {SocketAddressing.Format(sender)} due to range option");
+                continue;
+            }
+            if (length > buffer.Length)
+            {
+                Log.Warn($"a datagram of {length} bytes was cut to {buffer.Length} (-b)");
+                length = buffer.Length;
+            }
+            if (length == 0 && !nullEof && mode != DatagramPeer.Connected)
+            {
+                // On an unconnected socket an empty datagram is no end of file (port scans).
+                Log.Notice($"received packet with 0 bytes from {SocketAddressing.Format(from)}");
+                continue;
+            }
+            if (mode == DatagramPeer.FirstSender && from is not null) _peer = from;
+            return length;
+        }
+    }
+
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        try
+        {
+            if (mode == DatagramPeer.ReceiveOnly) throw new Native.PosixException($"sendto({WriteFd}, {data.Length})", 22 /* EINVAL */);
+            if (mode == DatagramPeer.Connected) await socket.SendAsync(data, SocketFlags.None, ct).ConfigureAwait(false);
+            else if (_peer is { } to) await socket.SendToAsync(data, SocketFlags.None, to, ct).ConfigureAwait(false);
+            else Log.Warn($"no peer to send a datagram of {data.Length} bytes to yet: dropped");
+        }
+        catch (SocketException e)
+        {
+            throw new Native.PosixException($"sendto({WriteFd}, {data.Length})", e.NativeErrorCode);
+        }
+    }
+
+    /// <summary>A datagram socket has no half-close: the peer learns nothing (shut-null sends an empty datagram).</summary>
+    public async ValueTask ShutdownWriteAsync()
+    {
+        if (Shutdown == ShutdownMode.Null) await WriteAsync(ReadOnlyMemory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public ShutdownMode Shutdown { get; set; }
+
+    public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
+
+    public ValueTask DisposeAsync()
+    {
+        if (_disposed) return ValueTask.CompletedTask;
+        _disposed = true;
+        socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
