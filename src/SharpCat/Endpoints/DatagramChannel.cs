@@ -29,6 +29,10 @@ internal enum DatagramPeer
 internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint? peer, bool nullEof, (IPAddress Network, int Bits)? range) : IChannel
 {
     private EndPoint? _peer = peer;
+    private List<Action>? _onClose;
+
+    /// <summary>Clean-up when the channel closes (a socket file made for it).</summary>
+    public void OnClose(Action action) => (_onClose ??= []).Add(action);
     private bool _disposed;
 
     public Socket Socket => socket;
@@ -132,6 +136,7 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
         if (_disposed) return ValueTask.CompletedTask;
         _disposed = true;
         socket.Dispose();
+        if (_onClose is not null) foreach (var a in _onClose) a();
         return ValueTask.CompletedTask;
     }
 }

@@ -36,9 +36,9 @@ internal static class FileEndpoints
     public static ValueTask<IChannel> OpenGeneric(OpenRequest request, CancellationToken ct)
     {
         string path = request.Parameters[0];
-        // A UNIX socket is connected to (stream sockets; datagram ones come with the datagram addresses).
+        // A UNIX socket is connected to, as a stream or else as a datagram socket.
         if (Posix.TryStat(path, out var st) && st.FileType == Posix.S_IFSOCK)
-            return UnixEndpoints.Connect(request, ct);
+            return UnixDatagramEndpoints.ClientAsync(request, abstractName: false, ct);
         int flags = AccessFlags(request.Access) | Posix.O_CREAT;
         if (Posix.TryStat(path, out _) && (request.Access & Access.Write) != 0) flags |= Posix.O_APPEND;
         return OffThread(() => Open(request, path, flags, request.Access, "opening"), ct);

@@ -19,24 +19,11 @@ internal static class UnixEndpoints
     public static ValueTask<IChannel> ConnectAbstract(OpenRequest r, CancellationToken ct) => ConnectAsync(r, abstractName: true, ct);
     public static ValueTask<IListener> Listen(OpenRequest r, CancellationToken ct) => ListenAsync(r, abstractName: false);
 
-    /// <summary>
-    /// UNIX-CLIENT: connects to a stream socket. socat falls back to a datagram socket when the
-    /// peer is one; that half arrives with the datagram addresses, until then it is a clear error.
-    /// </summary>
-    public static ValueTask<IChannel> Client(OpenRequest r, CancellationToken ct) => ClientAsync(r, abstractName: false, ct);
-    public static ValueTask<IChannel> ClientAbstract(OpenRequest r, CancellationToken ct) => ClientAsync(r, abstractName: true, ct);
+    /// <summary>UNIX-CLIENT: a stream connection, or datagrams when the peer socket is a datagram one.</summary>
+    public static ValueTask<IChannel> Client(OpenRequest r, CancellationToken ct) => UnixDatagramEndpoints.ClientAsync(r, abstractName: false, ct);
+    public static ValueTask<IChannel> ClientAbstract(OpenRequest r, CancellationToken ct) => UnixDatagramEndpoints.ClientAsync(r, abstractName: true, ct);
 
-    private static async ValueTask<IChannel> ClientAsync(OpenRequest request, bool abstractName, CancellationToken ct)
-    {
-        try
-        {
-            return await ConnectAsync(request, abstractName, ct).ConfigureAwait(false);
-        }
-        catch (PosixException e) when (e.Errno == 91 /* EPROTOTYPE */)
-        {
-            throw new SharpCatException($"{request.Address.Name}: \"{request.Parameters[0]}\" is a datagram socket; datagram UNIX sockets are not supported by this build of sharpcat");
-        }
-    }
+    internal static ValueTask<IChannel> Connect(OpenRequest r, bool abstractName, CancellationToken ct) => ConnectAsync(r, abstractName, ct);
     public static ValueTask<IListener> ListenAbstract(OpenRequest r, CancellationToken ct) => ListenAsync(r, abstractName: true);
 
     internal static UnixDomainSocketEndPoint EndPoint(string name, bool abstractName, string keyword)

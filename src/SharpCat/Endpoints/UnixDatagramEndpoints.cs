@@ -1,0 +1,109 @@
+using System.Net.Sockets;
+using SharpCat.Diagnostics;
+using SharpCat.Native;
+using SharpCat.Relay;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>
+/// UNIX datagram sockets: UNIX-SENDTO (to one socket; <c>bind=</c> gives this end a name, which
+/// replies need), UNIX-RECVFROM (one datagram, answered to its sender), UNIX-RECV (receives only),
+/// the ABSTRACT-* twins, and UNIX-CLIENT/GOPEN falling back to datagrams when the peer socket is one.
+/// Socket files made here are removed at close, as socat does.
+/// </summary>
+internal static class UnixDatagramEndpoints
+{
+    private const int EPROTOTYPE = 91;
+
+    public static ValueTask<IChannel> SendTo(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(OpenSendTo(r, abstractName: false));
+    public static ValueTask<IChannel> SendToAbstract(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(OpenSendTo(r, abstractName: true));
+    public static ValueTask<IChannel> RecvFrom(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(OpenReceiver(r, abstractName: false, DatagramPeer.FirstSender));
+    public static ValueTask<IChannel> RecvFromAbstract(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(OpenReceiver(r, abstractName: true, DatagramPeer.FirstSender));
+    public static ValueTask<IChannel> Recv(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(OpenReceiver(r, abstractName: false, DatagramPeer.ReceiveOnly));
+    public static ValueTask<IChannel> RecvAbstract(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(OpenReceiver(r, abstractName: true, DatagramPeer.ReceiveOnly));
+
+    /// <summary>UNIX-CLIENT and GOPEN: a stream connection, or, when the socket is a datagram one, a datagram socket that sends to it.</summary>
+    public static async ValueTask<IChannel> ClientAsync(OpenRequest request, bool abstractName, CancellationToken ct)
+    {
+        try
+        {
+            return await UnixEndpoints.Connect(request, abstractName, ct).ConfigureAwait(false);
+        }
+        catch (PosixException e) when (e.Errno == EPROTOTYPE)
+        {
+            Log.Info($"{e.Message}: trying a datagram socket");
+            return OpenSendTo(request, abstractName);
+        }
+    }
+
+    private static IChannel OpenSendTo(OpenRequest request, bool abstractName)
+    {
+        var options = request.Options;
+        var target = UnixEndpoints.EndPoint(request.Parameters[0], abstractName, request.Address.Name);
+        string? ownPath = options.Text("bind");
+        var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        try
+        {
+            if (ownPath is not null) Bind(socket, ownPath, abstractName, request);
+            Log.Notice($"successfully prepared local socket {SocketAddressing.Format(socket.LocalEndPoint)}");
+            return Wrap(socket, DatagramPeer.Fixed, target, options, abstractName ? null : ownPath);
+        }
+        catch
+        {
+            socket.Dispose();
+            if (ownPath is not null && !abstractName) NamedOptions.UnlinkIfPresent(ownPath);
+            throw;
+        }
+    }
+
+    private static IChannel OpenReceiver(OpenRequest request, bool abstractName, DatagramPeer mode)
+    {
+        string path = request.Parameters[0];
+        var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        try
+        {
+            Bind(socket, path, abstractName, request);
+            Log.Notice($"receiving on {SocketAddressing.Format(socket.LocalEndPoint)}");
+            return Wrap(socket, mode, null, request.Options, abstractName ? null : path);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Binds to a socket file (checked and made as UNIX-LISTEN makes its own) or an abstract name.</summary>
+    private static void Bind(Socket socket, string name, bool abstractName, OpenRequest request)
+    {
+        var options = request.Options;
+        var local = UnixEndpoints.EndPoint(name, abstractName, request.Address.Name);
+        if (abstractName)
+        {
+            StreamSockets.Bind(socket, local);
+            return;
+        }
+        NamedOptions.BeforeOpen(name, options);
+        if (Posix.TryStat(name, out _)) throw new SharpCatException($"\"{name}\" exists");
+        NamedOptions.WithUmask(options, () => { StreamSockets.Bind(socket, local); return 0; });
+        try
+        {
+            NamedOptions.SetOwnerAndMode(name, options, "user", "group", "perm");
+        }
+        catch
+        {
+            NamedOptions.UnlinkIfPresent(name);
+            throw;
+        }
+    }
+
+    private static DatagramChannel Wrap(Socket socket, DatagramPeer mode, System.Net.EndPoint? peer, Catalog.OptionSet options, string? madePath)
+    {
+        var channel = new DatagramChannel(socket, mode, peer, options.Flag("null-eof"), null) { Shutdown = FdOptions.ShutdownMode(options) };
+        if (madePath is not null && options.Find("unlink-close") is not { Value: false })
+            channel.OnClose(() => NamedOptions.UnlinkIfPresent(madePath));
+        FdOptions.ApplyFdPhase(channel.ReadFd, options);
+        FdOptions.ApplyLatePhase(channel.ReadFd, options);
+        return channel;
+    }
+}
