@@ -37,7 +37,7 @@ internal static class ImplementedOptions
         // SOCKS4 and HTTP (proxy clients).
         "socksport", "socksuser", "sockspass", "proxyport", "proxy-authorization", "proxy-authorization-file", "proxy-resolve", "ignorecr",
         // Datagram sockets.
-        "null-eof",
+        "null-eof", "ip-add-membership", "ip-multicast-if",
         // LISTEN, CHILD, RANGE, RETRY.
         "backlog", "accept-timeout", "fork", "max-children", "range", "retry", "forever", "interval",
     };

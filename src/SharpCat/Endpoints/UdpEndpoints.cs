@@ -144,6 +144,7 @@ internal static class UdpEndpoints
             SocketOptions.Apply(fd, options, beforeBind: true);
             if (local is not null) StreamSockets.Bind(socket, local);
             SocketOptions.Apply(fd, options, beforeBind: false);
+            MulticastOptions.Apply(socket, options);
             return socket;
         }
         catch

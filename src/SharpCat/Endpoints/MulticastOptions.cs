@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using SharpCat.Catalog;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>
+/// ip-add-membership (<c>group:interface-address</c>, <c>group:interface-name</c> or
+/// <c>group:interface-address:index</c>; IPv6 <c>group:interface-name</c>) and ip-multicast-if on a
+/// datagram socket, after it is bound.
+/// </summary>
+internal static class MulticastOptions
+{
+    public static void Apply(Socket socket, OptionSet options)
+    {
+        foreach (var o in options.Items)
+        {
+            switch (o.Def.Name)
+            {
+                case "ip-add-membership":
+                    options.Apply((socket, (string)o.Value!), static s => Join(s.socket, s.Item2));
+                    break;
+                case "ip-multicast-if":
+                    options.Apply((socket, (string)o.Value!), static s => SetInterface(s.socket, s.Item2));
+                    break;
+            }
+        }
+    }
+
+    private static void Join(Socket socket, string value)
+    {
+        int split = value.StartsWith('[') ? value.IndexOf("]:", StringComparison.Ordinal) + 1 : value.IndexOf(':');
+        if (split <= 0) throw new SharpCatException($"ip-add-membership=\"{value}\": use group:interface");
+        string groupText = value[..split].Trim('[', ']'), rest = value[(split + 1)..];
+        if (!IPAddress.TryParse(groupText, out var group) || !IsMulticast(group))
+            throw new SharpCatException($"ip-add-membership: \"{groupText}\" is not a multicast address");
+        try
+        {
+            if (group.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(group, InterfaceIndex(rest)));
+                return;
+            }
+            var parts = rest.Split(':');
+            var option = parts.Length == 2 && IPAddress.TryParse(parts[0], out var local) && int.TryParse(parts[1], out int index)
+                ? new MulticastOption(group, index) { LocalAddress = local }
+                : IPAddress.TryParse(rest, out var address) ? new MulticastOption(group, address) : new MulticastOption(group, (int)InterfaceIndex(rest));
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, option);
+        }
+        catch (SocketException e)
+        {
+            throw new Native.PosixException($"setsockopt({(int)socket.Handle}, IP_ADD_MEMBERSHIP, {value})", e.NativeErrorCode);
+        }
+    }
+
+    private static void SetInterface(Socket socket, string value)
+    {
+        if (!IPAddress.TryParse(value, out var address) || address.AddressFamily != AddressFamily.InterNetwork)
+            throw new SharpCatException($"ip-multicast-if: \"{value}\" is not an IPv4 address");
+        socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, address.GetAddressBytes());
+    }
+
+    private static bool IsMulticast(IPAddress a) =>
+        a.AddressFamily == AddressFamily.InterNetworkV6 ? a.IsIPv6Multicast : (a.GetAddressBytes()[0] & 0xF0) == 0xE0;
+
+    /// <summary>An interface by name (or number), as if_nametoindex does.</summary>
+    private static long InterfaceIndex(string name)
+    {
+        if (long.TryParse(name, out long index)) return index;
+        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+            if (nic.Name == name) return nic.GetIPProperties().GetIPv4Properties()?.Index ?? nic.GetIPProperties().GetIPv6Properties().Index;
+        throw new SharpCatException($"ip-add-membership: no interface \"{name}\"");
+    }
+}

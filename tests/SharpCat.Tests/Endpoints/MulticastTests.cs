@@ -1,0 +1,44 @@
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Endpoints;
+
+/// <summary>
+/// A multicast send/receive pair, in a network namespace of its own (only its loopback, made
+/// multicast-capable there), for sharpcat and socat alike; and bad multicast options.
+/// </summary>
+public class MulticastTests
+{
+    private const string Script = """
+        set -e
+        R=$1; S=$2
+        ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo
+        out=$(mktemp)
+        "$R" -u UDP-RECV:5000,ip-add-membership=239.1.2.3:127.0.0.1 - > "$out" & r=$!
+        for i in $(seq 500); do grep -q 030201EF /proc/net/igmp && break; sleep 0.01; done
+        echo multicast-hello | "$S" -u - UDP-SENDTO:239.1.2.3:5000,ip-multicast-if=127.0.0.1,ip-multicast-loop=1
+        for i in $(seq 500); do [ -s "$out" ] && break; sleep 0.01; done
+        kill $r; cat "$out"; rm -f "$out"
+        """;
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task AGroupMemberReceivesWhatIsSentToTheGroup(bool sharpcatReceives, bool sharpcatSends)
+    {
+        string receiver = sharpcatReceives ? Binaries.SharpCat : Binaries.Socat!, sender = sharpcatSends ? Binaries.SharpCat : Binaries.Socat!;
+        var r = await Run.ProgramAsync("unshare", ["-n", "bash", "-c", Script, "mc", receiver, sender], [], TimeSpan.FromSeconds(30));
+        Assert.True(r.StdoutText == "multicast-hello\n", r.ToString());
+    }
+
+    [Theory]
+    [InlineData("ip-add-membership=10.1.2.3:127.0.0.1", "E ip-add-membership: \"10.1.2.3\" is not a multicast address")]
+    [InlineData("ip-add-membership=239.1.2.3:no-such-interface0", "E ip-add-membership: no interface \"no-such-interface0\"")]
+    [InlineData("ip-multicast-if=not-an-address", "E ip-multicast-if: \"not-an-address\" is not an IPv4 address")]
+    public async Task BadMulticastOptionsAreNamed(string option, string message)
+    {
+        var r = await Run.SharpCatAsync([], "-u", $"UDP-RECV:0,bind=127.0.0.1,{option}", "-");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal([message], r.LogLines);
+    }
+}
