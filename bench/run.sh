@@ -25,6 +25,9 @@
 #             Clients open at most 4 ahead of the backend's accepts (socat listens with backlog 5),
 #             all within 60 s.
 #   start-up  -V, 200 runs spawned from python; limit = /bin/true.
+#   udp       RELAY -u -b 65536 UDP-RECV:P1 UDP-SENDTO:127.0.0.1:P2, BENCH_UDP (100000) datagrams of
+#             64, 1400 and 16384 bytes from a python sender with 32 in flight to a python sink;
+#             datagrams/s, MiB/s, relay CPU ms per 100k datagrams.
 # Relay CPU = user+sys of the relay process alone (and of its reaped children for socat's fork):
 # wait4() rusage (python runner) on relays that end by themselves, /proc/PID/stat before killing
 # the fork relays. A scenario where a relay fails shows FAIL and a note with a command to reproduce.
@@ -33,7 +36,7 @@
 # Usage: bench/run.sh [size_in_MiB]   (default 1024; `bench/run.sh 256` is a quicker run)
 #   env: BENCH_RUNS (5), BENCH_CONNS (2000), BENCH_MEMCONNS (500), BENCH_PINGS (2000),
 #        SHARPCAT_BIN (artifacts/sharpcat), BENCH_ONLY (space-separated subset of:
-#        stdio tcp unix conn latency memory startup)
+#        stdio tcp unix conn latency memory startup udp)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MIB=${1:-1024}
@@ -41,7 +44,7 @@ RUNS=${BENCH_RUNS:-5}
 CONNS=${BENCH_CONNS:-2000}
 MEMCONNS=${BENCH_MEMCONNS:-500}
 PINGS=${BENCH_PINGS:-2000}
-ONLY=${BENCH_ONLY:-stdio tcp unix conn latency memory startup}
+ONLY=${BENCH_ONLY:-stdio tcp unix conn latency memory startup udp}
 SHARPCAT=$(realpath "${SHARPCAT_BIN:-artifacts/sharpcat}")
 [ -x "$SHARPCAT" ] || ./build.sh >/dev/null
 command -v socat >/dev/null || { echo "socat is needed: apt-get install -y socat" >&2; exit 1; }
@@ -118,6 +121,9 @@ def listening(kind, what):
             except FileNotFoundError:
                 pass
         return False
+    if kind == "udp":
+        port = "%04X" % int(what)
+        return any(line.split()[1].rsplit(":", 1)[1] == port for line in open("/proc/net/udp").readlines()[1:])
     for line in open("/proc/net/unix").readlines()[1:]:
         p = line.split()
         if len(p) >= 8 and p[7] == what and int(p[3], 16) & 0x10000:
@@ -244,6 +250,25 @@ def memhold(holdport, relayport, n, ctl):
     waitfile(ctl + "/quit", 300)
     for c in clients: c.close()
 
+def udpflood(relayport, sinkport, n, size, window):
+    # sends n datagrams of size bytes to relayport, at most window of them not yet seen at sinkport;
+    # prints "seconds datagrams_received"
+    n, size, window = int(n), int(size), int(window)
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    sink.bind(("127.0.0.1", int(sinkport))); sink.settimeout(2)
+    src = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    data = os.urandom(size); target = ("127.0.0.1", int(relayport))
+    got = sent = 0; t0 = time.monotonic()
+    try:
+        while got < n:
+            while sent < n and sent - got < window:
+                src.sendto(data, target); sent += 1
+            sink.recv(70000); got += 1
+    except socket.timeout:
+        pass
+    print("%.6f %d" % (time.monotonic() - t0, got))
+
 def run(out, *cmd):
     # runs cmd as a child; writes "wall_seconds cpu_seconds" (user+sys of the child and the children
     # it reaped, from wait4, microsecond precision) to out; exits with the child's status
@@ -265,6 +290,7 @@ elif cmd == "echoserver": echoserver(*args)
 elif cmd == "connrate": connrate(*args)
 elif cmd == "latency": latency(*args)
 elif cmd == "memhold": memhold(*args)
+elif cmd == "udpflood": udpflood(*args)
 elif cmd == "run": run(*args)
 else: sys.exit("unknown helper " + cmd)
 EOF
@@ -493,6 +519,35 @@ scen_latency() {
   row "round trip 64 B ($PINGS pings), p99" "us" "$(r1 "${l[1]}")" "$(r1 "${s[1]}")" "$(r1 "${o[1]}")"
 }
 
+# ---------------------------------------------------------------- UDP datagrams
+UDP_N=${BENCH_UDP:-100000}
+udp_once() { # relay prefix and datagram size -> "datagrams/s MiB/s cpu_ms_per_100k" or FAIL
+  local relay=${1% *} size=${1##* } p1 p2 rp out secs got c0 c1
+  read -r p1 p2 < <(h freeport 2)
+  $relay -u -b 65536 UDP-RECV:$p1,bind=127.0.0.1,rcvbuf=8388608 UDP-SENDTO:127.0.0.1:$p2 2>"$tmp/udp.err" & rp=$!; track "$rp"
+  h waitlisten udp "$p1" 10 || { echo FAIL; note "udp: relay did not bind: $(label "$relay")"; stop "$rp"; return; }
+  c0=$(cpu_ticks "$rp")
+  out=$(timeout 120 python3 "$PY" udpflood "$p1" "$p2" "$UDP_N" "$size" 32 2>&1)
+  c1=$(cpu_ticks "$rp")
+  stop "$rp"
+  read -r secs got <<<"$out"
+  if ! isnum "${secs:-x}" || [ "$got" != "$UDP_N" ]; then
+    echo FAIL; note "udp $size B via $(label "$relay"): $out (of $UDP_N). Reproduce: \`$(label "$relay") -u -b 65536 UDP-RECV:P1 UDP-SENDTO:127.0.0.1:P2\`, $UDP_N datagrams, 32 in flight."
+    return
+  fi
+  awk -v s="$secs" -v n="$UDP_N" -v b="$size" -v c="$((c1 - c0))" -v t="$TICK" \
+    'BEGIN {printf "%.0f %.1f %.0f\n", n / s, n * b / s / 1048576, c * 1000 / t / (n / 100000)}'
+}
+scen_udp() {
+  local size res s o
+  for size in 64 1400 16384; do
+    mapfile -t res < <(series udp_once "$RUNS" "$SHARPCAT $size" "socat $size")
+    read -r -a s <<<"${res[0]}"; read -r -a o <<<"${res[1]}"
+    row "UDP -> UDP $size B datagrams ($UDP_N)" "dgram/s" "-" "$(r0 "${s[0]}")" "$(r0 "${o[0]}")" "$(r0 "${s[2]:--}")" "$(r0 "${o[2]:--}")"
+    row "UDP -> UDP $size B datagrams, bytes" "MiB/s" "-" "$(r1 "${s[1]}")" "$(r1 "${o[1]}")"
+  done
+}
+
 # ---------------------------------------------------------------- memory per idle connection
 mem_once() { # relay prefix -> "KiB_per_conn idle_KiB" or FAIL
   local relay=$1 hp p rp mp ctl base after np res clients acc dead err i
@@ -557,7 +612,7 @@ want() { [[ " $ONLY " == *" $1 "* ]]; }
 echo "SharpCat vs socat, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, ${SIZE_MIB} MiB per transfer, median of $RUNS runs"
 echo "$(socat -V | sed -n 2p); sharpcat: $SHARPCAT_SRC (built $(stat -c %y "$SHARPCAT_SRC" | cut -d. -f1), sha256 $(sha256sum "$SHARPCAT" | cut -c1-12))"
 echo "ratio = sharpcat / socat (higher is better for MiB/s and conn/s, lower for us, KiB, ms and CPU);"
-echo "limit = the same work without a relay; CPU = relay user+sys: s per GiB (MiB/s rows), ms per 1000 connections (conn/s)"
+echo "limit = the same work without a relay; CPU = relay user+sys: s per GiB (MiB/s rows), ms per 1000 connections (conn/s), ms per 100k datagrams (dgram/s)"
 printf "$FMT" "scenario" "metric" "limit" "sharpcat" "socat" "ratio" "sh CPU" "so CPU" "CPU x"
 start=$SECONDS
 want stdio   && scen_stdio
@@ -566,6 +621,7 @@ want unix    && scen_bulk unix "UNIX->UNIX"
 want conn    && scen_conn
 want latency && scen_latency
 want memory  && scen_memory
+want udp     && scen_udp
 want startup && scen_startup
 echo "($((SECONDS - start)) s)"
 if [ -s "$NOTES" ]; then
