@@ -16,9 +16,12 @@ internal static class UdpEndpoints
     public static ValueTask<IChannel> Connect(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 0, ct);
     public static ValueTask<IChannel> Connect4(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 4, ct);
     public static ValueTask<IChannel> Connect6(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 6, ct);
-    public static ValueTask<IChannel> Listen(OpenRequest r, CancellationToken ct) => ListenAsync(r, 0, ct);
-    public static ValueTask<IChannel> Listen4(OpenRequest r, CancellationToken ct) => ListenAsync(r, 4, ct);
-    public static ValueTask<IChannel> Listen6(OpenRequest r, CancellationToken ct) => ListenAsync(r, 6, ct);
+    public static ValueTask<IListener> Listen(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 0, perDatagram: false));
+    public static ValueTask<IListener> Listen4(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 4, perDatagram: false));
+    public static ValueTask<IListener> Listen6(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 6, perDatagram: false));
+    public static ValueTask<IListener> RecvFromFork(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 0, perDatagram: true));
+    public static ValueTask<IListener> RecvFromFork4(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 4, perDatagram: true));
+    public static ValueTask<IListener> RecvFromFork6(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 6, perDatagram: true));
     public static ValueTask<IChannel> SendTo(OpenRequest r, CancellationToken ct) => SendToAsync(r, 0, DatagramPeer.FixedOnly, ct);
     public static ValueTask<IChannel> SendTo4(OpenRequest r, CancellationToken ct) => SendToAsync(r, 4, DatagramPeer.FixedOnly, ct);
     public static ValueTask<IChannel> SendTo6(OpenRequest r, CancellationToken ct) => SendToAsync(r, 6, DatagramPeer.FixedOnly, ct);
@@ -57,39 +60,6 @@ internal static class UdpEndpoints
         return Wrap(request, socket, mode, target);
     }
 
-    /// <summary>UDP-LISTEN: bound to the port, it waits for a first datagram and connects to its sender, which it then keeps to.</summary>
-    private static async ValueTask<IChannel> ListenAsync(OpenRequest request, int version, CancellationToken ct)
-    {
-        var socket = await BoundSocketAsync(request, version, ct).ConfigureAwait(false);
-        try
-        {
-            Log.Notice($"listening on UDP {SocketAddressing.Format(socket.LocalEndPoint)}");
-            var range = request.Options.Text("range") is { } text ? SocketAddressing.ParseRange(text) : ((IPAddress, int)?)null;
-            while (true)
-            {
-                // Peek: the first datagram stays queued for the relay.
-                var any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
-                var first = await socket.ReceiveFromAsync(Memory<byte>.Empty, SocketFlags.Peek, any, ct).ConfigureAwait(false);
-                var peer = (IPEndPoint)first.RemoteEndPoint;
-                Log.Notice($"accepting UDP connection from {SocketAddressing.Format(peer)}");
-                if (range is { } net && !SocketAddressing.InRange(peer.Address, net))
-                {
-                    Log.Warn($"refusing connection from {SocketAddressing.Format(peer)} due to range option");
-                    Log.Notice($"forbidding UDP connection from {SocketAddressing.Format(peer)}");
-                    await socket.ReceiveFromAsync(new byte[1], SocketFlags.None, any, ct).ConfigureAwait(false);
-                    continue;
-                }
-                await socket.ConnectAsync(peer, ct).ConfigureAwait(false);
-                return Wrap(request, socket, DatagramPeer.Connected, null);
-            }
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
     private static async ValueTask<IChannel> ReceiveAsync(OpenRequest request, int version, bool receiveOnly, CancellationToken ct)
     {
         var socket = await BoundSocketAsync(request, version, ct).ConfigureAwait(false);
@@ -105,10 +75,11 @@ internal static class UdpEndpoints
     }
 
     /// <summary>A socket bound to the port parameter (and bind= host), for the receiving forms.</summary>
-    private static async ValueTask<Socket> BoundSocketAsync(OpenRequest request, int version, CancellationToken ct)
+    internal static async ValueTask<Socket> BoundSocketAsync(OpenRequest request, int version, CancellationToken ct, bool reuseAddress = false,
+        int? portOverride = null)
     {
         var family = SocketAddressing.Family(request, version);
-        int port = SocketAddressing.Port(request.Parameters[0], "udp");
+        int port = portOverride ?? SocketAddressing.Port(request.Parameters[0], "udp");
         IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
         IPAddress address = any;
         if (request.Options.Text("bind") is { } bind)
@@ -116,11 +87,12 @@ internal static class UdpEndpoints
             var (host, _) = TcpEndpoints.SplitHostPort(bind);
             if (host.Length > 0) address = await SocketAddressing.ResolveAsync(host, family, ct).ConfigureAwait(false);
         }
-        return await OpenSocketAsync(request, address.AddressFamily, new IPEndPoint(address, port), ct).ConfigureAwait(false);
+        return await OpenSocketAsync(request, address.AddressFamily, new IPEndPoint(address, port), ct, reuseAddress).ConfigureAwait(false);
     }
 
     /// <summary>A UDP socket with the address's options, bound to <paramref name="local"/> or to bind=/sourceport.</summary>
-    private static async ValueTask<Socket> OpenSocketAsync(OpenRequest request, AddressFamily family, IPEndPoint? local, CancellationToken ct)
+    private static async ValueTask<Socket> OpenSocketAsync(OpenRequest request, AddressFamily family, IPEndPoint? local, CancellationToken ct,
+        bool reuseAddress = false)
     {
         var options = request.Options;
         if (local is null)
@@ -141,6 +113,8 @@ internal static class UdpEndpoints
         try
         {
             int fd = (int)socket.Handle;
+            // With fork socat sets SO_REUSEADDR itself: each peer's socket is bound to the same port.
+            if (reuseAddress) socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             SocketOptions.Apply(fd, options, beforeBind: true);
             if (local is not null) StreamSockets.Bind(socket, local);
             SocketOptions.Apply(fd, options, beforeBind: false);
@@ -154,7 +128,7 @@ internal static class UdpEndpoints
         }
     }
 
-    private static DatagramChannel Wrap(OpenRequest request, Socket socket, DatagramPeer mode, EndPoint? peer)
+    internal static DatagramChannel Wrap(OpenRequest request, Socket socket, DatagramPeer mode, EndPoint? peer)
     {
         var options = request.Options;
         var range = options.Text("range") is { } text && mode != DatagramPeer.Connected ? SocketAddressing.ParseRange(text) : ((IPAddress, int)?)null;

@@ -172,6 +172,46 @@ public class UdpTests
         Assert.Equal(0, await relay.WaitForExitAsync());
     }
 
+    [Theory]
+    [InlineData("UDP-LISTEN")]
+    [InlineData("UDP-RECVFROM")]
+    public async Task WithForkEveryPeerGetsItsOwnRelay(string keyword)
+    {
+        using var relay = LiveProcess.SharpCat("-d", "-d", $"{keyword}:0,bind=127.0.0.1,fork", "SYSTEM:read l; echo got-$l-$$");
+        int port = 0;
+        var answers = new HashSet<string>();
+        foreach (string name in new[] { "a", "b", "c" })
+        {
+            using var peer = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+            if (port == 0)
+            {
+                // The fork listener binds at once; a bound port 0 is learnt from /proc via the relay's fds.
+                await Wait.UntilAsync(() => UdpPortOf(relay.Pid) != 0);
+                port = UdpPortOf(relay.Pid);
+            }
+            await peer.SendAsync(Encoding.ASCII.GetBytes(name + "\n"), new IPEndPoint(IPAddress.Loopback, port));
+            var back = await peer.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            string text = Encoding.ASCII.GetString(back.Buffer);
+            Assert.StartsWith($"got-{name}-", text);
+            answers.Add(text[6..]);
+        }
+        Assert.Equal(3, answers.Count); // three shells: a relay each
+        Assert.Equal(3, Regex.Matches(relay.StderrText, "accepting UDP connection from").Count);
+    }
+
+    /// <summary>The port of the one UDP socket a process has bound on 127.0.0.1.</summary>
+    private static int UdpPortOf(int pid)
+    {
+        var inodes = Directory.GetFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget ?? "")
+            .Where(t => t.StartsWith("socket:[")).Select(t => t[8..^1]).ToHashSet();
+        foreach (var line in File.ReadLines("/proc/net/udp").Skip(1))
+        {
+            var p = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (p.Length > 9 && inodes.Contains(p[9]) && p[1].StartsWith("0100007F:")) return Convert.ToInt32(p[1][9..], 16);
+        }
+        return 0;
+    }
+
     [Fact]
     public async Task ATcpToUdpBridgeWorksBothWays()
     {
