@@ -20,7 +20,7 @@ internal static class VersionText
         ("RAWIP", ["ip-sendto"]), ("GENERICSOCKET", ["socket-connect", "socket-listen", "socket-sendto", "socket-recvfrom", "socket-recv", "socket-datagram"]), ("INTERFACE", ["interface"]), ("TCP", ["tcp-connect", "tcp-listen"]),
         ("UDP", ["udp-connect", "udp-listen"]), ("SCTP", ["sctp-connect"]), ("LISTEN", ["tcp-listen"]), ("SOCKS4", ["socks4"]),
         ("SOCKS4A", ["socks4a"]), ("VSOCK", ["vsock-connect"]), ("PROXY", ["proxy"]), ("SYSTEM", ["system"]), ("EXEC", ["exec"]),
-        ("READLINE", []), ("TUN", ["tun"]), ("PTY", ["pty"]), ("OPENSSL", ["openssl"]), ("FIPS", []), ("LIBWRAP", []),
+        ("READLINE", []), ("TUN", ["tun"]), ("PTY", ["pty"]), ("OPENSSL", ["openssl", "openssl-listen", "openssl-dtls-client", "openssl-dtls-server"]), ("FIPS", []), ("LIBWRAP", []),
         ("SYCLS", ["pty"]), ("FILAN", []), ("RETRY", ["tcp-connect"]),
     ];
 

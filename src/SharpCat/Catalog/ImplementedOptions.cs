@@ -38,6 +38,9 @@ internal static class ImplementedOptions
         "socksport", "socksuser", "sockspass", "proxyport", "proxy-authorization", "proxy-authorization-file", "proxy-resolve", "ignorecr",
         // Datagram sockets.
         "null-eof", "ip-add-membership", "ip-multicast-if",
+        // OPENSSL (TLS over TCP).
+        "openssl-certificate", "openssl-key", "openssl-cafile", "openssl-capath", "openssl-verify", "openssl-commonname",
+        "openssl-snihost", "openssl-no-sni", "openssl-min-proto-version", "openssl-max-proto-version",
         // LISTEN, CHILD, RANGE, RETRY.
         "backlog", "accept-timeout", "fork", "max-children", "range", "retry", "forever", "interval",
     };

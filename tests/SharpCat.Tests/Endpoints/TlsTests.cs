@@ -1,0 +1,180 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Endpoints;
+
+/// <summary>Test certificates made with openssl: a CA, server and client certificates, and bad ones.</summary>
+public sealed class TlsCertificates : IDisposable
+{
+    public TempDir Dir { get; } = new();
+    public string this[string name] => Dir[name];
+
+    public TlsCertificates()
+    {
+        void Openssl(params string[] args)
+        {
+            var r = Run.ProgramAsync("openssl", args, [], TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            if (r.ExitCode != 0) throw new InvalidOperationException($"openssl {string.Join(' ', args)}: {r}");
+        }
+        string d = Dir.Path;
+        File.WriteAllText(Dir["san-localhost.ext"], "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+        File.WriteAllText(Dir["san-other.ext"], "subjectAltName=DNS:other.example\n");
+        Openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", $"{d}/ca.key", "-out", $"{d}/ca.pem", "-days", "30", "-subj", "/CN=SharpCat Test CA");
+        void Issue(string name, string subject, string ext, string days)
+        {
+            Openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", $"{d}/{name}.key", "-out", $"{d}/{name}.csr", "-subj", subject);
+            Openssl("x509", "-req", "-in", $"{d}/{name}.csr", "-CA", $"{d}/ca.pem", "-CAkey", $"{d}/ca.key", "-CAcreateserial",
+                "-out", $"{d}/{name}.pem", "-days", days, "-extfile", $"{d}/{ext}");
+            File.WriteAllText($"{d}/{name}-full.pem", File.ReadAllText($"{d}/{name}.pem") + File.ReadAllText($"{d}/{name}.key"));
+        }
+        Issue("server", "/CN=localhost", "san-localhost.ext", "30");
+        Issue("client", "/CN=test client", "san-other.ext", "30");
+        Issue("wrongname", "/CN=other.example", "san-other.ext", "30");
+        Issue("expired", "/CN=localhost", "san-localhost.ext", "-1");
+        Openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", $"{d}/self.key", "-out", $"{d}/self.pem", "-days", "30",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1");
+        File.WriteAllText($"{d}/self-full.pem", File.ReadAllText($"{d}/self.pem") + File.ReadAllText($"{d}/self.key"));
+    }
+
+    public void Dispose() => Dir.Dispose();
+}
+
+/// <summary>OPENSSL and OPENSSL-LISTEN: sharpcat, socat and openssl s_server on either side; every bad certificate named.</summary>
+public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
+{
+    private async Task<(LiveProcess Server, int Port)> ServerAsync(string cert, string options = "") =>
+        await Listeners.SharpCatAsync("-d", "-d", $"OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,cert={cert}{options}", "PIPE");
+
+    [Theory]
+    [InlineData("TLS1.3")]
+    [InlineData("TLS1.2")]
+    public async Task SharpcatClientAndServerTalk(string version)
+    {
+        var (server, port) = await ServerAsync(certs["server-full.pem"]);
+        using var _ = server;
+        var data = Encoding.ASCII.GetBytes("through tls\n");
+        var r = await Run.SharpCatAsync(data, "-d", "-d", "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},max-version={version}");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(data, r.Stdout);
+        Assert.Contains(r.LogLines, l => l == $"N SSL protocol version used: TLSv{version[3..]}");
+        Assert.Contains(r.LogLines, l => l.StartsWith("N SSL peer certificate subject: CN=localhost"));
+    }
+
+    [Fact]
+    public async Task InteropWithSocatBothWays()
+    {
+        var data = Encoding.ASCII.GetBytes(new string('x', 100_000) + "\n");
+        // socat client, sharpcat server
+        var (server, port) = await ServerAsync(certs["server-full.pem"]);
+        using (server)
+        {
+            var r = await Run.SocatAsync(data, "-t", "2", "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]}");
+            Assert.Equal(0, r.ExitCode);
+            Assert.Equal(data, r.Stdout);
+        }
+        // sharpcat client, socat server with a client certificate required
+        var (socatServer, socatPort) = await Listeners.StartAsync(Binaries.Socat!, "-d", "-d",
+            $"OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,cert={certs["server-full.pem"]},cafile={certs["ca.pem"]},verify=1", "PIPE");
+        using (socatServer)
+        {
+            var r = await Run.SharpCatAsync(data, "-t", "2", "-", $"OPENSSL:localhost:{socatPort},cafile={certs["ca.pem"]},cert={certs["client.pem"]},key={certs["client.key"]}");
+            Assert.Equal(0, r.ExitCode);
+            Assert.Equal(data, r.Stdout);
+        }
+    }
+
+    [Fact]
+    public async Task SharpcatClientAgainstOpensslSServer()
+    {
+        using var sserver = LiveProcess.Start("bash", "-c", $"sleep 20 | openssl s_server -accept 127.0.0.1:0 -cert {certs["server.pem"]} -key {certs["server.key"]} -quiet 2>&1");
+        // s_server prints no port for 0: find it from its listening socket.
+        int port = 0;
+        await Wait.UntilAsync(() => (port = ListeningPortOf("openssl", certs["server.pem"])) != 0);
+        var r = await Run.SharpCatAsync("to s_server\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]}");
+        Assert.Equal(0, r.ExitCode);
+        await sserver.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("to s_server"));
+    }
+
+    private static int ListeningPortOf(string program, string marker)
+    {
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            try
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
+                string cmd = File.ReadAllText($"{dir}/cmdline").Replace('\0', ' ');
+                if (!cmd.StartsWith(program + " ") || !cmd.Contains(marker)) continue;
+                var inodes = Directory.GetFiles($"{dir}/fd").Select(f => new FileInfo(f).LinkTarget ?? "").Where(t => t.StartsWith("socket:[")).Select(t => t[8..^1]).ToHashSet();
+                foreach (var line in File.ReadLines("/proc/net/tcp").Skip(1))
+                {
+                    var p = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (p[3] == "0A" && inodes.Contains(p[9])) return Convert.ToInt32(p[1].Split(':')[1], 16);
+                }
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return 0;
+    }
+
+    [Theory]
+    [InlineData("self-full.pem", "", "E certificate verify failed: self-signed certificate, subject CN=localhost")]
+    [InlineData("server-full.pem", "noca", "E certificate verify failed: unable to get local issuer certificate, subject CN=localhost")]
+    [InlineData("expired-full.pem", "", "E certificate verify failed: certificate has expired, subject CN=localhost")]
+    [InlineData("wrongname-full.pem", "", "E certificate name mismatch: expected \"localhost\", the certificate is for \"other.example\"")]
+    public async Task BadServerCertificatesAreNamedAndNothingIsRelayed(string serverCert, string clientCa, string message)
+    {
+        var (server, port) = await ServerAsync(certs[serverCert]);
+        using var _ = server;
+        string ca = clientCa == "noca" ? "" : $",cafile={certs["ca.pem"]}";
+        var r = await Run.SharpCatAsync("secret\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port}{ca}");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Empty(r.Stdout);
+        Assert.Equal([message], r.LogLines);
+    }
+
+    [Fact]
+    public async Task VerifyZeroAcceptsAnyCertificate()
+    {
+        var (server, port) = await ServerAsync(certs["self-full.pem"]);
+        using var _ = server;
+        var r = await Run.SharpCatAsync("ok\n"u8.ToArray(), "-", $"OPENSSL:127.0.0.1:{port},verify=0");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("ok\n", r.StdoutText);
+    }
+
+    [Fact]
+    public async Task AServerWithACaRequiresAClientCertificate()
+    {
+        var (server, port) = await ServerAsync(certs["server-full.pem"], $",cafile={certs["ca.pem"]},fork");
+        using var _ = server;
+        var without = await Run.SharpCatAsync("no cert\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]}");
+        Assert.Empty(without.Stdout);
+        await server.WaitForStderrAsync("certificate verify failed: the peer sent no certificate");
+        var with = await Run.SharpCatAsync("with cert\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},cert={certs["client-full.pem"]}");
+        Assert.Equal(0, with.ExitCode);
+        Assert.Equal("with cert\n", with.StdoutText);
+    }
+
+    [Theory]
+    [InlineData("cert={0}/missing.pem", "E cert \"{0}/missing.pem\": No such file or directory")]
+    [InlineData("cert={0}/server.pem,key={0}/client.key", "E cert \"{0}/server.pem\", key \"{0}/client.key\": ")]
+    public async Task BadCertificateFilesFailBeforeListening(string option, string message)
+    {
+        var r = await Run.SharpCatAsync([], $"OPENSSL-LISTEN:0,bind=127.0.0.1,{string.Format(option, certs.Dir.Path)}", "PIPE");
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith(string.Format(message, certs.Dir.Path), Assert.Single(r.LogLines));
+    }
+
+    [Fact]
+    public async Task APlaintextPeerOnATlsPortFailsTheHandshake()
+    {
+        var (plain, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,bind=127.0.0.1,reuseaddr", "SYSTEM:echo not tls");
+        using var _ = plain;
+        var r = await Run.SharpCatAsync([], "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]}");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Empty(r.Stdout);
+        Assert.StartsWith("E SSL_connect(): ", Assert.Single(r.LogLines));
+    }
+}
