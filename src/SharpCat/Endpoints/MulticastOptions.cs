@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using SharpCat.Catalog;
 
@@ -64,12 +63,11 @@ internal static class MulticastOptions
     private static bool IsMulticast(IPAddress a) =>
         a.AddressFamily == AddressFamily.InterNetworkV6 ? a.IsIPv6Multicast : (a.GetAddressBytes()[0] & 0xF0) == 0xE0;
 
-    /// <summary>An interface by name (or number), as if_nametoindex does.</summary>
+    /// <summary>An interface by name (or number): if_nametoindex.</summary>
     private static long InterfaceIndex(string name)
     {
         if (long.TryParse(name, out long index)) return index;
-        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
-            if (nic.Name == name) return nic.GetIPProperties().GetIPv4Properties()?.Index ?? nic.GetIPProperties().GetIPv6Properties().Index;
-        throw new SharpCatException($"ip-add-membership: no interface \"{name}\"");
+        uint found = Native.Libc.IfNameToIndex(name);
+        return found != 0 ? found : throw new SharpCatException($"ip-add-membership: no interface \"{name}\"");
     }
 }

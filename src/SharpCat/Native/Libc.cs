@@ -85,6 +85,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "shutdown", SetLastError = true)]
     internal static partial int Shutdown(int fd, int how);
 
+    [LibraryImport(Lib, EntryPoint = "if_nametoindex", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial uint IfNameToIndex(string name);
+
     [LibraryImport(Lib, EntryPoint = "recvfrom", SetLastError = true)]
     internal static partial nint RecvFrom(int fd, byte* buffer, nint length, int flags, byte* address, uint* addressLength);
 
