@@ -28,6 +28,9 @@
 #   udp       RELAY -u -b 65536 UDP-RECV:P1 UDP-SENDTO:127.0.0.1:P2, BENCH_UDP (100000) datagrams of
 #             64, 1400 and 16384 bytes from a python sender with 32 in flight to a python sink;
 #             datagrams/s, MiB/s, relay CPU ms per 100k datagrams.
+#   tls       RELAY OPENSSL-LISTEN:P,fork,cert=(self-signed),verify=0 TCP:127.0.0.1:ECHO: BENCH_TLS_CONNS (500)
+#             python TLS clients in 4 threads (handshake, 1 byte each way), handshakes/s and relay CPU ms per
+#             1000; then BENCH_TLS_MIB (256) MiB from a socat TLS client through the relay to a TCP sink.
 # Relay CPU = user+sys of the relay process alone (and of its reaped children for socat's fork):
 # wait4() rusage (python runner) on relays that end by themselves, /proc/PID/stat before killing
 # the fork relays. A scenario where a relay fails shows FAIL and a note with a command to reproduce.
@@ -36,7 +39,7 @@
 # Usage: bench/run.sh [size_in_MiB]   (default 1024; `bench/run.sh 256` is a quicker run)
 #   env: BENCH_RUNS (5), BENCH_CONNS (2000), BENCH_MEMCONNS (500), BENCH_PINGS (2000),
 #        SHARPCAT_BIN (artifacts/sharpcat), BENCH_ONLY (space-separated subset of:
-#        stdio tcp unix conn latency memory startup udp)
+#        stdio tcp unix conn latency memory startup udp tls)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MIB=${1:-1024}
@@ -44,7 +47,7 @@ RUNS=${BENCH_RUNS:-5}
 CONNS=${BENCH_CONNS:-2000}
 MEMCONNS=${BENCH_MEMCONNS:-500}
 PINGS=${BENCH_PINGS:-2000}
-ONLY=${BENCH_ONLY:-stdio tcp unix conn latency memory startup udp}
+ONLY=${BENCH_ONLY:-stdio tcp unix conn latency memory startup udp tls}
 SHARPCAT=$(realpath "${SHARPCAT_BIN:-artifacts/sharpcat}")
 [ -x "$SHARPCAT" ] || ./build.sh >/dev/null
 command -v socat >/dev/null || { echo "socat is needed: apt-get install -y socat" >&2; exit 1; }
@@ -269,6 +272,33 @@ def udpflood(relayport, sinkport, n, size, window):
         pass
     print("%.6f %d" % (time.monotonic() - t0, got))
 
+def tlsrate(port, n, threads):
+    # n TLS connections (no verification) in threads: handshake, 1 byte out, 1 byte back, close;
+    # prints "ok elapsed errors first_error"
+    import ssl
+    n, threads = int(n), int(threads)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+    lock = threading.Lock(); state = {"ok": 0, "err": 0, "msg": "none", "next": 0}
+    def worker():
+        while True:
+            with lock:
+                if state["next"] >= n: return
+                state["next"] += 1
+            try:
+                with socket.create_connection(("127.0.0.1", int(port)), timeout=10) as raw:
+                    with ctx.wrap_socket(raw, server_hostname="localhost") as c:
+                        c.sendall(b"x")
+                        if c.recv(1) != b"x": raise Exception("no echo")
+                with lock: state["ok"] += 1
+            except Exception as e:
+                with lock:
+                    state["err"] += 1; state["msg"] = repr(e)[:80].replace(" ", "_")
+    t0 = time.monotonic()
+    ts = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+    print(state["ok"], "%.6f" % (time.monotonic() - t0), state["err"], state["msg"])
+
 def run(out, *cmd):
     # runs cmd as a child; writes "wall_seconds cpu_seconds" (user+sys of the child and the children
     # it reaped, from wait4, microsecond precision) to out; exits with the child's status
@@ -291,6 +321,7 @@ elif cmd == "connrate": connrate(*args)
 elif cmd == "latency": latency(*args)
 elif cmd == "memhold": memhold(*args)
 elif cmd == "udpflood": udpflood(*args)
+elif cmd == "tlsrate": tlsrate(*args)
 elif cmd == "run": run(*args)
 else: sys.exit("unknown helper " + cmd)
 EOF
@@ -519,6 +550,54 @@ scen_latency() {
   row "round trip 64 B ($PINGS pings), p99" "us" "$(r1 "${l[1]}")" "$(r1 "${s[1]}")" "$(r1 "${o[1]}")"
 }
 
+# ---------------------------------------------------------------- TLS terminator
+TLS_CONNS=${BENCH_TLS_CONNS:-500}
+TLS_MIB=${BENCH_TLS_MIB:-256}
+tls_cert() {
+  [ -e "$tmp/tls.pem" ] && return
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/tls.key" -out "$tmp/tls.crt" -days 2 -subj /CN=localhost >/dev/null 2>&1
+  cat "$tmp/tls.crt" "$tmp/tls.key" > "$tmp/tls.pem"
+}
+tls_once() { # relay prefix -> "handshakes/s cpu_ms_per_1k MiB/s cpu_s_per_GiB" or FAIL
+  local relay=$1 p sp ep rp out ok el nerr msg c0 c1 hs hcpu st w0 w1 bcpu sk cl
+  read -r p sp < <(h freeport 2)
+  python3 "$PY" echoserver "$sp" 2>/dev/null & ep=$!; track "$ep"
+  h waitlisten tcp "$sp" 10 || { echo FAIL; note "tls: echo server did not start"; stop "$ep"; return; }
+  $relay OPENSSL-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1,cert=$tmp/tls.pem,verify=0 TCP:127.0.0.1:$sp 2>"$tmp/tls.err" & rp=$!; track "$rp"
+  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "tls: relay did not listen: $(label "$relay") $(head -c 200 "$tmp/tls.err")"; stop "$rp $ep"; return; fi
+  c0=$(cpu_ticks "$rp")
+  out=$(timeout 300 python3 "$PY" tlsrate "$p" "$TLS_CONNS" 4); read -r ok el nerr msg <<<"$out"
+  for i in $(seq 100); do [ -z "$(pgrep -P "$rp")" ] && break; sleep 0.05; done
+  c1=$(cpu_ticks "$rp")
+  stop "$rp $ep"
+  if [ "$ok" != "$TLS_CONNS" ]; then echo FAIL; note "tls handshakes via $(label "$relay"): ${ok:-?}/$TLS_CONNS ok, errors ${nerr:-?} (${msg:-}) $(head -c 200 "$tmp/tls.err")"; return; fi
+  hs=$(awk -v n="$ok" -v e="$el" 'BEGIN {printf "%.0f", n / e}'); hcpu=$(awk -v c="$((c1 - c0))" -v t="$TICK" -v n="$ok" 'BEGIN {printf "%.0f", c * 1000 / t / (n / 1000)}')
+  # throughput: socat client -> relay (TLS off) -> TCP sink
+  read -r p sk < <(h freeport 2)
+  socat -u -b 262144 TCP-LISTEN:$sk,reuseaddr,bind=127.0.0.1 OPEN:/dev/null & cl=$!; track "$cl"
+  h waitlisten tcp "$sk" 10 || { echo FAIL; stop "$cl"; return; }
+  # fork keeps the relay alive after the transfer, so that its CPU (children reaped) can be read
+  $relay -b 65536 OPENSSL-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1,cert=$tmp/tls.pem,verify=0 TCP:127.0.0.1:$sk 2>"$tmp/tls.err" & rp=$!; track "$rp"
+  h waitlisten tcp "$p" 10 || { echo FAIL; stop "$rp $cl"; return; }
+  c0=$(cpu_ticks "$rp"); w0=$EPOCHREALTIME
+  timeout 120 socat -u -b 65536 OPEN:/dev/zero,readbytes=$((TLS_MIB * 1048576)) OPENSSL:127.0.0.1:$p,verify=0; st=$?
+  bounded_wait "$cl" 30; w1=$EPOCHREALTIME
+  for i in $(seq 100); do [ -z "$(pgrep -P "$rp")" ] && break; sleep 0.05; done
+  c1=$(cpu_ticks "$rp"); stop "$rp"
+  if [ "$st" != 0 ]; then echo FAIL; note "tls throughput via $(label "$relay"): client exit $st $(head -c 200 "$tmp/tls.err")"; return; fi
+  bcpu=$(awk -v c="$((c1 - c0))" -v t="$TICK" -v m="$TLS_MIB" 'BEGIN {printf "%.2f", c / t / (m / 1024)}')
+  echo "$hs $hcpu $(awk -v a="$w0" -v b="$w1" -v m="$TLS_MIB" 'BEGIN {printf "%.0f", m / (b - a)}') $bcpu"
+}
+scen_tls() {
+  local res s o
+  command -v openssl >/dev/null || { note "tls: openssl is needed for the certificate"; return; }
+  tls_cert
+  mapfile -t res < <(series tls_once "$RUNS" "$SHARPCAT" "socat")
+  read -r -a s <<<"${res[0]}"; read -r -a o <<<"${res[1]}"
+  row "TLS terminator: handshakes ($TLS_CONNS, 4 thr)" "conn/s" "-" "$(r0 "${s[0]}")" "$(r0 "${o[0]}")" "$(r0 "${s[1]:--}")" "$(r0 "${o[1]:--}")"
+  row "TLS terminator: $TLS_MIB MiB in, TCP out" "MiB/s" "-" "$(r0 "${s[2]:--}")" "$(r0 "${o[2]:--}")" "${s[3]:--}" "${o[3]:--}"
+}
+
 # ---------------------------------------------------------------- UDP datagrams
 UDP_N=${BENCH_UDP:-100000}
 udp_once() { # relay prefix and datagram size -> "datagrams/s MiB/s cpu_ms_per_100k" or FAIL
@@ -622,6 +701,7 @@ want conn    && scen_conn
 want latency && scen_latency
 want memory  && scen_memory
 want udp     && scen_udp
+want tls     && scen_tls
 want startup && scen_startup
 echo "($((SECONDS - start)) s)"
 if [ -s "$NOTES" ]; then
