@@ -102,6 +102,12 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
                 continue;
             }
             if (mode == DatagramPeer.FirstSender && from is not null) _peer = from;
+            if (StripIpv4Header && length > 0)
+            {
+                int header = Math.Min((buffer.Span[0] & 0x0F) * 4, length);
+                buffer.Span[header..length].CopyTo(buffer.Span);
+                length -= header;
+            }
             return length;
         }
     }
@@ -128,6 +134,9 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
     }
 
     public ShutdownMode Shutdown { get; set; }
+
+    /// <summary>A raw IPv4 socket delivers each packet with its IP header, which the relay does not pass on (socat neither).</summary>
+    public bool StripIpv4Header { get; init; }
 
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 
