@@ -26,6 +26,47 @@ internal static class GenericSocketEndpoints
         return ValueTask.FromResult<IListener>(new StreamListener(socket, request.Options, onClose: null));
     }
 
+    public static ValueTask<IChannel> SendTo(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(Datagram(r, DatagramPeer.FixedOnly));
+    public static ValueTask<IChannel> DatagramTo(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(Datagram(r, DatagramPeer.Fixed));
+    public static ValueTask<IChannel> RecvFrom(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(Datagram(r, DatagramPeer.FirstSender));
+    public static ValueTask<IChannel> Recv(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(Datagram(r, DatagramPeer.ReceiveOnly));
+
+    /// <summary>
+    /// SOCKET-SENDTO/-DATAGRAM:domain:type:protocol:remote-address and SOCKET-RECVFROM/-RECV:…:local-address:
+    /// datagram sockets of any family and type by number.
+    /// </summary>
+    private static IChannel Datagram(OpenRequest request, DatagramPeer mode)
+    {
+        string name = request.Address.Name;
+        int domain = (int)OptionValueParser.ParseSigned($"{name} domain", request.Parameters[0], 0, 1023);
+        int type = (int)OptionValueParser.ParseSigned($"{name} type", request.Parameters[1], 0, 15);
+        int protocol = (int)OptionValueParser.ParseSigned($"{name} protocol", request.Parameters[2], 0, 65535);
+        var address = RawEndPoint.FromHex((AddressFamily)domain, OptionValueParser.ParseBin($"{name} address", request.Parameters[3].Replace("x", "")));
+        const int SOCK_CLOEXEC = 0x80000;
+        int fd = Native.Libc.Socket(domain, type | SOCK_CLOEXEC, protocol);
+        if (fd < 0) throw Native.Posix.Fail($"socket({domain}, {type}, {protocol})");
+        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        try
+        {
+            SocketOptions.Apply(fd, request.Options, beforeBind: true);
+            bool receives = mode is DatagramPeer.FirstSender or DatagramPeer.ReceiveOnly;
+            if (receives) StreamSockets.Bind(socket, address);
+            else if (request.Options.Text("bind") is { } b) StreamSockets.Bind(socket, RawEndPoint.FromHex((AddressFamily)domain, OptionValueParser.ParseBin("bind", b.Replace("x", ""))));
+            SocketOptions.Apply(fd, request.Options, beforeBind: false);
+            var range = request.Options.Text("range") is { } text ? SocketAddressing.ParseRange(text) : ((IPAddress, int)?)null;
+            var channel = new DatagramChannel(socket, mode, receives ? null : address, request.Options.Flag("null-eof"), range)
+                { Shutdown = FdOptions.ShutdownMode(request.Options) };
+            FdOptions.ApplyFdPhase(fd, request.Options);
+            FdOptions.ApplyLatePhase(fd, request.Options);
+            return channel;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     private static (AddressFamily, ProtocolType, EndPoint) Parse(OpenRequest request)
     {
         string name = request.Address.Name;
