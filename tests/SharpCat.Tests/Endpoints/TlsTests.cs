@@ -54,7 +54,8 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         var (server, port) = await ServerAsync(certs["server-full.pem"]);
         using var _ = server;
         var data = Encoding.ASCII.GetBytes("through tls\n");
-        var r = await Run.SharpCatAsync(data, "-d", "-d", "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},max-version={version}");
+        // -t 5: under load the echo may come later than the default half second after our EOF.
+        var r = await Run.SharpCatAsync(data, "-t", "5", "-d", "-d", "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},max-version={version}");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(data, r.Stdout);
         Assert.Contains(r.LogLines, l => l == $"N SSL protocol version used: TLSv{version[3..]}");
@@ -139,7 +140,7 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     {
         var (server, port) = await ServerAsync(certs["self-full.pem"]);
         using var _ = server;
-        var r = await Run.SharpCatAsync("ok\n"u8.ToArray(), "-", $"OPENSSL:127.0.0.1:{port},verify=0");
+        var r = await Run.SharpCatAsync("ok\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL:127.0.0.1:{port},verify=0");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal("ok\n", r.StdoutText);
     }
@@ -149,10 +150,10 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     {
         var (server, port) = await ServerAsync(certs["server-full.pem"], $",cafile={certs["ca.pem"]},fork");
         using var _ = server;
-        var without = await Run.SharpCatAsync("no cert\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]}");
+        var without = await Run.SharpCatAsync("no cert\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]}");
         Assert.Empty(without.Stdout);
         await server.WaitForStderrAsync("certificate verify failed: the peer sent no certificate");
-        var with = await Run.SharpCatAsync("with cert\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},cert={certs["client-full.pem"]}");
+        var with = await Run.SharpCatAsync("with cert\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},cert={certs["client-full.pem"]}");
         Assert.Equal(0, with.ExitCode);
         Assert.Equal("with cert\n", with.StdoutText);
     }
