@@ -23,6 +23,15 @@ internal sealed class DualChannel(IChannel reader, IChannel writer) : IChannel
 
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 
+    /// <summary>Either half may be a process (<c>EXEC:a!!EXEC:b</c>): when both have ended, a failure of either fails the relay.</summary>
+    public Task? Completion => (reader.Completion, writer.Completion) switch
+    {
+        (null, null) => null,
+        (Task r, null) => r,
+        (null, Task w) => w,
+        (Task r, Task w) => Task.WhenAll(r, w),
+    };
+
     public async ValueTask DisposeAsync()
     {
         await reader.DisposeAsync().ConfigureAwait(false);

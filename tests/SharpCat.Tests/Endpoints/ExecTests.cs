@@ -47,6 +47,15 @@ public class ExecTests
     }
 
     [Fact]
+    public async Task EitherHalfOfADualCanFailTheRelay()
+    {
+        var r = await Run.SharpCatAsync("data\n"u8.ToArray(), "-", "SYSTEM:cat >/dev/null; exit 4!!SYSTEM:echo written");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("written\n", r.StdoutText);
+        Assert.Contains(r.LogLines, l => Regex.IsMatch(l, @"^E waitpid\(\): child \d+ exited with status 4$"));
+    }
+
+    [Fact]
     public async Task ASuccessfulChildIsLoggedAtNoticeLevel()
     {
         var r = await Run.SharpCatAsync(Encoding.ASCII.GetBytes("x"), "-d", "-d", "-", "EXEC:cat");
