@@ -71,7 +71,7 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
         while (true)
         {
             // recvfrom with MSG_TRUNC tells the datagram's real length; .NET's receive does not.
-            var (length, from) = Native.Posix.ReceiveFrom(ReadFd, buffer.Span);
+            var (length, from) = LogAncillary ? Native.Ancillary.ReceiveAndLog(ReadFd, buffer.Span) : Native.Posix.ReceiveFrom(ReadFd, buffer.Span);
             if (length == -Native.Posix.EAGAIN)
             {
                 await WaitReadableAsync(ct).ConfigureAwait(false);
@@ -137,6 +137,9 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
 
     /// <summary>A raw IPv4 socket delivers each packet with its IP header, which the relay does not pass on (socat neither).</summary>
     public bool StripIpv4Header { get; init; }
+
+    /// <summary>Options asked the kernel for ancillary data with each datagram: read it with recvmsg and log it.</summary>
+    public bool LogAncillary { get; set; }
 
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 

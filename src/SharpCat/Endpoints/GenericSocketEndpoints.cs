@@ -55,7 +55,7 @@ internal static class GenericSocketEndpoints
             SocketOptions.Apply(fd, request.Options, beforeBind: false);
             var range = request.Options.Text("range") is { } text ? SocketAddressing.ParseRange(text) : ((IPAddress, int)?)null;
             var channel = new DatagramChannel(socket, mode, receives ? null : address, request.Options.Flag("null-eof"), range)
-                { Shutdown = FdOptions.ShutdownMode(request.Options) };
+                { Shutdown = FdOptions.ShutdownMode(request.Options), LogAncillary = SocketOptions.AsksForAncillaryData(request.Options) };
             FdOptions.ApplyFdPhase(fd, request.Options);
             FdOptions.ApplyLatePhase(fd, request.Options);
             return channel;

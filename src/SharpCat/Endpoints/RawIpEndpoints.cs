@@ -83,6 +83,7 @@ internal static class RawIpEndpoints
         var channel = new DatagramChannel(socket, mode, peer, options.Flag("null-eof"), range)
         {
             Shutdown = FdOptions.ShutdownMode(options),
+            LogAncillary = SocketOptions.AsksForAncillaryData(options),
             StripIpv4Header = socket.AddressFamily == AddressFamily.InterNetwork && protocol != IPPROTO_RAW,
         };
         FdOptions.ApplyFdPhase(channel.ReadFd, options);

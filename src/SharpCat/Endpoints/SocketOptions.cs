@@ -83,6 +83,19 @@ internal static unsafe class SocketOptions
         new("tcp-maxseg-late", IPPROTO_TCP, 2, SockOptValue.Int),
     ];
 
+    /// <summary>Options whose purpose is ancillary data with each received datagram (logged by DatagramChannel).</summary>
+    private static readonly string[] AncillaryOptions =
+    [
+        "ip-pktinfo", "ip-recvttl", "ip-recvtos", "ip-recvopts", "ip-retopts", "ip-recverr", "ipv6-recvpktinfo",
+        "ipv6-recvhoplimit", "ipv6-recvtclass", "ipv6-recvrthdr", "ipv6-recvhopopts", "ipv6-recvdstopts", "ipv6-recvpathmtu", "ipv6-recverr",
+    ];
+
+    public static bool AsksForAncillaryData(OptionSet options)
+    {
+        foreach (string name in AncillaryOptions) if (options.Flag(name) || options.Number(name) is > 0) return true;
+        return false;
+    }
+
     private static readonly Dictionary<string, Entry> ByName = Table.ToDictionary(e => e.Name, StringComparer.Ordinal);
 
     /// <summary>True for options whose numeric value defaults to 1 when none is given (<c>reuseaddr</c>, <c>nodelay</c>).</summary>

@@ -132,7 +132,8 @@ internal static class UdpEndpoints
     {
         var options = request.Options;
         var range = options.Text("range") is { } text && mode != DatagramPeer.Connected ? SocketAddressing.ParseRange(text) : ((IPAddress, int)?)null;
-        var channel = new DatagramChannel(socket, mode, peer, options.Flag("null-eof"), range) { Shutdown = FdOptions.ShutdownMode(options) };
+        var channel = new DatagramChannel(socket, mode, peer, options.Flag("null-eof"), range)
+            { Shutdown = FdOptions.ShutdownMode(options), LogAncillary = SocketOptions.AsksForAncillaryData(options) };
         FdOptions.ApplyFdPhase(channel.ReadFd, options);
         FdOptions.ApplyLatePhase(channel.ReadFd, options);
         return channel;

@@ -85,6 +85,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "shutdown", SetLastError = true)]
     internal static partial int Shutdown(int fd, int how);
 
+    [LibraryImport(Lib, EntryPoint = "recvmsg", SetLastError = true)]
+    internal static partial nint RecvMsg(int fd, void* message, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "if_indextoname")]
+    internal static partial byte* IfIndexToName(uint index, byte* name);
+
     [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
     internal static partial int Socket(int domain, int type, int protocol);
 

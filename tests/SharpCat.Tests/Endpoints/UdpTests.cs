@@ -213,6 +213,25 @@ public class UdpTests
     }
 
     [Fact]
+    public async Task AncillaryDataIsLoggedAsSocatLogsIt()
+    {
+        var seen = new List<string[]>();
+        foreach (string program in new[] { Binaries.SharpCat, Binaries.Socat! })
+        {
+            int port;
+            using (var probe = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0))) port = ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
+            using var relay = LiveProcess.Start(program, "-d", "-d", "-u", $"UDP4-RECV:{port},bind=127.0.0.1,ip-pktinfo,ip-recvttl,ip-recvtos", "-");
+            await relay.WaitForStderrAsync("starting data transfer loop");
+            using var sender = new UdpClient();
+            await sender.SendAsync("anc"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, port));
+            await relay.WaitForStderrAsync("Ancillary message: tos=");
+            seen.Add(Regex.Matches(relay.StderrText, @"N (Ancillary message: .*)").Select(m => m.Groups[1].Value.Trim()).ToArray());
+        }
+        Assert.Equal(["Ancillary message: interface \"lo\", locaddr=127.0.0.1, dstaddr=127.0.0.1", "Ancillary message: ttl=64", "Ancillary message: tos=0"], seen[0]);
+        Assert.Equal(seen[1], seen[0]);
+    }
+
+    [Fact]
     public async Task ATcpToUdpBridgeWorksBothWays()
     {
         using var echo = new UdpEcho();
