@@ -49,6 +49,7 @@ internal static class ImplementedOptions
     {
         foreach (var entry in Endpoints.SocketOptions.Table) Names.Add(entry.Name);
         foreach (var name in Endpoints.TermiosOptions.Names) Names.Add(name);
+        foreach (var name in Endpoints.TunEndpoints.Names) Names.Add(name);
     }
 }
 

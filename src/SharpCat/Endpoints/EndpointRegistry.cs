@@ -61,6 +61,7 @@ internal static class EndpointRegistry
         ["pty"] = new(PtyEndpoints.Open, null),
         ["openssl"] = new(TlsEndpoints.Connect, null),
         ["openssl-listen"] = new(null, TlsEndpoints.Listen),
+        ["tun"] = new(TunEndpoints.Open, null),
         ["socks4"] = new(SocksEndpoints.Socks4, null),
         ["socks4a"] = new(SocksEndpoints.Socks4A, null),
         ["proxy"] = new(HttpProxyEndpoints.Open, null),

@@ -37,7 +37,8 @@ internal sealed class FdStream : IDisposable
     /// A terminal's settings from before the address's options changed them: put back on dispose,
     /// as socat restores every tty it opened.
     /// </param>
-    public FdStream(int fd, bool owns, TermiosData? terminalSettings = null)
+    /// <param name="pollable">A character device known to support poll(2) (a TUN/TAP fd): read it without blocking a thread.</param>
+    public FdStream(int fd, bool owns, TermiosData? terminalSettings = null, bool pollable = false)
     {
         Fd = fd;
         _owns = owns;
@@ -48,7 +49,7 @@ internal sealed class FdStream : IDisposable
         IsTty = Libc.IsATty(fd) == 1;
         _originalFlags = Posix.GetFl(fd);
         _ioFd = fd;
-        if (FileType is Posix.S_IFIFO or Posix.S_IFSOCK || IsTty)
+        if (FileType is Posix.S_IFIFO or Posix.S_IFSOCK || IsTty || pollable)
         {
             _ioFd = Libc.Dup(fd);
             if (_ioFd < 0) throw Posix.Fail($"dup({fd})");
