@@ -62,6 +62,7 @@ internal static class EndpointRegistry
         ["openssl"] = new(TlsEndpoints.Connect, null),
         ["openssl-listen"] = new(null, TlsEndpoints.Listen),
         ["tun"] = new(TunEndpoints.Open, null),
+        ["interface"] = new(InterfaceEndpoints.Open, null),
         ["socks4"] = new(SocksEndpoints.Socks4, null),
         ["socks4a"] = new(SocksEndpoints.Socks4A, null),
         ["proxy"] = new(HttpProxyEndpoints.Open, null),

@@ -91,6 +91,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "if_indextoname")]
     internal static partial byte* IfIndexToName(uint index, byte* name);
 
+    [LibraryImport(Lib, EntryPoint = "bind", SetLastError = true)]
+    internal static partial int Bind(int fd, byte* address, uint length);
+
     [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
     internal static partial int Socket(int domain, int type, int protocol);
 
