@@ -29,6 +29,28 @@ internal enum DatagramPeer
 internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint? peer, bool nullEof, (IPAddress Network, int Bits)? range) : IChannel
 {
     private EndPoint? _peer = peer;
+
+    /// <summary>
+    /// The channel over a prepared socket with what every datagram address takes from its options:
+    /// null-eof, the shut-* mode, ancillary data logging, then the FD and LATE phase options.
+    /// </summary>
+    public static DatagramChannel Open(Socket socket, DatagramPeer mode, EndPoint? peer, Catalog.OptionSet options,
+        (IPAddress Network, int Bits)? range = null, bool stripIpv4Header = false)
+    {
+        var channel = new DatagramChannel(socket, mode, peer, options.Flag("null-eof"), range)
+        {
+            Shutdown = FdOptions.ShutdownMode(options),
+            LogAncillary = SocketOptions.AsksForAncillaryData(options),
+            StripIpv4Header = stripIpv4Header,
+        };
+        FdOptions.ApplyFdPhase(channel.ReadFd, options);
+        FdOptions.ApplyLatePhase(channel.ReadFd, options);
+        return channel;
+    }
+
+    /// <summary>The <c>range</c> option as a network, when given.</summary>
+    public static (IPAddress Network, int Bits)? Range(Catalog.OptionSet options) =>
+        options.Text("range") is { } text ? SocketAddressing.ParseRange(text) : null;
     private List<Action>? _onClose;
 
     /// <summary>Clean-up when the channel closes (a socket file made for it).</summary>
@@ -139,7 +161,7 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
     public bool StripIpv4Header { get; init; }
 
     /// <summary>Options asked the kernel for ancillary data with each datagram: read it with recvmsg and log it.</summary>
-    public bool LogAncillary { get; set; }
+    public bool LogAncillary { get; init; }
 
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 

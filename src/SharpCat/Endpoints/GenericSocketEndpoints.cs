@@ -53,12 +53,7 @@ internal static class GenericSocketEndpoints
             if (receives) StreamSockets.Bind(socket, address);
             else if (request.Options.Text("bind") is { } b) StreamSockets.Bind(socket, RawEndPoint.FromHex((AddressFamily)domain, OptionValueParser.ParseBin("bind", b.Replace("x", ""))));
             SocketOptions.Apply(fd, request.Options, beforeBind: false);
-            var range = request.Options.Text("range") is { } text ? SocketAddressing.ParseRange(text) : ((IPAddress, int)?)null;
-            var channel = new DatagramChannel(socket, mode, receives ? null : address, request.Options.Flag("null-eof"), range)
-                { Shutdown = FdOptions.ShutdownMode(request.Options), LogAncillary = SocketOptions.AsksForAncillaryData(request.Options) };
-            FdOptions.ApplyFdPhase(fd, request.Options);
-            FdOptions.ApplyLatePhase(fd, request.Options);
-            return channel;
+            return DatagramChannel.Open(socket, mode, receives ? null : address, request.Options, DatagramChannel.Range(request.Options));
         }
         catch
         {

@@ -37,11 +37,7 @@ internal static unsafe class InterfaceEndpoints
             if (Libc.Bind(fd, address, 20) != 0) throw Posix.Fail($"bind({fd}, {{AF={AF_PACKET} \"{name}\"}}, 20)");
             SocketOptions.Apply(fd, request.Options, beforeBind: false);
             Log.Notice($"packet socket on interface \"{name}\" (index {index})");
-            var channel = new DatagramChannel(socket, DatagramPeer.Connected, null, request.Options.Flag("null-eof"), null)
-                { Shutdown = FdOptions.ShutdownMode(request.Options) };
-            FdOptions.ApplyFdPhase(fd, request.Options);
-            FdOptions.ApplyLatePhase(fd, request.Options);
-            return ValueTask.FromResult<IChannel>(channel);
+            return ValueTask.FromResult<IChannel>(DatagramChannel.Open(socket, DatagramPeer.Connected, null, request.Options));
         }
         catch
         {

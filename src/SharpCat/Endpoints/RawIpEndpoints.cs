@@ -76,18 +76,7 @@ internal static class RawIpEndpoints
         }
     }
 
-    private static DatagramChannel Wrap(OpenRequest request, Socket socket, DatagramPeer mode, EndPoint? peer, int protocol)
-    {
-        var options = request.Options;
-        var range = options.Text("range") is { } text ? SocketAddressing.ParseRange(text) : ((IPAddress, int)?)null;
-        var channel = new DatagramChannel(socket, mode, peer, options.Flag("null-eof"), range)
-        {
-            Shutdown = FdOptions.ShutdownMode(options),
-            LogAncillary = SocketOptions.AsksForAncillaryData(options),
-            StripIpv4Header = socket.AddressFamily == AddressFamily.InterNetwork && protocol != IPPROTO_RAW,
-        };
-        FdOptions.ApplyFdPhase(channel.ReadFd, options);
-        FdOptions.ApplyLatePhase(channel.ReadFd, options);
-        return channel;
-    }
+    private static DatagramChannel Wrap(OpenRequest request, Socket socket, DatagramPeer mode, EndPoint? peer, int protocol) =>
+        DatagramChannel.Open(socket, mode, peer, request.Options, DatagramChannel.Range(request.Options),
+            stripIpv4Header: socket.AddressFamily == AddressFamily.InterNetwork && protocol != IPPROTO_RAW);
 }

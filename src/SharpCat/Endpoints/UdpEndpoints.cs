@@ -128,14 +128,6 @@ internal static class UdpEndpoints
         }
     }
 
-    internal static DatagramChannel Wrap(OpenRequest request, Socket socket, DatagramPeer mode, EndPoint? peer)
-    {
-        var options = request.Options;
-        var range = options.Text("range") is { } text && mode != DatagramPeer.Connected ? SocketAddressing.ParseRange(text) : ((IPAddress, int)?)null;
-        var channel = new DatagramChannel(socket, mode, peer, options.Flag("null-eof"), range)
-            { Shutdown = FdOptions.ShutdownMode(options), LogAncillary = SocketOptions.AsksForAncillaryData(options) };
-        FdOptions.ApplyFdPhase(channel.ReadFd, options);
-        FdOptions.ApplyLatePhase(channel.ReadFd, options);
-        return channel;
-    }
+    internal static DatagramChannel Wrap(OpenRequest request, Socket socket, DatagramPeer mode, EndPoint? peer) =>
+        DatagramChannel.Open(socket, mode, peer, request.Options, mode == DatagramPeer.Connected ? null : DatagramChannel.Range(request.Options));
 }

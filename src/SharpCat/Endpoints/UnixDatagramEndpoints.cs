@@ -99,12 +99,9 @@ internal static class UnixDatagramEndpoints
 
     private static DatagramChannel Wrap(Socket socket, DatagramPeer mode, System.Net.EndPoint? peer, Catalog.OptionSet options, string? madePath)
     {
-        var channel = new DatagramChannel(socket, mode, peer, options.Flag("null-eof"), null)
-            { Shutdown = FdOptions.ShutdownMode(options), LogAncillary = SocketOptions.AsksForAncillaryData(options) };
+        var channel = DatagramChannel.Open(socket, mode, peer, options);
         if (madePath is not null && options.Find("unlink-close") is not { Value: false })
             channel.OnClose(() => NamedOptions.UnlinkIfPresent(madePath));
-        FdOptions.ApplyFdPhase(channel.ReadFd, options);
-        FdOptions.ApplyLatePhase(channel.ReadFd, options);
         return channel;
     }
 }
