@@ -42,10 +42,7 @@ internal static class GenericSocketEndpoints
         int type = (int)OptionValueParser.ParseSigned($"{name} type", request.Parameters[1], 0, 15);
         int protocol = (int)OptionValueParser.ParseSigned($"{name} protocol", request.Parameters[2], 0, 65535);
         var address = RawEndPoint.FromHex((AddressFamily)domain, OptionValueParser.ParseBin($"{name} address", request.Parameters[3].Replace("x", "")));
-        const int SOCK_CLOEXEC = 0x80000;
-        int fd = Native.Libc.Socket(domain, type | SOCK_CLOEXEC, protocol);
-        if (fd < 0) throw Native.Posix.Fail($"socket({domain}, {type}, {protocol})");
-        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        var socket = Native.Posix.NewSocket(domain, type, protocol, out int fd);
         try
         {
             SocketOptions.Apply(fd, request.Options, beforeBind: true);

@@ -12,7 +12,7 @@ namespace SharpCat.Endpoints;
 /// </summary>
 internal static unsafe class InterfaceEndpoints
 {
-    private const int AF_PACKET = 17, SOCK_RAW = 3, SOCK_CLOEXEC = 0x80000;
+    private const int AF_PACKET = 17, SOCK_RAW = 3;
     private const ushort ETH_P_ALL = 0x0003;
 
     public static ValueTask<IChannel> Open(OpenRequest request, CancellationToken ct)
@@ -22,9 +22,7 @@ internal static unsafe class InterfaceEndpoints
         if (index == 0) throw new SharpCatException($"INTERFACE: no interface \"{name}\"");
         int type = (int)(request.Options.Number("so-type") ?? SOCK_RAW);
         ushort protocol = (ushort)System.Net.IPAddress.HostToNetworkOrder((short)ETH_P_ALL);
-        int fd = Libc.Socket(AF_PACKET, type | SOCK_CLOEXEC, protocol);
-        if (fd < 0) throw Posix.Fail($"socket({AF_PACKET}, {type}, {protocol})");
-        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        var socket = Posix.NewSocket(AF_PACKET, type, protocol, out int fd);
         try
         {
             SocketOptions.Apply(fd, request.Options, beforeBind: true);

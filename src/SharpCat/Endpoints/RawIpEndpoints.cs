@@ -55,11 +55,8 @@ internal static class RawIpEndpoints
     private static Socket Open(OpenRequest request, AddressFamily family, int protocol, IPEndPoint? bindTo)
     {
         // socket(2) itself: .NET's Socket refuses protocol numbers it has no name for.
-        const int SOCK_RAW = 3, SOCK_CLOEXEC = 0x80000;
-        int domain = family == AddressFamily.InterNetworkV6 ? 10 : 2;
-        int fd = Native.Libc.Socket(domain, SOCK_RAW | SOCK_CLOEXEC, protocol);
-        if (fd < 0) throw Native.Posix.Fail($"socket({domain}, {SOCK_RAW}, {protocol})");
-        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        const int SOCK_RAW = 3;
+        var socket = Native.Posix.NewSocket(family == AddressFamily.InterNetworkV6 ? 10 : 2, SOCK_RAW, protocol, out int fd);
         try
         {
             SocketOptions.Apply(fd, request.Options, beforeBind: true);

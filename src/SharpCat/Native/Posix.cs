@@ -140,6 +140,18 @@ internal static unsafe class Posix
         return ok;
     }
 
+    /// <summary>
+    /// socket(2) itself, close-on-exec, as a .NET Socket: .NET refuses families, types and protocol
+    /// numbers it has no name for (raw IP protocols, AF_PACKET, generic sockets).
+    /// </summary>
+    public static System.Net.Sockets.Socket NewSocket(int domain, int type, int protocol, out int fd)
+    {
+        const int SOCK_CLOEXEC = 0x80000;
+        fd = Libc.Socket(domain, type | SOCK_CLOEXEC, protocol);
+        if (fd < 0) throw Fail($"socket({domain}, {type}, {protocol})");
+        return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd, ownsHandle: true));
+    }
+
     public static void Dup2(int fd, int newFd)
     {
         if (Libc.Dup2(fd, newFd) < 0) throw Fail($"dup2({fd}, {newFd})");
