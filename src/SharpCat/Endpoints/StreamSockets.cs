@@ -26,25 +26,30 @@ internal delegate ValueTask<IListener> ListenerOpener(OpenRequest request, Cance
 internal static class StreamSockets
 {
     /// <summary>Connects, retrying as <c>retry</c>/<c>forever</c>/<c>interval</c> ask.</summary>
+    public static ValueTask<SocketChannel> ConnectAsync(OpenRequest request, AddressFamily family, ProtocolType protocol,
+        EndPoint target, EndPoint? bindTo, CancellationToken ct) =>
+        RetryAsync(request.Options, (request, family, protocol, target, bindTo),
+            static (s, ct) => ConnectOnceAsync(s.request, s.family, s.protocol, s.target, s.bindTo, ct), ct);
+
+    /// <summary>Runs one connection attempt again as <c>retry</c>/<c>forever</c>/<c>interval</c> ask.</summary>
     // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<SocketChannel> ConnectAsync(OpenRequest request, AddressFamily family, ProtocolType protocol,
-        EndPoint target, EndPoint? bindTo, CancellationToken ct)
+    public static async ValueTask<SocketChannel> RetryAsync<TState>(OptionSet options, TState state,
+        Func<TState, CancellationToken, ValueTask<SocketChannel>> attempt, CancellationToken ct)
     {
-        var options = request.Options;
         long retries = options.Number("retry") ?? 0;
         bool forever = options.Flag("forever");
         var interval = TimeSpan.FromSeconds(options.Seconds("interval") ?? 1.0);
-        for (long attempt = 0; ; attempt++)
+        for (long n = 0; ; n++)
         {
             try
             {
-                return await ConnectOnceAsync(request, family, protocol, target, bindTo, ct).ConfigureAwait(false);
+                return await attempt(state, ct).ConfigureAwait(false);
             }
-            catch (SharpCatException e) when (forever || attempt < retries)
+            catch (SharpCatException e) when (forever || n < retries)
             {
                 Log.Warn(e.Message);
-                Log.Info($"retrying in {interval.TotalSeconds:0.###} s ({(forever ? "forever" : $"{retries - attempt} left")})");
+                Log.Info($"retrying in {interval.TotalSeconds:0.###} s ({(forever ? "forever" : $"{retries - n} left")})");
                 await Task.Delay(interval, ct).ConfigureAwait(false);
             }
         }
@@ -123,6 +128,11 @@ internal static class StreamSockets
     /// </summary>
     internal static Socket NewSocket(AddressFamily family, ProtocolType protocol, SocketType type = SocketType.Stream)
     {
+        // Families and protocols .NET has no name for (SCTP, VSOCK, generic numbers) go to socket(2)
+        // directly, which also gives socat's message when the kernel lacks them.
+        if (family is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 or AddressFamily.Unix)
+            || protocol is not (ProtocolType.Tcp or ProtocolType.Udp or ProtocolType.Unspecified))
+            return Posix.NewSocket((int)family == 23 ? 10 : (int)family, (int)type, (int)protocol, out _);
         var socket = new Socket(family, type, protocol is ProtocolType.Tcp or ProtocolType.Udp ? ProtocolType.Unspecified : protocol);
         if (family == AddressFamily.InterNetworkV6 && !KernelV6Only.Value)
         {

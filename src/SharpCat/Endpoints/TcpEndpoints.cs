@@ -8,42 +8,50 @@ namespace SharpCat.Endpoints;
 /// <summary>TCP, TCP4, TCP6 (connect) and TCP-LISTEN, TCP4-LISTEN, TCP6-LISTEN.</summary>
 internal static class TcpEndpoints
 {
-    public static ValueTask<IChannel> Connect(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 0, ct);
-    public static ValueTask<IChannel> Connect4(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 4, ct);
-    public static ValueTask<IChannel> Connect6(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 6, ct);
-    public static ValueTask<IListener> Listen(OpenRequest r, CancellationToken ct) => ListenAsync(r, 0, ct);
-    public static ValueTask<IListener> Listen4(OpenRequest r, CancellationToken ct) => ListenAsync(r, 4, ct);
-    public static ValueTask<IListener> Listen6(OpenRequest r, CancellationToken ct) => ListenAsync(r, 6, ct);
+    public static ValueTask<IChannel> Connect(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 0, ProtocolType.Tcp, ct);
+    public static ValueTask<IChannel> Connect4(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 4, ProtocolType.Tcp, ct);
+    public static ValueTask<IChannel> Connect6(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 6, ProtocolType.Tcp, ct);
+    public static ValueTask<IListener> Listen(OpenRequest r, CancellationToken ct) => ListenAsync(r, 0, ProtocolType.Tcp, ct);
+    public static ValueTask<IListener> Listen4(OpenRequest r, CancellationToken ct) => ListenAsync(r, 4, ProtocolType.Tcp, ct);
+    public static ValueTask<IListener> Listen6(OpenRequest r, CancellationToken ct) => ListenAsync(r, 6, ProtocolType.Tcp, ct);
+
+    /// <summary>The service-name table of a stream protocol over IP (getservbyname's second argument).</summary>
+    internal static string ServiceProtocol(ProtocolType protocol) => protocol == ProtocolType.Tcp ? "tcp" : "sctp";
 
     // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<IChannel> ConnectAsync(OpenRequest request, int version, CancellationToken ct) =>
-        await ConnectToAsync(request, request.Parameters[0], SocketAddressing.Port(request.Parameters[1], "tcp"), version, ct).ConfigureAwait(false);
+    internal static async ValueTask<IChannel> ConnectAsync(OpenRequest request, int version, ProtocolType protocol, CancellationToken ct) =>
+        await ConnectToAsync(request, request.Parameters[0], SocketAddressing.Port(request.Parameters[1], ServiceProtocol(protocol)), version, ct, protocol).ConfigureAwait(false);
 
-    /// <summary>A TCP connection to a host with the address's socket, bind and retry options (also a proxy's first step).</summary>
+    /// <summary>
+    /// A TCP (or SCTP) connection to a host with the address's socket, bind and retry options (also
+    /// a proxy's first step).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    internal static async ValueTask<SocketChannel> ConnectToAsync(OpenRequest request, string hostText, int port, int version, CancellationToken ct)
+    internal static async ValueTask<SocketChannel> ConnectToAsync(OpenRequest request, string hostText, int port, int version, CancellationToken ct,
+        ProtocolType protocol = ProtocolType.Tcp)
     {
         var family = SocketAddressing.Family(request, version);
         var host = await SocketAddressing.ResolveAsync(hostText, family, ct).ConfigureAwait(false);
         var target = new IPEndPoint(host, port);
         var bindTo = await LocalEndPointAsync(request, host.AddressFamily, ct).ConfigureAwait(false);
-        return await StreamSockets.ConnectAsync(request, host.AddressFamily, ProtocolType.Tcp, target, bindTo, ct).ConfigureAwait(false);
+        return await StreamSockets.ConnectAsync(request, host.AddressFamily, protocol, target, bindTo, ct).ConfigureAwait(false);
     }
 
-    private static async ValueTask<IListener> ListenAsync(OpenRequest request, int version, CancellationToken ct)
+    internal static async ValueTask<IListener> ListenAsync(OpenRequest request, int version, ProtocolType protocol, CancellationToken ct)
     {
         var family = SocketAddressing.Family(request, version);
-        int port = SocketAddressing.Port(request.Parameters[0], "tcp");
+        string service = ServiceProtocol(protocol);
+        int port = SocketAddressing.Port(request.Parameters[0], service);
         IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
         EndPoint local = new IPEndPoint(any, port);
         if (request.Options.Text("bind") is { } bind)
         {
             var (host, bindPort) = SplitHostPort(bind);
             var address = host.Length == 0 ? any : await SocketAddressing.ResolveAsync(host, family, ct).ConfigureAwait(false);
-            local = new IPEndPoint(address, bindPort is null ? port : SocketAddressing.Port(bindPort, "tcp"));
+            local = new IPEndPoint(address, bindPort is null ? port : SocketAddressing.Port(bindPort, service));
         }
-        var socket = StreamSockets.Listen(request, local.AddressFamily, ProtocolType.Tcp, local);
+        var socket = StreamSockets.Listen(request, local.AddressFamily, protocol, local);
         return new StreamListener(socket, request.Options, onClose: null);
     }
 

@@ -94,6 +94,15 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "bind", SetLastError = true)]
     internal static partial int Bind(int fd, byte* address, uint length);
 
+    [LibraryImport(Lib, EntryPoint = "connect", SetLastError = true)]
+    internal static partial int Connect(int fd, byte* address, uint length);
+
+    [LibraryImport(Lib, EntryPoint = "accept4", SetLastError = true)]
+    internal static partial int Accept4(int fd, byte* address, uint* length, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "getsockname", SetLastError = true)]
+    internal static partial int GetSockName(int fd, byte* address, uint* length);
+
     [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
     internal static partial int Socket(int domain, int type, int protocol);
 

@@ -152,6 +152,55 @@ internal static unsafe class Posix
         return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd, ownsHandle: true));
     }
 
+    /// <summary>
+    /// Blocking bind, connect, accept and getsockname on socket addresses .NET cannot express
+    /// (it refuses to build a SocketAddress of a family it does not know, such as AF_VSOCK).
+    /// Connect and accept return 0 / the new fd, or -errno.
+    /// </summary>
+    public static void Bind(int fd, ReadOnlySpan<byte> address, string shown)
+    {
+        fixed (byte* p = address)
+            if (Libc.Bind(fd, p, (uint)address.Length) != 0) throw Fail($"bind({fd}, {{{shown}}}, {address.Length})");
+    }
+
+    /// <inheritdoc cref="Bind"/>
+    public static int Connect(int fd, ReadOnlySpan<byte> address)
+    {
+        int rc;
+        fixed (byte* p = address)
+            do { rc = Libc.Connect(fd, p, (uint)address.Length); } while (rc < 0 && Errno == EINTR);
+        return rc < 0 ? -Errno : 0;
+    }
+
+    /// <summary>
+    /// Waits for a connection on <paramref name="fd"/> or for <paramref name="cancelFd"/> to become
+    /// readable (then -ECANCELED), and accepts it. A blocking accept(2) cannot be woken on every
+    /// family (shutdown of an AF_VSOCK listener does not), poll(2) on both can.
+    /// </summary>
+    public static int Accept(int fd, int cancelFd, Span<byte> peer)
+    {
+        const int SOCK_CLOEXEC = 0x80000, POLLIN = 1, ECANCELED = 125;
+        PollFd* polls = stackalloc PollFd[2];
+        polls[0] = new PollFd { Fd = fd, Events = POLLIN };
+        polls[1] = new PollFd { Fd = cancelFd, Events = POLLIN };
+        while (Libc.Poll(polls, 2, -1) < 0)
+            if (Errno != EINTR) return -Errno;
+        if (polls[1].Revents != 0) return -ECANCELED;
+        int rc;
+        uint length = (uint)peer.Length;
+        fixed (byte* p = peer)
+            do { rc = Libc.Accept4(fd, p, &length, SOCK_CLOEXEC); } while (rc < 0 && Errno == EINTR);
+        return rc < 0 ? -Errno : rc;
+    }
+
+    /// <inheritdoc cref="Bind"/>
+    public static void GetSockName(int fd, Span<byte> address)
+    {
+        uint length = (uint)address.Length;
+        fixed (byte* p = address)
+            if (Libc.GetSockName(fd, p, &length) != 0) throw Fail($"getsockname({fd})");
+    }
+
     public static void Dup2(int fd, int newFd)
     {
         if (Libc.Dup2(fd, newFd) < 0) throw Fail($"dup2({fd}, {newFd})");
