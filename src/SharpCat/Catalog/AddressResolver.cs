@@ -38,6 +38,8 @@ public static class AddressResolver
                 ?? throw new SharpCatException($"{name}: unknown option \"{opt.Name}\"");
             if (checkGroups && (def.Groups & (AddressCatalog.AcceptedGroups(kind) | OptionGroups.Appl)) == 0)
                 throw new SharpCatException($"{name}: option \"{opt.Name}\" does not apply to this address type (option group {GroupNames(def.Groups)}, address groups {GroupNames(kind.Groups)})");
+            if (ImplementedOptions.Refused.TryGetValue(def.Name, out string? reason))
+                throw new SharpCatException($"{name}: option \"{opt.Name}\" is not supported: {reason}");
             if (!OptionCatalog.IsImplemented(def))
                 throw new SharpCatException($"{name}: option \"{opt.Name}\" is not supported by this build of sharpcat");
             resolved.Add(new ResolvedOption(def, opt.Name, OptionValueParser.Parse(def, opt.Name, opt.Value)));

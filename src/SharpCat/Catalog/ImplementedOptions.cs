@@ -40,9 +40,19 @@ internal static class ImplementedOptions
         "null-eof", "ip-add-membership", "ip-multicast-if", "so-type",
         // OPENSSL (TLS over TCP).
         "openssl-certificate", "openssl-key", "openssl-cafile", "openssl-capath", "openssl-verify", "openssl-commonname",
-        "openssl-snihost", "openssl-no-sni", "openssl-min-proto-version", "openssl-max-proto-version",
+        "openssl-snihost", "openssl-no-sni", "openssl-min-proto-version", "openssl-max-proto-version", "openssl-cipherlist", "openssl-dhparam", "openssl-compress",
         // LISTEN, CHILD, RANGE, RETRY.
         "backlog", "accept-timeout", "fork", "max-children", "range", "retry", "forever", "interval",
+    };
+
+    /// <summary>
+    /// Options that cannot apply to this build at all, with the reason the error gives (socat
+    /// takes them and may silently do nothing).
+    /// </summary>
+    public static readonly Dictionary<string, string> Refused = new(StringComparer.Ordinal)
+    {
+        ["openssl-egd"] = "OpenSSL 1.1 and later seed themselves from the kernel's random source and have no EGD support",
+        ["openssl-pseudo"] = "OpenSSL seeds itself from the kernel's random source; there is no missing /dev/urandom to stand in for",
     };
 
     static ImplementedOptions()

@@ -21,6 +21,8 @@ internal static class TlsEndpoints
     public static async ValueTask<IChannel> Connect(OpenRequest request, CancellationToken ct)
     {
         var options = request.Options;
+        RefuseDhParameters(options);
+        var ciphers = TlsCipherOptions.Policy(options); // a bad cipher string fails before anything connects
         string host = request.Parameters[0];
         var tcp = await TcpEndpoints.ConnectToAsync(request, host, SocketAddressing.Port(request.Parameters[1], "tcp"), 0, ct).ConfigureAwait(false);
         var socket = tcp.Socket;
@@ -34,6 +36,7 @@ internal static class TlsEndpoints
                 // SNI: snihost, else the name checked; none with no-sni (and never for an IP literal).
                 TargetHost = options.Flag("openssl-no-sni") ? "" : options.Text("openssl-snihost") ?? expectedName,
                 EnabledSslProtocols = Protocols(options),
+                CipherSuitesPolicy = ciphers,
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                     Verify(options, certificate, expectedName, requireCertificate: true, out failure),
             };
@@ -64,15 +67,17 @@ internal static class TlsEndpoints
     public static async ValueTask<IListener> Listen(OpenRequest request, CancellationToken ct)
     {
         var options = request.Options;
+        RefuseDhParameters(options);
         // The certificate is checked before anything listens: a bad file is an error at start.
         var certificate = LoadCertificate(options)
             ?? throw new SharpCatException("OPENSSL-LISTEN: option cert is required (the server's certificate and key)");
+        var ciphers = TlsCipherOptions.Policy(options);
         var tcp = await TcpEndpoints.Listen(request, ct).ConfigureAwait(false);
-        return new TlsListener(tcp, options, certificate);
+        return new TlsListener(tcp, options, certificate, ciphers);
     }
 
     /// <summary>A TLS server over a TCP listener: each accepted connection is handshaken before it is handed out.</summary>
-    private sealed class TlsListener(IListener tcp, OptionSet options, X509Certificate2 certificate) : IListener
+    private sealed class TlsListener(IListener tcp, OptionSet options, X509Certificate2 certificate, CipherSuitesPolicy? ciphers) : IListener
     {
         public async ValueTask<IChannel> AcceptAsync(CancellationToken ct)
         {
@@ -102,6 +107,7 @@ internal static class TlsEndpoints
                 ServerCertificate = certificate,
                 ClientCertificateRequired = requireClient,
                 EnabledSslProtocols = Protocols(options),
+                CipherSuitesPolicy = ciphers,
                 RemoteCertificateValidationCallback = (_, cert, _, _) =>
                     !requireClient || Verify(options, cert, expectedName: null, requireCertificate: true, out failure),
             };
@@ -120,6 +126,13 @@ internal static class TlsEndpoints
         }
 
         public ValueTask DisposeAsync() => tcp.DisposeAsync();
+    }
+
+    /// <summary>SslStream has no way to take DH parameters: refused rather than ignored.</summary>
+    private static void RefuseDhParameters(OptionSet options)
+    {
+        if (options.Has("openssl-dhparam"))
+            throw new SharpCatException("dhparams is not supported on OPENSSL and OPENSSL-LISTEN (.NET's TLS chooses its own Diffie-Hellman groups); the DTLS addresses take it");
     }
 
     private static void LogSession(SslStream tls)
@@ -244,7 +257,7 @@ internal static class TlsEndpoints
         return string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()));
     }
 
-    private static string Names(X509Certificate2 certificate)
+    internal static string Names(X509Certificate2 certificate)
     {
         var names = new List<string> { certificate.GetNameInfo(X509NameType.SimpleName, false) };
         foreach (var ext in certificate.Extensions)

@@ -245,11 +245,11 @@ internal static unsafe class Posix
         return n < 0 ? null : Encoding.UTF8.GetString(buf, (int)n);
     }
 
-    /// <summary>The events poll(2) reports on one fd right now (no waiting); 0 when it fails.</summary>
-    public static short PollEvents(int fd, short events)
+    /// <summary>The events poll(2) reports on one fd, now or within <paramref name="timeoutMs"/>; 0 when none or it fails.</summary>
+    public static short PollEvents(int fd, short events, int timeoutMs = 0)
     {
         var p = new PollFd { Fd = fd, Events = events };
-        return Libc.Poll(&p, 1, 0) > 0 ? p.Revents : (short)0;
+        return Libc.Poll(&p, 1, timeoutMs) > 0 ? p.Revents : (short)0;
     }
 
     public static int GetFl(int fd)

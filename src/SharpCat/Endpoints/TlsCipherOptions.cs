@@ -1,0 +1,61 @@
+using System.Net.Security;
+using SharpCat.Catalog;
+using SharpCat.Diagnostics;
+using static SharpCat.Native.LibSsl;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>
+/// The OPENSSL options that read the same on TLS and DTLS: <c>cipher</c> (an OpenSSL cipher
+/// string, expanded by libssl itself so that "HIGH:!aNULL" means exactly what it means to socat)
+/// and <c>compress</c> (OpenSSL 3 never compresses, which both of socat's values, auto and none,
+/// then mean).
+/// </summary>
+internal static class TlsCipherOptions
+{
+    /// <summary>
+    /// The suites of <c>cipher=</c> for SslStream: the TLS 1.2 suites the string selects (libssl's
+    /// own expansion, by IANA name) and, as socat leaves them, the default TLS 1.3 suites. Null
+    /// without the option.
+    /// </summary>
+    public static CipherSuitesPolicy? Policy(OptionSet options)
+    {
+        CheckCompress(options);
+        if (options.Text("openssl-cipherlist") is not { } list) return null;
+        if (OperatingSystem.IsWindows()) throw new SharpCatException("cipher= needs OpenSSL");
+        nint context = SSL_CTX_new(TLS_method());
+        if (context == 0) throw new SharpCatException($"SSL_CTX_new(): {Errors()}");
+        nint ssl = 0;
+        try
+        {
+            Apply(context, options);
+            ssl = SSL_new(context);
+            nint stack = SSL_get_ciphers(ssl);
+            var suites = new List<TlsCipherSuite>();
+            for (int i = 0; i < OPENSSL_sk_num(stack); i++)
+                if (Enum.TryParse(Text(SSL_CIPHER_standard_name(OPENSSL_sk_value(stack, i))), out TlsCipherSuite suite))
+                    suites.Add(suite);
+            if (suites.Count == 0) throw new SharpCatException($"cipher=\"{list}\": no cipher this build can use");
+            return new CipherSuitesPolicy(suites);
+        }
+        finally
+        {
+            if (ssl != 0) SSL_free(ssl);
+            SSL_CTX_free(context);
+        }
+    }
+
+    /// <summary>Sets <c>cipher=</c> on an OpenSSL context (DTLS, or the expansion above).</summary>
+    public static void Apply(nint context, OptionSet options)
+    {
+        CheckCompress(options);
+        if (options.Text("openssl-cipherlist") is { } list && SSL_CTX_set_cipher_list(context, list) != 1)
+            throw new SharpCatException($"cipher=\"{list}\": {Errors()}");
+    }
+
+    private static void CheckCompress(OptionSet options)
+    {
+        if (options.Text("openssl-compress") is { } value && !value.Equals("none", StringComparison.OrdinalIgnoreCase) && !value.Equals("auto", StringComparison.OrdinalIgnoreCase))
+            throw new SharpCatException($"compress=\"{value}\": \"auto\" or \"none\"");
+    }
+}
