@@ -21,10 +21,12 @@ internal sealed class DtlsChannel : IChannel
     private readonly Lock _gate = new();
     private readonly string? _expectedName;
     private readonly bool _client;
+    private readonly Catalog.OptionSet _options;
     private nint _ssl;
 
-    private DtlsChannel(DatagramChannel udp, nint ssl, bool client, string? expectedName)
+    private DtlsChannel(DatagramChannel udp, nint ssl, bool client, string? expectedName, Catalog.OptionSet options)
     {
+        _options = options;
         _udp = udp;
         _ssl = ssl;
         _client = client;
@@ -35,7 +37,7 @@ internal sealed class DtlsChannel : IChannel
     /// Binds a new SSL object of <paramref name="context"/> to the socket; a client checks the
     /// peer's name against <paramref name="expectedName"/> (when verifying) and sends <paramref name="sni"/>.
     /// </summary>
-    public static unsafe DtlsChannel Create(nint context, DatagramChannel udp, bool client, string? expectedName, string? sni)
+    public static unsafe DtlsChannel Create(nint context, DatagramChannel udp, Catalog.OptionSet options, bool client, string? expectedName, string? sni)
     {
         int fd = udp.ReadFd;
         nint ssl = SSL_new(context);
@@ -68,7 +70,7 @@ internal sealed class DtlsChannel : IChannel
                 }
             }
             else SSL_set_accept_state(ssl);
-            return new DtlsChannel(udp, ssl, client, expectedName);
+            return new DtlsChannel(udp, ssl, client, expectedName, options);
         }
         catch
         {
@@ -161,7 +163,7 @@ internal sealed class DtlsChannel : IChannel
             string queued = Errors();
             return $"{call}(): {(errno != 0 ? Posix.StrError(errno) : queued == "unknown error" ? "unexpected end of file" : queued)}";
         }
-        return $"{call}(): {Errors()}";
+        return $"{call}(): {TlsSharedOptions.Reason(Errors(), _options, "DTLS1", "DTLS1.2")}";
     }
 
     private void LogSession()

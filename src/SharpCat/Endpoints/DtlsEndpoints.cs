@@ -27,7 +27,7 @@ internal static class DtlsEndpoints
                 string name = options.Text("openssl-commonname") ?? request.Parameters[0].Trim('[', ']');
                 string? sni = options.Flag("openssl-no-sni") ? null : options.Text("openssl-snihost") ?? name;
                 if (sni is not null && System.Net.IPAddress.TryParse(sni, out _)) sni = null; // never an IP literal
-                dtls = DtlsChannel.Create(context, udp, client: true, verify ? name : null, sni);
+                dtls = DtlsChannel.Create(context, udp, options, client: true, verify ? name : null, sni);
                 await dtls.HandshakeAsync(ct).ConfigureAwait(false);
                 return dtls;
             }
@@ -71,7 +71,7 @@ internal static class DtlsEndpoints
                 DtlsChannel? dtls = null;
                 try
                 {
-                    dtls = DtlsChannel.Create(context, accepted, client: false, expectedName: null, sni: null);
+                    dtls = DtlsChannel.Create(context, accepted, options, client: false, expectedName: null, sni: null);
                     await dtls.HandshakeAsync(ct).ConfigureAwait(false);
                     return dtls;
                 }
@@ -102,7 +102,7 @@ internal static class DtlsEndpoints
         {
             SetVersion(context, options, "openssl-min-proto-version", SSL_CTRL_SET_MIN_PROTO_VERSION);
             SetVersion(context, options, "openssl-max-proto-version", SSL_CTRL_SET_MAX_PROTO_VERSION);
-            TlsCipherOptions.Apply(context, options);
+            TlsSharedOptions.Apply(context, options);
             if (options.Text("openssl-certificate") is { } certFile)
             {
                 string keyFile = options.Text("openssl-key") ?? certFile;

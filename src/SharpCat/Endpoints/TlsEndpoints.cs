@@ -22,7 +22,7 @@ internal static class TlsEndpoints
     {
         var options = request.Options;
         RefuseDhParameters(options);
-        var ciphers = TlsCipherOptions.Policy(options); // a bad cipher string fails before anything connects
+        var ciphers = TlsSharedOptions.Policy(options); // a bad cipher string fails before anything connects
         string host = request.Parameters[0];
         var tcp = await TcpEndpoints.ConnectToAsync(request, host, SocketAddressing.Port(request.Parameters[1], "tcp"), 0, ct).ConfigureAwait(false);
         var socket = tcp.Socket;
@@ -47,11 +47,11 @@ internal static class TlsEndpoints
             }
             catch (AuthenticationException e)
             {
-                throw new SharpCatException(failure ?? $"SSL_connect(): {Reason(e)}");
+                throw new SharpCatException(failure ?? $"SSL_connect(): {Reason(e, options)}");
             }
             catch (IOException e)
             {
-                throw new SharpCatException($"SSL_connect(): {Reason(e)}");
+                throw new SharpCatException($"SSL_connect(): {Reason(e, options)}");
             }
             LogSession(tls);
             return new TlsChannel(tls, socket);
@@ -71,7 +71,7 @@ internal static class TlsEndpoints
         // The certificate is checked before anything listens: a bad file is an error at start.
         var certificate = LoadCertificate(options)
             ?? throw new SharpCatException("OPENSSL-LISTEN: option cert is required (the server's certificate and key)");
-        var ciphers = TlsCipherOptions.Policy(options);
+        var ciphers = TlsSharedOptions.Policy(options);
         var tcp = await TcpEndpoints.Listen(request, ct).ConfigureAwait(false);
         return new TlsListener(tcp, options, certificate, ciphers);
     }
@@ -121,7 +121,7 @@ internal static class TlsEndpoints
             {
                 tls.Dispose();
                 await accepted.DisposeAsync().ConfigureAwait(false);
-                throw new SharpCatException(failure ?? $"SSL_accept(): {Reason(e)}");
+                throw new SharpCatException(failure ?? $"SSL_accept(): {Reason(e, options)}");
             }
         }
 
@@ -269,5 +269,10 @@ internal static class TlsEndpoints
         return string.Join(", ", names.Distinct().Select(n => $"\"{n}\""));
     }
 
-    private static string Reason(Exception e) => e.InnerException?.Message ?? e.Message;
+    /// <summary>The innermost exception's message: OpenSSL's own reason, under .NET's wrappers.</summary>
+    private static string Reason(Exception e, OptionSet options)
+    {
+        while (e.InnerException is { } inner) e = inner;
+        return TlsSharedOptions.Reason(e.Message, options, "TLS1.2", "TLS1.3");
+    }
 }

@@ -13,8 +13,11 @@ public class VersionAndHelpTests
         Assert.Contains("  #define WITH_STDIO 1\n", r.StdoutText);
         Assert.Contains("  #define WITH_FILE 1\n", r.StdoutText);
         Assert.Contains("  #define WITH_PIPE 1\n", r.StdoutText);
-        // Not built yet, so listed as absent.
-        Assert.Contains("  #undef WITH_OPENSSL\n", r.StdoutText);
+        Assert.Contains("  #define WITH_OPENSSL 1\n", r.StdoutText);
+        Assert.Contains("  #define WITH_SCTP 1\n", r.StdoutText);
+        Assert.Contains("  #define WITH_VSOCK 1\n", r.StdoutText);
+        // Not built, so listed as absent.
+        Assert.Contains("  #undef WITH_READLINE\n", r.StdoutText);
         Assert.Contains("  #define WITH_TCP 1\n", r.StdoutText);
         Assert.Contains("  #define WITH_EXEC 1\n", r.StdoutText);
         Assert.Contains("  #define WITH_SYSTEM 1\n", r.StdoutText);

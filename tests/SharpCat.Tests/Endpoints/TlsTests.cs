@@ -178,4 +178,48 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         Assert.Empty(r.Stdout);
         Assert.StartsWith("E SSL_connect(): ", Assert.Single(r.LogLines));
     }
+
+    [Fact]
+    public async Task CipherPicksTheSuiteOnBothSides()
+    {
+        // The server's OpenSSL cipher string, seen from socat; then the client's, seen from sharpcat.
+        var (server, port) = await ServerAsync(certs["server-full.pem"], ",fork,max-version=TLS1.2,cipher=ECDHE-RSA-AES128-GCM-SHA256");
+        using var _ = server;
+        var viaSocat = await Run.SocatAsync("c\n"u8.ToArray(), "-t", "5", "-d", "-d", "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]}");
+        Assert.Equal("c\n", viaSocat.StdoutText);
+        Assert.Contains("N SSL connection using ECDHE-RSA-AES128-GCM-SHA256", viaSocat.LogLines);
+        var mismatch = await Run.SharpCatAsync("c\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},cipher=ECDHE-RSA-AES256-GCM-SHA384");
+        Assert.Equal(1, mismatch.ExitCode);
+        var match = await Run.SharpCatAsync("c\n"u8.ToArray(), "-t", "5", "-d", "-d", "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},cipher=HIGH:!aNULL,compress=none");
+        Assert.Equal("c\n", match.StdoutText);
+        Assert.Contains("N SSL connection using TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", match.LogLines);
+    }
+
+    [Theory]
+    [InlineData("cipher=NO-SUCH-CIPHER", "E cipher=\"NO-SUCH-CIPHER\": no cipher match")]
+    [InlineData("compress=zlib", "E compress=\"zlib\": \"auto\" or \"none\"")]
+    [InlineData("dhparams=/dev/null", "E dhparams is not supported on OPENSSL and OPENSSL-LISTEN (.NET's TLS chooses its own Diffie-Hellman groups); the DTLS addresses take it")]
+    [InlineData("egd=/dev/null", "E OPENSSL: option \"egd\" is not supported: OpenSSL 1.1 and later seed themselves from the kernel's random source and have no EGD support")]
+    [InlineData("pseudo", "E OPENSSL: option \"pseudo\" is not supported: OpenSSL seeds itself from the kernel's random source; there is no missing /dev/urandom to stand in for")]
+    public async Task OptionsThatCannotApplyFailBeforeConnecting(string option, string message)
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var r = await Run.SharpCatAsync([], "-", $"OPENSSL:localhost:{port},{option}");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal([message], r.LogLines);
+        Assert.False(listener.Pending(), "a connection was made before the option was refused");
+    }
+
+    [Fact]
+    public async Task AVersionMismatchNamesTheVersions()
+    {
+        var (server, port) = await ServerAsync(certs["server-full.pem"], ",min-version=TLS1.3");
+        using var _ = server;
+        var r = await Run.SharpCatAsync("v\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},max-version=TLS1.2");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(["E SSL_connect(): tlsv1 alert protocol version (this side allows TLS1.2 only)"], r.LogLines);
+        await server.WaitForStderrAsync("E SSL_accept(): unsupported protocol (this side allows TLS1.3 only)");
+    }
 }

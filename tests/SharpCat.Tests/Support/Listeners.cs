@@ -9,7 +9,7 @@ public static class Listeners
     {
         var p = LiveProcess.Start(program, args);
         await p.WaitForStderrAsync("listening on ");
-        var m = Regex.Match(p.StderrText, @"listening on AF=\d+ (?:\[[^\]]*\]|[^:\s]+):(\d+)");
+        var m = Regex.Match(p.StderrText, @"listening on (?:UDP )?AF=\d+ (?:\[[^\]]*\]|[^:\s]+):(\d+)");
         if (!m.Success && p.StderrText.Contains("listening on AF=1 ")) return (p, 0); // UNIX sockets have no port
         if (!m.Success) throw new InvalidOperationException($"no port in the log:\n{p.StderrText}");
         return (p, int.Parse(m.Groups[1].Value));

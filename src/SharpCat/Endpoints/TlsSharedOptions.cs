@@ -6,12 +6,13 @@ using static SharpCat.Native.LibSsl;
 namespace SharpCat.Endpoints;
 
 /// <summary>
-/// The OPENSSL options that read the same on TLS and DTLS: <c>cipher</c> (an OpenSSL cipher
+/// What TLS and DTLS share: handshake failure reasons, and the OPENSSL options that read the same
+/// on both: <c>cipher</c> (an OpenSSL cipher
 /// string, expanded by libssl itself so that "HIGH:!aNULL" means exactly what it means to socat)
 /// and <c>compress</c> (OpenSSL 3 never compresses, which both of socat's values, auto and none,
 /// then mean).
 /// </summary>
-internal static class TlsCipherOptions
+internal static class TlsSharedOptions
 {
     /// <summary>
     /// The suites of <c>cipher=</c> for SslStream: the TLS 1.2 suites the string selects (libssl's
@@ -57,5 +58,21 @@ internal static class TlsCipherOptions
     {
         if (options.Text("openssl-compress") is { } value && !value.Equals("none", StringComparison.OrdinalIgnoreCase) && !value.Equals("auto", StringComparison.OrdinalIgnoreCase))
             throw new SharpCatException($"compress=\"{value}\": \"auto\" or \"none\"");
+    }
+
+    /// <summary>
+    /// A handshake failure's reason, OpenSSL's words without the error code prefix; a version
+    /// mismatch also names the versions this side allowed.
+    /// </summary>
+    public static string Reason(string reason, OptionSet options, string defaultMin, string defaultMax)
+    {
+        reason = System.Text.RegularExpressions.Regex.Replace(reason, @"^error:[0-9A-Fa-f]+:[^:]*:[^:]*:", "");
+        if (reason.Contains("protocol version", StringComparison.OrdinalIgnoreCase) || reason.Contains("unsupported protocol", StringComparison.OrdinalIgnoreCase)
+            || reason.Contains("no protocols available", StringComparison.OrdinalIgnoreCase))
+        {
+            string min = options.Text("openssl-min-proto-version") ?? defaultMin, max = options.Text("openssl-max-proto-version") ?? defaultMax;
+            reason += min.Equals(max, StringComparison.OrdinalIgnoreCase) ? $" (this side allows {min} only)" : $" (this side allows {min} to {max})";
+        }
+        return reason;
     }
 }

@@ -1,0 +1,194 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Endpoints;
+
+/// <summary>
+/// OPENSSL-DTLS-CLIENT and OPENSSL-DTLS-SERVER: sharpcat, socat and openssl's DTLS client and
+/// server on either side; certificates checked and named as for TLS; cipher, dhparams, versions.
+/// </summary>
+public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
+{
+    private async Task<(LiveProcess Server, int Port)> ServerAsync(string cert, string options = "", string right = "PIPE") =>
+        await Listeners.SharpCatAsync("-d", "-d", $"OPENSSL-DTLS-SERVER:0,bind=127.0.0.1,cert={cert}{options}", right);
+
+    /// <summary>A UDP port the kernel had free a moment ago, for peers that cannot report theirs.</summary>
+    private static int FreeUdpPort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+
+    [Fact]
+    public async Task SharpcatClientAndServerTalkAndLogTheSession()
+    {
+        var (server, port) = await ServerAsync(certs["server-full.pem"], ",verify=0");
+        using var _ = server;
+        var data = Encoding.ASCII.GetBytes("through dtls\n");
+        var r = await Run.SharpCatAsync(data, "-t", "5", "-d", "-d", "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]}");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(data, r.Stdout);
+        Assert.Contains("N SSL protocol version used: DTLSv1.2", r.LogLines);
+        Assert.Contains(r.LogLines, l => l.StartsWith("N SSL connection using ECDHE-"));
+        Assert.Contains("N SSL peer certificate subject: CN=localhost", r.LogLines);
+    }
+
+    [Fact]
+    public async Task RecordsKeepTheirBoundaries()
+    {
+        // UDP-RECV on the far side shows each record arriving as one datagram of its own.
+        var (server, port) = await ServerAsync(certs["server-full.pem"], ",verify=0", "-");
+        using var _ = server;
+        using var client = LiveProcess.SharpCat("-d", "-d", "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]}");
+        await client.WaitForStderrAsync("starting data transfer loop");
+        foreach (string line in new[] { "one\n", "two two\n", "three three three\n" })
+        {
+            await client.Stdin.WriteAsync(Encoding.ASCII.GetBytes(line));
+            await client.Stdin.FlushAsync();
+            await server.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).EndsWith(line));
+        }
+        Assert.Equal("one\ntwo two\nthree three three\n", Encoding.ASCII.GetString(server.Stdout));
+    }
+
+    [Fact]
+    public async Task InteropWithSocatBothWays()
+    {
+        var data = Encoding.ASCII.GetBytes("socat and sharpcat over dtls\n");
+        // socat client, sharpcat server
+        var (server, port) = await ServerAsync(certs["server-full.pem"], ",verify=0");
+        using (server)
+        {
+            var r = await Run.SocatAsync(data, "-t", "5", "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]}");
+            Assert.Equal(0, r.ExitCode);
+            Assert.Equal(data, r.Stdout);
+        }
+        // sharpcat client with a client certificate, socat server that requires one
+        int socatPort = FreeUdpPort();
+        using var socatServer = LiveProcess.Start(Binaries.Socat!, "-d", "-d",
+            $"OPENSSL-DTLS-SERVER:{socatPort},bind=127.0.0.1,cert={certs["server-full.pem"]},cafile={certs["ca.pem"]},verify=1", "PIPE");
+        await socatServer.WaitForStderrAsync("listening on");
+        var back = await Run.SharpCatAsync(data, "-t", "5", "-", $"OPENSSL-DTLS-CLIENT:localhost:{socatPort},cafile={certs["ca.pem"]},cert={certs["client-full.pem"]}");
+        Assert.Equal(0, back.ExitCode);
+        Assert.Equal(data, back.Stdout);
+    }
+
+    [Fact]
+    public async Task InteropWithOpensslDtlsServerAndClient()
+    {
+        // openssl s_server -dtls, sharpcat client
+        int port = FreeUdpPort();
+        using (var sserver = LiveProcess.Start("bash", "-c",
+            $"sleep 20 | openssl s_server -dtls -accept 127.0.0.1:{port} -cert {certs["server.pem"]} -key {certs["server.key"]} -quiet 2>&1"))
+        {
+            RunResult? r = null;
+            // s_server has no "ready" line with -quiet: send until it has bound (each try is a fresh client).
+            await Wait.UntilAsync(() =>
+            {
+                r = Run.SharpCatAsync("to s_server\n"u8.ToArray(), "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]}").GetAwaiter().GetResult();
+                return r.ExitCode == 0;
+            });
+            await sserver.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("to s_server"));
+        }
+        // sharpcat server, openssl s_client -dtls with a client certificate
+        var (server, serverPort) = await ServerAsync(certs["server-full.pem"], $",cafile={certs["ca.pem"]}");
+        using var _ = server;
+        using var sclient = LiveProcess.Start("bash", "-c",
+            $"(echo from s_client; sleep 20) | openssl s_client -dtls -connect 127.0.0.1:{serverPort} -CAfile {certs["ca.pem"]} -cert {certs["client.pem"]} -key {certs["client.key"]} -quiet 2>/dev/null");
+        await sclient.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("from s_client"));
+        await server.WaitForStderrAsync("SSL peer certificate subject: CN=test client");
+    }
+
+    [Theory]
+    [InlineData("self-full.pem", "", "E certificate verify failed: self-signed certificate, subject CN=localhost")]
+    [InlineData("server-full.pem", "noca", "E certificate verify failed: unable to get local issuer certificate, subject CN=localhost")]
+    [InlineData("expired-full.pem", "", "E certificate verify failed: certificate has expired, subject CN=localhost")]
+    [InlineData("wrongname-full.pem", "", "E certificate name mismatch: expected \"localhost\", the certificate is for \"other.example\"")]
+    public async Task BadServerCertificatesAreNamedAndNothingIsRelayed(string serverCert, string clientCa, string message)
+    {
+        var (server, port) = await ServerAsync(certs[serverCert], ",verify=0");
+        using var _ = server;
+        string ca = clientCa == "noca" ? "" : $",cafile={certs["ca.pem"]}";
+        var r = await Run.SharpCatAsync("secret\n"u8.ToArray(), "-", $"OPENSSL-DTLS-CLIENT:localhost:{port}{ca}");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Empty(r.Stdout);
+        Assert.Equal([message], r.LogLines);
+        Assert.DoesNotContain("secret", Encoding.ASCII.GetString(server.Stdout));
+    }
+
+    [Fact]
+    public async Task AServerWithACaRequiresAClientCertificate()
+    {
+        var (server, port) = await ServerAsync(certs["server-full.pem"], $",cafile={certs["ca.pem"]},fork");
+        using var _ = server;
+        var without = await Run.SharpCatAsync("no cert\n"u8.ToArray(), "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]}");
+        Assert.Equal(1, without.ExitCode);
+        Assert.Empty(without.Stdout);
+        await server.WaitForStderrAsync("E SSL_accept(): peer did not return a certificate");
+        var with = await Run.SharpCatAsync("with cert\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]},cert={certs["client-full.pem"]}");
+        Assert.Equal(0, with.ExitCode);
+        Assert.Equal("with cert\n", with.StdoutText);
+    }
+
+    [Theory]
+    [InlineData("cert={0}/missing.pem", "E cert \"{0}/missing.pem\": No such file or directory")]
+    [InlineData("cert={0}/server.pem,key={0}/client.key", "E cert \"{0}/server.pem\", key \"{0}/client.key\": ")]
+    [InlineData("cert={0}/server-full.pem,cafile={0}/missing-ca.pem", "E cafile \"{0}/missing-ca.pem\": No such file or directory")]
+    [InlineData("cert={0}/server-full.pem,dhparams={0}/ca.pem", "E dhparams \"{0}/ca.pem\": ")]
+    [InlineData("cert={0}/server-full.pem,cipher=NO-SUCH-CIPHER", "E cipher=\"NO-SUCH-CIPHER\": no cipher match")]
+    [InlineData("cert={0}/server-full.pem,min-version=TLS1.3", "E min-proto-version=TLS1.3: not a DTLS version (DTLS1 or DTLS1.2)")]
+    public async Task BadOptionsFailBeforeListening(string option, string message)
+    {
+        var r = await Run.SharpCatAsync([], $"OPENSSL-DTLS-SERVER:0,bind=127.0.0.1,{string.Format(option, certs.Dir.Path)}", "PIPE");
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith(string.Format(message, certs.Dir.Path), Assert.Single(r.LogLines));
+    }
+
+    [Fact]
+    public async Task AClosedPortIsRefusedAsInSocat()
+    {
+        int port = FreeUdpPort();
+        foreach (string program in new[] { Binaries.SharpCat, Binaries.Socat! })
+        {
+            var r = await Run.ProgramAsync(program, ["-", $"OPENSSL-DTLS-CLIENT:127.0.0.1:{port},verify=0"], "x\n"u8.ToArray(), Run.DefaultTimeout);
+            Assert.Equal(1, r.ExitCode);
+            Assert.EndsWith("E SSL_connect(): Connection refused", r.StderrText.Trim());
+        }
+    }
+
+    [Fact]
+    public async Task DhparamsEnableTheDheSuites()
+    {
+        string dh = certs["dh.pem"];
+        var gen = await Run.ProgramAsync("openssl", ["genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "dh_param:ffdhe2048", "-out", dh], [], Run.DefaultTimeout);
+        Assert.Equal(0, gen.ExitCode);
+        string client = $"OPENSSL-DTLS-CLIENT:localhost:{{0}},cafile={certs["ca.pem"]},cipher=DHE-RSA-AES128-GCM-SHA256";
+        // Without DH parameters OpenSSL 3 offers no DHE suite, so the handshake fails...
+        var (plain, plainPort) = await ServerAsync(certs["server-full.pem"], ",verify=0");
+        using (plain)
+        {
+            var r = await Run.SharpCatAsync("dhe\n"u8.ToArray(), "-", string.Format(client, plainPort));
+            Assert.Equal(1, r.ExitCode);
+        }
+        // ...and with them it is the suite chosen.
+        var (server, port) = await ServerAsync(certs["server-full.pem"], $",verify=0,dhparams={dh}");
+        using var _ = server;
+        var ok = await Run.SharpCatAsync("dhe\n"u8.ToArray(), "-t", "5", "-d", "-d", "-", string.Format(client, port));
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Equal("dhe\n", ok.StdoutText);
+        Assert.Contains("N SSL connection using DHE-RSA-AES128-GCM-SHA256", ok.LogLines);
+    }
+
+    [Fact]
+    public async Task AVersionMismatchNamesTheVersions()
+    {
+        var (server, port) = await ServerAsync(certs["server-full.pem"], ",verify=0,min-version=DTLS1.2");
+        using var _ = server;
+        var r = await Run.SharpCatAsync("v\n"u8.ToArray(), "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]},max-version=DTLS1");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(["E SSL_connect(): tlsv1 alert protocol version (this side allows DTLS1 only)"], r.LogLines);
+        await server.WaitForStderrAsync("E SSL_accept(): unsupported protocol (this side allows DTLS1.2 only)");
+    }
+}
