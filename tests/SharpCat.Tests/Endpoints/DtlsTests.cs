@@ -191,4 +191,19 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         Assert.Equal(["E SSL_connect(): tlsv1 alert protocol version (this side allows DTLS1 only)"], r.LogLines);
         await server.WaitForStderrAsync("E SSL_accept(): unsupported protocol (this side allows DTLS1.2 only)");
     }
+
+    [Fact]
+    public async Task CapathAndCommonnameWork()
+    {
+        using var dir = new TempDir();
+        var hash = await Run.ProgramAsync("openssl", ["x509", "-hash", "-noout", "-in", certs["ca.pem"]], [], Run.DefaultTimeout);
+        File.Copy(certs["ca.pem"], dir[hash.StdoutText.Trim() + ".0"]);
+        var (server, port) = await ServerAsync(certs["server-full.pem"], ",verify=0,fork");
+        using var _ = server;
+        var r = await Run.SharpCatAsync("capath\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL-DTLS-CLIENT:127.0.0.1:{port},capath={dir.Path},commonname=localhost");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("capath\n", r.StdoutText);
+        var other = await Run.SharpCatAsync("cn\n"u8.ToArray(), "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},capath={dir.Path},commonname=other.example");
+        Assert.Equal(["E certificate name mismatch: expected \"other.example\", the certificate is for \"localhost\", \"127.0.0.1\""], other.LogLines);
+    }
 }

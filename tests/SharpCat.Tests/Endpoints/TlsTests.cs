@@ -222,4 +222,57 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         Assert.Equal(["E SSL_connect(): tlsv1 alert protocol version (this side allows TLS1.2 only)"], r.LogLines);
         await server.WaitForStderrAsync("E SSL_accept(): unsupported protocol (this side allows TLS1.3 only)");
     }
+
+    [Fact]
+    public async Task CommonnameIsTheNameCheckedInsteadOfTheHost()
+    {
+        var (server, port) = await ServerAsync(certs["server-full.pem"], ",fork");
+        using var _ = server;
+        var ok = await Run.SharpCatAsync("cn\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL:127.0.0.1:{port},cafile={certs["ca.pem"]},commonname=localhost");
+        Assert.Equal("cn\n", ok.StdoutText);
+        var other = await Run.SharpCatAsync("cn\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},commonname=other.example");
+        Assert.Equal(1, other.ExitCode);
+        Assert.Equal(["E certificate name mismatch: expected \"other.example\", the certificate is for \"localhost\", \"127.0.0.1\""], other.LogLines);
+    }
+
+    [Fact]
+    public async Task CapathFindsTheCaInAHashedDirectory()
+    {
+        using var dir = new TempDir();
+        var hash = await Run.ProgramAsync("openssl", ["x509", "-hash", "-noout", "-in", certs["ca.pem"]], [], Run.DefaultTimeout);
+        File.Copy(certs["ca.pem"], dir[hash.StdoutText.Trim() + ".0"]);
+        var (server, port) = await ServerAsync(certs["server-full.pem"], ",fork");
+        using var _ = server;
+        var r = await Run.SharpCatAsync("capath\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL:localhost:{port},capath={dir.Path}");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("capath\n", r.StdoutText);
+        using var empty = new TempDir();
+        var none = await Run.SharpCatAsync("capath\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},capath={empty.Path}");
+        Assert.Equal(["E certificate verify failed: unable to get local issuer certificate, subject CN=localhost"], none.LogLines);
+    }
+
+    [Theory]
+    [InlineData("", "localhost")]
+    [InlineData(",snihost=sni.example", "sni.example")]
+    [InlineData(",no-sni", null)]
+    public async Task SniIsTheHostOrSnihostOrNone(string options, string? expected)
+    {
+        int port = FreeTcpPort();
+        using var sserver = LiveProcess.Start("bash", "-c",
+            $"sleep 20 | openssl s_server -accept 127.0.0.1:{port} -cert {certs["server.pem"]} -key {certs["server.key"]} -tlsextdebug 2>&1");
+        await sserver.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("ACCEPT"));
+        var r = await Run.SharpCatAsync("sni\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]}{options}");
+        Assert.Equal(0, r.ExitCode);
+        await sserver.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("sni\n"));
+        string log = Encoding.ASCII.GetString(sserver.Stdout);
+        if (expected is null) Assert.DoesNotContain("\"server name\"", log);
+        else Assert.Matches($@"TLS client extension ""server name"".*\n.*{Regex.Escape(expected)}", log);
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
 }
