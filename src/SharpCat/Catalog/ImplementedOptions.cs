@@ -52,6 +52,7 @@ internal static class ImplementedOptions
     public static readonly Dictionary<string, string> Refused = new(StringComparer.Ordinal)
     {
         ["openssl-egd"] = "OpenSSL 1.1 and later seed themselves from the kernel's random source and have no EGD support",
+        ["openssl-fips"] = "FIPS mode belongs to the system's OpenSSL configuration (openssl.cnf); this build has no switch of its own for it",
         ["openssl-pseudo"] = "OpenSSL seeds itself from the kernel's random source; there is no missing /dev/urandom to stand in for",
     };
 
@@ -66,8 +67,15 @@ internal static class ImplementedOptions
 /// <summary>Options of later socat versions that SharpCat knows by name, beyond 1.7.4's listing.</summary>
 internal static partial class OptionCatalog
 {
-    internal static readonly (string Alias, string Name)[] ExtraAliases = [];
+    internal static readonly (string Alias, string Name)[] ExtraAliases = [("fips", "openssl-fips")];
 
-    /// <summary>socat 1.8's SOCKS5 password (the user is socksuser).</summary>
-    internal static readonly OptionDef[] ExtraOptions = [new("sockspass", OptionGroups.Socks4, OptionPhase.Late, OptionType.String)];
+    /// <summary>
+    /// socat 1.8's SOCKS5 password (the user is socksuser); socat's FIPS switch (present in builds
+    /// WITH_FIPS), known so that its refusal can say why.
+    /// </summary>
+    internal static readonly OptionDef[] ExtraOptions =
+    [
+        new("sockspass", OptionGroups.Socks4, OptionPhase.Late, OptionType.String),
+        new("openssl-fips", OptionGroups.Openssl, OptionPhase.Specific, OptionType.Bool),
+    ];
 }

@@ -81,6 +81,31 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
 
     private int _pendingError;
 
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables { get; set; }
+
+    /// <summary>
+    /// A RECVFROM address waits, as socat's does, for its first datagram before the other address
+    /// opens: its sender (and, with the options that ask for it, its ancillary data) is then what a
+    /// child program is told. The datagram stays queued for the relay's first read.
+    /// </summary>
+    public async ValueTask WaitForPeerAsync(CancellationToken ct)
+    {
+        if (mode != DatagramPeer.FirstSender || _peer is not null) return;
+        while (true)
+        {
+            await WaitReadableAsync(ct).ConfigureAwait(false);
+            if (_pendingError != 0) return; // the first read reports it
+            var variables = new List<KeyValuePair<string, string>>();
+            var (length, from) = Native.Ancillary.Peek(ReadFd, variables);
+            if (length == -Native.Posix.EAGAIN) continue;
+            if (length < 0) return; // the first read reports it
+            var passive = SocketAddressing.PassiveVariables(from, null);
+            passive.AddRange(variables);
+            Variables = passive;
+            return;
+        }
+    }
+
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
         if (_pendingError != 0)

@@ -242,6 +242,8 @@ internal sealed class DtlsChannel : IChannel
 
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables => _udp.Variables;
+
     public ValueTask DisposeAsync()
     {
         lock (_gate)

@@ -44,6 +44,9 @@ internal static class ExecEndpoints
         ProgramLookup.Find(program, address.Options.Text("path") ?? Environment.GetEnvironmentVariable("PATH"))
             ?? throw new PosixException(ExecvpCall(program, argv), Posix.ENOENT);
 
+    /// <summary>This library's version, as SOCAT_VERSION tells it (the program's -V shows the same).</summary>
+    private static readonly string Version = typeof(ExecEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
     private static IChannel Start(OpenRequest request, bool shell)
     {
         var options = request.Options;
@@ -52,9 +55,13 @@ internal static class ExecEndpoints
         string? path = options.Text("path");
         var environment = new List<string>();
         if (path is not null) environment.Add($"PATH={path}");
-        // What socat tells its children, for scripts that look.
+        // What socat tells its children, for scripts that look: under socat's names, so that
+        // scripts written for socat work unchanged.
         environment.Add($"SOCAT_PID={Environment.ProcessId}");
         environment.Add($"SOCAT_PPID={Environment.ProcessId}");
+        environment.Add($"SOCAT_VERSION={Version}");
+        if (request.Inherited is { } inherited)
+            foreach (var (name, value) in inherited) environment.Add($"SOCAT_{name}={value}");
         // With chroot the program is looked up inside the new root, by the helper.
         bool credentials = CredentialHelper.Needed(options);
         string file = credentials && options.Has("chroot") ? program : FindProgram(request.Address, program, argv);

@@ -105,6 +105,36 @@ internal static class SocketAddressing
         return s[0] is '\0' or '@' ? "\\0" + s[1..] : s;
     }
 
+    /// <summary>
+    /// What socat exports about a passive socket's connection: the peer's address (and port for
+    /// IP), and with a <paramref name="local"/> end (LISTEN addresses) its own.
+    /// </summary>
+    public static List<KeyValuePair<string, string>> PassiveVariables(EndPoint? peer, EndPoint? local)
+    {
+        var variables = new List<KeyValuePair<string, string>>(4);
+        Add("PEER", peer);
+        Add("SOCK", local);
+        return variables;
+
+        void Add(string prefix, EndPoint? ep)
+        {
+            switch (ep)
+            {
+                case IPEndPoint ip:
+                    variables.Add(new($"{prefix}ADDR", AddressText(ip.Address)));
+                    variables.Add(new($"{prefix}PORT", ip.Port.ToString()));
+                    break;
+                case UnixDomainSocketEndPoint u:
+                    variables.Add(new($"{prefix}ADDR", FormatUnixPath(u)));
+                    break;
+            }
+        }
+    }
+
+    /// <summary>An address as socat's environment variables give it: IPv4 dotted, IPv6 in full in brackets.</summary>
+    public static string AddressText(IPAddress address) =>
+        address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{Expanded(address)}]" : address.ToString();
+
     /// <summary>socat writes IPv6 addresses in full, without zero compression.</summary>
     private static string Expanded(IPAddress address)
     {

@@ -31,6 +31,8 @@ internal sealed class SocketChannel(Socket socket) : IChannel
 
     public void OnClose(Action action) => (_onClose ??= []).Add(action);
 
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables { get; set; }
+
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
         try

@@ -228,7 +228,9 @@ internal sealed class StreamListener(Socket socket, OptionSet options, Action? o
             Log.Notice($"accepting connection from {SocketAddressing.Format(accepted.RemoteEndPoint)} on {SocketAddressing.Format(accepted.LocalEndPoint)}");
             try
             {
-                return StreamSockets.Wrap(accepted, options);
+                var channel = StreamSockets.Wrap(accepted, options);
+                channel.Variables = SocketAddressing.PassiveVariables(accepted.RemoteEndPoint, accepted.LocalEndPoint);
+                return channel;
             }
             catch
             {

@@ -69,6 +69,8 @@ internal sealed class TlsChannel(SslStream tls, Socket socket) : IChannel
 
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables { get; init; }
+
     public ValueTask DisposeAsync()
     {
         if (_disposed) return ValueTask.CompletedTask;

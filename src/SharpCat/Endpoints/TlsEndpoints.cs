@@ -115,7 +115,7 @@ internal static class TlsEndpoints
             {
                 await tls.AuthenticateAsServerAsync(auth, ct).ConfigureAwait(false);
                 LogSession(tls);
-                return new TlsChannel(tls, socket);
+                return new TlsChannel(tls, socket) { Variables = accepted.Variables };
             }
             catch (Exception e) when (e is AuthenticationException or IOException)
             {

@@ -27,7 +27,9 @@ internal sealed class UdpListener(OpenRequest request, int version, bool perData
             {
                 _socket = await UdpEndpoints.BoundSocketAsync(request, version, ct, reuseAddress: fork, portOverride: _port).ConfigureAwait(false);
                 _port ??= ((IPEndPoint)_socket.LocalEndPoint!).Port;
-                Log.Notice($"listening on UDP {SocketAddressing.Format(_socket.LocalEndPoint)}");
+                // socat's words: a RECVFROM address is "receiving", a LISTEN address "listening".
+                if (perDatagram) Log.Notice($"receiving on {SocketAddressing.Format(_socket.LocalEndPoint)}");
+                else Log.Notice($"listening on UDP {SocketAddressing.Format(_socket.LocalEndPoint)}");
             }
             var any = _socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
             // Peek: the datagram stays queued for the relay that takes this socket.
@@ -41,18 +43,24 @@ internal sealed class UdpListener(OpenRequest request, int version, bool perData
                 await _socket.ReceiveFromAsync(new byte[1], SocketFlags.None, any, ct).ConfigureAwait(false);
                 continue;
             }
+            // What a child program is told: the peer; for UDP-LISTEN the local end, for RECVFROM the
+            // datagram's ancillary data when options asked for it (as socat, which gives LISTEN none).
             if (perDatagram)
             {
+                var variables = SocketAddressing.PassiveVariables(peer, null);
+                if (SocketOptions.AsksForAncillaryData(request.Options)) Native.Ancillary.Peek((int)_socket.Handle, variables);
                 var datagram = new byte[request.Relay.BufferSize];
                 var r = await _socket.ReceiveFromAsync(datagram, SocketFlags.None, any, ct).ConfigureAwait(false);
-                return new ReceivedDatagramChannel(_socket, r.RemoteEndPoint, datagram.AsMemory(0, r.ReceivedBytes));
+                return new ReceivedDatagramChannel(_socket, r.RemoteEndPoint, datagram.AsMemory(0, r.ReceivedBytes)) { Variables = variables };
             }
             var socket = _socket;
             _socket = null; // the next peer gets a fresh socket on the same port
             try
             {
                 await socket.ConnectAsync(peer, ct).ConfigureAwait(false);
-                return UdpEndpoints.Wrap(request, socket, DatagramPeer.Connected, null);
+                var channel = UdpEndpoints.Wrap(request, socket, DatagramPeer.Connected, null);
+                channel.Variables = SocketAddressing.PassiveVariables(peer, socket.LocalEndPoint); // connected: the address the peer reached
+                return channel;
             }
             catch
             {
@@ -98,6 +106,8 @@ internal sealed class ReceivedDatagramChannel(Socket shared, EndPoint sender, Re
     }
 
     public ValueTask ShutdownWriteAsync() => ValueTask.CompletedTask;
+
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables { get; init; }
 
     public string Describe() => FdChannel.FdPair((int)shared.Handle, (int)shared.Handle);
 

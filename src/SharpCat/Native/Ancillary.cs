@@ -7,7 +7,8 @@ namespace SharpCat.Native;
 /// <summary>
 /// recvmsg(2) with a control buffer, for datagram sockets asked for ancillary data (ip-pktinfo,
 /// ip-recvttl, ip-recvtos, ipv6-recvpktinfo, ipv6-recvhoplimit, ipv6-recvtclass, …): the data is
-/// logged as socat logs it ("N Ancillary message: ttl=64", with the details at info level).
+/// logged as socat logs it ("N Ancillary message: ttl=64", with the details at info level), and
+/// can be had as the variables socat gives a child program (IP_TTL=64).
 /// </summary>
 internal static unsafe class Ancillary
 {
@@ -21,13 +22,22 @@ internal static unsafe class Ancillary
         public byte* Control; public nuint ControlLength; public int Flags;
     }
 
-    private const int MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20;
+    private const int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20;
     private const int IPPROTO_IP = 0, IPPROTO_IPV6 = 41;
     private const int IP_TOS = 1, IP_TTL = 2, IP_PKTINFO = 8, IP_RECVERR = 11;
     private const int IPV6_PKTINFO = 50, IPV6_HOPLIMIT = 52, IPV6_TCLASS = 67;
 
     /// <summary>One non-blocking recvmsg: the datagram's real length (MSG_TRUNC) or -errno, and its sender; its ancillary data is logged.</summary>
-    public static (int Length, EndPoint? From) ReceiveAndLog(int fd, Span<byte> buffer)
+    public static (int Length, EndPoint? From) ReceiveAndLog(int fd, Span<byte> buffer) => Receive(fd, buffer, 0, null);
+
+    /// <summary>
+    /// Looks at the next datagram without taking it: its length (or -errno), sender, and the
+    /// variables of its ancillary data (nothing logged: the read that takes it logs).
+    /// </summary>
+    public static (int Length, EndPoint? From) Peek(int fd, List<KeyValuePair<string, string>> variables) =>
+        Receive(fd, Span<byte>.Empty, MSG_PEEK, variables);
+
+    private static (int Length, EndPoint? From) Receive(int fd, Span<byte> buffer, int flags, List<KeyValuePair<string, string>>? variables)
     {
         byte* name = stackalloc byte[128];
         byte* control = stackalloc byte[512];
@@ -35,14 +45,15 @@ internal static unsafe class Ancillary
         {
             var iov = new IoVec { Base = p, Length = (nuint)buffer.Length };
             var msg = new MsgHdr { Name = name, NameLength = 128, Iov = &iov, IovLength = 1, Control = control, ControlLength = 512 };
-            nint n = Libc.RecvMsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC);
+            nint n = Libc.RecvMsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC | flags);
             if (n < 0) return (-Posix.Errno, null);
-            Log(control, (int)msg.ControlLength);
+            Walk(control, (int)msg.ControlLength, variables);
             return ((int)n, Posix.SockAddr(name, msg.NameLength));
         }
     }
 
-    private static void Log(byte* control, int length)
+    /// <summary>Each control message: logged, or (with <paramref name="variables"/>) turned into variables.</summary>
+    private static void Walk(byte* control, int length, List<KeyValuePair<string, string>>? variables)
     {
         int offset = 0;
         while (offset + 16 <= length)
@@ -51,7 +62,8 @@ internal static unsafe class Ancillary
             int level = *(int*)(control + offset + 8), type = *(int*)(control + offset + 12);
             if (cmsgLength < 16 || offset + cmsgLength > length) break;
             byte* data = control + offset + 16;
-            Describe(level, type, data, (int)cmsgLength - 16);
+            if (variables is null) Describe(level, type, data, (int)cmsgLength - 16);
+            else Export(level, type, data, (int)cmsgLength - 16, variables);
             offset += (int)((cmsgLength + 7) & ~7L);
         }
     }
@@ -98,6 +110,35 @@ internal static unsafe class Ancillary
                 break;
             default:
                 Diagnostics.Log.Info($"ancillary message: level {level}, type {type}, {length} bytes");
+                break;
+        }
+    }
+
+    /// <summary>socat's names and forms for the environment (SOCAT_IP_TTL=64, SOCAT_IPV6_TCLASS=x00000000).</summary>
+    private static void Export(int level, int type, byte* data, int length, List<KeyValuePair<string, string>> variables)
+    {
+        switch ((level, type))
+        {
+            case (IPPROTO_IP, IP_PKTINFO) when length >= 12:
+                variables.Add(new("IP_IF", InterfaceName(*(int*)data)));
+                variables.Add(new("IP_LOCADDR", new IPAddress(new ReadOnlySpan<byte>(data + 4, 4)).ToString()));
+                variables.Add(new("IP_DSTADDR", new IPAddress(new ReadOnlySpan<byte>(data + 8, 4)).ToString()));
+                break;
+            case (IPPROTO_IP, IP_TTL) when length >= 4:
+                variables.Add(new("IP_TTL", (*(int*)data).ToString()));
+                break;
+            case (IPPROTO_IP, IP_TOS) when length >= 1:
+                variables.Add(new("IP_TOS", data[0].ToString()));
+                break;
+            case (IPPROTO_IPV6, IPV6_PKTINFO) when length >= 20:
+                variables.Add(new("IPV6_DSTADDR", Endpoints.SocketAddressing.AddressText(new IPAddress(new ReadOnlySpan<byte>(data, 16)))));
+                variables.Add(new("IPV6_IF", InterfaceName(*(int*)(data + 16))));
+                break;
+            case (IPPROTO_IPV6, IPV6_HOPLIMIT) when length >= 4:
+                variables.Add(new("IPV6_HOPLIMIT", (*(int*)data).ToString()));
+                break;
+            case (IPPROTO_IPV6, IPV6_TCLASS) when length >= 4:
+                variables.Add(new("IPV6_TCLASS", $"x{*(int*)data:x8}"));
                 break;
         }
     }

@@ -23,6 +23,10 @@ internal sealed class DualChannel(IChannel reader, IChannel writer) : IChannel
 
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables => reader.Variables ?? writer.Variables;
+
+    public ValueTask WaitForPeerAsync(CancellationToken ct) => reader.WaitForPeerAsync(ct);
+
     /// <summary>Either half may be a process (<c>EXEC:a!!EXEC:b</c>): when both have ended, a failure of either fails the relay.</summary>
     public Task? Completion => (reader.Completion, writer.Completion) switch
     {

@@ -42,6 +42,19 @@ public interface IChannel : IAsyncDisposable
     /// </summary>
     Task? Completion => null;
 
+    /// <summary>
+    /// What socat tells a child program about this connection, without the <c>SOCAT_</c> prefix:
+    /// PEERADDR, PEERPORT, SOCKADDR, SOCKPORT of a passive socket, IP_TTL, IP_DSTADDR, … of a
+    /// received datagram's ancillary data. Null when there is nothing to tell.
+    /// </summary>
+    IReadOnlyList<KeyValuePair<string, string>>? Variables => null;
+
+    /// <summary>
+    /// Completes when the address has what socat waits for before it opens the other address:
+    /// a RECVFROM address its first datagram (which stays queued for the relay).
+    /// </summary>
+    ValueTask WaitForPeerAsync(CancellationToken ct) => ValueTask.CompletedTask;
+
     /// <summary>A short description for log lines.</summary>
     string Describe();
 }

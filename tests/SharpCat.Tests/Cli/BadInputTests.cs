@@ -27,7 +27,7 @@ public class BadInputTests
         { ["-!!", "-"], "\"!!\" needs an address on each side" },
         { ["OPEN:{dir}/a,creat!!OPEN:{dir}/b,creat!!OPEN:{dir}/c,creat", "-"], "\"!!\" may appear only once" },
         { ["-", "OPEN:{dir}/f,creat,nosuchoption"], "E OPEN: unknown option \"nosuchoption\"" },
-        { ["OPENSSL-DTLS-SERVER:4433", "-"], "E address type OPENSSL-DTLS-SERVER is not supported by this build of sharpcat" },
+        { ["OPENSSL-DTLS-SERVER:4433", "-"], "E OPENSSL-DTLS-SERVER: option cert is required (the server's certificate and key)" },
         { ["OPENSSL-LISTEN:4433", "-"], "E OPENSSL-LISTEN: option cert is required (the server's certificate and key)" },
         { ["OPEN:{dir}/f,creat,tcpwrap=x", "-"], "does not apply to this address type" },
         { ["-Z", "-", "-"], "E unknown option \"-Z\"" },

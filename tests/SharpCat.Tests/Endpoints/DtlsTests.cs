@@ -206,4 +206,18 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         var other = await Run.SharpCatAsync("cn\n"u8.ToArray(), "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},capath={dir.Path},commonname=other.example");
         Assert.Equal(["E certificate name mismatch: expected \"other.example\", the certificate is for \"localhost\", \"127.0.0.1\""], other.LogLines);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HalfCloseLetsTheOtherDirectionFinish(bool socatClient)
+    {
+        // The client's EOF is a close_notify; the server's program still answers after reading it.
+        var (server, port) = await ServerAsync(certs["server-full.pem"], ",verify=0", "SYSTEM:cat; echo after-eof");
+        using var _ = server;
+        string[] args = ["-t", "5", "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]}"];
+        var r = socatClient ? await Run.SocatAsync("before\n"u8.ToArray(), args) : await Run.SharpCatAsync("before\n"u8.ToArray(), args);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("before\nafter-eof\n", r.StdoutText);
+    }
 }

@@ -200,6 +200,7 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [InlineData("compress=zlib", "E compress=\"zlib\": \"auto\" or \"none\"")]
     [InlineData("dhparams=/dev/null", "E dhparams is not supported on OPENSSL and OPENSSL-LISTEN (.NET's TLS chooses its own Diffie-Hellman groups); the DTLS addresses take it")]
     [InlineData("egd=/dev/null", "E OPENSSL: option \"egd\" is not supported: OpenSSL 1.1 and later seed themselves from the kernel's random source and have no EGD support")]
+    [InlineData("fips", "E OPENSSL: option \"fips\" is not supported: FIPS mode belongs to the system's OpenSSL configuration (openssl.cnf); this build has no switch of its own for it")]
     [InlineData("pseudo", "E OPENSSL: option \"pseudo\" is not supported: OpenSSL seeds itself from the kernel's random source; there is no missing /dev/urandom to stand in for")]
     public async Task OptionsThatCannotApplyFailBeforeConnecting(string option, string message)
     {

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Endpoints;
+
+/// <summary>
+/// The SOCAT_* variables a child program gets about the connection it serves (peer and local
+/// address, a datagram's ancillary data), compared with socat's for the same invocation. Values that
+/// differ by nature (pids, the client's port, the version) are compared by name only.
+/// </summary>
+public class ChildEnvironmentTests
+{
+    public static TheoryData<string, string, string> Cases => new()
+    {
+        { "UDP4-RECVFROM:{port},ip-pktinfo,ip-recvttl,ip-recvtos", "UDP4-SENDTO:127.0.0.1:{port}", "udp" },
+        { "UDP4-RECVFROM:{port},fork,ip-pktinfo,ip-recvttl", "UDP4-SENDTO:127.0.0.1:{port}", "udp" },
+        { "UDP6-RECVFROM:{port},ipv6-recvpktinfo,ipv6-recvhoplimit,ipv6-recvtclass", "UDP6-SENDTO:[::1]:{port}", "udp6" },
+        { "UDP4-LISTEN:{port},ip-recvttl", "UDP4-SENDTO:127.0.0.1:{port}", "udp" },
+        { "UDP6-LISTEN:{port},fork", "UDP6-SENDTO:[::1]:{port}", "udp6" },
+        { "TCP4-LISTEN:{port},reuseaddr", "TCP4:127.0.0.1:{port}", "tcp" },
+        { "TCP6-LISTEN:{port},reuseaddr,fork", "TCP6:[::1]:{port}", "tcp6" },
+        { "UNIX-LISTEN:{dir}/s", "UNIX-CONNECT:{dir}/s", "unix" },
+        { "UNIX-RECVFROM:{dir}/s", "UNIX-SENDTO:{dir}/s,bind={dir}/c", "unix" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task ChildProgramsAreToldWhatSocatTellsThem(string listen, string connect, string kind)
+    {
+        using var dir = new TempDir();
+        string port = kind is "unix" ? "" : FreePort(kind).ToString();
+        string Fill(string a) => a.Replace("{port}", port).Replace("{dir}", dir.Path);
+        var socat = await VariablesAsync(Binaries.Socat!, Fill(listen), Fill(connect), dir);
+        var ours = await VariablesAsync(Binaries.SharpCat, Fill(listen), Fill(connect), dir);
+        Assert.Contains(socat, v => v.StartsWith("SOCAT_PEERADDR="));
+        Assert.Equal(socat, ours);
+    }
+
+    /// <summary>Runs one program as the server (the two in turn, on the same port or path) and reads what its child was told.</summary>
+    private static async Task<string[]> VariablesAsync(string program, string listen, string connect, TempDir dir)
+    {
+        string output = dir["env"];
+        File.Delete(output);
+        File.Delete(dir["s"]);
+        File.Delete(dir["c"]);
+        using (var server = LiveProcess.Start(program, "-d", "-d", "-u", listen, $"SYSTEM:env | grep ^SOCAT_ | sort > {output}.part; mv {output}.part {output}"))
+        {
+            await server.WaitForStderrAsync(listen.Contains("RECVFROM") ? "receiving on" : "listening on");
+            var client = await Run.ProgramAsync(Binaries.Socat!, ["-u", "-", connect], "x\n"u8.ToArray(), Run.DefaultTimeout);
+            Assert.Equal(0, client.ExitCode);
+            await Wait.UntilAsync(() => File.Exists(output));
+        }
+        return File.ReadAllLines(output)
+            .Select(l => Regex.Replace(l, @"^(SOCAT_(PID|PPID|VERSION|PEERPORT))=.*", "$1=*"))
+            .ToArray();
+    }
+
+    private static int FreePort(string kind)
+    {
+        bool v6 = kind.EndsWith('6');
+        using var s = new Socket(v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork,
+            kind.StartsWith("udp") ? SocketType.Dgram : SocketType.Stream, ProtocolType.Unspecified);
+        s.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+}
