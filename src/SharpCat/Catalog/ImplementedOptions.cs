@@ -37,7 +37,7 @@ internal static class ImplementedOptions
         // SOCKS4 and HTTP (proxy clients).
         "socksport", "socksuser", "sockspass", "proxyport", "proxy-authorization", "proxy-authorization-file", "proxy-resolve", "ignorecr",
         // Datagram sockets.
-        "null-eof", "ip-add-membership", "ip-multicast-if", "so-type",
+        "null-eof", "ip-add-membership", "ip-add-source-membership", "ip-multicast-if", "so-type",
         // OPENSSL (TLS over TCP).
         "openssl-certificate", "openssl-key", "openssl-cafile", "openssl-capath", "openssl-verify", "openssl-commonname",
         "openssl-snihost", "openssl-no-sni", "openssl-min-proto-version", "openssl-max-proto-version", "openssl-cipherlist", "openssl-dhparam", "openssl-compress",
@@ -67,15 +67,18 @@ internal static class ImplementedOptions
 /// <summary>Options of later socat versions that SharpCat knows by name, beyond 1.7.4's listing.</summary>
 internal static partial class OptionCatalog
 {
-    internal static readonly (string Alias, string Name)[] ExtraAliases = [("fips", "openssl-fips")];
+    internal static readonly (string Alias, string Name)[] ExtraAliases =
+        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership")];
 
     /// <summary>
     /// socat 1.8's SOCKS5 password (the user is socksuser); socat's FIPS switch (present in builds
-    /// WITH_FIPS), known so that its refusal can say why.
+    /// WITH_FIPS), known so that its refusal can say why; source-specific multicast, which socat's
+    /// manual documents but Debian's 1.7.4 build lacks.
     /// </summary>
     internal static readonly OptionDef[] ExtraOptions =
     [
         new("sockspass", OptionGroups.Socks4, OptionPhase.Late, OptionType.String),
+        new("ip-add-source-membership", OptionGroups.Ip4, OptionPhase.Pastsocket, OptionType.String),
         new("openssl-fips", OptionGroups.Openssl, OptionPhase.Specific, OptionType.Bool),
     ];
 }

@@ -6,8 +6,9 @@ namespace SharpCat.Endpoints;
 
 /// <summary>
 /// ip-add-membership (<c>group:interface-address</c>, <c>group:interface-name</c> or
-/// <c>group:interface-address:index</c>; IPv6 <c>group:interface-name</c>) and ip-multicast-if on a
-/// datagram socket, after it is bound.
+/// <c>group:interface-address:index</c>; IPv6 <c>group:interface-name</c>),
+/// ip-add-source-membership (<c>group:interface-address:source-address</c>, IPv4) and
+/// ip-multicast-if on a datagram socket, after it is bound.
 /// </summary>
 internal static class MulticastOptions
 {
@@ -19,6 +20,9 @@ internal static class MulticastOptions
             {
                 case "ip-add-membership":
                     options.Apply((socket, (string)o.Value!), static s => Join(s.socket, s.Item2));
+                    break;
+                case "ip-add-source-membership":
+                    options.Apply((socket, (string)o.Value!), static s => JoinSource(s.socket, s.Item2));
                     break;
                 case "ip-multicast-if":
                     options.Apply((socket, (string)o.Value!), static s => SetInterface(s.socket, s.Item2));
@@ -51,6 +55,25 @@ internal static class MulticastOptions
         {
             throw new Native.PosixException($"setsockopt({(int)socket.Handle}, IP_ADD_MEMBERSHIP, {value})", e.NativeErrorCode);
         }
+    }
+
+    /// <summary>IP_ADD_SOURCE_MEMBERSHIP: the group's traffic from one source only (struct ip_mreq_source).</summary>
+    private static unsafe void JoinSource(Socket socket, string value)
+    {
+        const int IPPROTO_IP = 0, IP_ADD_SOURCE_MEMBERSHIP = 39;
+        string[] parts = value.Split(':');
+        IPAddress? group = null, local = null, source = null;
+        if (parts.Length != 3 || !IPAddress.TryParse(parts[0], out group) || !IPAddress.TryParse(parts[1], out local) || !IPAddress.TryParse(parts[2], out source)
+            || group.AddressFamily != AddressFamily.InterNetwork || local.AddressFamily != AddressFamily.InterNetwork || source.AddressFamily != AddressFamily.InterNetwork)
+            throw new SharpCatException($"ip-add-source-membership=\"{value}\": use group:interface-address:source-address (IPv4)");
+        if (!IsMulticast(group)) throw new SharpCatException($"ip-add-source-membership: \"{parts[0]}\" is not a multicast address");
+        byte* request = stackalloc byte[12]; // imr_multiaddr, imr_interface, imr_sourceaddr
+        group.TryWriteBytes(new Span<byte>(request, 4), out _);
+        local.TryWriteBytes(new Span<byte>(request + 4, 4), out _);
+        source.TryWriteBytes(new Span<byte>(request + 8, 4), out _);
+        int fd = (int)socket.Handle;
+        if (Native.Libc.SetSockOpt(fd, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, request, 12) != 0)
+            throw Native.Posix.Fail($"setsockopt({fd}, IP_ADD_SOURCE_MEMBERSHIP, {value})");
     }
 
     private static void SetInterface(Socket socket, string value)

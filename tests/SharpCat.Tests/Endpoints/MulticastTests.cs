@@ -31,7 +31,29 @@ public class MulticastTests
         Assert.True(r.StdoutText == "multicast-hello\n", r.ToString());
     }
 
+    private const string SourceScript = """
+        set -e
+        ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo
+        out=$(mktemp)
+        "$1" -u UDP-RECV:5000,ip-add-source-membership=232.1.2.3:127.0.0.1:127.0.0.2 - > "$out" & r=$!
+        for i in $(seq 500); do grep -q 030201E8 /proc/net/igmp && break; sleep 0.01; done
+        echo from-other-source | socat -u - UDP-SENDTO:232.1.2.3:5000,bind=127.0.0.3,ip-multicast-if=127.0.0.1
+        echo from-the-source | socat -u - UDP-SENDTO:232.1.2.3:5000,bind=127.0.0.2,ip-multicast-if=127.0.0.1
+        for i in $(seq 500); do [ -s "$out" ] && break; sleep 0.01; done
+        kill $r; cat "$out"; rm -f "$out"
+        """;
+
+    [Fact]
+    public async Task ASourceMembershipReceivesOnlyThatSource()
+    {
+        // The datagram from the other source is sent first: had it passed, it would be in the output.
+        var r = await Run.ProgramAsync("unshare", ["-n", "bash", "-c", SourceScript, "ssm", Binaries.SharpCat], [], TimeSpan.FromSeconds(30));
+        Assert.True(r.StdoutText == "from-the-source\n", r.ToString());
+    }
+
     [Theory]
+    [InlineData("ip-add-source-membership=239.1.2.3:127.0.0.1", "E ip-add-source-membership=\"239.1.2.3:127.0.0.1\": use group:interface-address:source-address (IPv4)")]
+    [InlineData("ip-add-source-membership=10.1.2.3:127.0.0.1:127.0.0.2", "E ip-add-source-membership: \"10.1.2.3\" is not a multicast address")]
     [InlineData("ip-add-membership=10.1.2.3:127.0.0.1", "E ip-add-membership: \"10.1.2.3\" is not a multicast address")]
     [InlineData("ip-add-membership=239.1.2.3:no-such-interface0", "E ip-add-membership: no interface \"no-such-interface0\"")]
     [InlineData("ip-multicast-if=not-an-address", "E ip-multicast-if: \"not-an-address\" is not an IPv4 address")]
