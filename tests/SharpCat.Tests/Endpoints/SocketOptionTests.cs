@@ -155,6 +155,95 @@ public class SocketOptionTests
     }
 
     /// <summary>
+    /// The datagram options, read off the live UDP socket (a receiver, and a sender to a test
+    /// socket) under sharpcat and under socat; each value differs from the kernel's default.
+    /// </summary>
+    [Theory]
+    [InlineData("UDP4-RECV", "broadcast", 1, 6, 1)]
+    [InlineData("UDP4-RECV", "so-broadcast=1", 1, 6, 1)]
+    [InlineData("UDP4-RECV", "ip-multicast-ttl=5", 0, 33, 5)]
+    [InlineData("UDP4-RECV", "multicast-loop=0", 0, 34, 0)]
+    [InlineData("UDP4-RECV", "mtudiscover=0", 0, 10, 0)]
+    [InlineData("UDP4-RECV", "ip-mtu-discover=2", 0, 10, 2)]
+    [InlineData("UDP4-RECV", "tos=16", 0, 1, 16)]
+    [InlineData("UDP4-RECV", "ttl=9", 0, 2, 9)]
+    [InlineData("UDP4-RECV", "ip-recverr=1", 0, 11, 1)]
+    [InlineData("UDP4-RECV", "ip-pktinfo", 0, 8, 1)]
+    [InlineData("UDP4-RECV", "ip-recvttl", 0, 12, 1)]
+    [InlineData("UDP4-RECV", "ip-recvtos", 0, 13, 1)]
+    [InlineData("UDP6-RECV", "ipv6-recvpktinfo", 41, 49, 1)]
+    [InlineData("UDP6-RECV", "ipv6-recvhoplimit", 41, 51, 1)]
+    [InlineData("UDP6-RECV", "ipv6-recvtclass", 41, 66, 1)]
+    [InlineData("UDP6-RECV", "ipv6-unicast-hops=7", 41, 16, 7)]
+    [InlineData("UDP4-SENDTO", "broadcast", 1, 6, 1)]
+    [InlineData("UDP4-SENDTO", "ip-multicast-ttl=3", 0, 33, 3)]
+    [InlineData("UDP4-SENDTO", "tos=8", 0, 1, 8)]
+    public async Task DatagramOptionReadsBackAsWithSocat(string kind, string options, int level, int option, int expected)
+    {
+        int sharp = await ReadDatagramOptionAsync(Program("sharpcat"), kind, options, level, option);
+        int socat = await ReadDatagramOptionAsync(Program("socat"), kind, options, level, option);
+        Assert.True(sharp == expected && socat == expected,
+            $"{kind},{options}: ({level}, {option}) is {sharp} under sharpcat, {socat} under socat; expected {expected}");
+    }
+
+    private static async Task<int> ReadDatagramOptionAsync(string program, string kind, string options, int level, int option)
+    {
+        bool v6 = kind.StartsWith("UDP6");
+        string host = v6 ? "[::1]" : "127.0.0.1";
+        using var target = new Socket(v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        target.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)target.LocalEndPoint!).Port;
+        // The receiver takes a port of its own (bind picks one), the sender sends to the test socket.
+        using var relay = kind.EndsWith("RECV")
+            ? LiveProcess.Start(program, "-d", "-d", "-u", $"{kind}:0,bind={host},{options}", "-")
+            : LiveProcess.Start(program, "-d", "-d", "-u", "-", $"{kind}:{host}:{port},{options}");
+        await relay.WaitForStderrAsync("starting data transfer loop");
+        using var socket = ForeignSocket.Find(relay.Pid, s => s.Family == (v6 ? 10 : 2) && s.Local != target.LocalEndPoint!.ToString())
+            ?? throw new InvalidOperationException($"no UDP socket in process {relay.Pid}; stderr:\n{relay.StderrText}");
+        return socket.Int(level, option);
+    }
+
+    /// <summary>
+    /// sourceport and range on datagram addresses: the port a UDP sender sends from, and a datagram
+    /// receiver that drops what comes from outside its range.
+    /// </summary>
+    [Fact]
+    public async Task SourceportAndRangeActOnDatagrams()
+    {
+        using var target = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)target.LocalEndPoint!).Port;
+        int source = FreeUdpPort();
+        var sent = await Run.SharpCatAsync("sp\n"u8.ToArray(), "-u", "-", $"UDP4-SENDTO:127.0.0.1:{port},sourceport={source}");
+        Assert.Equal(0, sent.ExitCode);
+        var buffer = new byte[16];
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        var r = await target.ReceiveFromAsync(buffer, SocketFlags.None, from).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(source, ((IPEndPoint)r.RemoteEndPoint).Port);
+
+        using var receiver = LiveProcess.SharpCat("-d", "-d", "-u", "UDP4-RECV:0,bind=127.0.0.1,range=127.0.0.2/32", "-");
+        await receiver.WaitForStderrAsync("starting data transfer loop");
+        using var found = ForeignSocket.Find(receiver.Pid, s => s.Family == 2)!;
+        var receiverEnd = IPEndPoint.Parse(found.Local);
+        using var outside = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        outside.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 0));
+        await outside.SendToAsync("outside\n"u8.ToArray(), SocketFlags.None, receiverEnd);
+        using var inside = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        inside.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+        await inside.SendToAsync("inside\n"u8.ToArray(), SocketFlags.None, receiverEnd);
+        await receiver.WaitForStdoutAsync(o => o.Length >= "inside\n".Length);
+        Assert.Equal("inside\n", System.Text.Encoding.ASCII.GetString(receiver.Stdout));
+        Assert.Contains("refusing datagram from AF=2 127.0.0.3:", receiver.StderrText);
+    }
+
+    private static int FreeUdpPort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+
+    /// <summary>
     /// reuseport: a second listener joins a port that one already listens on, and the kernel then
     /// hands connections to both; without the option the same bind is refused.
     /// </summary>
