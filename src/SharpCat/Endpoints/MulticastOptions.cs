@@ -45,10 +45,20 @@ internal static class MulticastOptions
                 socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(group, InterfaceIndex(rest)));
                 return;
             }
+            // socat's forms: interface-address, interface-name, interface-index, and (struct
+            // ip_mreqn) interface-address:interface-name or interface-address:interface-index.
             var parts = rest.Split(':');
-            var option = parts.Length == 2 && IPAddress.TryParse(parts[0], out var local) && int.TryParse(parts[1], out int index)
-                ? new MulticastOption(group, index) { LocalAddress = local }
-                : IPAddress.TryParse(rest, out var address) ? new MulticastOption(group, address) : new MulticastOption(group, (int)InterfaceIndex(rest));
+            MulticastOption option;
+            if (parts.Length == 2 && IPAddress.TryParse(parts[0], out var local))
+                option = new MulticastOption(group, (int)InterfaceIndex(parts[1])) { LocalAddress = local };
+            else if (parts.Length == 1 && rest.All(char.IsAsciiDigit) && rest.Length > 0)
+                option = new MulticastOption(group, (int)InterfaceIndex(rest));
+            else if (parts.Length == 1 && IPAddress.TryParse(rest, out var address))
+                option = new MulticastOption(group, address);
+            else if (parts.Length == 1)
+                option = new MulticastOption(group, (int)InterfaceIndex(rest));
+            else
+                throw new SharpCatException($"ip-add-membership=\"{value}\": use group:interface");
             socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, option);
         }
         catch (SocketException e)

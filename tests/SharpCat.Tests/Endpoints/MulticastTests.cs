@@ -10,10 +10,10 @@ public class MulticastTests
 {
     private const string Script = """
         set -e
-        R=$1; S=$2
+        R=$1; S=$2; M=${3:-127.0.0.1}
         ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo
         out=$(mktemp)
-        "$R" -u UDP-RECV:5000,ip-add-membership=239.1.2.3:127.0.0.1 - > "$out" & r=$!
+        "$R" -u UDP-RECV:5000,ip-add-membership=239.1.2.3:$M - > "$out" & r=$!
         for i in $(seq 500); do grep -q 030201EF /proc/net/igmp && break; sleep 0.01; done
         echo multicast-hello | "$S" -u - UDP-SENDTO:239.1.2.3:5000,ip-multicast-if=127.0.0.1,ip-multicast-loop=1
         for i in $(seq 500); do [ -s "$out" ] && break; sleep 0.01; done
@@ -42,6 +42,21 @@ public class MulticastTests
         for i in $(seq 500); do [ -s "$out" ] && break; sleep 0.01; done
         kill $r; cat "$out"; rm -f "$out"
         """;
+
+    /// <summary>Every interface form of ip-add-membership, under sharpcat and under socat.</summary>
+    [Theory]
+    [InlineData("lo")]
+    [InlineData("1")]
+    [InlineData("127.0.0.1:lo")]
+    [InlineData("127.0.0.1:1")]
+    public async Task EveryMembershipFormJoins(string iface)
+    {
+        foreach (string receiver in new[] { Binaries.SharpCat, Binaries.Socat! })
+        {
+            var r = await Run.ProgramAsync("unshare", ["-n", "bash", "-c", Script, "mc", receiver, Binaries.Socat!, iface], [], TimeSpan.FromSeconds(30));
+            Assert.True(r.StdoutText == "multicast-hello\n", $"{receiver} with {iface}: {r}");
+        }
+    }
 
     [Fact]
     public async Task ASourceMembershipReceivesOnlyThatSource()
