@@ -170,10 +170,8 @@ internal sealed class DtlsChannel : IChannel
     {
         lock (_gate)
         {
-            Log.Notice($"SSL connection using {Text(SSL_CIPHER_get_name(SSL_get_current_cipher(_ssl)))}");
-            Log.Notice($"SSL protocol version used: {Text(SSL_get_version(_ssl))}");
-            if (TakeCertificate(SSL_get1_peer_certificate(_ssl)) is { } der)
-                Log.Notice($"SSL peer certificate subject: {X509CertificateLoader.LoadCertificate(der).Subject}");
+            string? subject = TakeCertificate(SSL_get1_peer_certificate(_ssl)) is { } der ? X509CertificateLoader.LoadCertificate(der).Subject : null;
+            TlsSharedOptions.LogSession(Text(SSL_get_version(_ssl)) ?? "DTLS", Text(SSL_CIPHER_get_name(SSL_get_current_cipher(_ssl))) ?? "unknown", subject);
         }
     }
 

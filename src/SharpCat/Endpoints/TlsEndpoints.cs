@@ -135,12 +135,8 @@ internal static class TlsEndpoints
             throw new SharpCatException("dhparams is not supported on OPENSSL and OPENSSL-LISTEN (.NET's TLS chooses its own Diffie-Hellman groups); the DTLS addresses take it");
     }
 
-    private static void LogSession(SslStream tls)
-    {
-        Log.Notice($"SSL connection using {tls.NegotiatedCipherSuite}");
-        Log.Notice($"SSL protocol version used: {ProtocolName(tls.SslProtocol)}");
-        if (tls.RemoteCertificate is { } peer) Log.Notice($"SSL peer certificate subject: {peer.Subject}");
-    }
+    private static void LogSession(SslStream tls) =>
+        TlsSharedOptions.LogSession(ProtocolName(tls.SslProtocol), TlsSharedOptions.OpenSslName(tls.NegotiatedCipherSuite), tls.RemoteCertificate?.Subject);
 
     private static string ProtocolName(SslProtocols p) => p switch
     {

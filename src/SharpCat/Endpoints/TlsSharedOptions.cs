@@ -61,6 +61,54 @@ internal static class TlsSharedOptions
     }
 
     /// <summary>
+    /// The session's notice lines, in socat's words and order: version, cipher (by OpenSSL's
+    /// name), compression and expansion (OpenSSL 3 has none), and the peer's subject.
+    /// </summary>
+    public static void LogSession(string version, string cipher, string? peerSubject)
+    {
+        Log.Notice($"SSL proto version used: {version}");
+        Log.Notice($"SSL connection using {cipher}");
+        Log.Notice($"SSL connection compression \"none\"");
+        Log.Notice($"SSL connection expansion \"none\"");
+        if (peerSubject is not null) Log.Notice($"SSL peer certificate subject: {peerSubject}");
+    }
+
+    /// <summary>OpenSSL's name of a suite that .NET names by its IANA name ("ECDHE-RSA-AES128-GCM-SHA256").</summary>
+    public static string OpenSslName(TlsCipherSuite suite)
+    {
+        string iana = suite.ToString();
+        return OpenSslNames.Value.TryGetValue(iana, out string? name) ? name : iana;
+    }
+
+    private static readonly Lazy<Dictionary<string, string>> OpenSslNames = new(() =>
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        nint context = SSL_CTX_new(TLS_method());
+        if (context == 0) return names;
+        nint ssl = 0;
+        try
+        {
+            if (SSL_CTX_set_cipher_list(context, "ALL:COMPLEMENTOFALL") != 1) return names;
+            ssl = SSL_new(context);
+            if (ssl == 0) return names;
+            nint stack = SSL_get_ciphers(ssl);
+            for (int i = 0; i < OPENSSL_sk_num(stack); i++)
+            {
+                nint cipher = OPENSSL_sk_value(stack, i);
+                if (Text(SSL_CIPHER_standard_name(cipher)) is { } standard && Text(SSL_CIPHER_get_name(cipher)) is { } openssl)
+                    names[standard] = openssl;
+            }
+            return names;
+        }
+        finally
+        {
+            if (ssl != 0) SSL_free(ssl);
+            SSL_CTX_free(context);
+            ERR_clear_error();
+        }
+    });
+
+    /// <summary>
     /// A handshake failure's reason, OpenSSL's words without the error code prefix; a version
     /// mismatch also names the versions this side allowed.
     /// </summary>

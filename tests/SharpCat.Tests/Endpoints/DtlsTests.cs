@@ -31,7 +31,7 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         var r = await Run.SharpCatAsync(data, "-t", "5", "-d", "-d", "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]}");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(data, r.Stdout);
-        Assert.Contains("N SSL protocol version used: DTLSv1.2", r.LogLines);
+        Assert.Contains("N SSL proto version used: DTLSv1.2", r.LogLines);
         Assert.Contains(r.LogLines, l => l.StartsWith("N SSL connection using ECDHE-"));
         Assert.Contains("N SSL peer certificate subject: CN=localhost", r.LogLines);
     }

@@ -58,7 +58,7 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         var r = await Run.SharpCatAsync(data, "-t", "5", "-d", "-d", "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},max-version={version}");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(data, r.Stdout);
-        Assert.Contains(r.LogLines, l => l == $"N SSL protocol version used: TLSv{version[3..]}");
+        Assert.Contains(r.LogLines, l => l == $"N SSL proto version used: TLSv{version[3..]}");
         Assert.Contains(r.LogLines, l => l.StartsWith("N SSL peer certificate subject: CN=localhost"));
     }
 
@@ -192,7 +192,7 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         Assert.Equal(1, mismatch.ExitCode);
         var match = await Run.SharpCatAsync("c\n"u8.ToArray(), "-t", "5", "-d", "-d", "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},cipher=HIGH:!aNULL,compress=none");
         Assert.Equal("c\n", match.StdoutText);
-        Assert.Contains("N SSL connection using TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", match.LogLines);
+        Assert.Contains("N SSL connection using ECDHE-RSA-AES128-GCM-SHA256", match.LogLines); // OpenSSL's name, as socat logs it
     }
 
     [Theory]
