@@ -37,7 +37,7 @@ internal static class ImplementedOptions
         // SOCKS4 and HTTP (proxy clients).
         "socksport", "socksuser", "sockspass", "proxyport", "proxy-authorization", "proxy-authorization-file", "proxy-resolve", "ignorecr",
         // Datagram sockets.
-        "null-eof", "ip-add-membership", "ip-add-source-membership", "ip-multicast-if", "so-type",
+        "null-eof", "ip-add-membership", "ipv6-join-group", "ip-add-source-membership", "ip-multicast-if", "so-type",
         // OPENSSL (TLS over TCP).
         "openssl-certificate", "openssl-key", "openssl-cafile", "openssl-capath", "openssl-verify", "openssl-commonname",
         "openssl-snihost", "openssl-no-sni", "openssl-min-proto-version", "openssl-max-proto-version", "openssl-cipherlist", "openssl-dhparam", "openssl-compress",

@@ -6,7 +6,8 @@ namespace SharpCat.Endpoints;
 
 /// <summary>
 /// ip-add-membership (<c>group:interface-address</c>, <c>group:interface-name</c> or
-/// <c>group:interface-address:index</c>; IPv6 <c>group:interface-name</c>),
+/// <c>group:interface-address:index</c>; IPv6 <c>[group]:interface-name</c>, which socat takes
+/// as ipv6-join-group only),
 /// ip-add-source-membership (<c>group:interface-address:source-address</c>, IPv4) and
 /// ip-multicast-if on a datagram socket, after it is bound.
 /// </summary>
@@ -18,7 +19,7 @@ internal static class MulticastOptions
         {
             switch (o.Def.Name)
             {
-                case "ip-add-membership":
+                case "ip-add-membership" or "ipv6-join-group":
                     options.Apply((socket, (string)o.Value!), static s => Join(s.socket, s.Item2));
                     break;
                 case "ip-add-source-membership":

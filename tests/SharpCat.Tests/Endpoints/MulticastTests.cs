@@ -58,6 +58,31 @@ public class MulticastTests
         }
     }
 
+    // IPv6 multicast does not loop back on lo here: the sender sends out of one end of a veth pair
+    // (addresses without duplicate detection, so that they are usable at once) to the other.
+    private const string Ipv6Script = """
+        set -e
+        sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+        ip link set lo up; ip link add v0 type veth peer name v1; ip link set v0 up; ip link set v1 up
+        out=$(mktemp)
+        "$1" -u UDP6-RECV:5000,$2=[ff15::1234]:v1 - > "$out" & r=$!
+        for i in $(seq 500); do grep -q ff150000000000000000000000001234 /proc/net/igmp6 && break; sleep 0.01; done
+        idx=$(ip -o link show v0 | cut -d: -f1)
+        echo v6-multicast | socat -u - UDP6-SENDTO:[ff15::1234]:5000,setsockopt-int=41:17:$idx
+        for i in $(seq 500); do [ -s "$out" ] && break; sleep 0.01; done
+        kill $r; cat "$out"; rm -f "$out"
+        """;
+
+    [Theory]
+    [InlineData(true, "ipv6-join-group")]
+    [InlineData(true, "ip-add-membership")]
+    [InlineData(false, "ipv6-join-group")]
+    public async Task AnIpv6GroupMemberReceivesWhatIsSentToTheGroup(bool sharpcat, string option)
+    {
+        var r = await Run.ProgramAsync("unshare", ["-n", "bash", "-c", Ipv6Script, "mc6", sharpcat ? Binaries.SharpCat : Binaries.Socat!, option], [], TimeSpan.FromSeconds(30));
+        Assert.True(r.StdoutText == "v6-multicast\n", r.ToString());
+    }
+
     [Fact]
     public async Task ASourceMembershipReceivesOnlyThatSource()
     {
