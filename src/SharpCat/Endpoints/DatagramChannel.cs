@@ -99,6 +99,12 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
             var (length, from) = Native.Ancillary.Peek(ReadFd, variables);
             if (length == -Native.Posix.EAGAIN) continue;
             if (length < 0) return; // the first read reports it
+            if (range is { } net && from is IPEndPoint sender && !SocketAddressing.InRange(sender.Address, net))
+            {
+                Log.Warn($"refusing datagram from {SocketAddressing.Format(sender)} due to range option");
+                Native.Posix.ReceiveFrom(ReadFd, Span<byte>.Empty); // taken and dropped
+                continue;
+            }
             var passive = SocketAddressing.PassiveVariables(from, null);
             passive.AddRange(variables);
             Variables = passive;

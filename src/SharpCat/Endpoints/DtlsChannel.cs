@@ -20,13 +20,14 @@ internal sealed class DtlsChannel : IChannel
     private readonly DatagramChannel _udp;
     private readonly Lock _gate = new();
     private readonly string? _expectedName;
-    private readonly bool _client;
+    private readonly bool _client, _verifying;
     private readonly Catalog.OptionSet _options;
     private nint _ssl;
 
-    private DtlsChannel(DatagramChannel udp, nint ssl, bool client, string? expectedName, Catalog.OptionSet options)
+    private DtlsChannel(DatagramChannel udp, nint ssl, bool client, bool verifying, string? expectedName, Catalog.OptionSet options)
     {
         _options = options;
+        _verifying = verifying;
         _udp = udp;
         _ssl = ssl;
         _client = client;
@@ -36,8 +37,11 @@ internal sealed class DtlsChannel : IChannel
     /// <summary>
     /// Binds a new SSL object of <paramref name="context"/> to the socket; a client checks the
     /// peer's name against <paramref name="expectedName"/> (when verifying) and sends <paramref name="sni"/>.
+    /// <paramref name="verifying"/>: the context checks the peer's certificate, so a failed check
+    /// is the reason to report (OpenSSL records the check's result even when it is not enforced).
     /// </summary>
-    public static unsafe DtlsChannel Create(nint context, DatagramChannel udp, Catalog.OptionSet options, bool client, string? expectedName, string? sni)
+    public static unsafe DtlsChannel Create(nint context, DatagramChannel udp, Catalog.OptionSet options, bool client, bool verifying,
+        string? expectedName, string? sni)
     {
         int fd = udp.ReadFd;
         nint ssl = SSL_new(context);
@@ -70,7 +74,7 @@ internal sealed class DtlsChannel : IChannel
                 }
             }
             else SSL_set_accept_state(ssl);
-            return new DtlsChannel(udp, ssl, client, expectedName, options);
+            return new DtlsChannel(udp, ssl, client, verifying, expectedName, options);
         }
         catch
         {
@@ -94,7 +98,7 @@ internal sealed class DtlsChannel : IChannel
                 int rc = SSL_do_handshake(_ssl);
                 if (rc == 1) break;
                 error = SSL_get_error(_ssl, rc);
-                if (error is not (SSL_ERROR_WANT_READ or SSL_ERROR_WANT_WRITE)) throw new SharpCatException(Failure(call, error));
+                if (error is not (SSL_ERROR_WANT_READ or SSL_ERROR_WANT_WRITE)) throw new SharpCatException(Failure(call, error, handshake: true));
                 timer = Timer();
             }
             if (!await WaitAsync(error == SSL_ERROR_WANT_WRITE, timer, call, ct).ConfigureAwait(false))
@@ -144,10 +148,10 @@ internal sealed class DtlsChannel : IChannel
     }
 
     /// <summary>Why a call failed: the certificate check with its reason and subject, the socket's error, or OpenSSL's reasons.</summary>
-    private string Failure(string call, int error)
+    private string Failure(string call, int error, bool handshake = false)
     {
         int errno = Marshal.GetLastPInvokeError();
-        long verify = SSL_get_verify_result(_ssl);
+        long verify = handshake && _verifying ? SSL_get_verify_result(_ssl) : 0;
         if (verify != 0)
         {
             var der = TakeCertificate(SSL_get1_peer_certificate(_ssl)) ?? FailedCertificate;

@@ -23,11 +23,11 @@ internal static class DtlsEndpoints
             DtlsChannel? dtls = null;
             try
             {
-                bool verify = options.Flag("openssl-verify", fallback: true);
+                bool verify = TlsSharedOptions.Verifies(options, server: false);
                 string name = options.Text("openssl-commonname") ?? request.Parameters[0].Trim('[', ']');
                 string? sni = options.Flag("openssl-no-sni") ? null : options.Text("openssl-snihost") ?? name;
                 if (sni is not null && System.Net.IPAddress.TryParse(sni, out _)) sni = null; // never an IP literal
-                dtls = DtlsChannel.Create(context, udp, options, client: true, verify ? name : null, sni);
+                dtls = DtlsChannel.Create(context, udp, options, client: true, verify, verify ? name : null, sni);
                 await dtls.HandshakeAsync(ct).ConfigureAwait(false);
                 return dtls;
             }
@@ -71,7 +71,7 @@ internal static class DtlsEndpoints
                 DtlsChannel? dtls = null;
                 try
                 {
-                    dtls = DtlsChannel.Create(context, accepted, options, client: false, expectedName: null, sni: null);
+                    dtls = DtlsChannel.Create(context, accepted, options, client: false, TlsSharedOptions.Verifies(options, server: true), expectedName: null, sni: null);
                     await dtls.HandshakeAsync(ct).ConfigureAwait(false);
                     return dtls;
                 }
@@ -114,7 +114,7 @@ internal static class DtlsEndpoints
                     throw new SharpCatException($"cert \"{certFile}\", key \"{keyFile}\": {Errors()} (the key must be the certificate's, in PEM)");
             }
             if (options.Text("openssl-dhparam") is { } dhFile) SetDhParameters(context, dhFile);
-            bool verify = options.Flag("openssl-verify", fallback: true);
+            bool verify = TlsSharedOptions.Verifies(options, server);
             string? caFile = options.Text("openssl-cafile"), caPath = options.Text("openssl-capath");
             if (caFile is not null) Readable("cafile", caFile);
             if (caFile is not null || caPath is not null)
@@ -123,9 +123,7 @@ internal static class DtlsEndpoints
                     throw new SharpCatException($"cafile/capath: {Errors()}");
             }
             else if (!server && verify) SSL_CTX_set_default_verify_paths(context);
-            int mode = !verify ? SSL_VERIFY_NONE
-                : server ? (caFile ?? caPath) is null ? SSL_VERIFY_NONE : SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
-                : SSL_VERIFY_PEER;
+            int mode = !verify ? SSL_VERIFY_NONE : server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER;
             unsafe { SSL_CTX_set_verify(context, mode, (nint)(delegate* unmanaged<int, nint, int>)&NoteFailedCertificate); }
             return context;
         }

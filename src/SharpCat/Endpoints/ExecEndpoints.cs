@@ -47,21 +47,31 @@ internal static class ExecEndpoints
     /// <summary>This library's version, as SOCAT_VERSION tells it (the program's -V shows the same).</summary>
     private static readonly string Version = typeof(ExecEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
+    /// <summary>
+    /// The variables a program gets beyond this process's environment: <c>path=</c>, and what socat
+    /// tells its children, under socat's names so that scripts written for socat work unchanged
+    /// (<c>SOCAT_PID</c>, <c>SOCAT_PPID</c>, <c>SOCAT_VERSION</c>, and the first address's
+    /// <see cref="IChannel.Variables"/>).
+    /// </summary>
+    internal static List<string> ChildEnvironment(OptionSet options, IChannel? openedBefore)
+    {
+        var environment = new List<string>();
+        if (options.Text("path") is { } path) environment.Add($"PATH={path}");
+        environment.Add($"SOCAT_PID={Environment.ProcessId}");
+        environment.Add($"SOCAT_PPID={Environment.ProcessId}");
+        environment.Add($"SOCAT_VERSION={Version}");
+        if (openedBefore?.Variables is { } told)
+            foreach (var (name, value) in told) environment.Add($"SOCAT_{name}={value}");
+        return environment;
+    }
+
     private static IChannel Start(OpenRequest request, bool shell)
     {
         var options = request.Options;
         var (program, argv) = CommandOf(request.Address);
         string shown = shell ? request.Parameters[0] : program;
         string? path = options.Text("path");
-        var environment = new List<string>();
-        if (path is not null) environment.Add($"PATH={path}");
-        // What socat tells its children, for scripts that look: under socat's names, so that
-        // scripts written for socat work unchanged.
-        environment.Add($"SOCAT_PID={Environment.ProcessId}");
-        environment.Add($"SOCAT_PPID={Environment.ProcessId}");
-        environment.Add($"SOCAT_VERSION={Version}");
-        if (request.Inherited is { } inherited)
-            foreach (var (name, value) in inherited) environment.Add($"SOCAT_{name}={value}");
+        var environment = ChildEnvironment(options, request.OpenedBefore);
         // With chroot the program is looked up inside the new root, by the helper.
         bool credentials = CredentialHelper.Needed(options);
         string file = credentials && options.Has("chroot") ? program : FindProgram(request.Address, program, argv);

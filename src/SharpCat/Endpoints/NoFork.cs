@@ -42,8 +42,7 @@ internal static class NoFork
         if (first.ReadFd >= 0) Posix.Dup2(first.ReadFd, 0);
         if (first.WriteFd >= 0) Posix.Dup2(first.WriteFd, 1);
         Log.Notice($"execvp'ing \"{program}\"");
-        var environment = new List<string>();
-        if (exec.Options.Text("path") is { } path) environment.Add($"PATH={path}");
+        var environment = ExecEndpoints.ChildEnvironment(exec.Options, first);
         int errno = ChildSpawn.ExecInPlace(file, argv, environment);
         throw new PosixException(ExecEndpoints.ExecvpCall(program, argv), errno);
     }

@@ -18,8 +18,11 @@ public enum Access
 /// <summary>Everything an address opener needs: the checked address, the directions needed and the relay settings.</summary>
 internal sealed record OpenRequest(ResolvedAddress Address, Access Access, RelayOptions Relay)
 {
-    /// <summary>What the address opened before this one tells a child program (<see cref="IChannel.Variables"/>).</summary>
-    public IReadOnlyList<KeyValuePair<string, string>>? Inherited { get; init; }
+    /// <summary>
+    /// The address opened before this one, whose <see cref="IChannel.Variables"/> a child program is
+    /// told (read only by the addresses that start one, so that no other relay pays for them).
+    /// </summary>
+    public IChannel? OpenedBefore { get; init; }
 
     public OptionSet Options => Address.Options;
     public IReadOnlyList<string> Parameters => Address.Spec.Parameters;

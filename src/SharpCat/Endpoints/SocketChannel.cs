@@ -31,7 +31,12 @@ internal sealed class SocketChannel(Socket socket) : IChannel
 
     public void OnClose(Action action) => (_onClose ??= []).Add(action);
 
-    public IReadOnlyList<KeyValuePair<string, string>>? Variables { get; set; }
+    /// <summary>An accepted connection: a child program is told its peer's and its own address.</summary>
+    public bool Passive { get; set; }
+
+    // Made when asked (only a child program's start asks): a forked relay without one pays nothing.
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables =>
+        Passive ? SocketAddressing.PassiveVariables(socket.RemoteEndPoint, socket.LocalEndPoint) : null;
 
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {

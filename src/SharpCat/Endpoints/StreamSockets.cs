@@ -229,7 +229,7 @@ internal sealed class StreamListener(Socket socket, OptionSet options, Action? o
             try
             {
                 var channel = StreamSockets.Wrap(accepted, options);
-                channel.Variables = SocketAddressing.PassiveVariables(accepted.RemoteEndPoint, accepted.LocalEndPoint);
+                channel.Passive = true;
                 return channel;
             }
             catch

@@ -69,7 +69,10 @@ internal sealed class TlsChannel(SslStream tls, Socket socket) : IChannel
 
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 
-    public IReadOnlyList<KeyValuePair<string, string>>? Variables { get; init; }
+    /// <summary>The TCP connection under the TLS session, which tells a child program what it knows.</summary>
+    public IChannel? Transport { get; init; }
+
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables => Transport?.Variables;
 
     public ValueTask DisposeAsync()
     {

@@ -100,7 +100,7 @@ internal static class TlsEndpoints
         {
             var socket = accepted.Socket;
             var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-            bool requireClient = options.Flag("openssl-verify", fallback: true) && (options.Has("openssl-cafile") || options.Has("openssl-capath"));
+            bool requireClient = TlsSharedOptions.Verifies(options, server: true);
             string? failure = null;
             var auth = new SslServerAuthenticationOptions
             {
@@ -115,7 +115,7 @@ internal static class TlsEndpoints
             {
                 await tls.AuthenticateAsServerAsync(auth, ct).ConfigureAwait(false);
                 LogSession(tls);
-                return new TlsChannel(tls, socket) { Variables = accepted.Variables };
+                return new TlsChannel(tls, socket) { Transport = accepted };
             }
             catch (Exception e) when (e is AuthenticationException or IOException)
             {

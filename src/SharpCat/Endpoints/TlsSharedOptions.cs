@@ -61,6 +61,13 @@ internal static class TlsSharedOptions
     }
 
     /// <summary>
+    /// Whether this side checks the peer's certificate: a client unless <c>verify=0</c>, a server
+    /// only when given a CA to check client certificates against (and then it requires one).
+    /// </summary>
+    public static bool Verifies(OptionSet options, bool server) =>
+        options.Flag("openssl-verify", fallback: true) && (!server || options.Has("openssl-cafile") || options.Has("openssl-capath"));
+
+    /// <summary>
     /// The session's notice lines, in socat's words and order: version, cipher (by OpenSSL's
     /// name), compression and expansion (OpenSSL 3 has none), and the peer's subject.
     /// </summary>

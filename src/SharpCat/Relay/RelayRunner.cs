@@ -68,7 +68,7 @@ public static class RelayRunner
         {
             a = await OpenAsync(l, leftAccess, options, locks, 1, ct).ConfigureAwait(false);
             if (r.Item1.Options.Flag("nofork")) NoFork.Exec(r.Item1, a.Channel); // does not return
-            b = await OpenAsync(r, rightAccess, options, locks, 2, ct, a.Channel.Variables).ConfigureAwait(false);
+            b = await OpenAsync(r, rightAccess, options, locks, 2, ct, a.Channel).ConfigureAwait(false);
             await TransferAsync(a, b, options, dumps, ct).ConfigureAwait(false);
         }
         finally
@@ -174,7 +174,7 @@ public static class RelayRunner
         try
         {
             Log.Notice($"relay {id}: opening the {(listenSide == 1 ? "second" : "first")} address");
-            peer = await OpenAsync(other, otherAccess, options, locks, 3 - listenSide, ct, accepted.Channel.Variables).ConfigureAwait(false);
+            peer = await OpenAsync(other, otherAccess, options, locks, 3 - listenSide, ct, accepted.Channel).ConfigureAwait(false);
             var (a, b) = listenSide == 1 ? (accepted, peer) : (peer, accepted);
             await TransferAsync(a, b, options, dumps, ct).ConfigureAwait(false);
             Log.Notice($"relay {id} finished");
@@ -215,21 +215,21 @@ public static class RelayRunner
     // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<OpenedEndpoint> OpenAsync((ResolvedAddress Read, ResolvedAddress? Write) spec, Access access,
-        RelayOptions options, List<LockFile> locks, int index, CancellationToken ct, IReadOnlyList<KeyValuePair<string, string>>? inherited = null)
+        RelayOptions options, List<LockFile> locks, int index, CancellationToken ct, IChannel? openedBefore = null)
     {
         // A one-way relay opens only the half of a dual address it uses, as socat does.
         var single = spec.Write is null ? spec.Read : access == Access.Read ? spec.Read : access == Access.Write ? spec.Write : null;
         if (single is not null)
         {
-            var channel = await OpenSingleAsync(single, access, options, locks, ct, inherited).ConfigureAwait(false);
+            var channel = await OpenSingleAsync(single, access, options, locks, ct, openedBefore).ConfigureAwait(false);
             var behaviour = AddressBehaviour.From(single.Options);
             return new OpenedEndpoint(channel, behaviour, behaviour, SocketName(index));
         }
         IChannel? reader = null;
         try
         {
-            reader = await OpenSingleAsync(spec.Read, Access.Read, options, locks, ct, inherited).ConfigureAwait(false);
-            var writer = await OpenSingleAsync(spec.Write!, Access.Write, options, locks, ct, inherited).ConfigureAwait(false);
+            reader = await OpenSingleAsync(spec.Read, Access.Read, options, locks, ct, openedBefore).ConfigureAwait(false);
+            var writer = await OpenSingleAsync(spec.Write!, Access.Write, options, locks, ct, openedBefore).ConfigureAwait(false);
             return new OpenedEndpoint(new DualChannel(reader, writer),
                 AddressBehaviour.From(spec.Read.Options), AddressBehaviour.From(spec.Write!.Options), SocketName(index));
         }
@@ -242,12 +242,12 @@ public static class RelayRunner
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<IChannel> OpenSingleAsync(ResolvedAddress address, Access access, RelayOptions options,
-        List<LockFile> locks, CancellationToken ct, IReadOnlyList<KeyValuePair<string, string>>? inherited)
+        List<LockFile> locks, CancellationToken ct, IChannel? openedBefore)
     {
         if (address.Options.Text("lockfile") is { } lockPath) locks.Add(LockFile.Acquire(lockPath));
         if (address.Options.Text("waitlock") is { } waitPath) locks.Add(await LockFile.WaitAsync(waitPath, ct).ConfigureAwait(false));
         // Openers that may block (open(2) of a FIFO) leave the caller's thread themselves.
-        var channel = await EndpointRegistry.Opener(address.Kind.Keyword)(new OpenRequest(address, access, options) { Inherited = inherited }, ct).ConfigureAwait(false);
+        var channel = await EndpointRegistry.Opener(address.Kind.Keyword)(new OpenRequest(address, access, options) { OpenedBefore = openedBefore }, ct).ConfigureAwait(false);
         try
         {
             await channel.WaitForPeerAsync(ct).ConfigureAwait(false);
