@@ -132,7 +132,7 @@ public class DatagramDifferentialTests
     {
         using var dir = new TempDir();
         string name = $"sharpcat-diff-{Guid.NewGuid():N}";
-        int port = kind.StartsWith("udp") ? FreeUdpPort(kind == "udp6") : 0;
+        int port = kind.StartsWith("udp") ? FreePorts.Udp(kind == "udp6") : 0;
         int protocol = Interlocked.Increment(ref _protocol);
         string filled = address.Replace("{port}", address.StartsWith("SOCKET") ? port.ToString("x4") : port.ToString())
             .Replace("{dir}", dir.Path).Replace("{name}", name).Replace("{proto}", protocol.ToString());
@@ -183,7 +183,7 @@ public class DatagramDifferentialTests
     public async Task AnswersGoBackToTheSender(string address, string kind)
     {
         using var dir = new TempDir();
-        int port = kind.StartsWith("udp") ? FreeUdpPort(kind == "udp6") : 0;
+        int port = kind.StartsWith("udp") ? FreePorts.Udp(kind == "udp6") : 0;
         string filled = address.Replace("{port}", port.ToString()).Replace("{dir}", dir.Path);
         var socat = await AnswerAsync(Binaries.Socat!, filled, kind, port, dir);
         var ours = await AnswerAsync(Binaries.SharpCat, filled, kind, port, dir);
@@ -214,11 +214,4 @@ public class DatagramDifferentialTests
 
     [DllImport("libc", SetLastError = true)]
     private static extern int socket(int domain, int type, int protocol);
-
-    private static int FreeUdpPort(bool v6)
-    {
-        using var s = new Socket(v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
-    }
 }

@@ -30,7 +30,7 @@ public class ChildEnvironmentTests
     public async Task ChildProgramsAreToldWhatSocatTellsThem(string listen, string connect, string kind)
     {
         using var dir = new TempDir();
-        string port = kind is "unix" ? "" : FreePort(kind).ToString();
+        string port = kind is "unix" ? "" : (kind.StartsWith("udp") ? FreePorts.Udp(kind.EndsWith('6')) : FreePorts.Tcp(kind.EndsWith('6'))).ToString();
         string Fill(string a) => a.Replace("{port}", port).Replace("{dir}", dir.Path);
         var socat = await VariablesAsync(Binaries.Socat!, Fill(listen), Fill(connect), dir);
         var ours = await VariablesAsync(Binaries.SharpCat, Fill(listen), Fill(connect), dir);
@@ -55,14 +55,5 @@ public class ChildEnvironmentTests
         return File.ReadAllLines(output)
             .Select(l => Regex.Replace(l, @"^(SOCAT_(PID|PPID|VERSION|PEERPORT))=.*", "$1=*"))
             .ToArray();
-    }
-
-    private static int FreePort(string kind)
-    {
-        bool v6 = kind.EndsWith('6');
-        using var s = new Socket(v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork,
-            kind.StartsWith("udp") ? SocketType.Dgram : SocketType.Stream, ProtocolType.Unspecified);
-        s.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 }

@@ -14,14 +14,6 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     private async Task<(LiveProcess Server, int Port)> ServerAsync(string cert, string options = "", string right = "PIPE") =>
         await Listeners.SharpCatAsync("-d", "-d", $"OPENSSL-DTLS-SERVER:0,bind=127.0.0.1,cert={cert}{options}", right);
 
-    /// <summary>A UDP port the kernel had free a moment ago, for peers that cannot report theirs.</summary>
-    private static int FreeUdpPort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
-    }
-
     [Fact]
     public async Task SharpcatClientAndServerTalkAndLogTheSession()
     {
@@ -66,7 +58,7 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
             Assert.Equal(data, r.Stdout);
         }
         // sharpcat client with a client certificate, socat server that requires one
-        int socatPort = FreeUdpPort();
+        int socatPort = FreePorts.Udp();
         using var socatServer = LiveProcess.Start(Binaries.Socat!, "-d", "-d",
             $"OPENSSL-DTLS-SERVER:{socatPort},bind=127.0.0.1,cert={certs["server-full.pem"]},cafile={certs["ca.pem"]},verify=1", "PIPE");
         await socatServer.WaitForStderrAsync("listening on");
@@ -79,7 +71,7 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     public async Task InteropWithOpensslDtlsServerAndClient()
     {
         // openssl s_server -dtls, sharpcat client
-        int port = FreeUdpPort();
+        int port = FreePorts.Udp();
         using (var sserver = LiveProcess.Start("bash", "-c",
             $"sleep 20 | openssl s_server -dtls -accept 127.0.0.1:{port} -cert {certs["server.pem"]} -key {certs["server.key"]} -quiet 2>&1"))
         {
@@ -149,7 +141,7 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [Fact]
     public async Task AClosedPortIsRefusedAsInSocat()
     {
-        int port = FreeUdpPort();
+        int port = FreePorts.Udp();
         foreach (string program in new[] { Binaries.SharpCat, Binaries.Socat! })
         {
             var r = await Run.ProgramAsync(program, ["-", $"OPENSSL-DTLS-CLIENT:127.0.0.1:{port},verify=0"], "x\n"u8.ToArray(), Run.DefaultTimeout);
@@ -195,9 +187,7 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [Fact]
     public async Task CapathAndCommonnameWork()
     {
-        using var dir = new TempDir();
-        var hash = await Run.ProgramAsync("openssl", ["x509", "-hash", "-noout", "-in", certs["ca.pem"]], [], Run.DefaultTimeout);
-        File.Copy(certs["ca.pem"], dir[hash.StdoutText.Trim() + ".0"]);
+        using var dir = await certs.HashedCaDirAsync();
         var (server, port) = await ServerAsync(certs["server-full.pem"], ",verify=0,fork");
         using var _ = server;
         var r = await Run.SharpCatAsync("capath\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL-DTLS-CLIENT:127.0.0.1:{port},capath={dir.Path},commonname=localhost");

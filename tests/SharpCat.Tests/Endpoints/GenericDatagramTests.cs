@@ -7,12 +7,6 @@ namespace SharpCat.Tests.Endpoints;
 /// <summary>SOCKET-SENDTO, SOCKET-DATAGRAM, SOCKET-RECV, SOCKET-RECVFROM with numeric family, type, protocol and hex addresses.</summary>
 public class GenericDatagramTests
 {
-    private static int FreeUdpPort()
-    {
-        using var probe = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
-    }
-
     /// <summary>socat's hex form of sockaddr_in after the family: port, address, eight zero bytes.</summary>
     private static string Hex(int port) => $"x{port:x4}7f0000010000000000000000";
 
@@ -21,7 +15,7 @@ public class GenericDatagramTests
     [InlineData("SOCKET-DATAGRAM")]
     public async Task AGenericUdpSocketSends(string keyword)
     {
-        int port = FreeUdpPort();
+        int port = FreePorts.Udp();
         using var receiver = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
         var r = await Run.SharpCatAsync("generic\n"u8.ToArray(), "-u", "-", $"{keyword}:2:2:17:{Hex(port)}");
         Assert.Equal(0, r.ExitCode);
@@ -32,7 +26,7 @@ public class GenericDatagramTests
     [Fact]
     public async Task AGenericUdpSocketReceives()
     {
-        int port = FreeUdpPort();
+        int port = FreePorts.Udp();
         using var relay = LiveProcess.SharpCat("-d", "-d", "-u", $"SOCKET-RECV:2:2:17:{Hex(port)}", "-");
         await relay.WaitForStderrAsync("starting data transfer loop");
         using var sender = new UdpClient();

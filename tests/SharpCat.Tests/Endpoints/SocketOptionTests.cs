@@ -213,7 +213,7 @@ public class SocketOptionTests
         using var target = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         int port = ((IPEndPoint)target.LocalEndPoint!).Port;
-        int source = FreeUdpPort();
+        int source = FreePorts.Udp();
         var sent = await Run.SharpCatAsync("sp\n"u8.ToArray(), "-u", "-", $"UDP4-SENDTO:127.0.0.1:{port},sourceport={source}");
         Assert.Equal(0, sent.ExitCode);
         var buffer = new byte[16];
@@ -234,13 +234,6 @@ public class SocketOptionTests
         await receiver.WaitForStdoutAsync(o => o.Length >= "inside\n".Length);
         Assert.Equal("inside\n", System.Text.Encoding.ASCII.GetString(receiver.Stdout));
         Assert.Contains("refusing datagram from AF=2 127.0.0.3:", receiver.StderrText);
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 
     /// <summary>

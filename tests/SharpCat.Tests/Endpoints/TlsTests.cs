@@ -37,6 +37,15 @@ public sealed class TlsCertificates : IDisposable
         File.WriteAllText($"{d}/self-full.pem", File.ReadAllText($"{d}/self.pem") + File.ReadAllText($"{d}/self.key"));
     }
 
+    /// <summary>A capath directory: the CA under its subject hash, as OpenSSL looks it up.</summary>
+    public async Task<TempDir> HashedCaDirAsync()
+    {
+        var dir = new TempDir();
+        var hash = await Run.ProgramAsync("openssl", ["x509", "-hash", "-noout", "-in", this["ca.pem"]], [], Run.DefaultTimeout);
+        File.Copy(this["ca.pem"], dir[hash.StdoutText.Trim() + ".0"]);
+        return dir;
+    }
+
     public void Dispose() => Dir.Dispose();
 }
 
@@ -239,9 +248,7 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [Fact]
     public async Task CapathFindsTheCaInAHashedDirectory()
     {
-        using var dir = new TempDir();
-        var hash = await Run.ProgramAsync("openssl", ["x509", "-hash", "-noout", "-in", certs["ca.pem"]], [], Run.DefaultTimeout);
-        File.Copy(certs["ca.pem"], dir[hash.StdoutText.Trim() + ".0"]);
+        using var dir = await certs.HashedCaDirAsync();
         var (server, port) = await ServerAsync(certs["server-full.pem"], ",fork");
         using var _ = server;
         var r = await Run.SharpCatAsync("capath\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL:localhost:{port},capath={dir.Path}");
@@ -258,7 +265,7 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [InlineData(",no-sni", null)]
     public async Task SniIsTheHostOrSnihostOrNone(string options, string? expected)
     {
-        int port = FreeTcpPort();
+        int port = FreePorts.Tcp();
         using var sserver = LiveProcess.Start("bash", "-c",
             $"sleep 20 | openssl s_server -accept 127.0.0.1:{port} -cert {certs["server.pem"]} -key {certs["server.key"]} -tlsextdebug 2>&1");
         await sserver.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("ACCEPT"));
@@ -268,12 +275,5 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         string log = Encoding.ASCII.GetString(sserver.Stdout);
         if (expected is null) Assert.DoesNotContain("\"server name\"", log);
         else Assert.Matches($@"TLS client extension ""server name"".*\n.*{Regex.Escape(expected)}", log);
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 }

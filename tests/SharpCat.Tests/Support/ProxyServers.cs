@@ -270,7 +270,7 @@ public static class ProxyServers
         {
             for (int attempt = 1; ; attempt++)
             {
-                int port = FreePort();
+                int port = FreePorts.Tcp();
                 var (config, program, args, readyText) = await setup(dir, port);
                 var psi = new ProcessStartInfo(program)
                 {
@@ -340,13 +340,6 @@ public static class ProxyServers
         }
         catch (InvalidOperationException) { }
         process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 
     private static async Task Pump(StreamReader from, StringBuilder to)
