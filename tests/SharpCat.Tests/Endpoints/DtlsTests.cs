@@ -93,23 +93,6 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         await server.WaitForStderrAsync("SSL peer certificate subject: CN=test client");
     }
 
-    [Theory]
-    [InlineData("self-full.pem", "", "E certificate verify failed: self-signed certificate, subject CN=localhost")]
-    [InlineData("server-full.pem", "noca", "E certificate verify failed: unable to get local issuer certificate, subject CN=localhost")]
-    [InlineData("expired-full.pem", "", "E certificate verify failed: certificate has expired, subject CN=localhost")]
-    [InlineData("wrongname-full.pem", "", "E certificate name mismatch: expected \"localhost\", the certificate is for \"other.example\"")]
-    public async Task BadServerCertificatesAreNamedAndNothingIsRelayed(string serverCert, string clientCa, string message)
-    {
-        var (server, port) = await ServerAsync(certs[serverCert], ",verify=0");
-        using var _ = server;
-        string ca = clientCa == "noca" ? "" : $",cafile={certs["ca.pem"]}";
-        var r = await Run.SharpCatAsync("secret\n"u8.ToArray(), "-", $"OPENSSL-DTLS-CLIENT:localhost:{port}{ca}");
-        Assert.Equal(1, r.ExitCode);
-        Assert.Empty(r.Stdout);
-        Assert.Equal([message], r.LogLines);
-        Assert.DoesNotContain("secret", Encoding.ASCII.GetString(server.Stdout));
-    }
-
     [Fact]
     public async Task AServerWithACaRequiresAClientCertificate()
     {
@@ -171,30 +154,6 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         Assert.Equal(0, ok.ExitCode);
         Assert.Equal("dhe\n", ok.StdoutText);
         Assert.Contains("N SSL connection using DHE-RSA-AES128-GCM-SHA256", ok.LogLines);
-    }
-
-    [Fact]
-    public async Task AVersionMismatchNamesTheVersions()
-    {
-        var (server, port) = await ServerAsync(certs["server-full.pem"], ",verify=0,min-version=DTLS1.2");
-        using var _ = server;
-        var r = await Run.SharpCatAsync("v\n"u8.ToArray(), "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]},max-version=DTLS1");
-        Assert.Equal(1, r.ExitCode);
-        Assert.Equal(["E SSL_connect(): tlsv1 alert protocol version (this side allows DTLS1 only)"], r.LogLines);
-        await server.WaitForStderrAsync("E SSL_accept(): unsupported protocol (this side allows DTLS1.2 only)");
-    }
-
-    [Fact]
-    public async Task CapathAndCommonnameWork()
-    {
-        using var dir = await certs.HashedCaDirAsync();
-        var (server, port) = await ServerAsync(certs["server-full.pem"], ",verify=0,fork");
-        using var _ = server;
-        var r = await Run.SharpCatAsync("capath\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL-DTLS-CLIENT:127.0.0.1:{port},capath={dir.Path},commonname=localhost");
-        Assert.Equal(0, r.ExitCode);
-        Assert.Equal("capath\n", r.StdoutText);
-        var other = await Run.SharpCatAsync("cn\n"u8.ToArray(), "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},capath={dir.Path},commonname=other.example");
-        Assert.Equal(["E certificate name mismatch: expected \"other.example\", the certificate is for \"localhost\", \"127.0.0.1\""], other.LogLines);
     }
 
     [Theory]

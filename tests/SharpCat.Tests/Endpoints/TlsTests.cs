@@ -128,22 +128,6 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         return 0;
     }
 
-    [Theory]
-    [InlineData("self-full.pem", "", "E certificate verify failed: self-signed certificate, subject CN=localhost")]
-    [InlineData("server-full.pem", "noca", "E certificate verify failed: unable to get local issuer certificate, subject CN=localhost")]
-    [InlineData("expired-full.pem", "", "E certificate verify failed: certificate has expired, subject CN=localhost")]
-    [InlineData("wrongname-full.pem", "", "E certificate name mismatch: expected \"localhost\", the certificate is for \"other.example\"")]
-    public async Task BadServerCertificatesAreNamedAndNothingIsRelayed(string serverCert, string clientCa, string message)
-    {
-        var (server, port) = await ServerAsync(certs[serverCert]);
-        using var _ = server;
-        string ca = clientCa == "noca" ? "" : $",cafile={certs["ca.pem"]}";
-        var r = await Run.SharpCatAsync("secret\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port}{ca}");
-        Assert.Equal(1, r.ExitCode);
-        Assert.Empty(r.Stdout);
-        Assert.Equal([message], r.LogLines);
-    }
-
     [Fact]
     public async Task VerifyZeroAcceptsAnyCertificate()
     {
@@ -220,43 +204,6 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         Assert.Equal(1, r.ExitCode);
         Assert.Equal([message], r.LogLines);
         Assert.False(listener.Pending(), "a connection was made before the option was refused");
-    }
-
-    [Fact]
-    public async Task AVersionMismatchNamesTheVersions()
-    {
-        var (server, port) = await ServerAsync(certs["server-full.pem"], ",min-version=TLS1.3");
-        using var _ = server;
-        var r = await Run.SharpCatAsync("v\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},max-version=TLS1.2");
-        Assert.Equal(1, r.ExitCode);
-        Assert.Equal(["E SSL_connect(): tlsv1 alert protocol version (this side allows TLS1.2 only)"], r.LogLines);
-        await server.WaitForStderrAsync("E SSL_accept(): unsupported protocol (this side allows TLS1.3 only)");
-    }
-
-    [Fact]
-    public async Task CommonnameIsTheNameCheckedInsteadOfTheHost()
-    {
-        var (server, port) = await ServerAsync(certs["server-full.pem"], ",fork");
-        using var _ = server;
-        var ok = await Run.SharpCatAsync("cn\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL:127.0.0.1:{port},cafile={certs["ca.pem"]},commonname=localhost");
-        Assert.Equal("cn\n", ok.StdoutText);
-        var other = await Run.SharpCatAsync("cn\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},commonname=other.example");
-        Assert.Equal(1, other.ExitCode);
-        Assert.Equal(["E certificate name mismatch: expected \"other.example\", the certificate is for \"localhost\", \"127.0.0.1\""], other.LogLines);
-    }
-
-    [Fact]
-    public async Task CapathFindsTheCaInAHashedDirectory()
-    {
-        using var dir = await certs.HashedCaDirAsync();
-        var (server, port) = await ServerAsync(certs["server-full.pem"], ",fork");
-        using var _ = server;
-        var r = await Run.SharpCatAsync("capath\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL:localhost:{port},capath={dir.Path}");
-        Assert.Equal(0, r.ExitCode);
-        Assert.Equal("capath\n", r.StdoutText);
-        using var empty = new TempDir();
-        var none = await Run.SharpCatAsync("capath\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},capath={empty.Path}");
-        Assert.Equal(["E certificate verify failed: unable to get local issuer certificate, subject CN=localhost"], none.LogLines);
     }
 
     [Theory]

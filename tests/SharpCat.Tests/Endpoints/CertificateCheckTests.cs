@@ -1,0 +1,72 @@
+using System.Text;
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Endpoints;
+
+/// <summary>
+/// What TLS (OPENSSL over SslStream) and DTLS (OPENSSL-DTLS-* over libssl) must do alike: name a
+/// bad certificate and relay nothing, check the name given as commonname, find a CA in a capath
+/// directory, and name the versions when they do not meet.
+/// </summary>
+public class CertificateCheckTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
+{
+    private static string Client(bool dtls) => dtls ? "OPENSSL-DTLS-CLIENT" : "OPENSSL";
+
+    private async Task<(LiveProcess Server, int Port)> ServerAsync(bool dtls, string cert, string options = "") =>
+        await Listeners.SharpCatAsync("-d", "-d", $"{(dtls ? "OPENSSL-DTLS-SERVER" : "OPENSSL-LISTEN")}:0,bind=127.0.0.1,reuseaddr,cert={certs[cert]},verify=0{options}", "PIPE");
+
+    [Theory]
+    [InlineData(false, "self-full.pem", "", "E certificate verify failed: self-signed certificate, subject CN=localhost")]
+    [InlineData(false, "server-full.pem", "noca", "E certificate verify failed: unable to get local issuer certificate, subject CN=localhost")]
+    [InlineData(false, "expired-full.pem", "", "E certificate verify failed: certificate has expired, subject CN=localhost")]
+    [InlineData(false, "wrongname-full.pem", "", "E certificate name mismatch: expected \"localhost\", the certificate is for \"other.example\"")]
+    [InlineData(true, "self-full.pem", "", "E certificate verify failed: self-signed certificate, subject CN=localhost")]
+    [InlineData(true, "server-full.pem", "noca", "E certificate verify failed: unable to get local issuer certificate, subject CN=localhost")]
+    [InlineData(true, "expired-full.pem", "", "E certificate verify failed: certificate has expired, subject CN=localhost")]
+    [InlineData(true, "wrongname-full.pem", "", "E certificate name mismatch: expected \"localhost\", the certificate is for \"other.example\"")]
+    public async Task BadServerCertificatesAreNamedAndNothingIsRelayed(bool dtls, string serverCert, string clientCa, string message)
+    {
+        var (server, port) = await ServerAsync(dtls, serverCert);
+        using var _ = server;
+        string ca = clientCa == "noca" ? "" : $",cafile={certs["ca.pem"]}";
+        var r = await Run.SharpCatAsync("secret\n"u8.ToArray(), "-", $"{Client(dtls)}:localhost:{port}{ca}");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Empty(r.Stdout);
+        Assert.Equal([message], r.LogLines);
+        Assert.DoesNotContain("secret", Encoding.ASCII.GetString(server.Stdout));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CommonnameAndCapathDecideTheCheck(bool dtls)
+    {
+        using var dir = await certs.HashedCaDirAsync();
+        var (server, port) = await ServerAsync(dtls, "server-full.pem", ",fork");
+        using var _ = server;
+        // The name checked is commonname's, not the host's (an IP address here).
+        var ok = await Run.SharpCatAsync("cn\n"u8.ToArray(), "-t", "5", "-", $"{Client(dtls)}:127.0.0.1:{port},capath={dir.Path},commonname=localhost");
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Equal("cn\n", ok.StdoutText);
+        var other = await Run.SharpCatAsync("cn\n"u8.ToArray(), "-", $"{Client(dtls)}:localhost:{port},capath={dir.Path},commonname=other.example");
+        Assert.Equal(1, other.ExitCode);
+        Assert.Equal(["E certificate name mismatch: expected \"other.example\", the certificate is for \"localhost\", \"127.0.0.1\""], other.LogLines);
+        // A capath without the CA trusts nothing.
+        using var empty = new TempDir();
+        var none = await Run.SharpCatAsync("cn\n"u8.ToArray(), "-", $"{Client(dtls)}:localhost:{port},capath={empty.Path}");
+        Assert.Equal(["E certificate verify failed: unable to get local issuer certificate, subject CN=localhost"], none.LogLines);
+    }
+
+    [Theory]
+    [InlineData(false, "TLS1.3", "TLS1.2")]
+    [InlineData(true, "DTLS1.2", "DTLS1")]
+    public async Task AVersionMismatchNamesTheVersions(bool dtls, string serverMin, string clientMax)
+    {
+        var (server, port) = await ServerAsync(dtls, "server-full.pem", $",min-version={serverMin}");
+        using var _ = server;
+        var r = await Run.SharpCatAsync("v\n"u8.ToArray(), "-", $"{Client(dtls)}:localhost:{port},cafile={certs["ca.pem"]},max-version={clientMax}");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal([$"E SSL_connect(): tlsv1 alert protocol version (this side allows {clientMax} only)"], r.LogLines);
+        await server.WaitForStderrAsync($"E SSL_accept(): unsupported protocol (this side allows {serverMin} only)");
+    }
+}
