@@ -1,4 +1,3 @@
-using System.Net.Security;
 using SharpCat.Catalog;
 using SharpCat.Diagnostics;
 using static SharpCat.Native.LibSsl;
@@ -6,47 +5,14 @@ using static SharpCat.Native.LibSsl;
 namespace SharpCat.Endpoints;
 
 /// <summary>
-/// What TLS and DTLS share: handshake failure reasons, and the OPENSSL options that read the same
-/// on both: <c>cipher</c> (an OpenSSL cipher
-/// string, expanded by libssl itself so that "HIGH:!aNULL" means exactly what it means to socat)
-/// and <c>compress</c> (OpenSSL 3 never compresses, which both of socat's values, auto and none,
-/// then mean).
+/// What TLS and DTLS share beyond the context: <c>cipher</c> (an OpenSSL cipher string, read by
+/// libssl itself as in socat) and <c>compress</c> (OpenSSL 3 never compresses, which both of
+/// socat's values, auto and none, then mean), which side verifies, the SNI name, a handshake
+/// failure's reason and the session's notice lines.
 /// </summary>
 internal static class TlsSharedOptions
 {
-    /// <summary>
-    /// The suites of <c>cipher=</c> for SslStream: the TLS 1.2 suites the string selects (libssl's
-    /// own expansion, by IANA name) and, as socat leaves them, the default TLS 1.3 suites. Null
-    /// without the option.
-    /// </summary>
-    public static CipherSuitesPolicy? Policy(OptionSet options)
-    {
-        CheckCompress(options);
-        if (options.Text("openssl-cipherlist") is not { } list) return null;
-        if (OperatingSystem.IsWindows()) throw new SharpCatException("cipher= needs OpenSSL");
-        nint context = SSL_CTX_new(TLS_method());
-        if (context == 0) throw new SharpCatException($"SSL_CTX_new(): {Errors()}");
-        nint ssl = 0;
-        try
-        {
-            Apply(context, options);
-            ssl = SSL_new(context);
-            nint stack = SSL_get_ciphers(ssl);
-            var suites = new List<TlsCipherSuite>();
-            for (int i = 0; i < OPENSSL_sk_num(stack); i++)
-                if (Enum.TryParse(Text(SSL_CIPHER_standard_name(OPENSSL_sk_value(stack, i))), out TlsCipherSuite suite))
-                    suites.Add(suite);
-            if (suites.Count == 0) throw new SharpCatException($"cipher=\"{list}\": no cipher this build can use");
-            return new CipherSuitesPolicy(suites);
-        }
-        finally
-        {
-            if (ssl != 0) SSL_free(ssl);
-            SSL_CTX_free(context);
-        }
-    }
-
-    /// <summary>Sets <c>cipher=</c> on an OpenSSL context (DTLS, or the expansion above).</summary>
+    /// <summary>Sets <c>cipher=</c> on an OpenSSL context.</summary>
     public static void Apply(nint context, OptionSet options)
     {
         CheckCompress(options);
@@ -58,6 +24,17 @@ internal static class TlsSharedOptions
     {
         if (options.Text("openssl-compress") is { } value && !value.Equals("none", StringComparison.OrdinalIgnoreCase) && !value.Equals("auto", StringComparison.OrdinalIgnoreCase))
             throw new SharpCatException($"compress=\"{value}\": \"auto\" or \"none\"");
+    }
+
+    /// <summary>
+    /// The name a client sends as SNI: snihost, else the name it checks; none with no-sni, and
+    /// never an IP address (which SNI cannot carry).
+    /// </summary>
+    public static string? Sni(OptionSet options, string name)
+    {
+        if (options.Flag("openssl-no-sni")) return null;
+        string sni = options.Text("openssl-snihost") ?? name;
+        return System.Net.IPAddress.TryParse(sni, out _) ? null : sni;
     }
 
     /// <summary>
@@ -79,41 +56,6 @@ internal static class TlsSharedOptions
         Log.Notice($"SSL connection expansion \"none\"");
         if (peerSubject is not null) Log.Notice($"SSL peer certificate subject: {peerSubject}");
     }
-
-    /// <summary>OpenSSL's name of a suite that .NET names by its IANA name ("ECDHE-RSA-AES128-GCM-SHA256").</summary>
-    public static string OpenSslName(TlsCipherSuite suite)
-    {
-        string iana = suite.ToString();
-        return OpenSslNames.Value.TryGetValue(iana, out string? name) ? name : iana;
-    }
-
-    private static readonly Lazy<Dictionary<string, string>> OpenSslNames = new(() =>
-    {
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        nint context = SSL_CTX_new(TLS_method());
-        if (context == 0) return names;
-        nint ssl = 0;
-        try
-        {
-            if (SSL_CTX_set_cipher_list(context, "ALL:COMPLEMENTOFALL") != 1) return names;
-            ssl = SSL_new(context);
-            if (ssl == 0) return names;
-            nint stack = SSL_get_ciphers(ssl);
-            for (int i = 0; i < OPENSSL_sk_num(stack); i++)
-            {
-                nint cipher = OPENSSL_sk_value(stack, i);
-                if (Text(SSL_CIPHER_standard_name(cipher)) is { } standard && Text(SSL_CIPHER_get_name(cipher)) is { } openssl)
-                    names[standard] = openssl;
-            }
-            return names;
-        }
-        finally
-        {
-            if (ssl != 0) SSL_free(ssl);
-            SSL_CTX_free(context);
-            ERR_clear_error();
-        }
-    });
 
     /// <summary>
     /// A handshake failure's reason, OpenSSL's words without the error code prefix; a version

@@ -4,9 +4,10 @@ using System.Text;
 namespace SharpCat.Native;
 
 /// <summary>
-/// The OpenSSL 3 calls DTLS needs (.NET's SslStream has no DTLS) and that the TLS addresses use
-/// to read OpenSSL cipher strings. libssl and libcrypto are loaded on first use only, so an
-/// invocation without DTLS never pays for them. Source-generated marshalling only (AOT-safe).
+/// The OpenSSL 3 calls the TLS and DTLS addresses make: SharpCat speaks both through libssl, as
+/// socat does, so that cipher strings, DH parameters, versions and certificate checks mean what
+/// they mean to socat. libssl and libcrypto are loaded on first use only, so an invocation
+/// without TLS never pays for them. Source-generated marshalling only (AOT-safe).
 /// </summary>
 internal static unsafe partial class LibSsl
 {
@@ -17,12 +18,17 @@ internal static unsafe partial class LibSsl
     public const int SSL_ERROR_SSL = 1, SSL_ERROR_WANT_READ = 2, SSL_ERROR_WANT_WRITE = 3, SSL_ERROR_SYSCALL = 5, SSL_ERROR_ZERO_RETURN = 6;
     public const int SSL_CTRL_SET_TLSEXT_HOSTNAME = 55, DTLS_CTRL_GET_TIMEOUT = 73, DTLS_CTRL_HANDLE_TIMEOUT = 74;
     public const int SSL_CTRL_SET_MIN_PROTO_VERSION = 123, SSL_CTRL_SET_MAX_PROTO_VERSION = 124;
-    public const int BIO_NOCLOSE = 0, BIO_CTRL_DGRAM_SET_CONNECTED = 32;
+    public const int BIO_NOCLOSE = 0, BIO_CTRL_PENDING = 10, BIO_CTRL_DGRAM_SET_CONNECTED = 32;
+    public const ulong SSL_OP_IGNORE_UNEXPECTED_EOF = 1UL << 7;
     public const int X509_V_ERR_HOSTNAME_MISMATCH = 62, X509_V_ERR_IP_ADDRESS_MISMATCH = 64;
 
     [LibraryImport(Ssl)] internal static partial nint DTLS_client_method();
     [LibraryImport(Ssl)] internal static partial nint DTLS_server_method();
     [LibraryImport(Ssl)] internal static partial nint TLS_method();
+    [LibraryImport(Ssl)] internal static partial nint TLS_client_method();
+    [LibraryImport(Ssl)] internal static partial nint TLS_server_method();
+    [LibraryImport(Ssl)] internal static partial ulong SSL_CTX_set_options(nint ctx, ulong options);
+    [LibraryImport(Ssl)] internal static partial int SSL_in_init(nint ssl);
     [LibraryImport(Ssl)] internal static partial nint SSL_CTX_new(nint method);
     [LibraryImport(Ssl)] internal static partial void SSL_CTX_free(nint ctx);
     [LibraryImport(Ssl, StringMarshalling = StringMarshalling.Utf8)] internal static partial int SSL_CTX_use_certificate_chain_file(nint ctx, string file);
@@ -57,6 +63,10 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Ssl)] internal static partial nint SSL_get_ciphers(nint ssl);
 
     [LibraryImport(Crypto)] internal static partial nint BIO_new_dgram(int fd, int closeFlag);
+    [LibraryImport(Crypto)] internal static partial nint BIO_s_mem();
+    [LibraryImport(Crypto)] internal static partial nint BIO_new(nint type);
+    [LibraryImport(Crypto)] internal static partial int BIO_read(nint bio, byte* buffer, int count);
+    [LibraryImport(Crypto)] internal static partial int BIO_write(nint bio, byte* buffer, int count);
     [LibraryImport(Crypto)] internal static partial nint BIO_ctrl(nint bio, int cmd, nint larg, nint parg);
     [LibraryImport(Crypto, StringMarshalling = StringMarshalling.Utf8)] internal static partial nint BIO_new_file(string file, string mode);
     [LibraryImport(Crypto)] internal static partial int BIO_free(nint bio);

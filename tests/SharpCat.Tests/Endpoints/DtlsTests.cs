@@ -7,7 +7,8 @@ namespace SharpCat.Tests.Endpoints;
 
 /// <summary>
 /// OPENSSL-DTLS-CLIENT and OPENSSL-DTLS-SERVER: sharpcat, socat and openssl's DTLS client and
-/// server on either side; certificates checked and named as for TLS; cipher, dhparams, versions.
+/// server on either side; record boundaries, half-close, client certificates and the refusals (the
+/// checks shared with TLS are in TlsAndDtlsTests).
 /// </summary>
 public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
 {
@@ -131,42 +132,5 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
             Assert.Equal(1, r.ExitCode);
             Assert.EndsWith("E SSL_connect(): Connection refused", r.StderrText.Trim());
         }
-    }
-
-    [Fact]
-    public async Task DhparamsEnableTheDheSuites()
-    {
-        string dh = certs["dh.pem"];
-        var gen = await Run.ProgramAsync("openssl", ["genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "dh_param:ffdhe2048", "-out", dh], [], Run.DefaultTimeout);
-        Assert.Equal(0, gen.ExitCode);
-        string client = $"OPENSSL-DTLS-CLIENT:localhost:{{0}},cafile={certs["ca.pem"]},cipher=DHE-RSA-AES128-GCM-SHA256";
-        // Without DH parameters OpenSSL 3 offers no DHE suite, so the handshake fails...
-        var (plain, plainPort) = await ServerAsync(certs["server-full.pem"], ",verify=0");
-        using (plain)
-        {
-            var r = await Run.SharpCatAsync("dhe\n"u8.ToArray(), "-", string.Format(client, plainPort));
-            Assert.Equal(1, r.ExitCode);
-        }
-        // ...and with them it is the suite chosen.
-        var (server, port) = await ServerAsync(certs["server-full.pem"], $",verify=0,dhparams={dh}");
-        using var _ = server;
-        var ok = await Run.SharpCatAsync("dhe\n"u8.ToArray(), "-t", "5", "-d", "-d", "-", string.Format(client, port));
-        Assert.Equal(0, ok.ExitCode);
-        Assert.Equal("dhe\n", ok.StdoutText);
-        Assert.Contains("N SSL connection using DHE-RSA-AES128-GCM-SHA256", ok.LogLines);
-    }
-
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task HalfCloseLetsTheOtherDirectionFinish(bool socatClient)
-    {
-        // The client's EOF is a close_notify; the server's program still answers after reading it.
-        var (server, port) = await ServerAsync(certs["server-full.pem"], ",verify=0", "SYSTEM:cat; echo after-eof");
-        using var _ = server;
-        string[] args = ["-t", "5", "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]}"];
-        var r = socatClient ? await Run.SocatAsync("before\n"u8.ToArray(), args) : await Run.SharpCatAsync("before\n"u8.ToArray(), args);
-        Assert.Equal(0, r.ExitCode);
-        Assert.Equal("before\nafter-eof\n", r.StdoutText);
     }
 }

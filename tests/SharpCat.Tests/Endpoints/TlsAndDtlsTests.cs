@@ -4,11 +4,11 @@ using SharpCat.Tests.Support;
 namespace SharpCat.Tests.Endpoints;
 
 /// <summary>
-/// What TLS (OPENSSL over SslStream) and DTLS (OPENSSL-DTLS-* over libssl) must do alike: name a
-/// bad certificate and relay nothing, check the name given as commonname, find a CA in a capath
-/// directory, and name the versions when they do not meet.
+/// What TLS (OPENSSL, OPENSSL-LISTEN) and DTLS (OPENSSL-DTLS-*) must do alike: name a bad
+/// certificate and relay nothing, check the name given as commonname, find a CA in a capath
+/// directory, name the versions when they do not meet, and take DH parameters.
 /// </summary>
-public class CertificateCheckTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
+public class TlsAndDtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
 {
     private static string Client(bool dtls) => dtls ? "OPENSSL-DTLS-CLIENT" : "OPENSSL";
 
@@ -68,5 +68,49 @@ public class CertificateCheckTests(TlsCertificates certs) : IClassFixture<TlsCer
         Assert.Equal(1, r.ExitCode);
         Assert.Equal([$"E SSL_connect(): tlsv1 alert protocol version (this side allows {clientMax} only)"], r.LogLines);
         await server.WaitForStderrAsync($"E SSL_accept(): unsupported protocol (this side allows {serverMin} only)");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task DhparamsEnableTheDheSuites(bool dtls)
+    {
+        using var dir = new TempDir();
+        string dh = dir["dh.pem"];
+        var gen = await Run.ProgramAsync("openssl", ["genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "dh_param:ffdhe2048", "-out", dh], [], Run.DefaultTimeout);
+        Assert.Equal(0, gen.ExitCode);
+        string client = $"{Client(dtls)}:localhost:{{0}},cafile={certs["ca.pem"]},cipher=DHE-RSA-AES128-GCM-SHA256{(dtls ? "" : ",max-version=TLS1.2")}";
+        // Without DH parameters OpenSSL 3 offers no DHE suite, so the handshake fails...
+        var (plain, plainPort) = await ServerAsync(dtls, "server-full.pem");
+        using (plain)
+        {
+            var r = await Run.SharpCatAsync("dhe\n"u8.ToArray(), "-", string.Format(client, plainPort));
+            Assert.Equal(1, r.ExitCode);
+        }
+        // ...and with them it is the suite chosen.
+        var (server, port) = await ServerAsync(dtls, "server-full.pem", $",dhparams={dh}");
+        using var _ = server;
+        var ok = await Run.SharpCatAsync("dhe\n"u8.ToArray(), "-t", "5", "-d", "-d", "-", string.Format(client, port));
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Equal("dhe\n", ok.StdoutText);
+        Assert.Contains("N SSL connection using DHE-RSA-AES128-GCM-SHA256", ok.LogLines);
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task HalfCloseLetsTheOtherDirectionFinish(bool dtls, bool socatClient)
+    {
+        // The client's EOF is a close_notify (and for TLS a TCP half-close); the server's program
+        // still answers after reading it.
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d",
+            $"{(dtls ? "OPENSSL-DTLS-SERVER" : "OPENSSL-LISTEN")}:0,bind=127.0.0.1,reuseaddr,cert={certs["server-full.pem"]},verify=0", "SYSTEM:cat; echo after-eof");
+        using var _ = server;
+        string[] args = ["-t", "5", "-", $"{Client(dtls)}:localhost:{port},cafile={certs["ca.pem"]}"];
+        var r = socatClient ? await Run.SocatAsync("before\n"u8.ToArray(), args) : await Run.SharpCatAsync("before\n"u8.ToArray(), args);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("before\nafter-eof\n", r.StdoutText);
     }
 }

@@ -1,0 +1,140 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
+using SharpCat.Catalog;
+using static SharpCat.Native.LibSsl;
+
+namespace SharpCat.Endpoints;
+
+/// <summary>
+/// One SSL object of a TLS or DTLS connection and what both channels do with it alike: the
+/// client's name check and SNI, the reason a call failed, the session's notice lines. An SSL object
+/// is not safe for two threads at once, so every call into it holds <see cref="Gate"/> (and no
+/// wait for the network does).
+/// </summary>
+internal sealed class OpenSslSession : IDisposable
+{
+    private readonly OptionSet _options;
+    private readonly bool _dtls, _verifying;
+    private readonly string? _expectedName;
+
+    private OpenSslSession(nint ssl, OptionSet options, bool dtls, bool client, bool verifying, string? expectedName)
+    {
+        Ssl = ssl;
+        _options = options;
+        _dtls = dtls;
+        IsClient = client;
+        _verifying = verifying;
+        _expectedName = expectedName;
+    }
+
+    /// <summary>Held around every call into <see cref="Ssl"/>.</summary>
+    public Lock Gate { get; } = new();
+
+    /// <summary>The SSL object; 0 once disposed.</summary>
+    public nint Ssl { get; private set; }
+
+    public bool IsClient { get; }
+
+    /// <summary>The handshake's name in messages, as socat's: SSL_connect or SSL_accept.</summary>
+    public string HandshakeCall => IsClient ? "SSL_connect" : "SSL_accept";
+
+    /// <summary>
+    /// A new SSL object of <paramref name="context"/>, without its BIOs (the channel sets them). A
+    /// client checks the peer's name against <paramref name="expectedName"/> (when verifying) and
+    /// sends <paramref name="sni"/>. <paramref name="verifying"/>: the context checks the peer's
+    /// certificate, so a failed check is the reason to report (OpenSSL records the check's result
+    /// even when it does not enforce it).
+    /// </summary>
+    public static OpenSslSession Create(nint context, OptionSet options, bool dtls, bool client, bool verifying, string? expectedName, string? sni)
+    {
+        nint ssl = SSL_new(context);
+        if (ssl == 0) throw new SharpCatException($"SSL_new(): {Errors()}");
+        var session = new OpenSslSession(ssl, options, dtls, client, verifying, expectedName);
+        try
+        {
+            if (!client)
+            {
+                SSL_set_accept_state(ssl);
+                return session;
+            }
+            SSL_set_connect_state(ssl);
+            if (expectedName is not null)
+            {
+                bool isIp = System.Net.IPAddress.TryParse(expectedName, out _);
+                int ok = isIp ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), expectedName) : SSL_set1_host(ssl, expectedName);
+                if (ok != 1) throw new SharpCatException($"commonname \"{expectedName}\": {Errors()}");
+            }
+            if (sni is not null)
+            {
+                nint name = Marshal.StringToCoTaskMemUTF8(sni);
+                try { SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, name); }
+                finally { Marshal.FreeCoTaskMem(name); }
+            }
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Why a call failed: the certificate check with its reason and subject (in a handshake), the
+    /// socket's error, or OpenSSL's reasons. Called under <see cref="Gate"/> right after the call.
+    /// </summary>
+    public string Failure(string call, int error, bool handshake = false)
+    {
+        int errno = Marshal.GetLastPInvokeError();
+        long verify = handshake && _verifying ? SSL_get_verify_result(Ssl) : 0;
+        if (verify != 0)
+        {
+            var der = TakeCertificate(SSL_get1_peer_certificate(Ssl)) ?? FailedCertificate;
+            var certificate = der is null ? null : X509CertificateLoader.LoadCertificate(der);
+            ERR_clear_error();
+            if (verify is X509_V_ERR_HOSTNAME_MISMATCH or X509_V_ERR_IP_ADDRESS_MISMATCH && certificate is not null)
+                return $"certificate name mismatch: expected \"{_expectedName}\", the certificate is for {Names(certificate)}";
+            string reason = Text(X509_verify_cert_error_string(verify)) ?? $"error {verify}";
+            return certificate is null ? $"certificate verify failed: {reason}" : $"certificate verify failed: {reason}, subject {certificate.Subject}";
+        }
+        if (error == SSL_ERROR_SYSCALL)
+        {
+            string queued = Errors();
+            return $"{call}(): {(errno != 0 ? Native.Posix.StrError(errno) : queued == "unknown error" ? "unexpected end of file" : queued)}";
+        }
+        var (min, max) = OpenSslContext.DefaultVersions(_dtls);
+        return $"{call}(): {TlsSharedOptions.Reason(Errors(), _options, min, max)}";
+    }
+
+    /// <summary>The names a certificate is for: its common name and its subjectAltName entries.</summary>
+    private static string Names(X509Certificate2 certificate)
+    {
+        var names = new List<string> { certificate.GetNameInfo(X509NameType.SimpleName, false) };
+        foreach (var ext in certificate.Extensions)
+            if (ext is X509SubjectAlternativeNameExtension san)
+            {
+                names.AddRange(san.EnumerateDnsNames());
+                names.AddRange(san.EnumerateIPAddresses().Select(a => a.ToString()));
+            }
+        return string.Join(", ", names.Distinct().Select(n => $"\"{n}\""));
+    }
+
+    /// <summary>The session's notice lines (version, cipher, peer), once the handshake is done.</summary>
+    public void LogSession()
+    {
+        lock (Gate)
+        {
+            string? subject = TakeCertificate(SSL_get1_peer_certificate(Ssl)) is { } der ? X509CertificateLoader.LoadCertificate(der).Subject : null;
+            TlsSharedOptions.LogSession(Text(SSL_get_version(Ssl)) ?? "unknown", Text(SSL_CIPHER_get_name(SSL_get_current_cipher(Ssl))) ?? "unknown", subject);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (Gate)
+        {
+            if (Ssl != 0) SSL_free(Ssl);
+            Ssl = 0;
+        }
+    }
+}
