@@ -17,12 +17,14 @@ namespace SharpCat.Endpoints;
 internal sealed class TlsChannel : IChannel
 {
     private const int RecordRoom = 16 * 1024 + 512; // one TLS record and its overhead
+    private const int FillSize = 64 * 1024;         // what one receive may hand to OpenSSL
     private readonly SocketChannel _tcp;
     private readonly Socket _socket;
     private readonly OpenSslSession _session;
     private readonly nint _input, _output; // memory BIOs owned by the SSL object
     private readonly SemaphoreSlim _sending = new(1, 1);
     private volatile bool _shutDown;
+    private bool _moreWaiting; // the last receive filled its buffer: more is likely there already
 
     private TlsChannel(SocketChannel tcp, OpenSslSession session, nint input, nint output)
     {
@@ -168,17 +170,19 @@ internal sealed class TlsChannel : IChannel
     }
 
     /// <summary>
-    /// Waits for bytes from the peer and hands them to OpenSSL; false at the connection's end. The
-    /// wait holds no buffer (a zero-byte receive first), so an idle connection costs none.
+    /// Waits for bytes from the peer and hands them to OpenSSL; false at the connection's end. A
+    /// wait holds no buffer (a zero-byte receive first), so an idle connection costs none; while
+    /// data streams in, the receives go straight on.
     /// </summary>
     private async ValueTask<bool> FillAsync(CancellationToken ct)
     {
         byte[]? chunk = null;
         try
         {
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
-            chunk = ArrayPool<byte>.Shared.Rent(RecordRoom);
-            int n = await _socket.ReceiveAsync(chunk, SocketFlags.None, ct).ConfigureAwait(false);
+            if (!_moreWaiting) await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+            chunk = ArrayPool<byte>.Shared.Rent(FillSize);
+            int n = await _socket.ReceiveAsync(chunk.AsMemory(0, FillSize), SocketFlags.None, ct).ConfigureAwait(false);
+            _moreWaiting = n == FillSize;
             if (n == 0) return false;
             lock (_session.Gate)
             {
