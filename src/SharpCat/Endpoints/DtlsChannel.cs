@@ -14,7 +14,7 @@ namespace SharpCat.Endpoints;
 /// for two threads at once, so every call into it holds a lock; the waits do not. One read is one
 /// record and one write sends one, as a datagram address.
 /// </summary>
-internal sealed class DtlsChannel : IChannel
+internal sealed class DtlsChannel : ISecureChannel
 {
     private readonly DatagramChannel _udp;
     private readonly OpenSslSession _session;

@@ -14,7 +14,7 @@ namespace SharpCat.Endpoints;
 /// close_notify and then shuts the socket's sending side; a peer that closes TCP without
 /// close_notify ends the stream too.
 /// </summary>
-internal sealed class TlsChannel : IChannel
+internal sealed class TlsChannel : ISecureChannel
 {
     private const int RecordRoom = 16 * 1024 + 512; // one TLS record and its overhead
     private const int FillSize = 64 * 1024;         // what one receive may hand to OpenSSL
