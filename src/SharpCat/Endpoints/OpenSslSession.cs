@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography.X509Certificates;
 using SharpCat.Catalog;
 using static SharpCat.Native.LibSsl;
 
@@ -90,12 +89,12 @@ internal sealed class OpenSslSession : IDisposable
         if (verify != 0)
         {
             var der = TakeCertificate(SSL_get1_peer_certificate(Ssl)) ?? FailedCertificate;
-            var certificate = der is null ? null : X509CertificateLoader.LoadCertificate(der);
+            var certificate = der is null ? null : Native.CertificateText.Describe(der);
             ERR_clear_error();
-            if (verify is X509_V_ERR_HOSTNAME_MISMATCH or X509_V_ERR_IP_ADDRESS_MISMATCH && certificate is not null)
-                return $"certificate name mismatch: expected \"{_expectedName}\", the certificate is for {Names(certificate)}";
+            if (verify is X509_V_ERR_HOSTNAME_MISMATCH or X509_V_ERR_IP_ADDRESS_MISMATCH && certificate is { } named)
+                return $"certificate name mismatch: expected \"{_expectedName}\", the certificate is for {named.Names}";
             string reason = Text(X509_verify_cert_error_string(verify)) ?? $"error {verify}";
-            return certificate is null ? $"certificate verify failed: {reason}" : $"certificate verify failed: {reason}, subject {certificate.Subject}";
+            return certificate is { } c ? $"certificate verify failed: {reason}, subject {c.Subject}" : $"certificate verify failed: {reason}";
         }
         if (error == SSL_ERROR_SYSCALL)
         {
@@ -106,25 +105,12 @@ internal sealed class OpenSslSession : IDisposable
         return $"{call}(): {TlsSharedOptions.Reason(Errors(), _options, min, max)}";
     }
 
-    /// <summary>The names a certificate is for: its common name and its subjectAltName entries.</summary>
-    private static string Names(X509Certificate2 certificate)
-    {
-        var names = new List<string> { certificate.GetNameInfo(X509NameType.SimpleName, false) };
-        foreach (var ext in certificate.Extensions)
-            if (ext is X509SubjectAlternativeNameExtension san)
-            {
-                names.AddRange(san.EnumerateDnsNames());
-                names.AddRange(san.EnumerateIPAddresses().Select(a => a.ToString()));
-            }
-        return string.Join(", ", names.Distinct().Select(n => $"\"{n}\""));
-    }
-
     /// <summary>The session's notice lines (version, cipher, peer), once the handshake is done.</summary>
     public void LogSession()
     {
         lock (Gate)
         {
-            string? subject = TakeCertificate(SSL_get1_peer_certificate(Ssl)) is { } der ? X509CertificateLoader.LoadCertificate(der).Subject : null;
+            string? subject = TakeCertificate(SSL_get1_peer_certificate(Ssl)) is { } der ? Native.CertificateText.Describe(der)?.Subject : null;
             TlsSharedOptions.LogSession(Text(SSL_get_version(Ssl)) ?? "unknown", Text(SSL_CIPHER_get_name(SSL_get_current_cipher(Ssl))) ?? "unknown", subject);
         }
     }

@@ -75,6 +75,14 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Crypto, StringMarshalling = StringMarshalling.Utf8)] internal static partial int X509_VERIFY_PARAM_set1_ip_asc(nint param, string ip);
     [LibraryImport(Crypto)] internal static partial nint X509_verify_cert_error_string(long code);
     [LibraryImport(Crypto)] internal static partial nint X509_STORE_CTX_get_current_cert(nint storeContext);
+    [LibraryImport(Crypto)] internal static partial nint d2i_X509(nint reuse, byte** input, nint length);
+    [LibraryImport(Crypto)] internal static partial nint X509_get_subject_name(nint x509);
+    [LibraryImport(Crypto)] internal static partial int X509_NAME_print_ex(nint bio, nint name, int indent, ulong flags);
+    [LibraryImport(Crypto)] internal static partial int X509_NAME_get_text_by_NID(nint name, int nid, byte* buffer, int length);
+    [LibraryImport(Crypto)] internal static partial nint X509_get_ext_d2i(nint x509, int nid, nint critical, nint index);
+    [LibraryImport(Crypto)] internal static partial void GENERAL_NAMES_free(nint names);
+    [LibraryImport(Crypto)] internal static partial byte* ASN1_STRING_get0_data(nint text);
+    [LibraryImport(Crypto)] internal static partial int ASN1_STRING_length(nint text);
     [LibraryImport(Crypto)] internal static partial int i2d_X509(nint x509, byte** output);
     [LibraryImport(Crypto)] internal static partial void X509_free(nint x509);
     [LibraryImport(Crypto)] internal static partial void CRYPTO_free(nint p, nint file, int line);
