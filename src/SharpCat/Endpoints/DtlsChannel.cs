@@ -74,7 +74,7 @@ internal sealed class DtlsChannel : ISecureChannel
                     if ((int)SSL_ctrl(_session.Ssl, DTLS_CTRL_HANDLE_TIMEOUT, 0, 0) < 0)
                         throw new SharpCatException($"{call}(): handshake timed out (no answer from the peer)");
         }
-        _session.LogSession();
+        _session.Established();
     }
 
     /// <summary>DTLSv1_get_timeout: how long until OpenSSL wants to resend; null when no timer runs.</summary>
@@ -180,7 +180,7 @@ internal sealed class DtlsChannel : ISecureChannel
 
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 
-    public IReadOnlyList<KeyValuePair<string, string>>? Variables => _udp.Variables;
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables => _session.AfterTransport(_udp.Variables);
 
     public ValueTask DisposeAsync()
     {

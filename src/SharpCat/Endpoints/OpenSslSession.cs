@@ -105,15 +105,42 @@ internal sealed class OpenSslSession : IDisposable
         return $"{call}(): {TlsSharedOptions.Reason(Errors(), _options, min, max)}";
     }
 
-    /// <summary>The session's notice lines (version, cipher, peer), once the handshake is done.</summary>
-    public void LogSession()
+    /// <summary>
+    /// What socat tells a child program about the session (without the SOCAT_ prefix):
+    /// OPENSSL_CIPHER, OPENSSL_PROTO_VERSION and the peer certificate's OPENSSL_X509_* values.
+    /// Known once the handshake is done.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables { get; private set; }
+
+    /// <summary>Once the handshake is done: the session's notice lines (version, cipher, peer) and its <see cref="Variables"/>.</summary>
+    public void Established()
     {
         lock (Gate)
         {
-            string? subject = TakeCertificate(SSL_get1_peer_certificate(Ssl)) is { } der ? Native.CertificateText.Describe(der)?.Subject : null;
-            TlsSharedOptions.LogSession(Text(SSL_get_version(Ssl)) ?? "unknown", Text(SSL_CIPHER_get_name(SSL_get_current_cipher(Ssl))) ?? "unknown", subject);
+            string version = Text(SSL_get_version(Ssl)) ?? "unknown", cipher = Text(SSL_CIPHER_get_name(SSL_get_current_cipher(Ssl))) ?? "unknown";
+            var variables = new List<KeyValuePair<string, string>> { new("OPENSSL_CIPHER", cipher), new("OPENSSL_PROTO_VERSION", version) };
+            string? subject = null;
+            nint peer = SSL_get1_peer_certificate(Ssl);
+            if (peer != 0)
+            {
+                try
+                {
+                    subject = Native.CertificateText.Describe(peer).Subject;
+                    Native.CertificateText.Export(peer, _verifying, _expectedName, variables);
+                }
+                finally
+                {
+                    X509_free(peer);
+                }
+            }
+            Variables = variables;
+            TlsSharedOptions.LogSession(version, cipher, subject);
         }
     }
+
+    /// <summary>A channel's own variables followed by the session's.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? AfterTransport(IReadOnlyList<KeyValuePair<string, string>>? transport) =>
+        transport is null ? Variables : Variables is null ? transport : [.. transport, .. Variables];
 
     public void Dispose()
     {

@@ -79,7 +79,7 @@ internal sealed class TlsChannel : ISecureChannel
             if (rc == 1) break;
             if (!await FillAsync(ct).ConfigureAwait(false)) throw new SharpCatException($"{call}(): unexpected end of file (the peer closed the connection)");
         }
-        _session.LogSession();
+        _session.Established();
     }
 
     public bool IsDatagram => false;
@@ -88,7 +88,7 @@ internal sealed class TlsChannel : ISecureChannel
 
     public int WriteFd => _tcp.ReadFd;
 
-    public IReadOnlyList<KeyValuePair<string, string>>? Variables => _tcp.Variables;
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables => _session.AfterTransport(_tcp.Variables);
 
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {

@@ -77,6 +77,14 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Crypto)] internal static partial nint X509_STORE_CTX_get_current_cert(nint storeContext);
     [LibraryImport(Crypto)] internal static partial nint d2i_X509(nint reuse, byte** input, nint length);
     [LibraryImport(Crypto)] internal static partial nint X509_get_subject_name(nint x509);
+    [LibraryImport(Crypto)] internal static partial nint X509_get_issuer_name(nint x509);
+    [LibraryImport(Crypto)] internal static partial int X509_NAME_entry_count(nint name);
+    [LibraryImport(Crypto)] internal static partial nint X509_NAME_get_entry(nint name, int index);
+    [LibraryImport(Crypto)] internal static partial nint X509_NAME_ENTRY_get_object(nint entry);
+    [LibraryImport(Crypto)] internal static partial nint X509_NAME_ENTRY_get_data(nint entry);
+    [LibraryImport(Crypto)] internal static partial int OBJ_obj2nid(nint obj);
+    [LibraryImport(Crypto)] internal static partial nint OBJ_nid2ln(int nid);
+    [LibraryImport(Crypto)] internal static partial int ASN1_STRING_to_UTF8(byte** output, nint text);
     [LibraryImport(Crypto)] internal static partial int X509_NAME_print_ex(nint bio, nint name, int indent, ulong flags);
     [LibraryImport(Crypto)] internal static partial int X509_NAME_get_text_by_NID(nint name, int nid, byte* buffer, int length);
     [LibraryImport(Crypto)] internal static partial nint X509_get_ext_d2i(nint x509, int nid, nint critical, nint index);

@@ -69,6 +69,10 @@ internal sealed class RelaySession
                     var process = processes[ended];
                     processes.RemoveAt(ended);
                     if (done.IsFaulted) await FailAfterOutputAsync(process.Channel, done, running).ConfigureAwait(false);
+                    // As in socat, a program's end is an end of the relay: what is still moving
+                    // gets the closing time (-t), as after an EOF (a program that only reads would
+                    // otherwise keep the relay open for as long as the other side says nothing).
+                    closeTimer ??= Task.Delay(_options.CloseTimeout, cts.Token);
                     continue;
                 }
                 if (done == closeTimer)

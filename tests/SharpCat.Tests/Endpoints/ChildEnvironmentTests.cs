@@ -10,7 +10,7 @@ namespace SharpCat.Tests.Endpoints;
 /// address, a datagram's ancillary data), compared with socat's for the same invocation. Values that
 /// differ by nature (pids, the client's port, the version) are compared by name only.
 /// </summary>
-public class ChildEnvironmentTests
+public class ChildEnvironmentTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
 {
     public static TheoryData<string, string, string> Cases => new()
     {
@@ -27,11 +27,13 @@ public class ChildEnvironmentTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    [InlineData("OPENSSL-LISTEN:{port},reuseaddr,cert={certs}/server-full.pem,cafile={certs}/ca.pem",
+        "OPENSSL:localhost:{port},cafile={certs}/ca.pem,cert={certs}/client-full.pem", "tcp")]
     public async Task ChildProgramsAreToldWhatSocatTellsThem(string listen, string connect, string kind)
     {
         using var dir = new TempDir();
         string port = kind is "unix" ? "" : (kind.StartsWith("udp") ? FreePorts.Udp(kind.EndsWith('6')) : FreePorts.Tcp(kind.EndsWith('6'))).ToString();
-        string Fill(string a) => a.Replace("{port}", port).Replace("{dir}", dir.Path);
+        string Fill(string a) => a.Replace("{port}", port).Replace("{dir}", dir.Path).Replace("{certs}", certs.Dir.Path);
         var socat = await VariablesAsync(Binaries.Socat!, Fill(listen), Fill(connect), dir);
         var ours = await VariablesAsync(Binaries.SharpCat, Fill(listen), Fill(connect), dir);
         Assert.Contains(socat, v => v.StartsWith("SOCAT_PEERADDR="));
@@ -55,5 +57,21 @@ public class ChildEnvironmentTests
         return File.ReadAllLines(output)
             .Select(l => Regex.Replace(l, @"^(SOCAT_(PID|PPID|VERSION|PEERPORT))=.*", "$1=*"))
             .ToArray();
+    }
+
+    /// <summary>A TLS client's child learns the session and the server's certificate (and the names its check read).</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData(",commonname=127.0.0.1")]
+    public async Task ATlsClientsChildIsToldAboutTheServer(string options)
+    {
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", $"OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,fork,cert={certs["server-full.pem"]},verify=0", "PIPE");
+        using var _ = server;
+        string[] Told(RunResult r) => r.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] args = ["-u", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]}{options}", "SYSTEM:env | grep ^SOCAT_OPENSSL | sort"];
+        var socat = Told(await Run.SocatAsync([], args));
+        var ours = Told(await Run.SharpCatAsync([], args));
+        Assert.Contains(socat, v => v.StartsWith("SOCAT_OPENSSL_X509V3_SUBJECTALTNAME_DNS="));
+        Assert.Equal(socat, ours);
     }
 }

@@ -215,4 +215,24 @@ public class ExecTests
     private static string[] Children(int pid) =>
         Directory.GetDirectories($"/proc/{pid}/task").SelectMany(t =>
             File.Exists($"{t}/children") ? File.ReadAllText($"{t}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries) : []).ToArray();
+
+    /// <summary>
+    /// A program's end ends the relay (after -t), as in socat, even while the other side stays
+    /// silent and open: here a TCP peer that accepts and never sends.
+    /// </summary>
+    [Fact]
+    public async Task AProgramsEndEndsTheRelayAsInSocat()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start(10);
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        foreach (string program in new[] { Binaries.SharpCat, Binaries.Socat! })
+        {
+            // The program lives a moment (its work), so that both relays are set up when it ends.
+            var run = Run.ProgramAsync(program, ["-u", $"TCP:127.0.0.1:{port}", "SYSTEM:exec sleep 0.1"], [], Run.DefaultTimeout);
+            using var held = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            var r = await run;
+            Assert.True(r.ExitCode == 0, $"{program}: {r}");
+        }
+    }
 }
