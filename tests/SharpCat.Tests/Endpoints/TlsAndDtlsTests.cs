@@ -19,6 +19,8 @@ public class TlsAndDtlsTests(TlsCertificates certs) : IClassFixture<TlsCertifica
     [InlineData(false, "self-full.pem", "", "E certificate verify failed: self-signed certificate, subject CN=localhost")]
     [InlineData(false, "server-full.pem", "noca", "E certificate verify failed: unable to get local issuer certificate, subject CN=localhost")]
     [InlineData(false, "expired-full.pem", "", "E certificate verify failed: certificate has expired, subject CN=localhost")]
+    [InlineData(false, "future-full.pem", "", "E certificate verify failed: certificate is not yet valid, subject CN=localhost")]
+    [InlineData(true, "future-full.pem", "", "E certificate verify failed: certificate is not yet valid, subject CN=localhost")]
     [InlineData(false, "wrongname-full.pem", "", "E certificate name mismatch: expected \"localhost\", the certificate is for \"other.example\"")]
     [InlineData(true, "self-full.pem", "", "E certificate verify failed: self-signed certificate, subject CN=localhost")]
     [InlineData(true, "server-full.pem", "noca", "E certificate verify failed: unable to get local issuer certificate, subject CN=localhost")]
@@ -112,5 +114,22 @@ public class TlsAndDtlsTests(TlsCertificates certs) : IClassFixture<TlsCertifica
         var r = socatClient ? await Run.SocatAsync("before\n"u8.ToArray(), args) : await Run.SharpCatAsync("before\n"u8.ToArray(), args);
         Assert.Equal(0, r.ExitCode);
         Assert.Equal("before\nafter-eof\n", r.StdoutText);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnUnreadableCertificateFileIsNamed(bool dtls)
+    {
+        // Root reads any file: the program runs as nobody, the file is root's own (mode 0600).
+        using var dir = new TempDir();
+        string cert = dir["cert.pem"];
+        File.Copy(certs["server-full.pem"], cert);
+        File.SetUnixFileMode(cert, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.SetUnixFileMode(dir.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
+        var r = await Run.ProgramAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Binaries.SharpCat,
+            $"{(dtls ? "OPENSSL-DTLS-SERVER" : "OPENSSL-LISTEN")}:0,bind=127.0.0.1,cert={cert}", "PIPE"], [], Run.DefaultTimeout);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal([$"E cert \"{cert}\": Permission denied"], r.LogLines);
     }
 }

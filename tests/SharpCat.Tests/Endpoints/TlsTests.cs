@@ -32,6 +32,17 @@ public sealed class TlsCertificates : IDisposable
         Issue("client", "/CN=test client", "san-other.ext", "30");
         Issue("wrongname", "/CN=other.example", "san-other.ext", "30");
         Issue("expired", "/CN=localhost", "san-localhost.ext", "-1");
+        // Not yet valid: `openssl ca` is the tool that sets a start date.
+        File.WriteAllText($"{d}/ca.cnf", "[ca]\ndefault_ca = test\n[test]\ndir = .\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\n"
+            + "default_md = sha256\npolicy = any\ncopy_extensions = copy\n[any]\ncommonName = supplied\n");
+        File.WriteAllText($"{d}/index.txt", "");
+        File.WriteAllText($"{d}/serial", "01\n");
+        Openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", $"{d}/future.key", "-out", $"{d}/future.csr", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost");
+        var ca = Run.ProgramAsync("openssl", ["ca", "-batch", "-notext", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-in", "future.csr",
+            "-out", "future.pem", "-startdate", "20400101000000Z", "-enddate", "20410101000000Z"], [], TimeSpan.FromSeconds(30), d).GetAwaiter().GetResult();
+        if (ca.ExitCode != 0) throw new InvalidOperationException($"openssl ca: {ca}");
+        File.WriteAllText($"{d}/future-full.pem", File.ReadAllText($"{d}/future.pem") + File.ReadAllText($"{d}/future.key"));
         Openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", $"{d}/self.key", "-out", $"{d}/self.pem", "-days", "30",
             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1");
         File.WriteAllText($"{d}/self-full.pem", File.ReadAllText($"{d}/self.pem") + File.ReadAllText($"{d}/self.key"));
@@ -104,6 +115,17 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         var r = await Run.SharpCatAsync("to s_server\n"u8.ToArray(), "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]}");
         Assert.Equal(0, r.ExitCode);
         await sserver.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("to s_server"));
+    }
+
+    [Fact]
+    public async Task OpensslSClientAgainstASharpcatServerWithAClientCertificate()
+    {
+        var (server, port) = await ServerAsync(certs["server-full.pem"], $",cafile={certs["ca.pem"]}");
+        using var _ = server;
+        using var sclient = LiveProcess.Start("bash", "-c",
+            $"(echo from s_client; sleep 20) | openssl s_client -connect 127.0.0.1:{port} -CAfile {certs["ca.pem"]} -cert {certs["client.pem"]} -key {certs["client.key"]} -quiet 2>/dev/null");
+        await sclient.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("from s_client"));
+        await server.WaitForStderrAsync("SSL peer certificate subject: CN=test client");
     }
 
     private static int ListeningPortOf(string program, string marker)
