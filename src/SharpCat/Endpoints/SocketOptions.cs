@@ -69,6 +69,14 @@ internal static unsafe class SocketOptions
         new("ipv6-recvpathmtu", IPPROTO_IPV6, 60, SockOptValue.Int),
         new("ipv6-recvtclass", IPPROTO_IPV6, 66, SockOptValue.Int),
         new("ipv6-tclass", IPPROTO_IPV6, 67, SockOptValue.Int),
+        // RFC 3542 sending-side options that socat sets as plain ints; Linux refuses an int for
+        // each, and the error is the kernel's, as under socat.
+        new("ipv6-authhdr", IPPROTO_IPV6, 10, SockOptValue.Int),
+        new("ipv6-pktinfo", IPPROTO_IPV6, 50, SockOptValue.Int),
+        new("ipv6-hoplimit", IPPROTO_IPV6, 52, SockOptValue.Int),
+        new("ipv6-hopopts", IPPROTO_IPV6, 54, SockOptValue.Int),
+        new("ipv6-rthdr", IPPROTO_IPV6, 57, SockOptValue.Int),
+        new("ipv6-dstopts", IPPROTO_IPV6, 59, SockOptValue.Int),
         new("tcp-nodelay", IPPROTO_TCP, 1, SockOptValue.Int),
         new("tcp-maxseg", IPPROTO_TCP, 2, SockOptValue.Int),
         new("tcp-cork", IPPROTO_TCP, 3, SockOptValue.Int),

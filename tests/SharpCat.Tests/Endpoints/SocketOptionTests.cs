@@ -203,6 +203,24 @@ public class SocketOptionTests
         return socket.Int(level, option);
     }
 
+    /// <summary>The IPv6 options Linux refuses as ints fail with the kernel's words under both programs.</summary>
+    [Theory]
+    [InlineData("ipv6-pktinfo=1")]
+    [InlineData("ipv6-rthdr=1")]
+    [InlineData("ipv6-authhdr=1")]
+    [InlineData("ipv6-dstopts=1")]
+    [InlineData("ipv6-hopopts=1")]
+    [InlineData("ipv6-hoplimit=1")]
+    public async Task KernelRefusedIpv6OptionsFailAsUnderSocat(string option)
+    {
+        static string Message(RunResult r) => System.Text.RegularExpressions.Regex.Replace(r.LogLines[^1], @"setsockopt\(\d+,", "setsockopt(N,");
+        var socat = await Run.SocatAsync([], "-u", $"UDP6-RECV:0,bind=[::1],{option}", "-");
+        var ours = await Run.SharpCatAsync([], "-u", $"UDP6-RECV:0,bind=[::1],{option}", "-");
+        Assert.Equal(1, socat.ExitCode);
+        Assert.Equal(1, ours.ExitCode);
+        Assert.Equal(Message(socat), Message(ours));
+    }
+
     /// <summary>
     /// sourceport and range on datagram addresses: the port a UDP sender sends from, and a datagram
     /// receiver that drops what comes from outside its range.
