@@ -40,8 +40,13 @@ internal static class OpenSslContext
             var (min, max) = DefaultVersions(dtls);
             SetVersion(context, dtls, "min-proto-version", options.Text("openssl-min-proto-version") ?? (dtls ? null : min), SSL_CTRL_SET_MIN_PROTO_VERSION);
             SetVersion(context, dtls, "max-proto-version", options.Text("openssl-max-proto-version"), SSL_CTRL_SET_MAX_PROTO_VERSION);
-            // A peer that closes TCP without close_notify ends the stream (as socat sees it), not an error.
-            if (!dtls) SSL_CTX_set_options(context, SSL_OP_IGNORE_UNEXPECTED_EOF);
+            if (!dtls)
+            {
+                // A peer that closes TCP without close_notify ends the stream, not an error.
+                SSL_CTX_set_options(context, SSL_OP_IGNORE_UNEXPECTED_EOF);
+                // Read what the socket has, not a record header and then its body: half the reads.
+                SSL_CTX_ctrl(context, SSL_CTRL_SET_READ_AHEAD, 1, 0);
+            }
             TlsSharedOptions.Apply(context, options);
             if (options.Text("openssl-certificate") is { } certFile)
             {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using SharpCat.Diagnostics;
 using SharpCat.Relay;
 using static SharpCat.Native.LibSsl;
@@ -7,31 +8,28 @@ using static SharpCat.Native.LibSsl;
 namespace SharpCat.Endpoints;
 
 /// <summary>
-/// TLS over a TCP connection through libssl with memory BIOs: OpenSSL encrypts into one buffer
-/// and decrypts from another, and this class moves the bytes with the socket's own async calls,
-/// so a full peer holds a writer back as on a plain socket and no thread waits. Sends go out in
-/// the order OpenSSL produced them (one sender at a time drains the output). Half-close sends
-/// close_notify and then shuts the socket's sending side; a peer that closes TCP without
-/// close_notify ends the stream too.
+/// TLS over a TCP connection through libssl. OpenSSL reads the non-blocking socket itself (this
+/// class waits for readability between reads, without a buffer) and encrypts into a memory BIO
+/// whose bytes this class sends with the socket's own async calls, so a full peer holds a writer
+/// back as on a plain socket and no thread waits. Sends go out in the order OpenSSL produced them
+/// (one sender at a time drains the output). Half-close sends close_notify and then shuts the
+/// socket's sending side; a peer that closes TCP without close_notify ends the stream too.
 /// </summary>
 internal sealed class TlsChannel : ISecureChannel
 {
     private const int RecordRoom = 16 * 1024 + 512; // one TLS record and its overhead
-    private const int FillSize = 64 * 1024;         // what one receive may hand to OpenSSL
     private readonly SocketChannel _tcp;
     private readonly Socket _socket;
     private readonly OpenSslSession _session;
-    private readonly nint _input, _output; // memory BIOs owned by the SSL object
+    private const int ECONNRESET = 104;
+    private readonly nint _output; // the memory BIO OpenSSL encrypts into, owned by the SSL object
     private readonly SemaphoreSlim _sending = new(1, 1);
-    private volatile bool _shutDown;
-    private bool _moreWaiting; // the last receive filled its buffer: more is likely there already
 
-    private TlsChannel(SocketChannel tcp, OpenSslSession session, nint input, nint output)
+    private TlsChannel(SocketChannel tcp, OpenSslSession session, nint output)
     {
         _tcp = tcp;
         _socket = tcp.Socket;
         _session = session;
-        _input = input;
         _output = output;
     }
 
@@ -39,7 +37,8 @@ internal sealed class TlsChannel : ISecureChannel
     public static TlsChannel Create(nint context, SocketChannel tcp, Catalog.OptionSet options, bool client, bool verifying, string? expectedName, string? sni)
     {
         var session = OpenSslSession.Create(context, options, dtls: false, client, verifying, expectedName, sni);
-        nint input = BIO_new(BIO_s_mem()), output = BIO_new(BIO_s_mem());
+        Native.Posix.SetFl(tcp.ReadFd, Native.Posix.GetFl(tcp.ReadFd) | Native.Posix.O_NONBLOCK);
+        nint input = BIO_new_socket(tcp.ReadFd, BIO_NOCLOSE), output = BIO_new(BIO_s_mem());
         if (input == 0 || output == 0)
         {
             if (input != 0) BIO_free(input);
@@ -48,7 +47,7 @@ internal sealed class TlsChannel : ISecureChannel
             throw new SharpCatException($"BIO_new(): {Errors()}");
         }
         SSL_set_bio(session.Ssl, input, output);
-        return new TlsChannel(tcp, session, input, output);
+        return new TlsChannel(tcp, session, output);
     }
 
     /// <summary>Runs the handshake to its end; nothing is relayed before it succeeds.</summary>
@@ -77,7 +76,7 @@ internal sealed class TlsChannel : ISecureChannel
             }
             if (failure is not null) throw new SharpCatException(failure);
             if (rc == 1) break;
-            if (!await FillAsync(ct).ConfigureAwait(false)) throw new SharpCatException($"{call}(): unexpected end of file (the peer closed the connection)");
+            await WaitReadableAsync(ct).ConfigureAwait(false);
         }
         _session.Established();
     }
@@ -103,18 +102,19 @@ internal sealed class TlsChannel : ISecureChannel
                 rc = Read(buffer.Span);
                 error = rc > 0 ? 0 : SSL_get_error(_session.Ssl, rc);
                 pendingOutput = BIO_ctrl(_output, BIO_CTRL_PENDING, 0, 0) > 0;
+                if (error == SSL_ERROR_SYSCALL && Marshal.GetLastPInvokeError() == ECONNRESET)
+                {
+                    Log.Warn($"read({_tcp.ReadFd}, {buffer.Length}): Connection reset by peer");
+                    return 0;
+                }
                 if (rc <= 0 && error is not (SSL_ERROR_WANT_READ or SSL_ERROR_ZERO_RETURN))
                     throw new SharpCatException(_session.Failure("SSL_read", error));
             }
             // Reading can make OpenSSL answer (a key update): the answer goes out now.
             if (pendingOutput) await FlushAsync(ct).ConfigureAwait(false);
             if (rc > 0) return rc;
-            if (error == SSL_ERROR_ZERO_RETURN) return 0; // the peer's close_notify
-            if (!await FillAsync(ct).ConfigureAwait(false))
-            {
-                if (!_shutDown) Log.Info("SSL_read(): the peer closed the connection without close_notify: end of file");
-                return 0;
-            }
+            if (error == SSL_ERROR_ZERO_RETURN) return 0; // close_notify, or the connection's end without it
+            await WaitReadableAsync(ct).ConfigureAwait(false);
         }
     }
 
@@ -170,39 +170,17 @@ internal sealed class TlsChannel : ISecureChannel
     }
 
     /// <summary>
-    /// Waits for bytes from the peer and hands them to OpenSSL; false at the connection's end. A
-    /// wait holds no buffer (a zero-byte receive first), so an idle connection costs none; while
-    /// data streams in, the receives go straight on.
+    /// Waits until the socket has something for OpenSSL to read (a zero-byte receive: no buffer is
+    /// held while a connection idles). A socket error ends the wait; the read that follows reports it.
     /// </summary>
-    private async ValueTask<bool> FillAsync(CancellationToken ct)
+    private async ValueTask WaitReadableAsync(CancellationToken ct)
     {
-        byte[]? chunk = null;
         try
         {
-            if (!_moreWaiting) await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
-            chunk = ArrayPool<byte>.Shared.Rent(FillSize);
-            int n = await _socket.ReceiveAsync(chunk.AsMemory(0, FillSize), SocketFlags.None, ct).ConfigureAwait(false);
-            _moreWaiting = n == FillSize;
-            if (n == 0) return false;
-            lock (_session.Gate)
-            {
-                if (_session.Ssl == 0) return false;
-                BioWrite(_input, chunk.AsSpan(0, n));
-            }
-            return true;
+            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        catch (SocketException)
         {
-            Log.Warn($"read({_tcp.ReadFd}): Connection reset by peer");
-            return false;
-        }
-        catch (SocketException e)
-        {
-            throw new Native.PosixException($"read({_tcp.ReadFd})", e.NativeErrorCode);
-        }
-        finally
-        {
-            if (chunk is not null) ArrayPool<byte>.Shared.Return(chunk);
         }
     }
 
@@ -221,15 +199,9 @@ internal sealed class TlsChannel : ISecureChannel
         fixed (byte* p = buffer) return BIO_read(bio, p, buffer.Length);
     }
 
-    private static unsafe void BioWrite(nint bio, ReadOnlySpan<byte> data)
-    {
-        fixed (byte* p = data) BIO_write(bio, p, data.Length);
-    }
-
     /// <summary>close_notify, then the socket's half-close, so the peer sees both ends of the stream.</summary>
     public async ValueTask ShutdownWriteAsync()
     {
-        _shutDown = true;
         lock (_session.Gate)
         {
             // A TLS 1.3 client still reading the server's session tickets is "in init": OpenSSL

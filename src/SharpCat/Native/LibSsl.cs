@@ -17,7 +17,7 @@ internal static unsafe partial class LibSsl
     public const int SSL_VERIFY_NONE = 0, SSL_VERIFY_PEER = 1, SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2;
     public const int SSL_ERROR_SSL = 1, SSL_ERROR_WANT_READ = 2, SSL_ERROR_WANT_WRITE = 3, SSL_ERROR_SYSCALL = 5, SSL_ERROR_ZERO_RETURN = 6;
     public const int SSL_CTRL_SET_TLSEXT_HOSTNAME = 55, DTLS_CTRL_GET_TIMEOUT = 73, DTLS_CTRL_HANDLE_TIMEOUT = 74;
-    public const int SSL_CTRL_SET_MIN_PROTO_VERSION = 123, SSL_CTRL_SET_MAX_PROTO_VERSION = 124;
+    public const int SSL_CTRL_SET_READ_AHEAD = 41, SSL_CTRL_SET_MIN_PROTO_VERSION = 123, SSL_CTRL_SET_MAX_PROTO_VERSION = 124;
     public const int BIO_NOCLOSE = 0, BIO_CTRL_PENDING = 10, BIO_CTRL_DGRAM_SET_CONNECTED = 32;
     public const ulong SSL_OP_IGNORE_UNEXPECTED_EOF = 1UL << 7;
     public const int X509_V_ERR_HOSTNAME_MISMATCH = 62, X509_V_ERR_IP_ADDRESS_MISMATCH = 64;
@@ -64,6 +64,7 @@ internal static unsafe partial class LibSsl
 
     [LibraryImport(Crypto)] internal static partial nint BIO_new_dgram(int fd, int closeFlag);
     [LibraryImport(Crypto)] internal static partial nint BIO_s_mem();
+    [LibraryImport(Crypto)] internal static partial nint BIO_new_socket(int fd, int closeFlag);
     [LibraryImport(Crypto)] internal static partial nint BIO_new(nint type);
     [LibraryImport(Crypto)] internal static partial int BIO_read(nint bio, byte* buffer, int count);
     [LibraryImport(Crypto)] internal static partial int BIO_write(nint bio, byte* buffer, int count);
