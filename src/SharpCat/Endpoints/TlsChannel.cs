@@ -18,10 +18,10 @@ namespace SharpCat.Endpoints;
 internal sealed class TlsChannel : ISecureChannel
 {
     private const int RecordRoom = 16 * 1024 + 512; // one TLS record and its overhead
+    private const int ECONNRESET = 104;
     private readonly SocketChannel _tcp;
     private readonly Socket _socket;
     private readonly OpenSslSession _session;
-    private const int ECONNRESET = 104;
     private readonly nint _output; // the memory BIO OpenSSL encrypts into, owned by the SSL object
     private readonly SemaphoreSlim _sending = new(1, 1);
 

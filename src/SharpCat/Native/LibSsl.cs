@@ -24,7 +24,6 @@ internal static unsafe partial class LibSsl
 
     [LibraryImport(Ssl)] internal static partial nint DTLS_client_method();
     [LibraryImport(Ssl)] internal static partial nint DTLS_server_method();
-    [LibraryImport(Ssl)] internal static partial nint TLS_method();
     [LibraryImport(Ssl)] internal static partial nint TLS_client_method();
     [LibraryImport(Ssl)] internal static partial nint TLS_server_method();
     [LibraryImport(Ssl)] internal static partial ulong SSL_CTX_set_options(nint ctx, ulong options);
@@ -59,15 +58,12 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Ssl)] internal static partial nint SSL_get_version(nint ssl);
     [LibraryImport(Ssl)] internal static partial nint SSL_get_current_cipher(nint ssl);
     [LibraryImport(Ssl)] internal static partial nint SSL_CIPHER_get_name(nint cipher);
-    [LibraryImport(Ssl)] internal static partial nint SSL_CIPHER_standard_name(nint cipher);
-    [LibraryImport(Ssl)] internal static partial nint SSL_get_ciphers(nint ssl);
 
     [LibraryImport(Crypto)] internal static partial nint BIO_new_dgram(int fd, int closeFlag);
     [LibraryImport(Crypto)] internal static partial nint BIO_s_mem();
     [LibraryImport(Crypto)] internal static partial nint BIO_new_socket(int fd, int closeFlag);
     [LibraryImport(Crypto)] internal static partial nint BIO_new(nint type);
     [LibraryImport(Crypto)] internal static partial int BIO_read(nint bio, byte* buffer, int count);
-    [LibraryImport(Crypto)] internal static partial int BIO_write(nint bio, byte* buffer, int count);
     [LibraryImport(Crypto)] internal static partial nint BIO_ctrl(nint bio, int cmd, nint larg, nint parg);
     [LibraryImport(Crypto, StringMarshalling = StringMarshalling.Utf8)] internal static partial nint BIO_new_file(string file, string mode);
     [LibraryImport(Crypto)] internal static partial int BIO_free(nint bio);
