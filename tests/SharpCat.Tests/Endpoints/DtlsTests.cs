@@ -95,34 +95,6 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     }
 
     [Fact]
-    public async Task AServerWithACaRequiresAClientCertificate()
-    {
-        var (server, port) = await ServerAsync(certs["server-full.pem"], $",cafile={certs["ca.pem"]},fork");
-        using var _ = server;
-        var without = await Run.SharpCatAsync("no cert\n"u8.ToArray(), "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]}");
-        Assert.Equal(1, without.ExitCode);
-        Assert.Empty(without.Stdout);
-        await server.WaitForStderrAsync("E SSL_accept(): peer did not return a certificate");
-        var with = await Run.SharpCatAsync("with cert\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL-DTLS-CLIENT:localhost:{port},cafile={certs["ca.pem"]},cert={certs["client-full.pem"]}");
-        Assert.Equal(0, with.ExitCode);
-        Assert.Equal("with cert\n", with.StdoutText);
-    }
-
-    [Theory]
-    [InlineData("cert={0}/missing.pem", "E cert \"{0}/missing.pem\": No such file or directory")]
-    [InlineData("cert={0}/server.pem,key={0}/client.key", "E cert \"{0}/server.pem\", key \"{0}/client.key\": ")]
-    [InlineData("cert={0}/server-full.pem,cafile={0}/missing-ca.pem", "E cafile \"{0}/missing-ca.pem\": No such file or directory")]
-    [InlineData("cert={0}/server-full.pem,dhparams={0}/ca.pem", "E dhparams \"{0}/ca.pem\": ")]
-    [InlineData("cert={0}/server-full.pem,cipher=NO-SUCH-CIPHER", "E cipher=\"NO-SUCH-CIPHER\": no cipher match")]
-    [InlineData("cert={0}/server-full.pem,min-version=TLS1.3", "E min-proto-version=TLS1.3: not a DTLS version (DTLS1 or DTLS1.2)")]
-    public async Task BadOptionsFailBeforeListening(string option, string message)
-    {
-        var r = await Run.SharpCatAsync([], $"OPENSSL-DTLS-SERVER:0,bind=127.0.0.1,{string.Format(option, certs.Dir.Path)}", "PIPE");
-        Assert.Equal(1, r.ExitCode);
-        Assert.StartsWith(string.Format(message, certs.Dir.Path), Assert.Single(r.LogLines));
-    }
-
-    [Fact]
     public async Task AClosedPortIsRefusedAsInSocat()
     {
         int port = FreePorts.Udp();

@@ -132,4 +132,40 @@ public class TlsAndDtlsTests(TlsCertificates certs) : IClassFixture<TlsCertifica
         Assert.Equal(1, r.ExitCode);
         Assert.Equal([$"E cert \"{cert}\": Permission denied"], r.LogLines);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AServerWithACaRequiresAClientCertificate(bool dtls)
+    {
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d",
+            $"{(dtls ? "OPENSSL-DTLS-SERVER" : "OPENSSL-LISTEN")}:0,bind=127.0.0.1,reuseaddr,fork,cert={certs["server-full.pem"]},cafile={certs["ca.pem"]}", "PIPE");
+        using var _ = server;
+        var without = await Run.SharpCatAsync("no cert\n"u8.ToArray(), "-", $"{Client(dtls)}:localhost:{port},cafile={certs["ca.pem"]}");
+        Assert.Equal(1, without.ExitCode);
+        Assert.Empty(without.Stdout);
+        await server.WaitForStderrAsync("E SSL_accept(): peer did not return a certificate");
+        var with = await Run.SharpCatAsync("with cert\n"u8.ToArray(), "-t", "5", "-", $"{Client(dtls)}:localhost:{port},cafile={certs["ca.pem"]},cert={certs["client-full.pem"]}");
+        Assert.Equal(0, with.ExitCode);
+        Assert.Equal("with cert\n", with.StdoutText);
+    }
+
+    [Theory]
+    [InlineData("cert={0}/missing.pem", "E cert \"{0}/missing.pem\": No such file or directory")]
+    [InlineData("cert={0}/server.pem,key={0}/client.key", "E cert \"{0}/server.pem\", key \"{0}/client.key\": ")]
+    [InlineData("cert={0}/server-full.pem,cafile={0}/missing-ca.pem", "E cafile \"{0}/missing-ca.pem\": No such file or directory")]
+    [InlineData("cert={0}/server-full.pem,dhparams={0}/ca.pem", "E dhparams \"{0}/ca.pem\": no DH PARAMETERS found in it")]
+    [InlineData("cert={0}/server-full.pem,cipher=NO-SUCH-CIPHER", "E cipher=\"NO-SUCH-CIPHER\": no cipher match")]
+    [InlineData("cert={0}/server-full.pem,min-version=DTLS1.2", "E min-proto-version=DTLS1.2: not a TLS version (SSL3, TLS1, TLS1.1, TLS1.2 or TLS1.3)", false)]
+    [InlineData("cert={0}/server-full.pem,min-version=TLS1.3", "E min-proto-version=TLS1.3: not a DTLS version (DTLS1 or DTLS1.2)", true)]
+    public async Task BadOptionsFailBeforeListening(string option, string message, bool? onlyDtls = null)
+    {
+        foreach (bool dtls in new[] { false, true })
+        {
+            if (onlyDtls is { } only && only != dtls) continue;
+            var r = await Run.SharpCatAsync([], $"{(dtls ? "OPENSSL-DTLS-SERVER" : "OPENSSL-LISTEN")}:0,bind=127.0.0.1,{string.Format(option, certs.Dir.Path)}", "PIPE");
+            Assert.Equal(1, r.ExitCode);
+            Assert.StartsWith(string.Format(message, certs.Dir.Path), Assert.Single(r.LogLines));
+        }
+    }
 }

@@ -161,29 +161,6 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     }
 
     [Fact]
-    public async Task AServerWithACaRequiresAClientCertificate()
-    {
-        var (server, port) = await ServerAsync(certs["server-full.pem"], $",cafile={certs["ca.pem"]},fork");
-        using var _ = server;
-        var without = await Run.SharpCatAsync("no cert\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]}");
-        Assert.Empty(without.Stdout);
-        await server.WaitForStderrAsync("E SSL_accept(): peer did not return a certificate");
-        var with = await Run.SharpCatAsync("with cert\n"u8.ToArray(), "-t", "5", "-", $"OPENSSL:localhost:{port},cafile={certs["ca.pem"]},cert={certs["client-full.pem"]}");
-        Assert.Equal(0, with.ExitCode);
-        Assert.Equal("with cert\n", with.StdoutText);
-    }
-
-    [Theory]
-    [InlineData("cert={0}/missing.pem", "E cert \"{0}/missing.pem\": No such file or directory")]
-    [InlineData("cert={0}/server.pem,key={0}/client.key", "E cert \"{0}/server.pem\", key \"{0}/client.key\": ")]
-    public async Task BadCertificateFilesFailBeforeListening(string option, string message)
-    {
-        var r = await Run.SharpCatAsync([], $"OPENSSL-LISTEN:0,bind=127.0.0.1,{string.Format(option, certs.Dir.Path)}", "PIPE");
-        Assert.Equal(1, r.ExitCode);
-        Assert.StartsWith(string.Format(message, certs.Dir.Path), Assert.Single(r.LogLines));
-    }
-
-    [Fact]
     public async Task APlaintextPeerOnATlsPortFailsTheHandshake()
     {
         var (plain, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,bind=127.0.0.1,reuseaddr", "SYSTEM:echo not tls");
