@@ -26,13 +26,24 @@ internal static class OpenSslContext
 
     public static nint Create(OptionSet options, bool server, bool dtls)
     {
-        nint method = (server, dtls) switch
+        nint method;
+        try
         {
-            (false, false) => TLS_client_method(),
-            (true, false) => TLS_server_method(),
-            (false, true) => DTLS_client_method(),
-            (true, true) => DTLS_server_method(),
-        };
+            method = (server, dtls) switch
+            {
+                (false, false) => TLS_client_method(),
+                (true, false) => TLS_server_method(),
+                (false, true) => DTLS_client_method(),
+                (true, true) => DTLS_server_method(),
+            };
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // The first call into libssl loads it: a system without OpenSSL 3 learns it here (the
+            // runtime's message lists every path it probed; one line says what to do).
+            Diagnostics.Log.Debug(e.Message);
+            throw new SharpCatException("the TLS addresses need OpenSSL 3 (libssl.so.3), which could not be loaded: install libssl3");
+        }
         nint context = SSL_CTX_new(method);
         if (context == 0) throw new SharpCatException($"SSL_CTX_new(): {Errors()}");
         try

@@ -161,6 +161,18 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     }
 
     [Fact]
+    public async Task WithoutLibsslTheTlsAddressesSaySo()
+    {
+        // A mount namespace where libssl.so.3 is an empty file: dlopen fails as on a system without it.
+        string libssl = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
+        if (!File.Exists(libssl)) libssl = "/lib/x86_64-linux-gnu/libssl.so.3";
+        var r = await Run.ProgramAsync("unshare", ["-m", "sh", "-c", $"mount --bind /dev/null {libssl} && exec \"$0\" \"$@\"", Binaries.SharpCat,
+            "-", "OPENSSL:localhost:1"], [], Run.DefaultTimeout);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(["E the TLS addresses need OpenSSL 3 (libssl.so.3), which could not be loaded: install libssl3"], r.LogLines);
+    }
+
+    [Fact]
     public async Task APlaintextPeerOnATlsPortFailsTheHandshake()
     {
         var (plain, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,bind=127.0.0.1,reuseaddr", "SYSTEM:echo not tls");
