@@ -58,12 +58,11 @@ internal static class TlsSharedOptions
     }
 
     /// <summary>
-    /// A handshake failure's reason, OpenSSL's words without the error code prefix; a version
-    /// mismatch also names the versions this side allowed.
+    /// A handshake failure's reason in OpenSSL's words; a version mismatch also names the versions
+    /// this side allowed.
     /// </summary>
     public static string Reason(string reason, OptionSet options, string defaultMin, string defaultMax)
     {
-        reason = System.Text.RegularExpressions.Regex.Replace(reason, @"^error:[0-9A-Fa-f]+:[^:]*:[^:]*:", "");
         if (reason.Contains("protocol version", StringComparison.OrdinalIgnoreCase) || reason.Contains("unsupported protocol", StringComparison.OrdinalIgnoreCase)
             || reason.Contains("no protocols available", StringComparison.OrdinalIgnoreCase))
         {
