@@ -29,7 +29,7 @@ public class InterfaceTests
     [Fact]
     public async Task AFrameSentOnTheOtherEndArrivesWhole()
     {
-        var r = await Run.ProgramAsync("unshare", ["-n", "bash", "-c", Script.Replace("\n        ", "\n"), "if", Binaries.SharpCat], [], TimeSpan.FromSeconds(30));
+        var r = await NetworkNamespace.RunAsync(Script, Binaries.SharpCat);
         Assert.True(r.StdoutText == "ethertype 88b5 src 020000000001\n", r.ToString());
     }
 

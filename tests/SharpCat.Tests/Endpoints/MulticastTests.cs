@@ -27,7 +27,7 @@ public class MulticastTests
     public async Task AGroupMemberReceivesWhatIsSentToTheGroup(bool sharpcatReceives, bool sharpcatSends)
     {
         string receiver = sharpcatReceives ? Binaries.SharpCat : Binaries.Socat!, sender = sharpcatSends ? Binaries.SharpCat : Binaries.Socat!;
-        var r = await Run.ProgramAsync("unshare", ["-n", "bash", "-c", Script, "mc", receiver, sender], [], TimeSpan.FromSeconds(30));
+        var r = await NetworkNamespace.RunAsync(Script, receiver, sender);
         Assert.True(r.StdoutText == "multicast-hello\n", r.ToString());
     }
 
@@ -53,7 +53,7 @@ public class MulticastTests
     {
         foreach (string receiver in new[] { Binaries.SharpCat, Binaries.Socat! })
         {
-            var r = await Run.ProgramAsync("unshare", ["-n", "bash", "-c", Script, "mc", receiver, Binaries.Socat!, iface], [], TimeSpan.FromSeconds(30));
+            var r = await NetworkNamespace.RunAsync(Script, receiver, Binaries.Socat!, iface);
             Assert.True(r.StdoutText == "multicast-hello\n", $"{receiver} with {iface}: {r}");
         }
     }
@@ -79,7 +79,7 @@ public class MulticastTests
     [InlineData(false, "ipv6-join-group")]
     public async Task AnIpv6GroupMemberReceivesWhatIsSentToTheGroup(bool sharpcat, string option)
     {
-        var r = await Run.ProgramAsync("unshare", ["-n", "bash", "-c", Ipv6Script, "mc6", sharpcat ? Binaries.SharpCat : Binaries.Socat!, option], [], TimeSpan.FromSeconds(30));
+        var r = await NetworkNamespace.RunAsync(Ipv6Script, sharpcat ? Binaries.SharpCat : Binaries.Socat!, option);
         Assert.True(r.StdoutText == "v6-multicast\n", r.ToString());
     }
 
@@ -87,7 +87,7 @@ public class MulticastTests
     public async Task ASourceMembershipReceivesOnlyThatSource()
     {
         // The datagram from the other source is sent first: had it passed, it would be in the output.
-        var r = await Run.ProgramAsync("unshare", ["-n", "bash", "-c", SourceScript, "ssm", Binaries.SharpCat], [], TimeSpan.FromSeconds(30));
+        var r = await NetworkNamespace.RunAsync(SourceScript, Binaries.SharpCat);
         Assert.True(r.StdoutText == "from-the-source\n", r.ToString());
     }
 

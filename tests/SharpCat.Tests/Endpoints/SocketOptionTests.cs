@@ -327,7 +327,7 @@ public class SocketOptionTests
             kill $relay
             wait $relay
             """;
-        var r = await Run.ProgramAsync("/usr/bin/unshare", ["-n", "/bin/sh", "-c", script], [], Run.DefaultTimeout);
+        var r = await NetworkNamespace.RunAsync(script);
         string log = File.Exists(dir["relay.log"]) ? File.ReadAllText(dir["relay.log"]) : "";
         string[] lines = r.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length == 2 && lines[0] == "v6:v6", $"{r}\nstdout:\n{r.StdoutText}\nrelay log:\n{log}");

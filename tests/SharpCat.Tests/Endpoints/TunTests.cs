@@ -26,7 +26,7 @@ public class TunTests
     [Fact]
     public async Task ATunInterfaceCarriesPacketsToTheRelay()
     {
-        var r = await Run.ProgramAsync("unshare", ["-n", "bash", "-c", Script.Replace("\n        ", "\n"), "tun", Binaries.SharpCat], [], TimeSpan.FromSeconds(30));
+        var r = await NetworkNamespace.RunAsync(Script, Binaries.SharpCat);
         Assert.True(r.StdoutText == "inet 10.9.9.1/24\nipv4 True udp True to 10.9.9.2\n", r.ToString());
     }
 
