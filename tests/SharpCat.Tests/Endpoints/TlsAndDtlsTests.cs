@@ -12,8 +12,13 @@ public class TlsAndDtlsTests(TlsCertificates certs) : IClassFixture<TlsCertifica
 {
     private static string Client(bool dtls) => dtls ? "OPENSSL-DTLS-CLIENT" : "OPENSSL";
 
-    private async Task<(LiveProcess Server, int Port)> ServerAsync(bool dtls, string cert, string options = "") =>
-        await Listeners.SharpCatAsync("-d", "-d", $"{(dtls ? "OPENSSL-DTLS-SERVER" : "OPENSSL-LISTEN")}:0,bind=127.0.0.1,reuseaddr,cert={certs[cert]},verify=0{options}", "PIPE");
+    private static string Server(bool dtls) => dtls ? "OPENSSL-DTLS-SERVER" : "OPENSSL-LISTEN";
+
+    /// <summary>A sharpcat TLS or DTLS server; it checks client certificates against the CA only when asked to.</summary>
+    private async Task<(LiveProcess Server, int Port)> ServerAsync(bool dtls, string cert, string options = "", string right = "PIPE",
+        bool requireClientCertificate = false) =>
+        await Listeners.SharpCatAsync("-d", "-d",
+            $"{Server(dtls)}:0,bind=127.0.0.1,reuseaddr,cert={certs[cert]},{(requireClientCertificate ? $"cafile={certs["ca.pem"]}" : "verify=0")}{options}", right);
 
     [Theory]
     [InlineData(false, "self-full.pem", "", "E certificate verify failed: self-signed certificate, subject CN=localhost")]
@@ -107,8 +112,7 @@ public class TlsAndDtlsTests(TlsCertificates certs) : IClassFixture<TlsCertifica
     {
         // The client's EOF is a close_notify (and for TLS a TCP half-close); the server's program
         // still answers after reading it.
-        var (server, port) = await Listeners.SharpCatAsync("-d", "-d",
-            $"{(dtls ? "OPENSSL-DTLS-SERVER" : "OPENSSL-LISTEN")}:0,bind=127.0.0.1,reuseaddr,cert={certs["server-full.pem"]},verify=0", "SYSTEM:cat; echo after-eof");
+        var (server, port) = await ServerAsync(dtls, "server-full.pem", right: "SYSTEM:cat; echo after-eof");
         using var _ = server;
         string[] args = ["-t", "5", "-", $"{Client(dtls)}:localhost:{port},cafile={certs["ca.pem"]}"];
         var r = socatClient ? await Run.SocatAsync("before\n"u8.ToArray(), args) : await Run.SharpCatAsync("before\n"u8.ToArray(), args);
@@ -128,7 +132,7 @@ public class TlsAndDtlsTests(TlsCertificates certs) : IClassFixture<TlsCertifica
         File.SetUnixFileMode(cert, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.SetUnixFileMode(dir.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
         var r = await Run.ProgramAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Binaries.SharpCat,
-            $"{(dtls ? "OPENSSL-DTLS-SERVER" : "OPENSSL-LISTEN")}:0,bind=127.0.0.1,cert={cert}", "PIPE"], [], Run.DefaultTimeout);
+            $"{Server(dtls)}:0,bind=127.0.0.1,cert={cert}", "PIPE"], [], Run.DefaultTimeout);
         Assert.Equal(1, r.ExitCode);
         Assert.Equal([$"E cert \"{cert}\": Permission denied"], r.LogLines);
     }
@@ -138,8 +142,7 @@ public class TlsAndDtlsTests(TlsCertificates certs) : IClassFixture<TlsCertifica
     [InlineData(true)]
     public async Task AServerWithACaRequiresAClientCertificate(bool dtls)
     {
-        var (server, port) = await Listeners.SharpCatAsync("-d", "-d",
-            $"{(dtls ? "OPENSSL-DTLS-SERVER" : "OPENSSL-LISTEN")}:0,bind=127.0.0.1,reuseaddr,fork,cert={certs["server-full.pem"]},cafile={certs["ca.pem"]}", "PIPE");
+        var (server, port) = await ServerAsync(dtls, "server-full.pem", ",fork", requireClientCertificate: true);
         using var _ = server;
         var without = await Run.SharpCatAsync("no cert\n"u8.ToArray(), "-", $"{Client(dtls)}:localhost:{port},cafile={certs["ca.pem"]}");
         Assert.Equal(1, without.ExitCode);
@@ -163,9 +166,22 @@ public class TlsAndDtlsTests(TlsCertificates certs) : IClassFixture<TlsCertifica
         foreach (bool dtls in new[] { false, true })
         {
             if (onlyDtls is { } only && only != dtls) continue;
-            var r = await Run.SharpCatAsync([], $"{(dtls ? "OPENSSL-DTLS-SERVER" : "OPENSSL-LISTEN")}:0,bind=127.0.0.1,{string.Format(option, certs.Dir.Path)}", "PIPE");
+            var r = await Run.SharpCatAsync([], $"{Server(dtls)}:0,bind=127.0.0.1,{string.Format(option, certs.Dir.Path)}", "PIPE");
             Assert.Equal(1, r.ExitCode);
             Assert.StartsWith(string.Format(message, certs.Dir.Path), Assert.Single(r.LogLines));
         }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task OpensslSClientAgainstASharpcatServerWithAClientCertificate(bool dtls)
+    {
+        var (server, port) = await ServerAsync(dtls, "server-full.pem", requireClientCertificate: true);
+        using var _ = server;
+        using var sclient = LiveProcess.Start("bash", "-c", $"(echo from s_client; sleep 20) | openssl s_client {(dtls ? "-dtls " : "")}-connect 127.0.0.1:{port} "
+            + $"-CAfile {certs["ca.pem"]} -cert {certs["client.pem"]} -key {certs["client.key"]} -quiet 2>/dev/null");
+        await sclient.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("from s_client"));
+        await server.WaitForStderrAsync("SSL peer certificate subject: CN=test client");
     }
 }

@@ -117,17 +117,6 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         await sserver.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("to s_server"));
     }
 
-    [Fact]
-    public async Task OpensslSClientAgainstASharpcatServerWithAClientCertificate()
-    {
-        var (server, port) = await ServerAsync(certs["server-full.pem"], $",cafile={certs["ca.pem"]}");
-        using var _ = server;
-        using var sclient = LiveProcess.Start("bash", "-c",
-            $"(echo from s_client; sleep 20) | openssl s_client -connect 127.0.0.1:{port} -CAfile {certs["ca.pem"]} -cert {certs["client.pem"]} -key {certs["client.key"]} -quiet 2>/dev/null");
-        await sclient.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("from s_client"));
-        await server.WaitForStderrAsync("SSL peer certificate subject: CN=test client");
-    }
-
     private static int ListeningPortOf(string program, string marker)
     {
         foreach (var dir in Directory.GetDirectories("/proc"))
