@@ -105,36 +105,51 @@ internal sealed class OpenSslSession : IDisposable
         return $"{call}(): {TlsSharedOptions.Reason(Errors(), _options, min, max)}";
     }
 
+    private bool _established;
+    private List<KeyValuePair<string, string>>? _variables;
+
     /// <summary>
     /// What socat tells a child program about the session (without the SOCAT_ prefix):
     /// OPENSSL_CIPHER, OPENSSL_PROTO_VERSION and the peer certificate's OPENSSL_X509_* values.
-    /// Known once the handshake is done.
+    /// Read from the session when first asked (only a child program's start asks), once the
+    /// handshake is done; a connection without a child pays nothing for them.
     /// </summary>
-    public IReadOnlyList<KeyValuePair<string, string>>? Variables { get; private set; }
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables
+    {
+        get
+        {
+            lock (Gate)
+            {
+                if (_variables is not null || !_established || Ssl == 0) return _variables;
+                _variables = [new("OPENSSL_CIPHER", Cipher), new("OPENSSL_PROTO_VERSION", Version)];
+                nint peer = SSL_get1_peer_certificate(Ssl);
+                if (peer == 0) return _variables;
+                try { Native.CertificateText.Export(peer, _verifying, _expectedName, _variables); }
+                finally { X509_free(peer); }
+                return _variables;
+            }
+        }
+    }
 
-    /// <summary>Once the handshake is done: the session's notice lines (version, cipher, peer) and its <see cref="Variables"/>.</summary>
+    private string Version => Text(SSL_get_version(Ssl)) ?? "unknown";
+
+    private string Cipher => Text(SSL_CIPHER_get_name(SSL_get_current_cipher(Ssl))) ?? "unknown";
+
+    /// <summary>Once the handshake is done: the session's notice lines (version, cipher, peer), when notices are shown.</summary>
     public void Established()
     {
         lock (Gate)
         {
-            string version = Text(SSL_get_version(Ssl)) ?? "unknown", cipher = Text(SSL_CIPHER_get_name(SSL_get_current_cipher(Ssl))) ?? "unknown";
-            var variables = new List<KeyValuePair<string, string>> { new("OPENSSL_CIPHER", cipher), new("OPENSSL_PROTO_VERSION", version) };
+            _established = true;
+            if (!Diagnostics.Log.IsEnabled(Diagnostics.Severity.Notice)) return;
             string? subject = null;
             nint peer = SSL_get1_peer_certificate(Ssl);
             if (peer != 0)
             {
-                try
-                {
-                    subject = Native.CertificateText.Describe(peer).Subject;
-                    Native.CertificateText.Export(peer, _verifying, _expectedName, variables);
-                }
-                finally
-                {
-                    X509_free(peer);
-                }
+                try { subject = Native.CertificateText.Subject(peer); }
+                finally { X509_free(peer); }
             }
-            Variables = variables;
-            TlsSharedOptions.LogSession(version, cipher, subject);
+            TlsSharedOptions.LogSession(Version, Cipher, subject);
         }
     }
 

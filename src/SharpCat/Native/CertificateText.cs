@@ -45,7 +45,10 @@ internal static unsafe class CertificateText
     }
 
     /// <inheritdoc cref="Describe(byte[])"/>
-    public static (string Subject, string Names) Describe(nint x509) => (Print(X509_get_subject_name(x509), SubjectFlags), Names(x509));
+    public static (string Subject, string Names) Describe(nint x509) => (Subject(x509), Names(x509));
+
+    /// <summary>The subject in the one-line form of the messages: <c>CN=localhost, O=Example</c>.</summary>
+    public static string Subject(nint x509) => Print(X509_get_subject_name(x509), SubjectFlags);
 
     /// <summary>
     /// socat's variables about a peer certificate (without the SOCAT_ prefix): OPENSSL_X509_SUBJECT,
