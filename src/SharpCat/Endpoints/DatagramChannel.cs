@@ -99,9 +99,8 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
             var (length, from) = Native.Ancillary.Peek(ReadFd, variables);
             if (length == -Native.Posix.EAGAIN) continue;
             if (length < 0) return; // the first read reports it
-            if (range is { } net && from is IPEndPoint sender && !SocketAddressing.InRange(sender.Address, net))
+            if (Refused(from))
             {
-                Log.Warn($"refusing datagram from {SocketAddressing.Format(sender)} due to range option");
                 Native.Posix.ReceiveFrom(ReadFd, Span<byte>.Empty); // taken and dropped
                 continue;
             }
@@ -110,6 +109,14 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
             Variables = passive;
             return;
         }
+    }
+
+    /// <summary>A sender outside <c>range</c>: logged, and its datagram is to be dropped.</summary>
+    private bool Refused(EndPoint? from)
+    {
+        if (range is not { } net || from is not IPEndPoint sender || SocketAddressing.InRange(sender.Address, net)) return false;
+        Log.Warn($"refusing datagram from {SocketAddressing.Format(sender)} due to range option");
+        return true;
     }
 
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
@@ -138,11 +145,7 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
                 Log.Info("recvfrom(): wrong peer address, ignoring packet");
                 continue;
             }
-            if (range is { } net && from is IPEndPoint sender && !SocketAddressing.InRange(sender.Address, net))
-            {
-                Log.Warn($"refusing datagram from {SocketAddressing.Format(sender)} due to range option");
-                continue;
-            }
+            if (Refused(from)) continue;
             if (length > buffer.Length)
             {
                 Log.Warn($"a datagram of {length} bytes was cut to {buffer.Length} (-b)");
