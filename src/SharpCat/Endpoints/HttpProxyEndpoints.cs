@@ -13,9 +13,7 @@ internal static class HttpProxyEndpoints
 {
     private const int MaxLine = 8192, MaxHeaderLines = 100;
 
-    public static ValueTask<IChannel> Open(OpenRequest request, CancellationToken ct) => OpenAsync(request, ct);
-
-    private static async ValueTask<IChannel> OpenAsync(OpenRequest request, CancellationToken ct)
+    public static async ValueTask<IChannel> Open(OpenRequest request, CancellationToken ct)
     {
         var options = request.Options;
         string proxy = request.Parameters[0], host = request.Parameters[1];
@@ -31,7 +29,7 @@ internal static class HttpProxyEndpoints
             if (authorization is not null) text.Append($"Proxy-authorization: Basic {authorization}\r\n");
             text.Append("\r\n");
             Log.Info($"sending \"CONNECT {target} HTTP/1.0\\r\\n\"");
-            await ProxyStream.WriteAsync(channel, ProxyStream.Ascii(text.ToString()), ct).ConfigureAwait(false);
+            await channel.WriteAsync(ProxyStream.Ascii(text.ToString()), ct).ConfigureAwait(false);
 
             bool lfOnly = options.Flag("ignorecr");
             string status = await ProxyStream.ReadLineAsync(channel, MaxLine, lfOnly, "proxy_connect", ct).ConfigureAwait(false)

@@ -52,11 +52,5 @@ internal static class ProxyStream
         }
     }
 
-    public static async Task WriteAsync(IChannel channel, byte[] data, CancellationToken ct) =>
-        await channel.WriteAsync(data, ct).ConfigureAwait(false);
-
-    /// <summary>Bytes as a hex dump for the info log.</summary>
-    public static string Hex(ReadOnlySpan<byte> data) => Convert.ToHexString(data);
-
     public static byte[] Ascii(string s) => Encoding.ASCII.GetBytes(s);
 }

@@ -44,7 +44,7 @@ internal static class Socks5Endpoints
             message.Add((byte)(port >> 8));
             message.Add((byte)port);
             Log.Info($"socks5: sending {(command == Connect ? "CONNECT" : "BIND")} request for {host}:{port}");
-            await ProxyStream.WriteAsync(channel, message.ToArray(), ct).ConfigureAwait(false);
+            await channel.WriteAsync(message.ToArray(), ct).ConfigureAwait(false);
             var bound = await ReadReplyAsync(channel, ct).ConfigureAwait(false);
             if (command == Bind)
             {
@@ -66,7 +66,7 @@ internal static class Socks5Endpoints
     {
         bool credentials = user is not null && password is not null;
         byte[] greeting = credentials ? [Version, 2, NoAuthentication, UserPassword] : [Version, 1, NoAuthentication];
-        await ProxyStream.WriteAsync(channel, greeting, ct).ConfigureAwait(false);
+        await channel.WriteAsync(greeting, ct).ConfigureAwait(false);
         var choice = await ProxyStream.ReadExactlyAsync(channel, 2, "socks5", ct).ConfigureAwait(false);
         if (choice[0] != Version) throw new SharpCatException($"socks5: the server answered with version {choice[0]}: not a SOCKS5 server?");
         switch (choice[1])
@@ -76,7 +76,8 @@ internal static class Socks5Endpoints
             case UserPassword when credentials:
                 byte[] u = Encoding.UTF8.GetBytes(user!), pw = Encoding.UTF8.GetBytes(password!);
                 if (u.Length > 255 || pw.Length > 255) throw new SharpCatException("socks5: user name and password are limited to 255 bytes each");
-                await ProxyStream.WriteAsync(channel, [1, (byte)u.Length, .. u, (byte)pw.Length, .. pw], ct).ConfigureAwait(false);
+                byte[] login = [1, (byte)u.Length, .. u, (byte)pw.Length, .. pw];
+                await channel.WriteAsync(login, ct).ConfigureAwait(false);
                 var status = await ProxyStream.ReadExactlyAsync(channel, 2, "socks5", ct).ConfigureAwait(false);
                 if (status[1] != 0) throw new SharpCatException($"socks5: the server refused user \"{user}\" and its password (status {status[1]})");
                 return;

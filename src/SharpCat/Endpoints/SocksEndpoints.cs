@@ -42,9 +42,9 @@ internal static class SocksEndpoints
                 message.Add(0);
             }
             Log.Info($"sending socks4{(socks4a ? "a" : "")} request VN=4 DC=1 DSTPORT={port} DSTIP={(target?.ToString() ?? "0.0.0.1")} USERID={user}{(socks4a ? $" HOSTNAME={host}" : "")}");
-            await ProxyStream.WriteAsync(channel, message.ToArray(), ct).ConfigureAwait(false);
+            await channel.WriteAsync(message.ToArray(), ct).ConfigureAwait(false);
             var reply = await ProxyStream.ReadExactlyAsync(channel, 8, "socks", ct).ConfigureAwait(false);
-            Log.Info($"received socks4 reply data (offset 0): {ProxyStream.Hex(reply)}");
+            Log.Info($"received socks4 reply data (offset 0): {Convert.ToHexString(reply)}");
             // As socat: a reply version other than 0 is only worth a warning.
             if (reply[0] != 0) Log.Warn($"socks: reply code version is not 0 ({reply[0]})");
             switch (reply[1])
