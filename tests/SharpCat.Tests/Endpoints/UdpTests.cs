@@ -128,9 +128,8 @@ public class UdpTests
     [Fact]
     public async Task UdpListenKeepsToItsFirstPeer()
     {
-        using var relay = LiveProcess.SharpCat("-d", "-d", "UDP-LISTEN:0,bind=127.0.0.1", "PIPE");
-        await relay.WaitForStderrAsync("listening on UDP ");
-        int port = int.Parse(Regex.Match(relay.StderrText, @"listening on UDP AF=2 127\.0\.0\.1:(\d+)").Groups[1].Value);
+        var (relay, port) = await Listeners.SharpCatAsync("-d", "-d", "UDP-LISTEN:0,bind=127.0.0.1", "PIPE");
+        using var _ = relay;
         using var first = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         using var second = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         await first.SendAsync("first"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, port));
@@ -149,9 +148,8 @@ public class UdpTests
     public async Task RecvfromAnswersTheSenderOfItsOneDatagramThenEnds()
     {
         // As socat without fork: one datagram, its answer to the sender, then end of file.
-        using var relay = LiveProcess.SharpCat("-d", "-d", "UDP-RECVFROM:0,bind=127.0.0.1", "SYSTEM:read l; echo got-$l");
-        await relay.WaitForStderrAsync("receiving on ");
-        int port = int.Parse(Regex.Match(relay.StderrText, @"receiving on AF=2 127\.0\.0\.1:(\d+)").Groups[1].Value);
+        var (relay, port) = await Listeners.SharpCatAsync("-d", "-d", "UDP-RECVFROM:0,bind=127.0.0.1", "SYSTEM:read l; echo got-$l");
+        using var _ = relay;
         using var peer = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         await peer.SendAsync("a\n"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, port));
         var back = await peer.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(10));
@@ -177,18 +175,12 @@ public class UdpTests
     [InlineData("UDP-RECVFROM")]
     public async Task WithForkEveryPeerGetsItsOwnRelay(string keyword)
     {
-        using var relay = LiveProcess.SharpCat("-d", "-d", $"{keyword}:0,bind=127.0.0.1,fork", "SYSTEM:read l; echo got-$l-$$");
-        int port = 0;
+        var (relay, port) = await Listeners.SharpCatAsync("-d", "-d", $"{keyword}:0,bind=127.0.0.1,fork", "SYSTEM:read l; echo got-$l-$$");
+        using var _ = relay;
         var answers = new HashSet<string>();
         foreach (string name in new[] { "a", "b", "c" })
         {
             using var peer = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-            if (port == 0)
-            {
-                // The fork listener binds at once; a bound port 0 is learnt from /proc via the relay's fds.
-                await Wait.UntilAsync(() => UdpPortOf(relay.Pid) != 0);
-                port = UdpPortOf(relay.Pid);
-            }
             await peer.SendAsync(Encoding.ASCII.GetBytes(name + "\n"), new IPEndPoint(IPAddress.Loopback, port));
             var back = await peer.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(10));
             string text = Encoding.ASCII.GetString(back.Buffer);
@@ -197,19 +189,6 @@ public class UdpTests
         }
         Assert.Equal(3, answers.Count); // three shells: a relay each
         Assert.Equal(3, Regex.Matches(relay.StderrText, "accepting UDP connection from").Count);
-    }
-
-    /// <summary>The port of the one UDP socket a process has bound on 127.0.0.1.</summary>
-    private static int UdpPortOf(int pid)
-    {
-        var inodes = Directory.GetFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget ?? "")
-            .Where(t => t.StartsWith("socket:[")).Select(t => t[8..^1]).ToHashSet();
-        foreach (var line in File.ReadLines("/proc/net/udp").Skip(1))
-        {
-            var p = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (p.Length > 9 && inodes.Contains(p[9]) && p[1].StartsWith("0100007F:")) return Convert.ToInt32(p[1][9..], 16);
-        }
-        return 0;
     }
 
     [Fact]

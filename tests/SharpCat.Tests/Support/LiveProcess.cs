@@ -53,6 +53,8 @@ public sealed class LiveProcess : IDisposable
 
     public Task WaitForStderrAsync(string text) => WaitAsync(() => StderrText.Contains(text), $"stderr to contain \"{text}\"");
 
+    public Task WaitForStderrAsync(Func<string, bool> condition, string what) => WaitAsync(() => condition(StderrText), what);
+
     private async Task WaitAsync(Func<bool> condition, string what)
     {
         var sw = Stopwatch.StartNew();
