@@ -5,11 +5,12 @@ namespace SharpCat.Relay;
 
 /// <summary>
 /// Moves data in one direction: reads up to the buffer size, applies the taps (byte limit,
-/// escape byte, line endings, dumps), and writes everything before reading again.
+/// escape byte, line endings, dumps), and writes everything before reading again. Directions
+/// that read one descriptor take turns (<paramref name="turns"/>).
 /// </summary>
 internal sealed class Pump(
-    OpenedEndpoint source, OpenedEndpoint sink, char arrow, RelayOptions options,
-    TrafficDump dump, Stream? rawDump, Action onActivity)
+    OpenedEndpoint source, OpenedEndpoint sink, RelaySide side, RelayOptions options,
+    TrafficDump dump, Stream? rawDump, ActivityClock clock, ReadTurns? turns)
 {
     private const int EPIPE = 32, ECONNRESET = 104;
     private long _total;
@@ -18,10 +19,23 @@ internal sealed class Pump(
     {
         // Off the caller's thread: a pump over regular files never waits, and must not hold up the other one.
         await new ThreadPoolHop();
+        try
+        {
+            await MoveAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            turns?.Leave(side);
+        }
+    }
+
+    private async Task MoveAsync(CancellationToken ct)
+    {
         var rb = source.ReadBehaviour;
         long remaining = rb.ReadBytes ?? long.MaxValue;
         while (remaining > 0)
         {
+            if (turns is not null) await turns.WaitAsync(side, ct).ConfigureAwait(false);
             // An idle direction holds no buffer (DESIGN.md §8): wait first, rent after.
             await source.Channel.WaitReadableAsync(ct).ConfigureAwait(false);
             byte[] buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
@@ -32,9 +46,11 @@ internal sealed class Pump(
                 if (n == 0)
                 {
                     if (!rb.IgnoreEof) return;
+                    turns?.Pass(side);
                     await Task.Delay(options.IgnoreEofPollInterval, ct).ConfigureAwait(false);
                     continue;
                 }
+                clock.Touch();
                 remaining -= n;
                 bool escaped = false;
                 if (rb.Escape is byte esc)
@@ -44,6 +60,7 @@ internal sealed class Pump(
                 }
                 if (n > 0 && !await ForwardAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false)) return;
                 if (escaped) return;
+                turns?.Pass(side);
             }
             finally
             {
@@ -57,7 +74,6 @@ internal sealed class Pump(
     {
         var rb = source.ReadBehaviour;
         var wb = sink.WriteBehaviour;
-        onActivity();
         byte[]? converted = null;
         try
         {
@@ -66,9 +82,10 @@ internal sealed class Pump(
                 converted = ArrayPool<byte>.Shared.Rent(chunk.Length * 2);
                 chunk = converted.AsMemory(0, LineConversion.Convert(chunk.Span, converted, rb.LineTerminator, wb.LineTerminator));
             }
-            if (dump.Enabled) dump.Write(arrow, chunk.Span, _total);
+            if (dump.Enabled) dump.Write(side == RelaySide.Left ? '>' : '<', chunk.Span, _total);
             if (rawDump is not null)
                 lock (rawDump) rawDump.Write(chunk.Span);
+            clock.BeginWrite();
             try
             {
                 await sink.Channel.WriteAsync(chunk, ct).ConfigureAwait(false);
@@ -79,6 +96,10 @@ internal sealed class Pump(
                 Log.Notice(e.Message);
                 Log.Notice($"{source.Name} to {sink.Name} is in error");
                 return false;
+            }
+            finally
+            {
+                clock.EndWrite();
             }
             _total += chunk.Length;
             Log.Info($"transferred {chunk.Length} bytes from {source.Name} to {sink.Name}");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SharpCat.Diagnostics;
 
 namespace SharpCat.Relay;
@@ -12,7 +11,7 @@ internal sealed class RelaySession
     private readonly OpenedEndpoint _left, _right;
     private readonly RelayOptions _options;
     private readonly RawDumps _dumps;
-    private long _lastActivity = Stopwatch.GetTimestamp();
+    private readonly ActivityClock _clock = new();
 
     public RelaySession(OpenedEndpoint left, OpenedEndpoint right, RelayOptions options, RawDumps dumps)
     {
@@ -27,24 +26,26 @@ internal sealed class RelaySession
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var dump = new TrafficDump(_options.VerboseText, _options.VerboseHex, _options.DumpFd);
         var running = new List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)>(2);
-        Action touch = Touch;
-        void Start(OpenedEndpoint from, OpenedEndpoint to, char arrow, Stream? raw)
+        bool leftToRight = _options.Direction != RelayDirection.RightToLeft && _left.Channel.CanRead && _right.Channel.CanWrite;
+        bool rightToLeft = _options.Direction != RelayDirection.LeftToRight && _right.Channel.CanRead && _left.Channel.CanWrite;
+        var turns = leftToRight && rightToLeft && _left.Channel.ReadFd >= 0 && _left.Channel.ReadFd == _right.Channel.ReadFd
+            ? new ReadTurns() : null;
+        void Start(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw)
         {
-            if (!from.Channel.CanRead || !to.Channel.CanWrite) return;
             bool taps = dump.Enabled || raw is not null;
-            if (!_options.NoSplice && SplicePump.Applies(from, to, taps))
+            if (!_options.NoSplice && turns is null && SplicePump.Applies(from, to, taps))
             {
-                var splice = new SplicePump(from, to, touch);
+                var splice = new SplicePump(from, to, _clock);
                 running.Add((from, to, splice.RunAsync(cts.Token)));
             }
             else
             {
-                var pump = new Pump(from, to, arrow, _options, dump, raw, touch);
+                var pump = new Pump(from, to, side, _options, dump, raw, _clock, turns);
                 running.Add((from, to, pump.RunAsync(cts.Token)));
             }
         }
-        if (_options.Direction != RelayDirection.RightToLeft) Start(_left, _right, '>', _dumps.LeftToRight);
-        if (_options.Direction != RelayDirection.LeftToRight) Start(_right, _left, '<', _dumps.RightToLeft);
+        if (leftToRight) Start(_left, _right, RelaySide.Left, _dumps.LeftToRight);
+        if (rightToLeft) Start(_right, _left, RelaySide.Right, _dumps.RightToLeft);
         if (running.Count == 0) throw new SharpCatException("no direction to transfer: neither address can be read into the other");
 
         Task? inactivity = _options.InactivityTimeout is { } idle ? WatchInactivityAsync(idle, cts) : null;
@@ -68,11 +69,11 @@ internal sealed class RelaySession
                 {
                     var process = processes[ended];
                     processes.RemoveAt(ended);
-                    if (done.IsFaulted) await FailAfterOutputAsync(process.Channel, done, running).ConfigureAwait(false);
+                    if (done.IsFaulted) await FailAfterOutputAsync(process.Channel, done, running, cts.Token).ConfigureAwait(false);
                     // As in socat, a program's end is an end of the relay: what is still moving
                     // gets the closing time (-t), as after an EOF (a program that only reads would
                     // otherwise keep the relay open for as long as the other side says nothing).
-                    closeTimer ??= Task.Delay(_options.CloseTimeout, cts.Token);
+                    closeTimer ??= ClosingWait(cts.Token);
                     continue;
                 }
                 if (done == closeTimer)
@@ -94,7 +95,7 @@ internal sealed class RelaySession
                 }
                 Log.Notice($"{finished.Source.Name} (fd {finished.Source.Channel.ReadFd}) is at EOF");
                 await finished.Sink.Channel.ShutdownWriteAsync().ConfigureAwait(false);
-                closeTimer ??= Task.Delay(_options.CloseTimeout, cts.Token);
+                closeTimer ??= ClosingWait(cts.Token);
             }
             // The transfer is over: a process that has not ended yet gets the closing time to say
             // how it ended, so that its status is reported whatever the order of EOF and exit.
@@ -126,28 +127,30 @@ internal sealed class RelaySession
     /// A process address ended unsuccessfully: what it wrote before it ended is relayed first (its
     /// direction reaches EOF, within the closing time), then its error ends the relay.
     /// </summary>
-    private async Task FailAfterOutputAsync(IChannel process, Task failure, List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)> running)
+    private async Task FailAfterOutputAsync(IChannel process, Task failure,
+        List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)> running, CancellationToken ct)
     {
         int i = running.FindIndex(p => p.Source.Channel == process);
-        if (i >= 0) await Task.WhenAny(running[i].Task, Task.Delay(_options.CloseTimeout)).ConfigureAwait(false);
+        if (i >= 0) await Task.WhenAny(running[i].Task, ClosingWait(ct)).ConfigureAwait(false);
         throw failure.Exception!.InnerException!;
     }
 
-    private void Touch() => Volatile.Write(ref _lastActivity, Stopwatch.GetTimestamp());
+    /// <summary>
+    /// socat's <c>-t</c>: from an EOF (or a program's end) on, the relay closes once what is still
+    /// open has moved nothing for that long; every transfer starts the wait again, so a peer that
+    /// answers slowly after the EOF is heard to the end.
+    /// </summary>
+    private Task ClosingWait(CancellationToken ct)
+    {
+        _clock.Touch();
+        return _clock.WaitQuietAsync(_options.CloseTimeout, ct);
+    }
 
     private async Task WatchInactivityAsync(TimeSpan idle, CancellationTokenSource cts)
     {
-        while (!cts.IsCancellationRequested)
-        {
-            var since = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastActivity));
-            if (since >= idle)
-            {
-                Log.Notice("inactivity timeout triggered");
-                cts.Cancel();
-                return;
-            }
-            await Task.Delay(idle - since, cts.Token).ConfigureAwait(false);
-        }
+        await _clock.WaitQuietAsync(idle, cts.Token).ConfigureAwait(false);
+        Log.Notice("inactivity timeout triggered");
+        cts.Cancel();
     }
 }
 

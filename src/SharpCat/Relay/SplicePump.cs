@@ -13,7 +13,7 @@ namespace SharpCat.Relay;
 /// which holds no buffer; when the receiving peer is slow (the pipe cannot be emptied), the
 /// bytes waiting in the pipe go through a rented buffer and .NET's send, which can wait.
 /// </summary>
-internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Action onActivity)
+internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, ActivityClock clock)
 {
     private const int F_SETPIPE_SZ = 1031, PipeSize = 1 << 20;
     // What goes through memory when the sink is full: small, as it only waits for room.
@@ -55,8 +55,15 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
                 nint n = Posix.Splice(inFd, pipeWrite, PipeSize);
                 if (n > 0)
                 {
-                    onActivity();
-                    await DrainAsync(pipeRead, outFd, to, n, ct).ConfigureAwait(false);
+                    clock.BeginWrite();
+                    try
+                    {
+                        await DrainAsync(pipeRead, outFd, to, n, ct).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        clock.EndWrite();
+                    }
                     // Less than asked for: the socket is most likely empty, and the readiness wait
                     // checks that itself; skipping the splice that would say EAGAIN saves a
                     // syscall per message on interactive traffic.

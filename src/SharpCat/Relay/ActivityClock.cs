@@ -1,0 +1,45 @@
+using System.Diagnostics;
+
+namespace SharpCat.Relay;
+
+/// <summary>
+/// When a relay last moved data, for the two waits that end a quiet relay: <c>-t</c> after the
+/// first EOF and <c>-T</c> at any time. A write that has not finished counts as activity: a
+/// slow reader is a direction that still moves, as socat's blocking write is (socat does not
+/// run its clock while it waits in write(2)).
+/// </summary>
+internal sealed class ActivityClock
+{
+    private long _last = Stopwatch.GetTimestamp();
+    private int _writing;
+
+    /// <summary>Data was read (or written): the quiet time starts again.</summary>
+    public void Touch() => Volatile.Write(ref _last, Stopwatch.GetTimestamp());
+
+    /// <summary>A write starts: until <see cref="EndWrite"/> the relay is not quiet.</summary>
+    public void BeginWrite() => Interlocked.Increment(ref _writing);
+
+    /// <summary>A write is done (or failed): the quiet time starts from now.</summary>
+    public void EndWrite()
+    {
+        Touch();
+        Interlocked.Decrement(ref _writing);
+    }
+
+    /// <summary>How long nothing has moved; zero while a write is in progress.</summary>
+    public TimeSpan Quiet => Volatile.Read(ref _writing) > 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(Volatile.Read(ref _last));
+
+    /// <summary>
+    /// Completes once nothing has moved for <paramref name="span"/>: socat's inactivity wait, which
+    /// restarts with every transfer. One timer at a time, so a quiet relay costs one wake-up per span.
+    /// </summary>
+    public async Task WaitQuietAsync(TimeSpan span, CancellationToken ct)
+    {
+        while (true)
+        {
+            var quiet = Quiet;
+            if (quiet >= span) return;
+            await Task.Delay(span - quiet, ct).ConfigureAwait(false);
+        }
+    }
+}
