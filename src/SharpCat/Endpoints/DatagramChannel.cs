@@ -26,7 +26,7 @@ internal enum DatagramPeer
 /// with a warning. As in socat, an empty datagram is end of file on a connected socket and is
 /// skipped on the others, unless <c>null-eof</c> makes it end of file there too.
 /// </summary>
-internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint? peer, bool nullEof, (IPAddress Network, int Bits)? range) : IChannel
+internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint? peer, bool nullEof, PeerCheck? check) : IChannel
 {
     private EndPoint? _peer = peer;
 
@@ -35,9 +35,9 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
     /// null-eof, the shut-* mode, ancillary data logging, then the FD and LATE phase options.
     /// </summary>
     public static DatagramChannel Open(Socket socket, DatagramPeer mode, EndPoint? peer, Catalog.OptionSet options,
-        (IPAddress Network, int Bits)? range = null, bool stripIpv4Header = false)
+        PeerCheck? check = null, bool stripIpv4Header = false)
     {
-        var channel = new DatagramChannel(socket, mode, peer, options.Flag("null-eof"), range)
+        var channel = new DatagramChannel(socket, mode, peer, options.Flag("null-eof"), check)
         {
             Shutdown = FdOptions.ShutdownMode(options),
             LogAncillary = SocketOptions.AsksForAncillaryData(options),
@@ -48,9 +48,6 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
         return channel;
     }
 
-    /// <summary>The <c>range</c> option as a network, when given.</summary>
-    public static (IPAddress Network, int Bits)? Range(Catalog.OptionSet options) =>
-        options.Text("range") is { } text ? SocketAddressing.ParseRange(text) : null;
     private List<Action>? _onClose;
 
     /// <summary>Clean-up when the channel closes (a socket file made for it).</summary>
@@ -67,6 +64,8 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
 
     public async ValueTask WaitReadableAsync(CancellationToken ct)
     {
+        // RECVFROM's one datagram is done: its end of file is ready now, not at the next datagram.
+        if (mode == DatagramPeer.FirstSender && _peer is not null) return;
         try
         {
             // A zero-byte receive peeks: the datagram stays for the read that follows.
@@ -111,13 +110,8 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
         }
     }
 
-    /// <summary>A sender outside <c>range</c>: logged, and its datagram is to be dropped.</summary>
-    private bool Refused(EndPoint? from)
-    {
-        if (range is not { } net || from is not IPEndPoint sender || SocketAddressing.InRange(sender.Address, net)) return false;
-        Log.Warn($"refusing datagram from {SocketAddressing.Format(sender)} due to range option");
-        return true;
-    }
+    /// <summary>A sender the address's checks refuse (<see cref="PeerCheck"/>): logged, and its datagram is to be dropped.</summary>
+    private bool Refused(EndPoint? from) => check is not null && !check.Permits(from);
 
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {

@@ -50,7 +50,7 @@ internal static class GenericSocketEndpoints
             if (receives) StreamSockets.Bind(socket, address);
             else if (request.Options.Text("bind") is { } b) StreamSockets.Bind(socket, RawEndPoint.FromHex((AddressFamily)domain, OptionValueParser.ParseBin("bind", b.Replace("x", ""))));
             SocketOptions.Apply(fd, request.Options, beforeBind: false);
-            return DatagramChannel.Open(socket, mode, receives ? null : address, request.Options, DatagramChannel.Range(request.Options));
+            return DatagramChannel.Open(socket, mode, receives ? null : address, request.Options, PeerCheck.For(request.Options, ports: false));
         }
         catch
         {

@@ -70,7 +70,7 @@ internal static class OpenSslContext
                     throw new SharpCatException($"cert \"{certFile}\", key \"{keyFile}\": {Errors()} (the key must be the certificate's, in PEM)");
             }
             if (options.Text("openssl-dhparam") is { } dhFile) SetDhParameters(context, dhFile);
-            bool verify = TlsSharedOptions.Verifies(options, server);
+            bool verify = TlsSharedOptions.Verifies(options);
             string? caFile = options.Text("openssl-cafile"), caPath = options.Text("openssl-capath");
             if (caFile is not null) Readable("cafile", caFile);
             if (caFile is not null || caPath is not null)
@@ -78,7 +78,7 @@ internal static class OpenSslContext
                 if (SSL_CTX_load_verify_locations(context, caFile, caPath) != 1)
                     throw new SharpCatException($"cafile/capath: {Errors()}");
             }
-            else if (!server && verify) SSL_CTX_set_default_verify_paths(context);
+            else if (verify) SSL_CTX_set_default_verify_paths(context);
             int mode = !verify ? SSL_VERIFY_NONE : server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER;
             unsafe { SSL_CTX_set_verify(context, mode, (nint)(delegate* unmanaged<int, nint, int>)&NoteFailedCertificate); }
             return context;

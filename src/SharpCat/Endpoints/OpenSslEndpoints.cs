@@ -11,7 +11,8 @@ namespace SharpCat.Endpoints;
 /// each peer in turn), all through libssl as socat speaks them (see <see cref="TlsChannel"/> and
 /// <see cref="DtlsChannel"/>). Verification is on by default on both sides: a client checks the
 /// peer's chain (against cafile/capath, or the system's roots) and its name (commonname, else
-/// the host); a server given a CA requires and checks a client certificate. Nothing is relayed
+/// the host); a server requires a client certificate and checks its chain the same way, and its
+/// name when given commonname (as socat: verify=0 turns both off). Nothing is relayed
 /// before the handshake succeeds, and a failure names the reason and the certificate.
 /// </summary>
 internal static class OpenSslEndpoints
@@ -32,7 +33,7 @@ internal static class OpenSslEndpoints
             IChannel transport = dtls
                 ? await UdpEndpoints.Connect(request, ct).ConfigureAwait(false)
                 : await TcpEndpoints.ConnectToAsync(request, host, SocketAddressing.Port(request.Parameters[1], "tcp"), 0, ct).ConfigureAwait(false);
-            bool verify = TlsSharedOptions.Verifies(options, server: false);
+            bool verify = TlsSharedOptions.Verifies(options);
             string name = options.Text("openssl-commonname") ?? host.Trim('[', ']');
             return await SecureAsync(context, transport, options, client: true, verify, verify ? name : null, TlsSharedOptions.Sni(options, name), ct)
                 .ConfigureAwait(false);
@@ -92,8 +93,10 @@ internal static class OpenSslEndpoints
                 var accepted = await transport.AcceptAsync(ct).ConfigureAwait(false);
                 try
                 {
-                    return await SecureAsync(context, accepted, options, client: false, TlsSharedOptions.Verifies(options, server: true), null, null, ct)
-                        .ConfigureAwait(false);
+                    // A server checks a client's name only when given one (socat's commonname on a server).
+                    bool verify = TlsSharedOptions.Verifies(options);
+                    return await SecureAsync(context, accepted, options, client: false, verify,
+                        verify ? options.Text("openssl-commonname") : null, null, ct).ConfigureAwait(false);
                 }
                 catch (SharpCatException e) when (options.Flag("fork"))
                 {

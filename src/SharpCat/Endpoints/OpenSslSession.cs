@@ -38,9 +38,9 @@ internal sealed class OpenSslSession : IDisposable
     public string HandshakeCall => IsClient ? "SSL_connect" : "SSL_accept";
 
     /// <summary>
-    /// A new SSL object of <paramref name="context"/>, without its BIOs (the channel sets them). A
-    /// client checks the peer's name against <paramref name="expectedName"/> (when verifying) and
-    /// sends <paramref name="sni"/>. <paramref name="verifying"/>: the context checks the peer's
+    /// A new SSL object of <paramref name="context"/>, without its BIOs (the channel sets them). It
+    /// checks the peer's name against <paramref name="expectedName"/> (when verifying; a server's
+    /// commonname checks the client's certificate), and a client sends <paramref name="sni"/>. <paramref name="verifying"/>: the context checks the peer's
     /// certificate, so a failed check is the reason to report (OpenSSL records the check's result
     /// even when it does not enforce it).
     /// </summary>
@@ -51,19 +51,16 @@ internal sealed class OpenSslSession : IDisposable
         var session = new OpenSslSession(ssl, options, dtls, client, verifying, expectedName);
         try
         {
-            if (!client)
-            {
-                SSL_set_accept_state(ssl);
-                return session;
-            }
-            SSL_set_connect_state(ssl);
+            if (client) SSL_set_connect_state(ssl);
+            else SSL_set_accept_state(ssl);
+            // The name is part of the chain check on either side: a server checks a client's too.
             if (expectedName is not null)
             {
                 bool isIp = System.Net.IPAddress.TryParse(expectedName, out _);
                 int ok = isIp ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), expectedName) : SSL_set1_host(ssl, expectedName);
                 if (ok != 1) throw new SharpCatException($"commonname \"{expectedName}\": {Errors()}");
             }
-            if (sni is not null)
+            if (client && sni is not null)
             {
                 nint name = Marshal.StringToCoTaskMemUTF8(sni);
                 try { SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, name); }

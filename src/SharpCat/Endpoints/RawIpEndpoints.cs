@@ -74,6 +74,6 @@ internal static class RawIpEndpoints
     }
 
     private static DatagramChannel Wrap(OpenRequest request, Socket socket, DatagramPeer mode, EndPoint? peer, int protocol) =>
-        DatagramChannel.Open(socket, mode, peer, request.Options, DatagramChannel.Range(request.Options),
+        DatagramChannel.Open(socket, mode, peer, request.Options, PeerCheck.For(request.Options, ports: false),
             stripIpv4Header: socket.AddressFamily == AddressFamily.InterNetwork && protocol != IPPROTO_RAW);
 }

@@ -194,11 +194,10 @@ internal static class StreamSockets
 /// </summary>
 internal sealed class AcceptTimeoutException() : SharpCatException("accept: Connection timed out");
 
-/// <summary>A listening stream socket: accepts, checks <c>range</c>, applies the connection's options.</summary>
+/// <summary>A listening stream socket: accepts, checks the peer (<see cref="PeerCheck"/>), applies the connection's options.</summary>
 internal sealed class StreamListener(Socket socket, OptionSet options, Action? onClose) : IListener
 {
-    private readonly (IPAddress Network, int Bits)? _range =
-        options.Text("range") is { } r ? SocketAddressing.ParseRange(r) : null;
+    private readonly PeerCheck? _check = PeerCheck.For(options, ports: true);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<IChannel> AcceptAsync(CancellationToken ct)
@@ -219,13 +218,13 @@ internal sealed class StreamListener(Socket socket, OptionSet options, Action? o
             {
                 throw new PosixException($"accept({(int)socket.Handle})", e.NativeErrorCode);
             }
-            if (_range is { } range && accepted.RemoteEndPoint is IPEndPoint peer && !SocketAddressing.InRange(peer.Address, range))
+            // As socat: the notice first, then the checks; a refused peer is closed and the next one awaited.
+            Log.Notice($"accepting connection from {SocketAddressing.Format(accepted.RemoteEndPoint)} on {SocketAddressing.Format(accepted.LocalEndPoint)}");
+            if (_check is not null && !_check.Permits(accepted.RemoteEndPoint))
             {
-                Log.Warn($"refusing connection from {SocketAddressing.Format(peer)} due to range option");
                 accepted.Dispose();
                 continue;
             }
-            Log.Notice($"accepting connection from {SocketAddressing.Format(accepted.RemoteEndPoint)} on {SocketAddressing.Format(accepted.LocalEndPoint)}");
             try
             {
                 var channel = StreamSockets.Wrap(accepted, options);

@@ -94,11 +94,12 @@ internal static class TcpEndpoints
 /// <summary><c>lowport</c>: a free privileged port between 640 and 1023, as socat picks one.</summary>
 internal static class LowPort
 {
-    public static int Pick(IPAddress address)
+    public static int Pick(IPAddress address, SocketType type = SocketType.Stream)
     {
         for (int port = 1023; port >= 640; port--)
         {
-            using var probe = StreamSockets.NewSocket(address.AddressFamily, ProtocolType.Tcp); // no SO_REUSEADDR, as the real bind
+            // no SO_REUSEADDR, as the real bind
+            using var probe = StreamSockets.NewSocket(address.AddressFamily, type == SocketType.Stream ? ProtocolType.Tcp : ProtocolType.Udp, type);
             try
             {
                 probe.Bind(new IPEndPoint(address, port));

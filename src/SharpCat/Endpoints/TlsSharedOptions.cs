@@ -38,11 +38,11 @@ internal static class TlsSharedOptions
     }
 
     /// <summary>
-    /// Whether this side checks the peer's certificate: a client unless <c>verify=0</c>, a server
-    /// only when given a CA to check client certificates against (and then it requires one).
+    /// Whether this side checks the peer's certificate: unless <c>verify=0</c>, on both sides, as
+    /// in socat: a server then requires a client certificate and checks it (against cafile/capath,
+    /// or the system's roots), and, given <c>commonname</c>, the name in it.
     /// </summary>
-    public static bool Verifies(OptionSet options, bool server) =>
-        options.Flag("openssl-verify", fallback: true) && (!server || options.Has("openssl-cafile") || options.Has("openssl-capath"));
+    public static bool Verifies(OptionSet options) => options.Flag("openssl-verify", fallback: true);
 
     /// <summary>
     /// The session's notice lines, in socat's words and order: version, cipher (by OpenSSL's

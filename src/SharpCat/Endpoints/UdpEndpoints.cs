@@ -90,7 +90,7 @@ internal static class UdpEndpoints
         return await OpenSocketAsync(request, address.AddressFamily, new IPEndPoint(address, port), ct, reuseAddress).ConfigureAwait(false);
     }
 
-    /// <summary>A UDP socket with the address's options, bound to <paramref name="local"/> or to bind=/sourceport.</summary>
+    /// <summary>A UDP socket with the address's options, bound to <paramref name="local"/> or to bind=/sourceport/lowport.</summary>
     private static async ValueTask<Socket> OpenSocketAsync(OpenRequest request, AddressFamily family, IPEndPoint? local, CancellationToken ct,
         bool reuseAddress = false)
     {
@@ -105,9 +105,10 @@ internal static class UdpEndpoints
                 if (host.Length > 0) address = await SocketAddressing.ResolveAsync(host, family, ct).ConfigureAwait(false);
                 if (p is not null) port = SocketAddressing.Port(p, "udp");
             }
+            IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
             if (options.Number("sourceport") is long sp) port = (int)sp;
-            if (address is not null || port is not null)
-                local = new IPEndPoint(address ?? (family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any), port ?? 0);
+            if (options.Flag("lowport") && port is null) port = LowPort.Pick(address ?? any, SocketType.Dgram);
+            if (address is not null || port is not null) local = new IPEndPoint(address ?? any, port ?? 0);
         }
         var socket = StreamSockets.NewSocket(family, ProtocolType.Udp, SocketType.Dgram);
         try
@@ -129,5 +130,6 @@ internal static class UdpEndpoints
     }
 
     internal static DatagramChannel Wrap(OpenRequest request, Socket socket, DatagramPeer mode, EndPoint? peer) =>
-        DatagramChannel.Open(socket, mode, peer, request.Options, mode == DatagramPeer.Connected ? null : DatagramChannel.Range(request.Options));
+        DatagramChannel.Open(socket, mode, peer, request.Options,
+            mode == DatagramPeer.Connected ? null : PeerCheck.For(request.Options, ports: mode is DatagramPeer.ReceiveOnly or DatagramPeer.FirstSender));
 }

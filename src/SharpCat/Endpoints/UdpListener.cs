@@ -13,8 +13,7 @@ namespace SharpCat.Endpoints;
 /// </summary>
 internal sealed class UdpListener(OpenRequest request, int version, bool perDatagram) : IListener
 {
-    private readonly (IPAddress Network, int Bits)? _range =
-        request.Options.Text("range") is { } r ? SocketAddressing.ParseRange(r) : null;
+    private readonly PeerCheck? _check = PeerCheck.For(request.Options, ports: true);
     private Socket? _socket;
     private int? _port; // port 0 is chosen by the kernel once; every later socket takes the same
 
@@ -36,9 +35,8 @@ internal sealed class UdpListener(OpenRequest request, int version, bool perData
             var first = await _socket.ReceiveFromAsync(Memory<byte>.Empty, SocketFlags.Peek, any, ct).ConfigureAwait(false);
             var peer = (IPEndPoint)first.RemoteEndPoint;
             Log.Notice($"accepting UDP connection from {SocketAddressing.Format(peer)}");
-            if (_range is { } net && !SocketAddressing.InRange(peer.Address, net))
+            if (_check is not null && !_check.Permits(peer))
             {
-                Log.Warn($"refusing connection from {SocketAddressing.Format(peer)} due to range option");
                 Log.Notice($"forbidding UDP connection from {SocketAddressing.Format(peer)}");
                 await _socket.ReceiveFromAsync(new byte[1], SocketFlags.None, any, ct).ConfigureAwait(false);
                 continue;

@@ -251,7 +251,7 @@ public class SocketOptionTests
         await inside.SendToAsync("inside\n"u8.ToArray(), SocketFlags.None, receiverEnd);
         await receiver.WaitForStdoutAsync(o => o.Length >= "inside\n".Length);
         Assert.Equal("inside\n", System.Text.Encoding.ASCII.GetString(receiver.Stdout));
-        Assert.Contains("refusing datagram from AF=2 127.0.0.3:", receiver.StderrText);
+        Assert.Contains("refusing connection from AF=2 127.0.0.3:", receiver.StderrText); // socat's words, for datagrams too
     }
 
     /// <summary>

@@ -154,6 +154,47 @@ public class TlsAndDtlsTests(TlsCertificates certs) : IClassFixture<TlsCertifica
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AServerChecksTheClientsNameAgainstCommonname(bool dtls)
+    {
+        // The client certificate is for "other.example": a server that wants another name relays nothing.
+        var (server, port) = await ServerAsync(dtls, "server-full.pem", ",fork,commonname=someone.else", requireClientCertificate: true);
+        using (server)
+        {
+            var refused = await Run.SharpCatAsync("wrong name\n"u8.ToArray(), "-", $"{Client(dtls)}:localhost:{port},cafile={certs["ca.pem"]},cert={certs["client-full.pem"]}");
+            Assert.Empty(refused.Stdout);
+            await server.WaitForStderrAsync("E certificate name mismatch: expected \"someone.else\", the certificate is for \"test client\", \"other.example\"");
+            Assert.DoesNotContain("wrong name", Encoding.ASCII.GetString(server.Stdout));
+        }
+        var (named, namedPort) = await ServerAsync(dtls, "server-full.pem", ",fork,commonname=other.example", requireClientCertificate: true);
+        using (named)
+        {
+            var admitted = await Run.SharpCatAsync("right name\n"u8.ToArray(), "-t", "5", "-", $"{Client(dtls)}:localhost:{namedPort},cafile={certs["ca.pem"]},cert={certs["client-full.pem"]}");
+            Assert.True(admitted.ExitCode == 0, admitted.ToString());
+            Assert.Equal("right name\n", admitted.StdoutText);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AServerVerifiesClientsUnlessToldNotToAsSocat(bool dtls)
+    {
+        // Neither cafile nor verify=0: as in socat the server requires a client certificate and
+        // checks it against the system's roots, which do not hold the test CA (the client sends
+        // its chain up to that CA).
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", $"{Server(dtls)}:0,bind=127.0.0.1,reuseaddr,fork,cert={certs["server-full.pem"]}", "PIPE");
+        using var _ = server;
+        var without = await Run.SharpCatAsync("no cert\n"u8.ToArray(), "-", $"{Client(dtls)}:localhost:{port},cafile={certs["ca.pem"]}");
+        Assert.Empty(without.Stdout);
+        await server.WaitForStderrAsync("E SSL_accept(): peer did not return a certificate");
+        var untrusted = await Run.SharpCatAsync("our ca\n"u8.ToArray(), "-", $"{Client(dtls)}:localhost:{port},cafile={certs["ca.pem"]},cert={certs["client-full.pem"]}");
+        Assert.Empty(untrusted.Stdout);
+        await server.WaitForStderrAsync("E certificate verify failed: self-signed certificate in certificate chain, subject CN=SharpCat Test CA");
+    }
+
+    [Theory]
     [InlineData("cert={0}/missing.pem", "E cert \"{0}/missing.pem\": No such file or directory")]
     [InlineData("cert={0}/server.pem,key={0}/client.key", "E cert \"{0}/server.pem\", key \"{0}/client.key\": ")]
     [InlineData("cert={0}/server-full.pem,cafile={0}/missing-ca.pem", "E cafile \"{0}/missing-ca.pem\": No such file or directory")]
