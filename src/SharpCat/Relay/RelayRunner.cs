@@ -120,6 +120,7 @@ public static class RelayRunner
         var children = new ConcurrentDictionary<int, Task>();
         int count = 0;
         var behaviour = AddressBehaviour.From(listenAddress.Options);
+        TimeSpan? backoff = null;
         try
         {
             while (true)
@@ -134,11 +135,23 @@ public static class RelayRunner
                 {
                     connection = await listener.AcceptAsync(ct).ConfigureAwait(false);
                 }
+                catch (Exception e) when (ResourceExhaustion.Is(e))
+                {
+                    // Out of descriptors or memory: the live relays keep theirs, and the client
+                    // waits in the backlog until some end (DESIGN.md §3).
+                    slots?.Release();
+                    if (backoff is null) Log.Warn($"{e.Message}: {children.Count} relay(s) live; accepting again when resources free up");
+                    backoff = backoff is { } b ? TimeSpan.FromTicks(Math.Min(b.Ticks * 2, ResourceExhaustion.MaxBackoff.Ticks)) : ResourceExhaustion.FirstBackoff;
+                    await Task.Delay(backoff.Value, ct).ConfigureAwait(false);
+                    continue;
+                }
                 catch
                 {
                     slots?.Release();
                     throw;
                 }
+                if (backoff is not null) Log.Notice("accepting again");
+                backoff = null;
                 int id = ++count;
                 var accepted = new OpenedEndpoint(connection, behaviour, behaviour, SocketName(listenSide));
                 // The child runs on this thread up to its first wait (the connect), then on its own,

@@ -10,15 +10,17 @@ namespace SharpCat.Relay;
 /// The zero-copy direction (DESIGN.md §1.5, §8): socket → pipe → socket with splice(2), so the
 /// bytes never enter user memory. Used when both ends are stream sockets and no tap (dumps, line
 /// endings, byte limit, escape) needs to see the data. Readiness comes from a zero-byte receive,
-/// which holds no buffer; when the receiving peer is slow (the pipe cannot be emptied), the
-/// bytes waiting in the pipe go through a rented buffer and .NET's send, which can wait.
+/// which holds no buffer; the pipe is borrowed from <see cref="SplicePipes"/> for each burst. When
+/// the receiving peer is slow (the pipe cannot be emptied), or no pipe can be had, the bytes go
+/// through a rented buffer and .NET's send, which can wait.
 /// </summary>
 internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, ActivityClock clock)
 {
-    private const int F_SETPIPE_SZ = 1031, PipeSize = 1 << 20;
     // What goes through memory when the sink is full: small, as it only waits for room.
     private const int WakeChunk = 4096;
-    private const int EPIPE = 32, ECONNRESET = 104;
+    // What goes through memory per read when no pipe can be had.
+    private const int CopyChunk = 64 * 1024;
+    private const int ECONNRESET = 104;
 
     /// <summary>True when this direction can be spliced: socket to socket, nothing to look at the bytes.</summary>
     public static bool Applies(OpenedEndpoint source, OpenedEndpoint sink, bool tapsActive) =>
@@ -27,6 +29,8 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
         && sink.Channel is SocketChannel { IsDatagram: false }
         && source.ReadBehaviour is { LineTerminator: LineTerminator.Raw, ReadBytes: null, Escape: null, IgnoreEof: false }
         && sink.WriteBehaviour is { LineTerminator: LineTerminator.Raw, CoolWrite: false };
+
+    private enum Burst { Drained, EndOfFile }
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -39,92 +43,136 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
         // idle direction would hold a pool thread.
         Posix.SetFl(inFd, Posix.GetFl(inFd) | Posix.O_NONBLOCK);
         Posix.SetFl(outFd, Posix.GetFl(outFd) | Posix.O_NONBLOCK);
-        int pipeRead = -1, pipeWrite = -1;
+        bool warned = false;
+        while (true)
+        {
+            // Wait until readable: a zero-byte receive holds no buffer, and no pipe is held meanwhile.
+            await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+            Burst burst;
+            if (SplicePipes.TryRent(out var pipe))
+            {
+                bool empty = false;
+                try
+                {
+                    burst = await SpliceAsync(inFd, outFd, pipe, to, ct).ConfigureAwait(false);
+                    empty = true;
+                }
+                finally
+                {
+                    // A pipe left by a failure may still hold bytes: it is not reused.
+                    if (empty) SplicePipes.Return(pipe);
+                    else SplicePipes.Close(pipe);
+                }
+            }
+            else
+            {
+                if (!warned) Log.Warn($"no pipe for splice (descriptor limit): fd {inFd} -> fd {outFd} goes through memory while none can be made");
+                warned = true;
+                burst = await CopyAsync(inFd, outFd, to, ct).ConfigureAwait(false);
+            }
+            if (burst == Burst.EndOfFile) return;
+        }
+    }
+
+    /// <summary>Splices what the socket holds, until it would block (the pipe is then empty) or ends.</summary>
+    private async ValueTask<Burst> SpliceAsync(int inFd, int outFd, (int Read, int Write) pipe, Socket to, CancellationToken ct)
+    {
+        while (true)
+        {
+            nint n = Posix.Splice(inFd, pipe.Write, SplicePipes.Size);
+            if (n > 0)
+            {
+                await DrainAsync(pipe.Read, outFd, to, n, ct).ConfigureAwait(false);
+                // Less than asked for: the socket is most likely empty, and the readiness wait
+                // checks that itself; skipping the splice that would say EAGAIN saves a syscall per
+                // message on interactive traffic.
+                if (n < SplicePipes.Size) return Burst.Drained;
+                continue;
+            }
+            if (n == 0) return Burst.EndOfFile;
+            int errno = Posix.Errno;
+            if (errno == Posix.EINTR) continue;
+            if (errno == Posix.EAGAIN) return Burst.Drained;
+            if (errno == ECONNRESET) return Reset(inFd);
+            throw new PosixException($"splice({inFd}, {pipe.Write}, {SplicePipes.Size})", errno);
+        }
+    }
+
+    /// <summary>One read through memory, for when no pipe can be had.</summary>
+    private async ValueTask<Burst> CopyAsync(int inFd, int outFd, Socket to, CancellationToken ct)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyChunk);
         try
         {
-            while (true)
+            int n = Posix.TryRead(inFd, buffer.AsSpan(0, CopyChunk));
+            if (n == 0) return Burst.EndOfFile;
+            if (n == -Posix.EAGAIN) return Burst.Drained;
+            if (n == -ECONNRESET) return Reset(inFd);
+            if (n < 0) throw new PosixException($"read({inFd}, {CopyChunk})", -n);
+            await SendAsync(to, outFd, buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+            return Burst.Drained;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static Burst Reset(int inFd)
+    {
+        Log.Warn($"read({inFd}, {SplicePipes.Size}): {Posix.StrError(ECONNRESET)}");
+        return Burst.EndOfFile;
+    }
+
+    private async ValueTask DrainAsync(int pipeRead, int outFd, Socket to, nint pending, CancellationToken ct)
+    {
+        clock.BeginWrite();
+        try
+        {
+            while (pending > 0)
             {
-                if (pipeWrite < 0)
-                {
-                    // The pipe comes with the first data: an idle connection holds none (a 1 MiB
-                    // pipe costs the kernel about 10 KiB of bookkeeping even when empty).
-                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
-                    (pipeRead, pipeWrite) = Posix.Pipe(Posix.O_NONBLOCK);
-                    Libc.Fcntl(pipeWrite, F_SETPIPE_SZ, PipeSize); // best effort: the default 64 KiB pipe works too
-                }
-                nint n = Posix.Splice(inFd, pipeWrite, PipeSize);
-                if (n > 0)
-                {
-                    clock.BeginWrite();
-                    try
-                    {
-                        await DrainAsync(pipeRead, outFd, to, n, ct).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        clock.EndWrite();
-                    }
-                    // Less than asked for: the socket is most likely empty, and the readiness wait
-                    // checks that itself; skipping the splice that would say EAGAIN saves a
-                    // syscall per message on interactive traffic.
-                    if (n < PipeSize) await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
-                    continue;
-                }
-                if (n == 0) return; // EOF
+                nint m = Posix.Splice(pipeRead, outFd, pending);
+                if (m > 0) { pending -= m; continue; }
                 int errno = Posix.Errno;
                 if (errno == Posix.EINTR) continue;
-                if (errno == Posix.EAGAIN)
+                if (errno != Posix.EAGAIN) throw new PosixException($"write({outFd}, {pending})", errno);
+                // The peer is slow, and .NET has no wait for writability: a few bytes go through memory,
+                // where send can wait, and splicing resumes once they are out.
+                Log.Debug($"fd {outFd} is not writable: waiting with a send of {Math.Min(WakeChunk, pending)} bytes");
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(WakeChunk);
+                try
                 {
-                    // Wait until readable: a zero-byte receive holds no buffer.
-                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
-                    continue;
+                    int r = Posix.Read(pipeRead, buffer.AsSpan(0, (int)Math.Min(WakeChunk, pending)));
+                    await SendAsync(to, outFd, buffer.AsMemory(0, r), ct).ConfigureAwait(false);
+                    pending -= r;
                 }
-                if (errno == ECONNRESET)
+                finally
                 {
-                    Log.Warn($"read({inFd}, {PipeSize}): {Posix.StrError(errno)}");
-                    return;
+                    ArrayPool<byte>.Shared.Return(buffer);
                 }
-                throw new PosixException($"splice({inFd}, {pipeWrite}, {PipeSize})", errno);
             }
         }
         finally
         {
-            if (pipeRead >= 0) Posix.Close(pipeRead);
-            if (pipeWrite >= 0) Posix.Close(pipeWrite);
+            clock.EndWrite();
         }
     }
 
-    private static async ValueTask DrainAsync(int pipeRead, int outFd, Socket to, nint pending, CancellationToken ct)
+    private async ValueTask SendAsync(Socket to, int outFd, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        while (pending > 0)
+        clock.BeginWrite();
+        try
         {
-            nint m = Posix.Splice(pipeRead, outFd, pending);
-            if (m > 0) { pending -= m; continue; }
-            int errno = Posix.Errno;
-            if (errno == Posix.EINTR) continue;
-            if (errno != Posix.EAGAIN) throw new PosixException($"write({outFd}, {pending})", errno);
-            // The peer is slow, and .NET has no wait for writability: a few bytes go through memory,
-            // where send can wait, and splicing resumes once they are out.
-            Log.Debug($"fd {outFd} is not writable: waiting with a send of {Math.Min(WakeChunk, pending)} bytes");
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(WakeChunk);
-            try
-            {
-                int r = Posix.Read(pipeRead, buffer.AsSpan(0, (int)Math.Min(WakeChunk, pending)));
-                try
-                {
-                    int sent = 0;
-                    while (sent < r) sent += await to.SendAsync(buffer.AsMemory(sent, r - sent), SocketFlags.None, ct).ConfigureAwait(false);
-                }
-                catch (SocketException e)
-                {
-                    throw new PosixException($"write({outFd}, {r})", e.NativeErrorCode);
-                }
-                pending -= r;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            int sent = 0;
+            while (sent < data.Length) sent += await to.SendAsync(data[sent..], SocketFlags.None, ct).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            throw new PosixException($"write({outFd}, {data.Length})", e.NativeErrorCode);
+        }
+        finally
+        {
+            clock.EndWrite();
         }
     }
 }

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Relay;
+
+/// <summary>
+/// A fork listener that runs out of descriptors keeps every live relay, waits, and accepts again
+/// when relays end; and an idle relayed connection holds its two sockets, no splice pipe.
+/// </summary>
+public class ExhaustionTests
+{
+    private const int Limit = 60;
+
+    [Fact]
+    public async Task ListenerOutOfDescriptorsKeepsItsRelaysAndRecovers()
+    {
+        using var echo = new EchoServer();
+        int port = FreePorts.Tcp();
+        using var relay = LiveProcess.Start("prlimit", $"--nofile={Limit}:{Limit}", Binaries.SharpCat, "-d", "-d",
+            $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork", $"TCP:127.0.0.1:{echo.Port}");
+        await relay.WaitForStderrAsync("listening on");
+        var exhausted = relay.WaitForStderrAsync("accepting again when resources free up");
+
+        // Connect until the relay can accept no more: the last client waits in the backlog.
+        var clients = new List<(TcpClient Client, StreamReader Reader)>();
+        Task<string?>? waiting = null;
+        for (int i = 0; waiting is null; i++)
+        {
+            Assert.True(i < Limit, "the descriptor limit was never reached");
+            var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            var reader = new StreamReader(client.GetStream(), Encoding.ASCII);
+            clients.Add((client, reader));
+            await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"ping {i}\n"));
+            var line = reader.ReadLineAsync();
+            await Task.WhenAny(line, exhausted);
+            if (!line.IsCompleted) waiting = line;
+            else Assert.Equal($"ping {i}", await line);
+        }
+        int live = clients.Count - 1;
+        Assert.True(live >= 10, $"only {live} connections before the limit: more than 2 descriptors each?\n{relay.StderrText}");
+
+        // Every relay accepted before the limit still works both ways.
+        for (int i = 0; i < live; i++)
+        {
+            await clients[i].Client.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"again {i}\n"));
+            Assert.Equal($"again {i}", await clients[i].Reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        // Five relays end: the waiting client is accepted and answered.
+        for (int i = 0; i < 5; i++) clients[i].Client.Dispose();
+        Assert.Equal($"ping {live}", await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+        await relay.WaitForStderrAsync("accepting again");
+        foreach (var (client, _) in clients) client.Dispose();
+        relay.Signal(15);
+        Assert.Equal(143, await relay.WaitForExitAsync());
+    }
+
+    /// <summary>An echo server on a thread of its own with no descriptor limit of the relay's.</summary>
+    private sealed class EchoServer : IDisposable
+    {
+        private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        private readonly CancellationTokenSource _stop = new();
+
+        public EchoServer()
+        {
+            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _listener.Listen(512);
+            _ = AcceptAsync();
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+
+        private async Task AcceptAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    var c = await _listener.AcceptAsync(_stop.Token);
+                    _ = EchoAsync(c);
+                }
+            }
+            catch (Exception) { } // disposed
+        }
+
+        private async Task EchoAsync(Socket c)
+        {
+            using (c)
+            {
+                var buffer = new byte[4096];
+                try
+                {
+                    int n;
+                    while ((n = await c.ReceiveAsync(buffer, _stop.Token)) > 0) await c.SendAsync(buffer.AsMemory(0, n), _stop.Token);
+                }
+                catch (Exception) { } // reset or stopped
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Dispose();
+        }
+    }
+}
