@@ -69,6 +69,7 @@ internal static class GlobalOptions
                 case 'W': cl.WaitLockFile = Value(2); break;
                 case '4': Expect(a, "-4"); cl.Relay.PreferredIpVersion = 4; break;
                 case '6': Expect(a, "-6"); cl.Relay.PreferredIpVersion = 6; break;
+                case '-': Expect(a, "--propagate-reset"); cl.Relay.PropagateReset = true; break;
                 default: throw Unknown(a);
             }
         }

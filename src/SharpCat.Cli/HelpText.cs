@@ -35,7 +35,7 @@ internal static class HelpText
               -R <file>      copy the data moving from right to left into this file
               -b<size_t>     data buffer size (8192)
               -s     sloppy: log errors of options and go on
-              -t<timeout>    after one side's EOF, seconds to wait for the other (0.5)
+              -t<timeout>    after one side's EOF, seconds the other may stay silent before it is closed (0.5)
               -T<timeout>    end the relay after this many seconds without data
               -u     one direction only: left to right
               -U     one direction only: right to left
@@ -44,6 +44,7 @@ internal static class HelpText
               -W <lockfile>  take this lock file, waiting while it is held
               -4     prefer IPv4 when an address does not say
               -6     prefer IPv6 when an address does not say
+              --propagate-reset  a peer's reset resets the other side too (socat sends a clean end of file)
            bi-address:
               <single-address>!!<single-address>    read from the first, write to the second
               <single-address>

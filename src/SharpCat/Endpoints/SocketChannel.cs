@@ -14,7 +14,7 @@ internal sealed class SocketChannel(Socket socket) : IChannel
 {
     private List<Action>? _onClose;
     private readonly int _fd = (int)socket.Handle;
-    private bool _disposed;
+    private bool _disposed, _abort;
 
     public Socket Socket => socket;
 
@@ -47,7 +47,7 @@ internal sealed class SocketChannel(Socket socket) : IChannel
         catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
         {
             // As socat: a reset seen while reading is a warning and ends this direction like EOF.
-            Diagnostics.Log.Warn($"read({_fd}, {buffer.Length}): {e.Message}");
+            NoteReset(buffer.Length);
             return 0;
         }
         catch (SocketException e)
@@ -103,11 +103,28 @@ internal sealed class SocketChannel(Socket socket) : IChannel
         }
     }
 
+    public bool WasReset { get; private set; }
+
+    /// <summary>A read found the connection reset: logged as socat logs it, and remembered (<see cref="WasReset"/>).</summary>
+    public void NoteReset(int length)
+    {
+        WasReset = true;
+        Diagnostics.Log.Warn($"read({_fd}, {length}): Connection reset by peer");
+    }
+
+    public void AbortOnClose()
+    {
+        _abort = true;
+        try { socket.LingerState = new LingerOption(true, 0); }
+        catch (SocketException) { } // already reset: the close has nothing to abort
+    }
+
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 
     public ValueTask DisposeAsync()
     {
-        Close(shutdownFirst: !EndClose);
+        // An aborted connection is closed at once: linger 0 then sends a reset, not a FIN first.
+        Close(shutdownFirst: !EndClose && !_abort);
         return ValueTask.CompletedTask;
     }
 

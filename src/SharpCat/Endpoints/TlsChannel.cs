@@ -104,7 +104,7 @@ internal sealed class TlsChannel : ISecureChannel
                 pendingOutput = BIO_ctrl(_output, BIO_CTRL_PENDING, 0, 0) > 0;
                 if (error == SSL_ERROR_SYSCALL && Marshal.GetLastPInvokeError() == ECONNRESET)
                 {
-                    Log.Warn($"read({_tcp.ReadFd}, {buffer.Length}): Connection reset by peer");
+                    _tcp.NoteReset(buffer.Length);
                     return 0;
                 }
                 if (rc <= 0 && error is not (SSL_ERROR_WANT_READ or SSL_ERROR_ZERO_RETURN))
@@ -219,6 +219,10 @@ internal sealed class TlsChannel : ISecureChannel
             Log.Debug($"shutdown after close_notify: {e.Message}");
         }
     }
+
+    public bool WasReset => _tcp.WasReset;
+
+    public void AbortOnClose() => _tcp.AbortOnClose();
 
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 

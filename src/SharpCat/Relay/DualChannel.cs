@@ -21,6 +21,10 @@ internal sealed class DualChannel(IChannel reader, IChannel writer) : IChannel
 
     public int WriteFd => writer.WriteFd;
 
+    public bool WasReset => reader.WasReset;
+
+    public void AbortOnClose() => writer.AbortOnClose();
+
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 
     public IReadOnlyList<KeyValuePair<string, string>>? Variables => reader.Variables ?? writer.Variables;

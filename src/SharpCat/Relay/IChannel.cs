@@ -55,6 +55,18 @@ public interface IChannel : IAsyncDisposable
     /// </summary>
     ValueTask WaitForPeerAsync(CancellationToken ct) => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// True once a read found the connection reset by its peer (ECONNRESET): the end of file that
+    /// followed was a cut, not the peer's clean end.
+    /// </summary>
+    bool WasReset => false;
+
+    /// <summary>
+    /// Makes the close that follows abort the connection (TCP: a reset instead of a FIN), so that
+    /// the peer learns the stream was cut; channels without such a close ignore it.
+    /// </summary>
+    void AbortOnClose() { }
+
     /// <summary>A short description for log lines.</summary>
     string Describe();
 }

@@ -71,6 +71,13 @@ public sealed class RelayOptions
     /// </summary>
     public bool NoSplice { get; set; }
 
+    /// <summary>
+    /// When a peer resets its connection, reset the other side's connection too, and end the relay
+    /// (<c>--propagate-reset</c>). By default, as in socat, a reset is logged and passed on as an
+    /// end of file, so the other peer sees a clean end of a stream that was cut.
+    /// </summary>
+    public bool PropagateReset { get; set; }
+
     /// <summary>How often an <c>ignoreeof</c> address is polled after EOF.</summary>
     public TimeSpan IgnoreEofPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -93,6 +93,14 @@ internal sealed class RelaySession
                     var error = done.Exception!.InnerException!;
                     throw error is SharpCatException ? error : new SharpCatException(error.Message, error);
                 }
+                if (finished.Source.Channel.WasReset && _options.PropagateReset)
+                {
+                    // The cut is passed on as a cut: the other peer gets a reset, not an end of file
+                    // that would make a truncated stream look complete.
+                    Log.Warn($"{finished.Source.Name} was reset by its peer: resetting {finished.Sink.Name} (--propagate-reset)");
+                    finished.Sink.Channel.AbortOnClose();
+                    break;
+                }
                 Log.Notice($"{finished.Source.Name} (fd {finished.Source.Channel.ReadFd}) is at EOF");
                 await finished.Sink.Channel.ShutdownWriteAsync().ConfigureAwait(false);
                 closeTimer ??= ClosingWait(cts.Token);

@@ -93,7 +93,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
             int errno = Posix.Errno;
             if (errno == Posix.EINTR) continue;
             if (errno == Posix.EAGAIN) return Burst.Drained;
-            if (errno == ECONNRESET) return Reset(inFd);
+            if (errno == ECONNRESET) return Reset();
             throw new PosixException($"splice({inFd}, {pipe.Write}, {SplicePipes.Size})", errno);
         }
     }
@@ -107,7 +107,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
             int n = Posix.TryRead(inFd, buffer.AsSpan(0, CopyChunk));
             if (n == 0) return Burst.EndOfFile;
             if (n == -Posix.EAGAIN) return Burst.Drained;
-            if (n == -ECONNRESET) return Reset(inFd);
+            if (n == -ECONNRESET) return Reset();
             if (n < 0) throw new PosixException($"read({inFd}, {CopyChunk})", -n);
             await SendAsync(to, outFd, buffer.AsMemory(0, n), ct).ConfigureAwait(false);
             return Burst.Drained;
@@ -118,9 +118,9 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
         }
     }
 
-    private static Burst Reset(int inFd)
+    private Burst Reset()
     {
-        Log.Warn($"read({inFd}, {SplicePipes.Size}): {Posix.StrError(ECONNRESET)}");
+        ((SocketChannel)source.Channel).NoteReset(SplicePipes.Size);
         return Burst.EndOfFile;
     }
 
