@@ -36,6 +36,23 @@ public class BadInputTests
         { ["-"], "E exactly 2 addresses required (there are 1)" },
         { ["-", "-", "-"], "E exactly 2 addresses required (there are 3)" },
         { ["OPEN:{dir}/missing/f", "-"], "E open(\"{dir}/missing/f\", 02, 0666): No such file or directory" },
+        // Numbers out of the range their field can hold or that means anything (DESIGN.md §4b).
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,rcvbuf=-5"], "E option \"rcvbuf\": invalid value \"-5\": out of range 0..2147483647" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,sndbuf=-1"], "E option \"sndbuf\": invalid value \"-1\": out of range 0..2147483647" },
+        { ["TCP-LISTEN:0,fork,max-children=-1", "OPEN:{dir}/f,creat"], "E option \"max-children\": invalid value \"-1\": out of range 0..2147483647" },
+        { ["TCP-LISTEN:0,backlog=-3", "OPEN:{dir}/f,creat"], "E option \"backlog\": invalid value \"-3\": out of range 0..2147483647" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,ttl=256"], "E option \"ttl\": invalid value \"256\": out of range 1..255" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,tos=-1"], "E option \"tos\": invalid value \"-1\": out of range 0..255" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,nodelay=2"], "E option \"nodelay\": invalid value \"2\": out of range 0..1" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,keepcnt=0"], "E option \"keepcnt\": invalid value \"0\": out of range 1..127" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,mss=70000"], "E option \"mss\": invalid value \"70000\": out of range 0..65535" },
+        { ["OPEN:{dir}/f,creat", "UDP:127.0.0.1:1,mtudiscover=9"], "E option \"mtudiscover\": invalid value \"9\": out of range 0..5" },
+        { ["OPEN:{dir}/f,creat,ftruncate=-1", "-"], "E option \"ftruncate\": invalid value \"-1\": out of range 0..9223372036854775807" },
+        { ["OPEN:{dir}/f,creat,seek=-1", "-"], "E option \"seek\": invalid value \"-1\": out of range 0..9223372036854775807" },
+        { ["OPEN:{dir}/f,creat,umask=01000", "-"], "E option \"umask\": invalid value \"01000\": umask out of range 0..0777" },
+        { ["OPEN:{dir}/f,creat,csize=4", "-"], "E option \"csize\": invalid value \"4\": out of range 0..3" },
+        { ["OPEN:{dir}/f,creat,ispeed=12345", "-"], "E option \"ispeed\": invalid value \"12345\": not a line speed this system knows" },
+        { ["OPEN:{dir}/f,creat", "EXEC:true,setpgid=-2"], "E option \"setpgid\": invalid value \"-2\": out of range 0..2147483647" },
     };
 
     [Theory]
