@@ -33,6 +33,12 @@ public class BadInputTests
         { ["-Z", "-", "-"], "E unknown option \"-Z\"" },
         { ["-b", "abc", "-", "-"], "E option -b: invalid buffer size \"abc\"" },
         { ["-t", "x", "-", "-"], "E option -t: invalid time \"x\"" },
+        // Global options that exclude each other: refused before any lock or log file is made.
+        { ["-L", "{dir}/a", "-W", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
+        { ["-W", "{dir}/a", "-L", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
+        { ["-L", "{dir}/a", "-L", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
+        { ["-4", "-6", "-", "-"], "E -4 and -6 must not be combined" },
+        { ["-ls", "-lf", "{dir}/log", "-", "-"], "E option \"-lf\": only one log destination (-lf, -ly, -lm, -ls) allowed, \"-ls\" was given before" },
         { ["-"], "E exactly 2 addresses required (there are 1)" },
         { ["-", "-", "-"], "E exactly 2 addresses required (there are 3)" },
         { ["OPEN:{dir}/missing/f", "-"], "E open(\"{dir}/missing/f\", 02, 0666): No such file or directory" },
@@ -90,6 +96,18 @@ public class BadInputTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains($"could not obtain lock \"{dir["lock"]}\"", r.LogLines.Single());
         Assert.Equal(["lock"], dir.Entries());
+    }
+
+    [Fact]
+    public async Task HeldLockDoesNotDelayARefusedCommandLine()
+    {
+        // -W waits for a lock only once the addresses are known to be good: a bad one is reported at once.
+        using var dir = new TempDir();
+        File.WriteAllText(dir["lock"], "1\n");
+        var r = await Run.SharpCatAsync("-W", dir["lock"], "FOO:x", "-");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("E unknown device/address \"FOO\"", r.LogLines.Single());
+        Assert.Equal("1\n", File.ReadAllText(dir["lock"]));
     }
 
     [Fact]
