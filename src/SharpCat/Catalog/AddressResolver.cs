@@ -44,7 +44,9 @@ public static class AddressResolver
                 throw new SharpCatException($"{name}: option \"{opt.Name}\" is not supported by this build of sharpcat");
             resolved.Add(new ResolvedOption(def, opt.Name, OptionValueParser.Parse(def, opt.Name, opt.Value)));
         }
-        return new ResolvedAddress(spec, kind, new OptionSet(resolved, sloppy));
+        var address = new ResolvedAddress(spec, kind, new OptionSet(resolved, sloppy));
+        OptionConflicts.Check(address);
+        return address;
     }
 
     /// <summary>Group flags as socat prints them, e.g. <c>FD,NAMED</c>.</summary>

@@ -33,6 +33,12 @@ public class BadInputTests
         { ["-Z", "-", "-"], "E unknown option \"-Z\"" },
         { ["-b", "abc", "-", "-"], "E option -b: invalid buffer size \"abc\"" },
         { ["-t", "x", "-", "-"], "E option -t: invalid time \"x\"" },
+        // Options of one address that contradict each other, refused before the file is created.
+        { ["OPEN:{dir}/f,creat,rdonly,wronly", "-"], "E OPEN: options \"rdonly\" and \"wronly\" exclude each other" },
+        { ["OPEN:{dir}/f,creat,rdwr,wronly", "-"], "E OPEN: options \"rdwr\" and \"wronly\" exclude each other" },
+        { ["OPEN:{dir}/f,creat,rdonly,rdwr", "-"], "E OPEN: options \"rdonly\" and \"rdwr\" exclude each other" },
+        { ["OPEN:{dir}/f,creat", "PROXY:127.0.0.1:h:80,proxyauth=a:b,proxy-authorization-file={dir}/auth"], "E PROXY: options \"proxyauth\" and \"proxy-authorization-file\" exclude each other" },
+        { ["OPEN:{dir}/f,creat", "EXEC:cat,pty,pipes"], "E EXEC: options \"pty\" and \"pipes\" exclude each other" },
         // Global options that exclude each other: refused before any lock or log file is made.
         { ["-L", "{dir}/a", "-W", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
         { ["-W", "{dir}/a", "-L", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
@@ -84,6 +90,18 @@ public class BadInputTests
         var r = await Run.SharpCatAsync("hello"u8.ToArray(), "-", $"OPEN:{dir["f"]},creat,excl");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains($"E open(\"{dir["f"]}\", 0302, 0666): File exists", r.LogLines.Single());
+        Assert.Equal("keep", File.ReadAllText(dir["f"]));
+    }
+
+    [Fact]
+    public async Task ExclWithTruncButWithoutCreatLeavesAnExistingFileAlone()
+    {
+        // open(2) ignores O_EXCL without O_CREAT: this would empty the file.
+        using var dir = new TempDir();
+        File.WriteAllText(dir["f"], "keep");
+        var r = await Run.SharpCatAsync("hello"u8.ToArray(), "-u", "-", $"OPEN:{dir["f"]},excl,trunc");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("E OPEN: option \"excl\" without \"creat\" does not protect an existing file from \"trunc\"", r.LogLines.Single());
         Assert.Equal("keep", File.ReadAllText(dir["f"]));
     }
 
