@@ -36,8 +36,14 @@ public static class AddressResolver
         {
             var def = OptionCatalog.Find(opt.Name)
                 ?? throw new SharpCatException($"{name}: unknown option \"{opt.Name}\"");
-            if (checkGroups && (def.Groups & (AddressCatalog.AcceptedGroups(kind) | OptionGroups.Appl)) == 0)
-                throw new SharpCatException($"{name}: option \"{opt.Name}\" does not apply to this address type (option group {GroupNames(def.Groups)}, address groups {GroupNames(kind.Groups)})");
+            if ((def.Groups & (AddressCatalog.AcceptedGroups(kind) | OptionGroups.Appl)) == 0)
+            {
+                string why = $"{name}: option \"{opt.Name}\" does not apply to this address type (option group {GroupNames(def.Groups)}, address groups {GroupNames(kind.Groups)})";
+                if (checkGroups) throw new SharpCatException(why);
+                // socat opens the address and then fails with "N option(s) could not be used";
+                // what no opener here would use is refused before anything is opened instead.
+                if (!AppliedByFdType(def, kind)) throw new SharpCatException($"{why}, and nothing here would use it even under -g");
+            }
             if (ImplementedOptions.Refused.TryGetValue(def.Name, out string? reason))
                 throw new SharpCatException($"{name}: option \"{opt.Name}\" is not supported: {reason}");
             if (!OptionCatalog.IsImplemented(def))
@@ -48,6 +54,14 @@ public static class AddressResolver
         OptionConflicts.Check(address);
         return address;
     }
+
+    /// <summary>
+    /// What -g really lets through: options applied by what the descriptor is rather than by the
+    /// address type (setsockopt on any socket, termios on any fd), where the kernel decides, as in socat.
+    /// </summary>
+    private static bool AppliedByFdType(OptionDef def, AddressKind kind) =>
+        (Endpoints.SocketOptions.IsSocketOption(def.Name) && kind.Groups.HasFlag(OptionGroups.Socket))
+        || (def.Groups.HasFlag(OptionGroups.Termios) && kind.Groups.HasFlag(OptionGroups.Fd));
 
     /// <summary>Group flags as socat prints them, e.g. <c>FD,NAMED</c>.</summary>
     public static string GroupNames(OptionGroups g) =>

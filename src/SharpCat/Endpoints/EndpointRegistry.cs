@@ -174,6 +174,7 @@ internal static class EndpointRegistry
     public static void Validate(Catalog.ResolvedAddress address)
     {
         if (Validators.TryGetValue(address.Kind.Keyword, out var check)) check(address);
+        IpFamilyCheck.Check(address);
     }
 
     public static bool Listens(string keyword) => Entries.TryGetValue(keyword, out var e) && e.Listen is not null;

@@ -39,6 +39,14 @@ public class BadInputTests
         { ["OPEN:{dir}/f,creat,rdonly,rdwr", "-"], "E OPEN: options \"rdonly\" and \"rdwr\" exclude each other" },
         { ["OPEN:{dir}/f,creat", "PROXY:127.0.0.1:h:80,proxyauth=a:b,proxy-authorization-file={dir}/auth"], "E PROXY: options \"proxyauth\" and \"proxy-authorization-file\" exclude each other" },
         { ["OPEN:{dir}/f,creat", "EXEC:cat,pty,pipes"], "E EXEC: options \"pty\" and \"pipes\" exclude each other" },
+        // An IP version that contradicts the address type or the address given (socat: getaddrinfo fails).
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,pf=ip6"], "E TCP-CONNECT: \"127.0.0.1\" is an IPv4 address, but option \"pf=ip6\" asks for IPv6" },
+        { ["OPEN:{dir}/f,creat", "TCP4:127.0.0.1:1,pf=ip6"], "E TCP4-CONNECT: option \"pf=ip6\" contradicts the address type, which is IPv4 only" },
+        { ["OPEN:{dir}/f,creat", "TCP6:127.0.0.1:1"], "E TCP6-CONNECT: \"127.0.0.1\" is an IPv4 address, but TCP6-CONNECT is IPv6 only" },
+        { ["OPEN:{dir}/f,creat", "UDP:[::1]:1,pf=ip4"], "E UDP-CONNECT: \"[::1]\" is an IPv6 address, but option \"pf=ip4\" asks for IPv4" },
+        { ["OPEN:{dir}/f,creat", "TCP4:127.0.0.1:1,bind=::1"], "E TCP4-CONNECT: option \"bind=::1\" is an IPv6 address, but TCP4-CONNECT is IPv4 only" },
+        { ["OPEN:{dir}/f,creat", "PROXY:127.0.0.1:h:80,pf=ip6"], "E PROXY: \"127.0.0.1\" is an IPv4 address, but option \"pf=ip6\" asks for IPv6" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,pf=ipx"], "E TCP-CONNECT: option \"pf\": unknown protocol family \"ipx\" (ip4 or ip6)" },
         // Global options that exclude each other: refused before any lock or log file is made.
         { ["-L", "{dir}/a", "-W", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
         { ["-W", "{dir}/a", "-L", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
