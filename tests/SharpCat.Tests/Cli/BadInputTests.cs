@@ -47,6 +47,15 @@ public class BadInputTests
         { ["OPEN:{dir}/f,creat", "TCP4:127.0.0.1:1,bind=::1"], "E TCP4-CONNECT: option \"bind=::1\" is an IPv6 address, but TCP4-CONNECT is IPv4 only" },
         { ["OPEN:{dir}/f,creat", "PROXY:127.0.0.1:h:80,pf=ip6"], "E PROXY: \"127.0.0.1\" is an IPv4 address, but option \"pf=ip6\" asks for IPv6" },
         { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,pf=ipx"], "E TCP-CONNECT: option \"pf\": unknown protocol family \"ipx\" (ip4 or ip6)" },
+        // TLS files and directories checked before anything is opened (a missing capath made the handshake fail with "unknown error").
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,capath={dir}/missing"], "E capath \"{dir}/missing\": No such file or directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,capath=/etc/passwd"], "E capath \"/etc/passwd\": Not a directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,cafile={dir}/missing"], "E cafile \"{dir}/missing\": No such file or directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,cafile=/etc"], "E cafile \"/etc\": Is a directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,cert={dir}/missing"], "E cert \"{dir}/missing\": No such file or directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,cert=/etc/passwd,key={dir}/missing"], "E key \"{dir}/missing\": No such file or directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,dhparams={dir}/missing"], "E dhparams \"{dir}/missing\": No such file or directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL-DTLS-CLIENT:127.0.0.1:1,capath={dir}/missing"], "E capath \"{dir}/missing\": No such file or directory" },
         // Global options that exclude each other: refused before any lock or log file is made.
         { ["-L", "{dir}/a", "-W", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
         { ["-W", "{dir}/a", "-L", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
