@@ -40,11 +40,11 @@ internal static class GlobalOptions
             {
                 case 'V': Expect(a, "-V"); cl.ShowVersion = true; break;
                 case 'h' or '?':
-                    if (a.Trim('-', 'h').Length > 0 && a != "-?") throw Unknown(a);
+                    if (a != "-?") ExpectRepeated(a);
                     cl.HelpLevel = Math.Max(cl.HelpLevel, a == "-?" ? 1 : a.Length - 1);
                     break;
                 case 'd':
-                    if (a.Trim('-', 'd').Length > 0) throw Unknown(a);
+                    ExpectRepeated(a);
                     cl.DebugLevel += a.Length - 1;
                     break;
                 case 'D': Expect(a, "-D"); cl.Relay.AnalyzeFds = true; break;
@@ -114,12 +114,25 @@ internal static class GlobalOptions
 
     private static void Expect(string a, string exact)
     {
-        if (a != exact) throw Unknown(a);
+        if (a == exact) return;
+        throw a.StartsWith(exact, StringComparison.Ordinal) ? Unexpected(a, exact.Length) : Unknown(a);
     }
 
-    private static SharpCatException UnknownLog(string a) => new($"unknown log option \"{a}\"; use option \"-h\" for help");
+    /// <summary>-d, -dd, -ddd…, and -h, -hh, -hhh: the letter again and nothing else.</summary>
+    private static void ExpectRepeated(string a)
+    {
+        int end = 2;
+        while (end < a.Length && a[end] == a[1]) end++;
+        if (end < a.Length) throw Unexpected(a, end);
+    }
 
-    private static SharpCatException Unknown(string a) => new($"unknown option \"{a}\"; use option \"-h\" for help");
+    private static SharpCatException UnknownLog(string a) => new($"unknown log option {Shown.Token(a)}; use option \"-h\" for help");
+
+    private static SharpCatException Unknown(string a) => new($"unknown option {Shown.Token(a)}; use option \"-h\" for help");
+
+    // socat says only "unknown option": say which part is wrong (-dx, -d3, -vv).
+    private static SharpCatException Unexpected(string a, int valid) =>
+        new($"unknown option {Shown.Token(a)}: unexpected text {Shown.Token(a[valid..])} after {a[..valid]}; use option \"-h\" for help");
 
     private static int ParseBufferSize(string text)
     {

@@ -23,7 +23,9 @@ public static class AddressResolver
     public static ResolvedAddress Resolve(AddressSpec spec, bool checkGroups = true, bool sloppy = false)
     {
         var kind = AddressCatalog.Find(spec.Keyword)
-            ?? throw new SharpCatException($"unknown device/address \"{spec.Keyword}\"");
+            ?? throw new SharpCatException(spec.Keyword.Length > AddressCatalog.LongestKeyword
+                ? $"address type {Diagnostics.Shown.Token(spec.Keyword)} is too long: no address type has more than {AddressCatalog.LongestKeyword} characters"
+                : $"unknown device/address {Diagnostics.Shown.Token(spec.Keyword)}");
         string name = kind.Keyword.ToUpperInvariant();
         int min = kind.Parameters.Length, max = min + kind.OptionalParameters.Length;
         if (spec.Parameters.Count < min || spec.Parameters.Count > max)
@@ -35,7 +37,9 @@ public static class AddressResolver
         foreach (var opt in spec.Options)
         {
             var def = OptionCatalog.Find(opt.Name)
-                ?? throw new SharpCatException($"{name}: unknown option \"{opt.Name}\"");
+                ?? throw new SharpCatException(opt.Name.Length > OptionCatalog.LongestName
+                    ? $"{name}: option name {Diagnostics.Shown.Token(opt.Name)} is too long: no option name has more than {OptionCatalog.LongestName} characters"
+                    : $"{name}: unknown option {Diagnostics.Shown.Token(opt.Name)}");
             if ((def.Groups & (AddressCatalog.AcceptedGroups(kind) | OptionGroups.Appl)) == 0)
             {
                 string why = $"{name}: option \"{opt.Name}\" does not apply to this address type (option group {GroupNames(def.Groups)}, address groups {GroupNames(kind.Groups)})";

@@ -174,5 +174,5 @@ internal static class OptionValueParser
     }
 
     private static SharpCatException Bad(string spelling, string value, string why) =>
-        new($"option \"{spelling}\": invalid value \"{value}\": {why}");
+        new($"option {Diagnostics.Shown.Token(spelling)}: invalid value {Diagnostics.Shown.Token(value)}: {why}");
 }

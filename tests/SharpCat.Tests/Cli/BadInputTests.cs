@@ -56,6 +56,16 @@ public class BadInputTests
         { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,cert=/etc/passwd,key={dir}/missing"], "E key \"{dir}/missing\": No such file or directory" },
         { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,dhparams={dir}/missing"], "E dhparams \"{dir}/missing\": No such file or directory" },
         { ["OPEN:{dir}/f,creat", "OPENSSL-DTLS-CLIENT:127.0.0.1:1,capath={dir}/missing"], "E capath \"{dir}/missing\": No such file or directory" },
+        // Garbage and over-long tokens: the message says what is wrong, and quotes a long token cut short.
+        { ["-dx", "-", "-"], "E unknown option \"-dx\": unexpected text \"x\" after -d;" },
+        { ["-d3", "-", "-"], "E unknown option \"-d3\": unexpected text \"3\" after -d;" },
+        { ["-ddx", "-", "-"], "E unknown option \"-ddx\": unexpected text \"x\" after -dd;" },
+        { ["-vv", "-", "-"], "E unknown option \"-vv\": unexpected text \"v\" after -v;" },
+        { ["-hx", "-", "-"], "E unknown option \"-hx\": unexpected text \"x\" after -h;" },
+        { [new string('A', 10000), "-"], "E address type \"" + new string('A', 40) + "…\" (10000 characters) is too long: no address type has more than" },
+        { ["OPEN:{dir}/f,creat," + new string('o', 10000), "-"], "E OPEN: option name \"" + new string('o', 40) + "…\" (10000 characters) is too long: no option name has more than" },
+        { ["OPEN:{dir}/f,creat,mode=" + new string('9', 10000), "-"], "E option \"mode\": invalid value \"" + new string('9', 40) + "…\" (10000 characters): expected an octal mode" },
+        { ["-,bo\ngus", "-"], "E STDIO: unknown option \"bo\\ngus\"" },
         // Global options that exclude each other: refused before any lock or log file is made.
         { ["-L", "{dir}/a", "-W", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
         { ["-W", "{dir}/a", "-L", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
