@@ -10,8 +10,8 @@ internal sealed class CommandLine
     public RelayOptions Relay { get; } = new() { AllowProcessReplacement = true };
     public int HelpLevel { get; set; }
     public bool ShowVersion { get; set; }
-    public string? LockFile { get; set; }
-    public string? WaitLockFile { get; set; }
+    /// <summary>The log option that chose the destination (-lf, -ly, -lm, -ls), once one has.</summary>
+    public string? LogDestination { get; set; }
     public int DebugLevel { get; set; }
     public List<string> Addresses { get; } = [];
 }
@@ -40,15 +40,25 @@ internal static class GlobalOptions
             {
                 case 'V': Expect(a, "-V"); cl.ShowVersion = true; break;
                 case 'h' or '?':
-                    if (a.Trim('-', 'h').Length > 0 && a != "-?") throw Unknown(a);
+                    if (a != "-?") ExpectRepeated(a);
                     cl.HelpLevel = Math.Max(cl.HelpLevel, a == "-?" ? 1 : a.Length - 1);
                     break;
                 case 'd':
-                    if (a.Trim('-', 'd').Length > 0) throw Unknown(a);
+                    ExpectRepeated(a);
                     cl.DebugLevel += a.Length - 1;
                     break;
                 case 'D': Expect(a, "-D"); cl.Relay.AnalyzeFds = true; break;
-                case 'l': ParseLogOption(a, Value); break;
+                case 'l':
+                    if (a.Length > 2 && a[2] is 'f' or 'y' or 'm' or 's')
+                    {
+                        // socat switches to the last one, after the first was opened (a log file
+                        // created for nothing); checked before this one opens anything.
+                        if (cl.LogDestination is { } first && !(first == "-ls" && a == "-ls"))
+                            throw new SharpCatException($"option \"{a}\": only one log destination (-lf, -ly, -lm, -ls) allowed, \"{first}\" was given before");
+                        cl.LogDestination = a;
+                    }
+                    ParseLogOption(a, Value);
+                    break;
                 case 'v': Expect(a, "-v"); cl.Relay.VerboseText = true; break;
                 case 'x': Expect(a, "-x"); cl.Relay.VerboseHex = true; break;
                 case 'r': cl.Relay.RawDumpLeftToRight = Value(2); break;
@@ -65,10 +75,20 @@ internal static class GlobalOptions
                     cl.Relay.Direction = wanted;
                     break;
                 case 'g': Expect(a, "-g"); cl.Relay.CheckOptionGroups = false; break;
-                case 'L': cl.LockFile = Value(2); break;
-                case 'W': cl.WaitLockFile = Value(2); break;
-                case '4': Expect(a, "-4"); cl.Relay.PreferredIpVersion = 4; break;
-                case '6': Expect(a, "-6"); cl.Relay.PreferredIpVersion = 6; break;
+                case 'L' or 'W':
+                    // As socat: one lock, taken one way.
+                    if (cl.Relay.GlobalLockFile is not null) throw new SharpCatException("only one -L and -W option allowed");
+                    cl.Relay.GlobalLockFile = Value(2);
+                    cl.Relay.WaitForLock = a[1] == 'W';
+                    break;
+                case '4' or '6':
+                    Expect(a, a[1] == '4' ? "-4" : "-6");
+                    int version = a[1] - '0';
+                    // socat silently keeps the last; a script that says both has a mistake in it.
+                    if (cl.Relay.PreferredIpVersion != 0 && cl.Relay.PreferredIpVersion != version)
+                        throw new SharpCatException("-4 and -6 must not be combined");
+                    cl.Relay.PreferredIpVersion = version;
+                    break;
                 case '-': Expect(a, "--propagate-reset"); cl.Relay.PropagateReset = true; break;
                 default: throw Unknown(a);
             }
@@ -95,12 +115,25 @@ internal static class GlobalOptions
 
     private static void Expect(string a, string exact)
     {
-        if (a != exact) throw Unknown(a);
+        if (a == exact) return;
+        throw a.StartsWith(exact, StringComparison.Ordinal) ? Unexpected(a, exact.Length) : Unknown(a);
     }
 
-    private static SharpCatException UnknownLog(string a) => new($"unknown log option \"{a}\"; use option \"-h\" for help");
+    /// <summary>-d, -dd, -ddd…, and -h, -hh, -hhh: the letter again and nothing else.</summary>
+    private static void ExpectRepeated(string a)
+    {
+        int end = 2;
+        while (end < a.Length && a[end] == a[1]) end++;
+        if (end < a.Length) throw Unexpected(a, end);
+    }
 
-    private static SharpCatException Unknown(string a) => new($"unknown option \"{a}\"; use option \"-h\" for help");
+    private static SharpCatException UnknownLog(string a) => new($"unknown log option {Shown.Token(a)}; use option \"-h\" for help");
+
+    private static SharpCatException Unknown(string a) => new($"unknown option {Shown.Token(a)}; use option \"-h\" for help");
+
+    // socat says only "unknown option": say which part is wrong (-dx, -d3, -vv).
+    private static SharpCatException Unexpected(string a, int valid) =>
+        new($"unknown option {Shown.Token(a)}: unexpected text {Shown.Token(a[valid..])} after {a[..valid]}; use option \"-h\" for help");
 
     private static int ParseBufferSize(string text)
     {

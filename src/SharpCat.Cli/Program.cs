@@ -81,13 +81,10 @@ namespace SharpCat.Cli
             using var sigHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
             using var sigQuit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
 
-            LockFile? globalLock = null;
             try
             {
                 var left = EndpointSpec.Parse(cl.Addresses[0]);
                 var right = EndpointSpec.Parse(cl.Addresses[1]);
-                if (cl.LockFile is not null) globalLock = LockFile.Acquire(cl.LockFile);
-                if (cl.WaitLockFile is not null) globalLock = await LockFile.WaitAsync(cl.WaitLockFile, cts.Token);
                 await RelayRunner.RunAsync(left, right, cl.Relay, cts.Token);
             }
             catch (SharpCatException e)
@@ -97,10 +94,6 @@ namespace SharpCat.Cli
             }
             catch (OperationCanceledException) when (cts.IsCancellationRequested)
             {
-            }
-            finally
-            {
-                globalLock?.Dispose();
             }
             if (signal != 0)
             {

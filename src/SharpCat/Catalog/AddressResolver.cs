@@ -23,7 +23,9 @@ public static class AddressResolver
     public static ResolvedAddress Resolve(AddressSpec spec, bool checkGroups = true, bool sloppy = false)
     {
         var kind = AddressCatalog.Find(spec.Keyword)
-            ?? throw new SharpCatException($"unknown device/address \"{spec.Keyword}\"");
+            ?? throw new SharpCatException(spec.Keyword.Length > AddressCatalog.LongestKeyword
+                ? $"address type {Diagnostics.Shown.Token(spec.Keyword)} is too long: no address type has more than {AddressCatalog.LongestKeyword} characters"
+                : $"unknown device/address {Diagnostics.Shown.Token(spec.Keyword)}");
         string name = kind.Keyword.ToUpperInvariant();
         int min = kind.Parameters.Length, max = min + kind.OptionalParameters.Length;
         if (spec.Parameters.Count < min || spec.Parameters.Count > max)
@@ -35,17 +37,35 @@ public static class AddressResolver
         foreach (var opt in spec.Options)
         {
             var def = OptionCatalog.Find(opt.Name)
-                ?? throw new SharpCatException($"{name}: unknown option \"{opt.Name}\"");
-            if (checkGroups && (def.Groups & (AddressCatalog.AcceptedGroups(kind) | OptionGroups.Appl)) == 0)
-                throw new SharpCatException($"{name}: option \"{opt.Name}\" does not apply to this address type (option group {GroupNames(def.Groups)}, address groups {GroupNames(kind.Groups)})");
+                ?? throw new SharpCatException(opt.Name.Length > OptionCatalog.LongestName
+                    ? $"{name}: option name {Diagnostics.Shown.Token(opt.Name)} is too long: no option name has more than {OptionCatalog.LongestName} characters"
+                    : $"{name}: unknown option {Diagnostics.Shown.Token(opt.Name)}");
+            if ((def.Groups & (AddressCatalog.AcceptedGroups(kind) | OptionGroups.Appl)) == 0)
+            {
+                string why = $"{name}: option \"{opt.Name}\" does not apply to this address type (option group {GroupNames(def.Groups)}, address groups {GroupNames(kind.Groups)})";
+                if (checkGroups) throw new SharpCatException(why);
+                // socat opens the address and then fails with "N option(s) could not be used";
+                // what no opener here would use is refused before anything is opened instead.
+                if (!AppliedByFdType(def, kind)) throw new SharpCatException($"{why}, and nothing here would use it even under -g");
+            }
             if (ImplementedOptions.Refused.TryGetValue(def.Name, out string? reason))
                 throw new SharpCatException($"{name}: option \"{opt.Name}\" is not supported: {reason}");
             if (!OptionCatalog.IsImplemented(def))
                 throw new SharpCatException($"{name}: option \"{opt.Name}\" is not supported by this build of sharpcat");
             resolved.Add(new ResolvedOption(def, opt.Name, OptionValueParser.Parse(def, opt.Name, opt.Value)));
         }
-        return new ResolvedAddress(spec, kind, new OptionSet(resolved, sloppy));
+        var address = new ResolvedAddress(spec, kind, new OptionSet(resolved, sloppy));
+        OptionConflicts.Check(address);
+        return address;
     }
+
+    /// <summary>
+    /// What -g really lets through: options applied by what the descriptor is rather than by the
+    /// address type (setsockopt on any socket, termios on any fd), where the kernel decides, as in socat.
+    /// </summary>
+    private static bool AppliedByFdType(OptionDef def, AddressKind kind) =>
+        (Endpoints.SocketOptions.IsSocketOption(def.Name) && kind.Groups.HasFlag(OptionGroups.Socket))
+        || (def.Groups.HasFlag(OptionGroups.Termios) && kind.Groups.HasFlag(OptionGroups.Fd));
 
     /// <summary>Group flags as socat prints them, e.g. <c>FD,NAMED</c>.</summary>
     public static string GroupNames(OptionGroups g) =>

@@ -47,6 +47,9 @@ internal static partial class AddressCatalog
 
     public static AddressKind? Find(string keyword) => ByName.GetValueOrDefault(keyword);
 
+    /// <summary>The longest keyword or alias: anything longer is not a misspelling but a wrong token.</summary>
+    public static int LongestKeyword => ByName.Keys.Max(k => k.Length);
+
     /// <summary>Aliases that point at a keyword, for the help listing.</summary>
     public static IEnumerable<string> AliasesOf(string keyword) =>
         Aliases.Concat(ExtraAliases).Where(a => a.Keyword == keyword).Select(a => a.Alias);
@@ -70,6 +73,9 @@ internal static partial class OptionCatalog
     }
 
     public static OptionDef? Find(string name) => ByName.GetValueOrDefault(name);
+
+    /// <summary>The longest option name or alias.</summary>
+    public static int LongestName => ByName.Keys.Max(k => k.Length);
 
     public static bool IsImplemented(OptionDef def) => ImplementedOptions.Names.Contains(def.Name);
 }

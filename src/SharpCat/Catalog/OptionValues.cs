@@ -16,17 +16,14 @@ public sealed record ResolvedOption(OptionDef Def, string Spelling, object? Valu
 /// </summary>
 internal static class OptionValueParser
 {
-    // Options whose field is narrower than their catalog type says.
-    private static readonly Dictionary<string, (long Min, long Max)> NarrowRanges = new()
-    {
-        ["escape"] = (0, 255),
-    };
-
     public static object? Parse(OptionDef def, string spelling, string? value)
     {
         object? parsed = ParseByType(def, spelling, value);
-        if (parsed is long n && NarrowRanges.TryGetValue(def.Name, out var range) && (n < range.Min || n > range.Max))
-            throw Bad(spelling, value!, $"out of range {range.Min}..{range.Max}");
+        if (parsed is long n && OptionRanges.TryGet(def.Name, out var range) && (n < range.Min || n > range.Max))
+            throw Bad(spelling, value ?? n.ToString(CultureInfo.InvariantCulture), $"out of range {range.Min}..{range.Max}");
+        if (def.Name == "umask" && parsed is uint mask && mask > OptionRanges.UmaskMax)
+            throw Bad(spelling, value!, "umask out of range 0..0777");
+        if (def.Name is "ispeed" or "ospeed" && parsed is long speed) Endpoints.TermiosOptions.SpeedValue(spelling, speed);
         return parsed;
     }
 
@@ -177,5 +174,5 @@ internal static class OptionValueParser
     }
 
     private static SharpCatException Bad(string spelling, string value, string why) =>
-        new($"option \"{spelling}\": invalid value \"{value}\": {why}");
+        new($"option {Diagnostics.Shown.Token(spelling)}: invalid value {Diagnostics.Shown.Token(value)}: {why}");
 }

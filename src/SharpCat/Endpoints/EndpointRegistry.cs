@@ -130,10 +130,10 @@ internal static class EndpointRegistry
         ["abstract-sendto"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], true, a.Name),
         ["abstract-recvfrom"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], true, a.Name),
         ["abstract-recv"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], true, a.Name),
-        ["openssl"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),
-        ["openssl-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[0], "tcp"),
-        ["openssl-dtls-client"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "udp"),
-        ["openssl-dtls-server"] = a => SocketAddressing.Port(a.Spec.Parameters[0], "udp"),
+        ["openssl"] = a => { SocketAddressing.Port(a.Spec.Parameters[1], "tcp"); TlsFiles.Check(a); },
+        ["openssl-listen"] = a => { SocketAddressing.Port(a.Spec.Parameters[0], "tcp"); TlsFiles.Check(a); },
+        ["openssl-dtls-client"] = a => { SocketAddressing.Port(a.Spec.Parameters[1], "udp"); TlsFiles.Check(a); },
+        ["openssl-dtls-server"] = a => { SocketAddressing.Port(a.Spec.Parameters[0], "udp"); TlsFiles.Check(a); },
         ["ip-sendto"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[1]),
         ["ip-datagram"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[1]),
         ["ip-recvfrom"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[0]),
@@ -146,11 +146,11 @@ internal static class EndpointRegistry
         ["ip6-datagram"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[1]),
         ["ip6-recvfrom"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[0]),
         ["ip6-recv"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[0]),
-        ["socks4"] = a => SocketAddressing.Port(a.Spec.Parameters[2], "tcp"),
-        ["socks4a"] = a => SocketAddressing.Port(a.Spec.Parameters[2], "tcp"),
-        ["proxy"] = a => SocketAddressing.Port(a.Spec.Parameters[2], "tcp"),
-        ["socks5-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "tcp"),
-        ["socks5-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "tcp"),
+        ["socks4"] = ProxyTargets.Check,
+        ["socks4a"] = ProxyTargets.Check,
+        ["proxy"] = ProxyTargets.Check,
+        ["socks5-connect"] = ProxyTargets.Check,
+        ["socks5-listen"] = ProxyTargets.Check,
         ["udp-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
         ["udp-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
         ["udp-sendto"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
@@ -174,6 +174,7 @@ internal static class EndpointRegistry
     public static void Validate(Catalog.ResolvedAddress address)
     {
         if (Validators.TryGetValue(address.Kind.Keyword, out var check)) check(address);
+        IpFamilyCheck.Check(address);
     }
 
     public static bool Listens(string keyword) => Entries.TryGetValue(keyword, out var e) && e.Listen is not null;

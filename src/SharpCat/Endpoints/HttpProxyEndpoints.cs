@@ -63,7 +63,6 @@ internal static class HttpProxyEndpoints
         string? credentials = options.Text("proxy-authorization");
         if (options.Text("proxy-authorization-file") is { } file)
         {
-            if (credentials is not null) throw new SharpCatException("Only one of options proxy-authorization and proxy-authorization-file allowed");
             try { credentials = File.ReadLines(file).FirstOrDefault()?.TrimEnd('\r') ?? ""; }
             catch (IOException e) { throw new SharpCatException($"proxy-authorization-file \"{file}\": {e.Message}"); }
             catch (UnauthorizedAccessException e) { throw new SharpCatException($"proxy-authorization-file \"{file}\": {e.Message}"); }

@@ -46,8 +46,6 @@ internal static class OpenSslEndpoints
 
     private static async ValueTask<IListener> ListenAsync(OpenRequest request, bool dtls, CancellationToken ct)
     {
-        if (!request.Options.Has("openssl-certificate"))
-            throw new SharpCatException($"{request.Address.Name}: option cert is required (the server's certificate and key)");
         // The context (certificate, key, CA) is made before anything listens: a bad file is an error at start.
         nint context = OpenSslContext.Create(request.Options, server: true, dtls);
         try

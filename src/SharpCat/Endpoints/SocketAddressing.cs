@@ -21,15 +21,8 @@ internal static class SocketAddressing
     {
         if (keywordVersion == 4) return AddressFamily.InterNetwork;
         if (keywordVersion == 6) return AddressFamily.InterNetworkV6;
-        if (request.Options.Text("protocol-family") is { } pf)
-        {
-            return pf.ToLowerInvariant() switch
-            {
-                "ip4" or "ipv4" or "inet" or "inet4" or "2" => AddressFamily.InterNetwork,
-                "ip6" or "ipv6" or "inet6" or "10" => AddressFamily.InterNetworkV6,
-                _ => throw new SharpCatException($"{request.Address.Name}: unknown protocol family \"{pf}\" (ip4 or ip6)"),
-            };
-        }
+        if (request.Options.Find("protocol-family") is { Value: string pf } o)
+            return IpFamilyCheck.PfVersion(request.Address.Name, o.Spelling, pf) == 4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
         return request.Relay.PreferredIpVersion switch
         {
             4 => AddressFamily.InterNetwork,

@@ -37,7 +37,6 @@ internal static class SocksEndpoints
             message.Add(0);
             if (target is null)
             {
-                if (host.Length > 255) throw new SharpCatException($"socks4a: host name \"{host[..40]}...\" is longer than 255 bytes");
                 message.AddRange(ProxyStream.Ascii(host));
                 message.Add(0);
             }

@@ -130,11 +130,11 @@ internal static class TermiosOptions
     }
 
     /// <summary>ispeed/ospeed take a speed (9600) or, as socat passes it through, a B constant's value.</summary>
-    private static uint SpeedValue(string name, long value)
+    internal static uint SpeedValue(string name, long value)
     {
         foreach (var (s, code) in Termios.Bauds) if (s == value) return code;
         foreach (var (_, code) in Termios.Bauds) if (code == value) return code;
-        throw new SharpCatException($"{name}={value}: not a line speed this system knows");
+        throw new SharpCatException($"option \"{name}\": invalid value \"{value}\": not a line speed this system knows");
     }
 
     /// <summary>

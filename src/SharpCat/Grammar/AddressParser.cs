@@ -20,11 +20,11 @@ public static class AddressParser
     public static EndpointSpec Parse(string text)
     {
         var halves = Split(text, text, "!!", keepQuotes: true);
-        if (halves.Count > 2) throw new SharpCatException($"address \"{text}\": \"!!\" may appear only once, between a reading and a writing address");
+        if (halves.Count > 2) throw new SharpCatException($"address {Diagnostics.Shown.Token(text, 200)}: \"!!\" may appear only once, between a reading and a writing address");
         if (halves.Count == 2)
         {
             if (halves[0].Length == 0 || halves[1].Length == 0)
-                throw new SharpCatException($"address \"{text}\": \"!!\" needs an address on each side");
+                throw new SharpCatException($"address {Diagnostics.Shown.Token(text, 200)}: \"!!\" needs an address on each side");
             return new EndpointSpec(ParseSingle(halves[0]), ParseSingle(halves[1]));
         }
         return new EndpointSpec(ParseSingle(text));
@@ -43,7 +43,7 @@ public static class AddressParser
             if (raw.Length == 0) continue; // socat accepts empty options ("-,,")
             var nameValue = SplitOnce(raw, text, '=');
             string name = Unquote(nameValue.Name, text);
-            if (name.Length == 0) throw new SharpCatException($"address \"{text}\": option without a name");
+            if (name.Length == 0) throw new SharpCatException($"address {Diagnostics.Shown.Token(text, 200)}: option without a name");
             options.Add(new AddressOption(name, nameValue.Value is null ? null : Unquote(nameValue.Value, text)));
         }
         string keyword = headPieces[0];
@@ -75,7 +75,7 @@ public static class AddressParser
             char c = s[i];
             if (c == '\\')
             {
-                if (i + 1 >= s.Length) throw new SharpCatException($"address \"{whole}\": '\\' at the end of the address escapes nothing");
+                if (i + 1 >= s.Length) throw new SharpCatException($"address {Diagnostics.Shown.Token(whole, 200)}: '\\' at the end of the address escapes nothing");
                 if (keepQuotes) current.Append(c).Append(s[++i]);
                 else current.Append(Unescape(s[++i]));
                 continue;
@@ -101,7 +101,7 @@ public static class AddressParser
             current.Append(c);
         }
         if (nesting.Count > 0)
-            throw new SharpCatException($"address \"{whole}\": missing '{nesting.Peek()}' to close a bracket");
+            throw new SharpCatException($"address {Diagnostics.Shown.Token(whole, 200)}: missing '{nesting.Peek()}' to close a bracket");
         pieces.Add(current.ToString());
         return pieces;
     }
@@ -114,7 +114,7 @@ public static class AddressParser
             if (s[j] == '\\') { j++; continue; }
             if (s[j] == q) return j;
         }
-        throw new SharpCatException($"address \"{whole}\": missing closing {q} quote");
+        throw new SharpCatException($"address {Diagnostics.Shown.Token(whole, 200)}: missing closing {q} quote");
     }
 
     private static void AppendQuoted(StringBuilder sb, string s, int from, int to)

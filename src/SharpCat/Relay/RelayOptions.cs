@@ -41,6 +41,16 @@ public sealed class RelayOptions
     /// <summary>Check option groups (off with <c>-g</c>).</summary>
     public bool CheckOptionGroups { get; set; } = true;
 
+    /// <summary>
+    /// A lock file held for the whole run (<c>-L</c>, or <c>-W</c> with <see cref="WaitForLock"/>),
+    /// taken only once both addresses have been checked: a refused command line leaves no lock
+    /// behind and does not wait for one.
+    /// </summary>
+    public string? GlobalLockFile { get; set; }
+
+    /// <summary>Wait for <see cref="GlobalLockFile"/> to be free (<c>-W</c>) instead of failing (<c>-L</c>).</summary>
+    public bool WaitForLock { get; set; }
+
     /// <summary>Log failures to apply options and go on (<c>-s</c>).</summary>
     public bool Sloppy { get; set; }
 

@@ -36,14 +36,18 @@ public static class RelayRunner
             RelayDirection.RightToLeft => (Access.Write, Access.Read),
             _ => (Access.ReadWrite, Access.ReadWrite),
         };
+        NoFork.Check(l, r, options);
+        int side = ForkSide(l, r);
         Stream? rawL2R = null, rawR2L = null;
+        LockFile? globalLock = null;
         try
         {
+            if (options.GlobalLockFile is { } lockPath)
+                globalLock = options.WaitForLock ? await LockFile.WaitAsync(lockPath, ct).ConfigureAwait(false) : LockFile.Acquire(lockPath);
             rawL2R = OpenRawDump("-r", options.RawDumpLeftToRight);
             rawR2L = OpenRawDump("-R", options.RawDumpRightToLeft);
             var dumps = new RawDumps(rawL2R, rawR2L);
-            NoFork.Check(l, r, options);
-            if (ForkSide(l, r) is int side and > 0)
+            if (side > 0)
                 await RunForkingAsync(side == 1 ? l : r, side == 1 ? r : l, side, leftAccess, rightAccess, options, dumps, ct).ConfigureAwait(false);
             else
                 await RunOnceAsync(l, r, leftAccess, rightAccess, options, dumps, ct).ConfigureAwait(false);
@@ -56,6 +60,7 @@ public static class RelayRunner
         {
             rawL2R?.Dispose();
             rawR2L?.Dispose();
+            globalLock?.Dispose();
         }
     }
 

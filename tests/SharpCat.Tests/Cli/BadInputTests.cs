@@ -33,9 +33,65 @@ public class BadInputTests
         { ["-Z", "-", "-"], "E unknown option \"-Z\"" },
         { ["-b", "abc", "-", "-"], "E option -b: invalid buffer size \"abc\"" },
         { ["-t", "x", "-", "-"], "E option -t: invalid time \"x\"" },
+        // Options of one address that contradict each other, refused before the file is created.
+        { ["OPEN:{dir}/f,creat,rdonly,wronly", "-"], "E OPEN: options \"rdonly\" and \"wronly\" exclude each other" },
+        { ["OPEN:{dir}/f,creat,rdwr,wronly", "-"], "E OPEN: options \"rdwr\" and \"wronly\" exclude each other" },
+        { ["OPEN:{dir}/f,creat,rdonly,rdwr", "-"], "E OPEN: options \"rdonly\" and \"rdwr\" exclude each other" },
+        { ["OPEN:{dir}/f,creat", "PROXY:127.0.0.1:h:80,proxyauth=a:b,proxy-authorization-file={dir}/auth"], "E PROXY: options \"proxyauth\" and \"proxy-authorization-file\" exclude each other" },
+        { ["OPEN:{dir}/f,creat", "EXEC:cat,pty,pipes"], "E EXEC: options \"pty\" and \"pipes\" exclude each other" },
+        // An IP version that contradicts the address type or the address given (socat: getaddrinfo fails).
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,pf=ip6"], "E TCP-CONNECT: \"127.0.0.1\" is an IPv4 address, but option \"pf=ip6\" asks for IPv6" },
+        { ["OPEN:{dir}/f,creat", "TCP4:127.0.0.1:1,pf=ip6"], "E TCP4-CONNECT: option \"pf=ip6\" contradicts the address type, which is IPv4 only" },
+        { ["OPEN:{dir}/f,creat", "TCP6:127.0.0.1:1"], "E TCP6-CONNECT: \"127.0.0.1\" is an IPv4 address, but TCP6-CONNECT is IPv6 only" },
+        { ["OPEN:{dir}/f,creat", "UDP:[::1]:1,pf=ip4"], "E UDP-CONNECT: \"[::1]\" is an IPv6 address, but option \"pf=ip4\" asks for IPv4" },
+        { ["OPEN:{dir}/f,creat", "TCP4:127.0.0.1:1,bind=::1"], "E TCP4-CONNECT: option \"bind=::1\" is an IPv6 address, but TCP4-CONNECT is IPv4 only" },
+        { ["OPEN:{dir}/f,creat", "PROXY:127.0.0.1:h:80,pf=ip6"], "E PROXY: \"127.0.0.1\" is an IPv4 address, but option \"pf=ip6\" asks for IPv6" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,pf=ipx"], "E TCP-CONNECT: option \"pf\": unknown protocol family \"ipx\" (ip4 or ip6)" },
+        // TLS files and directories checked before anything is opened (a missing capath made the handshake fail with "unknown error").
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,capath={dir}/missing"], "E capath \"{dir}/missing\": No such file or directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,capath=/etc/passwd"], "E capath \"/etc/passwd\": Not a directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,cafile={dir}/missing"], "E cafile \"{dir}/missing\": No such file or directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,cafile=/etc"], "E cafile \"/etc\": Is a directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,cert={dir}/missing"], "E cert \"{dir}/missing\": No such file or directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,cert=/etc/passwd,key={dir}/missing"], "E key \"{dir}/missing\": No such file or directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL:127.0.0.1:1,dhparams={dir}/missing"], "E dhparams \"{dir}/missing\": No such file or directory" },
+        { ["OPEN:{dir}/f,creat", "OPENSSL-DTLS-CLIENT:127.0.0.1:1,capath={dir}/missing"], "E capath \"{dir}/missing\": No such file or directory" },
+        // Garbage and over-long tokens: the message says what is wrong, and quotes a long token cut short.
+        { ["-dx", "-", "-"], "E unknown option \"-dx\": unexpected text \"x\" after -d;" },
+        { ["-d3", "-", "-"], "E unknown option \"-d3\": unexpected text \"3\" after -d;" },
+        { ["-ddx", "-", "-"], "E unknown option \"-ddx\": unexpected text \"x\" after -dd;" },
+        { ["-vv", "-", "-"], "E unknown option \"-vv\": unexpected text \"v\" after -v;" },
+        { ["-hx", "-", "-"], "E unknown option \"-hx\": unexpected text \"x\" after -h;" },
+        { [new string('A', 10000), "-"], "E address type \"" + new string('A', 40) + "…\" (10000 characters) is too long: no address type has more than" },
+        { ["OPEN:{dir}/f,creat," + new string('o', 10000), "-"], "E OPEN: option name \"" + new string('o', 40) + "…\" (10000 characters) is too long: no option name has more than" },
+        { ["OPEN:{dir}/f,creat,mode=" + new string('9', 10000), "-"], "E option \"mode\": invalid value \"" + new string('9', 40) + "…\" (10000 characters): expected an octal mode" },
+        { ["-,bo\ngus", "-"], "E STDIO: unknown option \"bo\\ngus\"" },
+        // Global options that exclude each other: refused before any lock or log file is made.
+        { ["-L", "{dir}/a", "-W", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
+        { ["-W", "{dir}/a", "-L", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
+        { ["-L", "{dir}/a", "-L", "{dir}/b", "-", "-"], "E only one -L and -W option allowed" },
+        { ["-4", "-6", "-", "-"], "E -4 and -6 must not be combined" },
+        { ["-ls", "-lf", "{dir}/log", "-", "-"], "E option \"-lf\": only one log destination (-lf, -ly, -lm, -ls) allowed, \"-ls\" was given before" },
         { ["-"], "E exactly 2 addresses required (there are 1)" },
         { ["-", "-", "-"], "E exactly 2 addresses required (there are 3)" },
         { ["OPEN:{dir}/missing/f", "-"], "E open(\"{dir}/missing/f\", 02, 0666): No such file or directory" },
+        // Numbers out of the range their field can hold or that means anything (DESIGN.md §4b).
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,rcvbuf=-5"], "E option \"rcvbuf\": invalid value \"-5\": out of range 0..2147483647" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,sndbuf=-1"], "E option \"sndbuf\": invalid value \"-1\": out of range 0..2147483647" },
+        { ["TCP-LISTEN:0,fork,max-children=-1", "OPEN:{dir}/f,creat"], "E option \"max-children\": invalid value \"-1\": out of range 0..2147483647" },
+        { ["TCP-LISTEN:0,backlog=-3", "OPEN:{dir}/f,creat"], "E option \"backlog\": invalid value \"-3\": out of range 0..2147483647" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,ttl=256"], "E option \"ttl\": invalid value \"256\": out of range 1..255" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,tos=-1"], "E option \"tos\": invalid value \"-1\": out of range 0..255" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,nodelay=2"], "E option \"nodelay\": invalid value \"2\": out of range 0..1" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,keepcnt=0"], "E option \"keepcnt\": invalid value \"0\": out of range 1..127" },
+        { ["OPEN:{dir}/f,creat", "TCP:127.0.0.1:1,mss=70000"], "E option \"mss\": invalid value \"70000\": out of range 0..65535" },
+        { ["OPEN:{dir}/f,creat", "UDP:127.0.0.1:1,mtudiscover=9"], "E option \"mtudiscover\": invalid value \"9\": out of range 0..5" },
+        { ["OPEN:{dir}/f,creat,ftruncate=-1", "-"], "E option \"ftruncate\": invalid value \"-1\": out of range 0..9223372036854775807" },
+        { ["OPEN:{dir}/f,creat,seek=-1", "-"], "E option \"seek\": invalid value \"-1\": out of range 0..9223372036854775807" },
+        { ["OPEN:{dir}/f,creat,umask=01000", "-"], "E option \"umask\": invalid value \"01000\": umask out of range 0..0777" },
+        { ["OPEN:{dir}/f,creat,csize=4", "-"], "E option \"csize\": invalid value \"4\": out of range 0..3" },
+        { ["OPEN:{dir}/f,creat,ispeed=12345", "-"], "E option \"ispeed\": invalid value \"12345\": not a line speed this system knows" },
+        { ["OPEN:{dir}/f,creat", "EXEC:true,setpgid=-2"], "E option \"setpgid\": invalid value \"-2\": out of range 0..2147483647" },
     };
 
     [Theory]
@@ -65,6 +121,18 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task ExclWithTruncButWithoutCreatLeavesAnExistingFileAlone()
+    {
+        // open(2) ignores O_EXCL without O_CREAT: this would empty the file.
+        using var dir = new TempDir();
+        File.WriteAllText(dir["f"], "keep");
+        var r = await Run.SharpCatAsync("hello"u8.ToArray(), "-u", "-", $"OPEN:{dir["f"]},excl,trunc");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("E OPEN: option \"excl\" without \"creat\" does not protect an existing file from \"trunc\"", r.LogLines.Single());
+        Assert.Equal("keep", File.ReadAllText(dir["f"]));
+    }
+
+    [Fact]
     public async Task HeldLockFailsWithDashL()
     {
         using var dir = new TempDir();
@@ -73,6 +141,18 @@ public class BadInputTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains($"could not obtain lock \"{dir["lock"]}\"", r.LogLines.Single());
         Assert.Equal(["lock"], dir.Entries());
+    }
+
+    [Fact]
+    public async Task HeldLockDoesNotDelayARefusedCommandLine()
+    {
+        // -W waits for a lock only once the addresses are known to be good: a bad one is reported at once.
+        using var dir = new TempDir();
+        File.WriteAllText(dir["lock"], "1\n");
+        var r = await Run.SharpCatAsync("-W", dir["lock"], "FOO:x", "-");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("E unknown device/address \"FOO\"", r.LogLines.Single());
+        Assert.Equal("1\n", File.ReadAllText(dir["lock"]));
     }
 
     [Fact]

@@ -106,8 +106,22 @@ public class GlobalOptionTests
     {
         var strict = await Run.SharpCatAsync([], "-,creat", "/dev/null");
         Assert.Equal(1, strict.ExitCode);
-        var loose = await Run.SharpCatAsync([], "-g", "-,creat", "/dev/null");
-        Assert.Equal(0, loose.ExitCode);
+        // -g lets a socket option through to any socket: the kernel decides (TCP_NODELAY on UDP: no).
+        var loose = await Run.SharpCatAsync([], "-g", "-u", "-", "UDP-SENDTO:127.0.0.1:9,nodelay");
+        Assert.Equal(1, loose.ExitCode);
+        Assert.Contains("setsockopt(", loose.LogLines.Single());
+    }
+
+    [Fact]
+    public async Task DashGRefusesAnOptionNothingWouldUse()
+    {
+        // socat creates the file, then fails with "1 option(s) could not be used"; this refuses first.
+        using var dir = new TempDir();
+        var r = await Run.SharpCatAsync([], "-g", "-u", "-", $"OPEN:{dir["f"]},creat,nodelay");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("E OPEN: option \"nodelay\" does not apply to this address type (option group TCP,", r.LogLines.Single());
+        Assert.EndsWith("and nothing here would use it even under -g", r.LogLines.Single());
+        Assert.Empty(dir.Entries());
     }
 
     [Fact]

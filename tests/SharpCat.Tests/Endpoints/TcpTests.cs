@@ -201,7 +201,7 @@ public class TcpTests
     [InlineData("TCP-LISTEN:abc", "unknown service \"abc\"")]
     // A malformed name is refused before any lookup: tests never send a DNS query.
     [InlineData("TCP:bad..name:80", "invalid host name \"bad..name\"")]
-    [InlineData("TCP4:[::1]:80", "Address family for hostname not supported")]
+    [InlineData("TCP4:[::1]:80", "TCP4-CONNECT: \"[::1]\" is an IPv6 address, but TCP4-CONNECT is IPv4 only")]
     public async Task BadTargets(string address, string message)
     {
         var r = await Run.SharpCatAsync("-u", "/dev/null", address);
