@@ -21,6 +21,32 @@ public class ParserFuzzTests(ITestOutputHelper output)
     public void CommandLinesEndInAMessageOrAreAccepted() =>
         Check("command lines", FuzzInputs.CommandLine, ParsePath.CommandLine, FuzzRunner.Literal, ParsePath.Stage.GlobalOptions);
 
+    /// <summary>
+    /// Inputs the fuzzing found or that were found while writing it, each rejected before anything
+    /// is opened, with the message that names the token. (socat's <c>\0</c> escape puts a NUL into a
+    /// value; a C lookup would stop there and take <c>nobody\0zz</c> for <c>nobody</c>.)
+    /// </summary>
+    public static TheoryData<string, string> Found => new()
+    {
+        { "OPEN:/tmp/x,creat,user=nobody\\0zz", "option \"user\": unknown user \"nobody\0zz\"" },
+        { "OPEN:/tmp/x,creat,group=root\\0zz", "option \"group\": unknown group \"root\0zz\"" },
+        { "EXEC:/bin/true,setuid=nobody\\0", "option \"setuid\": unknown user \"nobody\0\"" },
+        { "TCP:127.0.0.1:www\\0x", "unknown service \"www\0x\" for tcp" },
+        { "TCP-LISTEN:\"ssh\\0\"", "unknown service \"ssh\0\" for tcp" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Found))]
+    public void FoundInputIsRejectedWithItsMessage(string address, string expected)
+    {
+        var e = Assert.ThrowsAny<SharpCatException>(() =>
+        {
+            var spec = SharpCat.Grammar.EndpointSpec.Parse(address);
+            SharpCat.Endpoints.EndpointRegistry.Validate(SharpCat.Catalog.AddressResolver.Resolve(spec.Primary));
+        });
+        Assert.Equal(expected, e.Message);
+    }
+
     [Fact]
     public void TheSeedCorpusHoldsTheReadmeExamples()
     {
