@@ -23,7 +23,13 @@ internal sealed class CommandLine
 /// </summary>
 internal static class GlobalOptions
 {
-    public static CommandLine Parse(string[] args)
+    public static CommandLine Parse(string[] args) => Parse(args, applyLogOptions: true);
+
+    /// <summary>
+    /// With <paramref name="applyLogOptions"/> false the <c>-l…</c> options are checked but not
+    /// applied: no log file is opened and no process-wide log setting changes (the fuzz tests).
+    /// </summary>
+    internal static CommandLine Parse(string[] args, bool applyLogOptions)
     {
         var cl = new CommandLine();
         int i = 0;
@@ -57,7 +63,7 @@ internal static class GlobalOptions
                             throw new SharpCatException($"option \"{a}\": only one log destination (-lf, -ly, -lm, -ls) allowed, \"{first}\" was given before");
                         cl.LogDestination = a;
                     }
-                    ParseLogOption(a, Value);
+                    ParseLogOption(a, Value, applyLogOptions);
                     break;
                 case 'v': Expect(a, "-v"); cl.Relay.VerboseText = true; break;
                 case 'x': Expect(a, "-x"); cl.Relay.VerboseHex = true; break;
@@ -97,18 +103,27 @@ internal static class GlobalOptions
         return cl;
     }
 
-    private static void ParseLogOption(string a, Func<int, string> value)
+    private static void ParseLogOption(string a, Func<int, string> value, bool apply)
     {
         if (a.Length < 3) throw UnknownLog(a);
         switch (a[2])
         {
-            case 'y': Log.ToSyslog(a.Length > 3 ? a[3..] : null, mixed: false); break;
-            case 'm': Log.ToSyslog(a.Length > 3 ? a[3..] : null, mixed: true); break;
-            case 'f': Log.ToFile(value(3)); break;
+            case 'y' or 'm':
+                string? facility = a.Length > 3 ? a[3..] : null;
+                if (apply) Log.ToSyslog(facility, mixed: a[2] == 'm');
+                else if (facility is not null) SyslogFacilities.Parse(facility);
+                break;
+            case 'f':
+                string path = value(3);
+                if (apply) Log.ToFile(path);
+                break;
             case 's': if (a != "-ls") throw UnknownLog(a); break;
-            case 'p': Log.ProgramName = value(3); break;
-            case 'u': if (a != "-lu") throw UnknownLog(a); Log.Microseconds = true; break;
-            case 'h': if (a != "-lh") throw UnknownLog(a); Log.WithHostName = true; break;
+            case 'p':
+                string name = value(3);
+                if (apply) Log.ProgramName = name;
+                break;
+            case 'u': if (a != "-lu") throw UnknownLog(a); if (apply) Log.Microseconds = true; break;
+            case 'h': if (a != "-lh") throw UnknownLog(a); if (apply) Log.WithHostName = true; break;
             default: throw UnknownLog(a);
         }
     }

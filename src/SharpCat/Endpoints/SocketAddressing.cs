@@ -74,7 +74,8 @@ internal static class SocketAddressing
             if (OptionValueParser.TryParseC(text, out long n) && n is >= 0 and <= 65535) return (int)n;
             throw new SharpCatException($"invalid port \"{text}\" (0 to 65535, or a service name)");
         }
-        nint serv = Libc.GetServByName(text, protocol);
+        // A C string ends at NUL: "www\0x" would be looked up as "www". No service name holds one.
+        nint serv = text.Contains('\0') ? 0 : Libc.GetServByName(text, protocol);
         if (serv == 0) throw new SharpCatException($"unknown service \"{text}\" for {protocol}");
         int netOrder = *(int*)(serv + 16);
         return (ushort)IPAddress.NetworkToHostOrder((short)netOrder);

@@ -286,6 +286,8 @@ internal static unsafe class Posix
     /// <summary>Resolves a user name (or number) to a uid, as socat's UID_T options accept both.</summary>
     public static uint? LookupUser(string name)
     {
+        // A C string ends at NUL: "nobody\0x" would be looked up as "nobody". No name holds one.
+        if (name.Contains('\0')) return null;
         nint pw = Libc.GetPwNam(name);
         return pw == 0 ? null : *(uint*)(pw + 16);
     }
@@ -322,6 +324,7 @@ internal static unsafe class Posix
 
     public static uint? LookupGroup(string name)
     {
+        if (name.Contains('\0')) return null;
         nint gr = Libc.GetGrNam(name);
         return gr == 0 ? null : *(uint*)(gr + 16);
     }
