@@ -75,10 +75,17 @@ internal static class SocketAddressing
             throw new SharpCatException($"invalid port \"{text}\" (0 to 65535, or a service name)");
         }
         // A C string ends at NUL: "www\0x" would be looked up as "www". No service name holds one.
-        nint serv = text.Contains('\0') ? 0 : Libc.GetServByName(text, protocol);
-        if (serv == 0) throw new SharpCatException($"unknown service \"{text}\" for {protocol}");
-        int netOrder = *(int*)(serv + 16);
-        return (ushort)IPAddress.NetworkToHostOrder((short)netOrder);
+        int? netOrder = null;
+        if (!text.Contains('\0'))
+        {
+            lock (Posix.LookupGate)
+            {
+                nint serv = Libc.GetServByName(text, protocol);
+                if (serv != 0) netOrder = *(int*)(serv + 16);
+            }
+        }
+        if (netOrder is null) throw new SharpCatException($"unknown service \"{text}\" for {protocol}");
+        return (ushort)IPAddress.NetworkToHostOrder((short)netOrder.Value);
     }
 
     /// <summary>socat's notation: <c>AF=2 127.0.0.1:80</c>, <c>AF=10 [::1]:80</c>, <c>AF=1 "/tmp/sock"</c>.</summary>

@@ -1,4 +1,5 @@
 using SharpCat.Catalog;
+using SharpCat.Diagnostics;
 using SharpCat.Native;
 
 namespace SharpCat.Endpoints;
@@ -15,6 +16,9 @@ internal static class TlsFiles
         ("openssl-certificate", "cert"), ("openssl-key", "key"), ("openssl-cafile", "cafile"), ("openssl-dhparam", "dhparams"),
     ];
 
+    // A path is quoted whole up to PATH_MAX (escaped), not cut as other tokens are.
+    private const int PathShown = 4096;
+
     public static void Check(ResolvedAddress address)
     {
         var options = address.Options;
@@ -24,26 +28,34 @@ internal static class TlsFiles
             if (options.Text(option) is { } path) Readable(shown, path);
         if (options.Text("openssl-capath") is { } directory)
         {
-            if (!Posix.TryStat(directory, out var st)) throw new SharpCatException($"capath \"{directory}\": No such file or directory");
-            if (st.FileType != Posix.S_IFDIR) throw new SharpCatException($"capath \"{directory}\": Not a directory");
+            NoNul("capath", directory);
+            if (!Posix.TryStat(directory, out var st)) throw new SharpCatException($"capath {Shown.Token(directory, PathShown)}: No such file or directory");
+            if (st.FileType != Posix.S_IFDIR) throw new SharpCatException($"capath {Shown.Token(directory, PathShown)}: Not a directory");
         }
     }
 
-    /// <summary>A file option names a file this process can read; the message says which and why not.</summary>
+    /// <summary>
+    /// A file option names a file this process can read: open(2) says why not (missing, not
+    /// allowed, a name too long), as OpenSSL would later.
+    /// </summary>
     public static void Readable(string option, string path)
     {
-        if (Directory.Exists(path)) throw new SharpCatException($"{option} \"{path}\": Is a directory");
+        NoNul(option, path);
+        int fd = Libc.Open(path, Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
+        if (fd < 0) throw new SharpCatException($"{option} {Shown.Token(path, PathShown)}: {Posix.StrError(Posix.Errno)}");
         try
         {
-            using var _ = File.OpenRead(path);
+            if (Posix.FStat(fd).FileType == Posix.S_IFDIR) throw new SharpCatException($"{option} {Shown.Token(path, PathShown)}: Is a directory");
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        finally
         {
-            throw new SharpCatException($"{option} \"{path}\": No such file or directory");
+            Posix.Close(fd);
         }
-        catch (UnauthorizedAccessException)
-        {
-            throw new SharpCatException($"{option} \"{path}\": Permission denied");
-        }
+    }
+
+    // A C path ends at a NUL: OpenSSL would read another file than the one named.
+    private static void NoNul(string option, string path)
+    {
+        if (path.Contains('\0')) throw new SharpCatException($"{option} {Shown.Token(path, PathShown)}: a file name cannot hold a NUL byte");
     }
 }

@@ -283,23 +283,36 @@ internal static unsafe class Posix
         return (F(0), F(2), F(3), F(4));
     }
 
+    /// <summary>
+    /// getpwnam, getpwuid, getgrnam and getservbyname return a static buffer of libc's: relays that
+    /// open concurrently (fork) must not read each other's answer, so each call and its reading
+    /// happen under this lock.
+    /// </summary>
+    public static Lock LookupGate { get; } = new();
+
     /// <summary>Resolves a user name (or number) to a uid, as socat's UID_T options accept both.</summary>
     public static uint? LookupUser(string name)
     {
         // A C string ends at NUL: "nobody\0x" would be looked up as "nobody". No name holds one.
         if (name.Contains('\0')) return null;
-        nint pw = Libc.GetPwNam(name);
-        return pw == 0 ? null : *(uint*)(pw + 16);
+        lock (LookupGate)
+        {
+            nint pw = Libc.GetPwNam(name);
+            return pw == 0 ? null : *(uint*)(pw + 16);
+        }
     }
 
     /// <summary>A passwd entry: name, gid, home and shell of a uid; null when there is none.</summary>
     public static (string Name, uint Gid, string Home, string Shell)? GetUser(uint uid)
     {
         // struct passwd on glibc x86_64: name 0, passwd 8, uid 16, gid 20, gecos 24, dir 32, shell 40.
-        nint pw = Libc.GetPwUid(uid);
-        if (pw == 0) return null;
-        string Str(int offset) => Marshal.PtrToStringUTF8(*(nint*)(pw + offset)) ?? "";
-        return (Str(0), *(uint*)(pw + 20), Str(32), Str(40));
+        lock (LookupGate)
+        {
+            nint pw = Libc.GetPwUid(uid);
+            if (pw == 0) return null;
+            string Str(int offset) => Marshal.PtrToStringUTF8(*(nint*)(pw + offset)) ?? "";
+            return (Str(0), *(uint*)(pw + 20), Str(32), Str(40));
+        }
     }
 
     /// <summary>The groups initgroups(3) would give a user (getgrouplist).</summary>
@@ -325,8 +338,11 @@ internal static unsafe class Posix
     public static uint? LookupGroup(string name)
     {
         if (name.Contains('\0')) return null;
-        nint gr = Libc.GetGrNam(name);
-        return gr == 0 ? null : *(uint*)(gr + 16);
+        lock (LookupGate)
+        {
+            nint gr = Libc.GetGrNam(name);
+            return gr == 0 ? null : *(uint*)(gr + 16);
+        }
     }
 
     /// <summary>

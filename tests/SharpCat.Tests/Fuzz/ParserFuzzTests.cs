@@ -33,6 +33,12 @@ public class ParserFuzzTests(ITestOutputHelper output)
         { "EXEC:/bin/true,setuid=nobody\\0", "option \"setuid\": unknown user \"nobody\0\"" },
         { "TCP:127.0.0.1:www\\0x", "unknown service \"www\0x\" for tcp" },
         { "TCP-LISTEN:\"ssh\\0\"", "unknown service \"ssh\0\" for tcp" },
+        // Found by the run over the merged command-line checks (seed 0x2c0ffee5): .NET's file API
+        // threw on a NUL and on a name over NAME_MAX instead of a message.
+        { "OPENSSL:127.0.0.1:1,cafile=/tm\\0p/d/missing", "cafile \"/tm\\0p/d/missing\": a file name cannot hold a NUL byte" },
+        { "OPENSSL:127.0.0.1:1,cert=/tmp/\\0x", "cert \"/tmp/\\0x\": a file name cannot hold a NUL byte" },
+        { "OPENSSL:127.0.0.1:1,capath=/tmp/\\0x", "capath \"/tmp/\\0x\": a file name cannot hold a NUL byte" },
+        { $"OPENSSL:127.0.0.1:1,cafile=/tmp/{new string('i', 300)}", $"cafile \"/tmp/{new string('i', 300)}\": File name too long" },
     };
 
     [Theory]
