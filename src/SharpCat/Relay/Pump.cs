@@ -21,51 +21,46 @@ internal sealed class Pump(
         await new ThreadPoolHop();
         try
         {
-            await MoveAsync(ct).ConfigureAwait(false);
+            var rb = source.ReadBehaviour;
+            long remaining = rb.ReadBytes ?? long.MaxValue;
+            while (remaining > 0)
+            {
+                if (turns is not null) await turns.WaitAsync(side, ct).ConfigureAwait(false);
+                // An idle direction holds no buffer (DESIGN.md §8): wait first, rent after.
+                await source.Channel.WaitReadableAsync(ct).ConfigureAwait(false);
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
+                try
+                {
+                    int want = (int)Math.Min(options.BufferSize, remaining);
+                    int n = await source.Channel.ReadAsync(buffer.AsMemory(0, want), ct).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        if (!rb.IgnoreEof) return;
+                        turns?.Pass(side);
+                        await Task.Delay(options.IgnoreEofPollInterval, ct).ConfigureAwait(false);
+                        continue;
+                    }
+                    clock.Touch();
+                    remaining -= n;
+                    bool escaped = false;
+                    if (rb.Escape is byte esc)
+                    {
+                        int at = buffer.AsSpan(0, n).IndexOf(esc);
+                        if (at >= 0) { n = at; escaped = true; }
+                    }
+                    if (n > 0 && !await ForwardAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false)) return;
+                    if (escaped) return;
+                    turns?.Pass(side);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
         }
         finally
         {
             turns?.Leave(side);
-        }
-    }
-
-    private async Task MoveAsync(CancellationToken ct)
-    {
-        var rb = source.ReadBehaviour;
-        long remaining = rb.ReadBytes ?? long.MaxValue;
-        while (remaining > 0)
-        {
-            if (turns is not null) await turns.WaitAsync(side, ct).ConfigureAwait(false);
-            // An idle direction holds no buffer (DESIGN.md §8): wait first, rent after.
-            await source.Channel.WaitReadableAsync(ct).ConfigureAwait(false);
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
-            try
-            {
-                int want = (int)Math.Min(options.BufferSize, remaining);
-                int n = await source.Channel.ReadAsync(buffer.AsMemory(0, want), ct).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    if (!rb.IgnoreEof) return;
-                    turns?.Pass(side);
-                    await Task.Delay(options.IgnoreEofPollInterval, ct).ConfigureAwait(false);
-                    continue;
-                }
-                clock.Touch();
-                remaining -= n;
-                bool escaped = false;
-                if (rb.Escape is byte esc)
-                {
-                    int at = buffer.AsSpan(0, n).IndexOf(esc);
-                    if (at >= 0) { n = at; escaped = true; }
-                }
-                if (n > 0 && !await ForwardAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false)) return;
-                if (escaped) return;
-                turns?.Pass(side);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
         }
     }
 

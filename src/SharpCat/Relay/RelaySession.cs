@@ -24,48 +24,35 @@ internal sealed class RelaySession
     public async Task RunAsync(CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var dump = new TrafficDump(_options.VerboseText, _options.VerboseHex, _options.DumpFd);
+        // Per connection with fork: no closures, and one list for what the loop waits on.
         var running = new List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)>(2);
         bool leftToRight = _options.Direction != RelayDirection.RightToLeft && _left.Channel.CanRead && _right.Channel.CanWrite;
         bool rightToLeft = _options.Direction != RelayDirection.LeftToRight && _right.Channel.CanRead && _left.Channel.CanWrite;
         var turns = leftToRight && rightToLeft && _left.Channel.ReadFd >= 0 && _left.Channel.ReadFd == _right.Channel.ReadFd
             ? new ReadTurns() : null;
-        void Start(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw)
-        {
-            bool taps = dump.Enabled || raw is not null;
-            if (!_options.NoSplice && turns is null && SplicePump.Applies(from, to, taps))
-            {
-                var splice = new SplicePump(from, to, _clock);
-                running.Add((from, to, splice.RunAsync(cts.Token)));
-            }
-            else
-            {
-                var pump = new Pump(from, to, side, _options, dump, raw, _clock, turns);
-                running.Add((from, to, pump.RunAsync(cts.Token)));
-            }
-        }
-        if (leftToRight) Start(_left, _right, RelaySide.Left, _dumps.LeftToRight);
-        if (rightToLeft) Start(_right, _left, RelaySide.Right, _dumps.RightToLeft);
+        if (leftToRight) running.Add((_left, _right, Start(_left, _right, RelaySide.Left, _dumps.LeftToRight, turns, cts.Token)));
+        if (rightToLeft) running.Add((_right, _left, Start(_right, _left, RelaySide.Right, _dumps.RightToLeft, turns, cts.Token)));
         if (running.Count == 0) throw new SharpCatException("no direction to transfer: neither address can be read into the other");
 
         Task? inactivity = _options.InactivityTimeout is { } idle ? WatchInactivityAsync(idle, cts) : null;
         Task? closeTimer = null;
         // Addresses that are processes of their own: their end can end the relay.
-        var processes = new List<(IChannel Channel, Task Completion)>(2);
-        foreach (var ep in new[] { _left, _right })
-            if (ep.Channel.Completion is { } c && processes.TrueForAll(p => p.Channel != ep.Channel)) processes.Add((ep.Channel, c));
+        var processes = new List<(IChannel Channel, Task Completion)>(0);
+        if (_left.Channel.Completion is { } leftEnd) processes.Add((_left.Channel, leftEnd));
+        if (_right.Channel.Completion is { } rightEnd && _right.Channel != _left.Channel) processes.Add((_right.Channel, rightEnd));
+        var waitFor = new List<Task>(4);
         try
         {
             while (running.Count > 0)
             {
                 // Until the first EOF only cancellation (signal, -T) stops the relay, and the pumps
                 // see that themselves: no timer runs while a relay idles. After it, -t does.
-                var waitFor = new List<Task>(running.Count + processes.Count + 1);
+                waitFor.Clear();
                 foreach (var p in running) waitFor.Add(p.Task);
                 foreach (var p in processes) waitFor.Add(p.Completion);
                 if (closeTimer is not null) waitFor.Add(closeTimer);
                 var done = await Task.WhenAny(waitFor).ConfigureAwait(false);
-                if (processes.FindIndex(p => p.Completion == done) is int ended and >= 0)
+                if (IndexOfProcess(processes, done) is int ended and >= 0)
                 {
                     var process = processes[ended];
                     processes.RemoveAt(ended);
@@ -83,7 +70,8 @@ internal sealed class RelaySession
                             Log.Warn($"-t {_options.CloseTimeout.TotalSeconds:0.######}: closing {p.Source.Name} -> {p.Sink.Name} while it may still carry data (a larger -t waits longer)");
                     break;
                 }
-                int i = running.FindIndex(p => p.Task == done);
+                int i = 0;
+                while (running[i].Task != done) i++;
                 var finished = running[i];
                 running.RemoveAt(i);
                 if (done.IsCanceled || (done.IsFaulted && cts.IsCancellationRequested && done.Exception!.InnerException is OperationCanceledException))
@@ -131,6 +119,23 @@ internal sealed class RelaySession
         }
     }
 
+    /// <summary>One direction's pump: zero-copy where nothing looks at the bytes, else the copying one with its taps.</summary>
+    private Task Start(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, ReadTurns? turns, CancellationToken ct)
+    {
+        bool taps = _options.VerboseText || _options.VerboseHex || raw is not null;
+        if (!_options.NoSplice && turns is null && SplicePump.Applies(from, to, taps))
+            return new SplicePump(from, to, _clock).RunAsync(ct);
+        var dump = new TrafficDump(_options.VerboseText, _options.VerboseHex, _options.DumpFd);
+        return new Pump(from, to, side, _options, dump, raw, _clock, turns).RunAsync(ct);
+    }
+
+    private static int IndexOfProcess(List<(IChannel Channel, Task Completion)> processes, Task done)
+    {
+        for (int i = 0; i < processes.Count; i++)
+            if (processes[i].Completion == done) return i;
+        return -1;
+    }
+
     /// <summary>
     /// A process address ended unsuccessfully: what it wrote before it ended is relayed first (its
     /// direction reaches EOF, within the closing time), then its error ends the relay.
@@ -138,8 +143,12 @@ internal sealed class RelaySession
     private async Task FailAfterOutputAsync(IChannel process, Task failure,
         List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)> running, CancellationToken ct)
     {
-        int i = running.FindIndex(p => p.Source.Channel == process);
-        if (i >= 0) await Task.WhenAny(running[i].Task, ClosingWait(ct)).ConfigureAwait(false);
+        foreach (var p in running)
+        {
+            if (p.Source.Channel != process) continue;
+            await Task.WhenAny(p.Task, ClosingWait(ct)).ConfigureAwait(false);
+            break;
+        }
         throw failure.Exception!.InnerException!;
     }
 
