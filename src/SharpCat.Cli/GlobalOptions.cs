@@ -46,8 +46,12 @@ internal static class GlobalOptions
             {
                 case 'V': Expect(a, "-V"); cl.ShowVersion = true; break;
                 case 'h' or '?':
-                    if (a != "-?") ExpectRepeated(a);
-                    cl.HelpLevel = Math.Max(cl.HelpLevel, a == "-?" ? 1 : a.Length - 1);
+                    // socat reads ? as h: -??, -h? and -??? are -hh, -hh and -hhh (socat's test.sh
+                    // probes for an option with -???; an unquoted -??? that matches no file name
+                    // reaches us as written).
+                    for (int at = 2; at < a.Length; at++)
+                        if (a[at] is not ('h' or '?')) throw Unexpected(a, at);
+                    cl.HelpLevel = Math.Max(cl.HelpLevel, Math.Min(a.Length - 1, 3));
                     break;
                 case 'd':
                     ExpectRepeated(a);

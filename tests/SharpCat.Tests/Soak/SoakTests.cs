@@ -33,7 +33,13 @@ public class SoakTests(ITestOutputHelper output)
         server.Listen(1024);
         using var stop = new CancellationTokenSource();
         var serving = ServeScenariosAsync(server, seed, maxPayload, failures, stop.Token);
-        using var relay = await SoakRelay.StartAsync($"TCP:127.0.0.1:{((IPEndPoint)server.LocalEndPoint!).Port}", Globals(path));
+        // Both peers live in this test process, which on 2 cores with 64 transfers of megabytes can
+        // stall a peer for more than the default half second after the other's EOF: -t 5 keeps this
+        // test about bytes lost in half-close, not about the test host's scheduling (ClosingWaitTests
+        // test -t itself). More pool threads up front, so that none waits for the pool to grow.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 2 * parallel + 8), io);
+        using var relay = await SoakRelay.StartAsync($"TCP:127.0.0.1:{((IPEndPoint)server.LocalEndPoint!).Port}", [.. Globals(path), "-t", "5"]);
         int startFds = relay.Descriptors;
         long moved = 0;
         var clock = Stopwatch.StartNew();
