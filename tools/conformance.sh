@@ -28,6 +28,16 @@ excluded=(
   "VSOCK_ECHO:vsock is not namespaced: it reaches the VM host"
 )
 
+# What test.sh runs besides the programs under test: without ping it takes IPv4 and IPv6 for
+# absent and skips some 150 tests.
+missing=()
+for pair in ping:iputils-ping ip:iproute2 ps:procps openssl:openssl socat:socat; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 || { echo "test.sh needs ${missing[*]}" >&2; exit 1; }
+fi
+
 src=$out/socat-src
 if [ ! -x "$src/test.sh" ]; then
   # deb-src in the machine's own deb822 form, with its Signed-By (a one-line entry breaks apt here).
@@ -43,15 +53,15 @@ fi
 # The selection is test.sh's own, less the exclusions: its NUMCOND line (which test numbers run) is
 # extended by name, in a copy; the tests themselves are never changed.
 names=""
-for e in "${excluded[@]}"; do names="$names -a \\\$NAME != ${e%%:*}"; done
+for e in "${excluded[@]}"; do names="$names -a \\\\\$NAME != ${e%%:*}"; done
 sed "s/^\(NUMCOND=\"test .*\)\"$/\1$names\"/" "$src/test.sh" > "$out/test.sh" && chmod +x "$out/test.sh"
-grep -q 'NAME != VSOCK_ECHO' "$out/test.sh" || { echo "could not extend test.sh's NUMCOND line" >&2; exit 1; }
+grep -qF '\$NAME != VSOCK_ECHO' "$out/test.sh" || { echo "could not extend test.sh's NUMCOND line" >&2; exit 1; }
 
 run() { # program binary
   local name=$1 bin=$2 work=$out/run-$1
   rm -rf "$work" && cp -a "$src" "$work" && cp "$out/test.sh" "$work/test.sh"
   echo "running socat's test.sh against $name ($bin)" >&2
-  timeout 5400 unshare -n -- bash -c 'ip link set lo up; cd "$1"; shift; SOCAT="$0" ./test.sh "$@"' "$bin" "$work" "${@:3}" \
+  TERM=dumb timeout 5400 unshare -n -- bash -c 'ip link set lo up; cd "$1"; shift; SOCAT="$0" ./test.sh "$@"' "$bin" "$work" "${@:3}" \
     > "$out/$name.out" 2> "$out/$name.err" &
   local suite=$!
   # A test whose program never ends would stop the whole suite: any run of the binary older than

@@ -92,7 +92,7 @@ public static class RelayRunner
         return new RelaySession(a, b, options, dumps).RunAsync(ct);
     }
 
-    /// <summary>1 or 2 when that address listens with <c>fork</c>; 0 for a single relay.</summary>
+    /// <summary>1 or 2 when that address has <c>fork</c> (it listens, or connects in a loop); 0 for a single relay.</summary>
     private static int ForkSide((ResolvedAddress Read, ResolvedAddress? Write) l, (ResolvedAddress Read, ResolvedAddress? Write) r)
     {
         foreach (var (spec, side) in new[] { (l, 1), (r, 2) })
@@ -100,8 +100,8 @@ public static class RelayRunner
             foreach (var address in new[] { spec.Read, spec.Write })
             {
                 if (address is null || !address.Options.Flag("fork")) continue;
-                if (spec.Write is not null || !EndpointRegistry.Listens(address.Kind.Keyword))
-                    throw new SharpCatException($"{address.Name}: fork is supported only on a listening address in this build of sharpcat");
+                if (spec.Write is not null)
+                    throw new SharpCatException($"{address.Name}: fork is not supported in one half of a \"!!\" address");
                 return side;
             }
         }
@@ -119,7 +119,11 @@ public static class RelayRunner
     {
         var listenAddress = listen.Read;
         var (listenAccess, otherAccess) = listenSide == 1 ? (leftAccess, rightAccess) : (rightAccess, leftAccess);
-        var listener = await EndpointRegistry.Listener(listenAddress.Kind.Keyword)(new OpenRequest(listenAddress, listenAccess, options), ct).ConfigureAwait(false);
+        var request = new OpenRequest(listenAddress, listenAccess, options);
+        var listener = EndpointRegistry.Listens(listenAddress.Kind.Keyword)
+            ? await EndpointRegistry.Listener(listenAddress.Kind.Keyword)(request, ct).ConfigureAwait(false)
+            : new ConnectLoop(request, EndpointRegistry.Opener(listenAddress.Kind.Keyword));
+        SharpCatException? failure = null;
         int max = (int)(listenAddress.Options.Number("max-children") ?? 0);
         using var slots = max > 0 ? new SemaphoreSlim(max) : null;
         var children = new ConcurrentDictionary<int, Task>();
@@ -163,7 +167,7 @@ public static class RelayRunner
                 // and may be done before it is stored: a placeholder goes in first, and a child
                 // that already removed it is not stored.
                 children[id] = Task.CompletedTask;
-                var child = RunChildAsync(id, accepted, other, listenSide, otherAccess, options, dumps, children, slots);
+                var child = RunChildAsync(id, accepted, other, listenSide, otherAccess, options, dumps, children, slots, ct);
                 children.TryUpdate(id, child, Task.CompletedTask);
             }
         }
@@ -174,17 +178,29 @@ public static class RelayRunner
         {
             Log.Warn(e.Message);
         }
+        catch (SharpCatException e)
+        {
+            // The listener (or the connect loop) failed for good: the live relays still finish.
+            failure = e;
+        }
         finally
         {
             await listener.DisposeAsync().ConfigureAwait(false);
         }
         if (!children.IsEmpty) Log.Notice($"listener closed, waiting for {children.Count} relay(s) to finish");
         await Task.WhenAll(children.Values).ConfigureAwait(false);
+        if (failure is not null) throw failure;
     }
 
+    /// <summary>
+    /// One accepted connection's relay. <paramref name="stop"/> (the listener's end, the first
+    /// signal) ends it only while it is still opening its other address (a second listener, a
+    /// connect that retries): nothing has moved yet, and socat's parent process, which a script
+    /// waits for, is gone by then. Once it transfers, only <see cref="RelayOptions.ForceStop"/> cuts it.
+    /// </summary>
     private static async Task RunChildAsync(int id, OpenedEndpoint accepted, (ResolvedAddress, ResolvedAddress?) other, int listenSide,
         Access otherAccess, RelayOptions options, RawDumps dumps,
-        ConcurrentDictionary<int, Task> children, SemaphoreSlim? slots)
+        ConcurrentDictionary<int, Task> children, SemaphoreSlim? slots, CancellationToken stop)
     {
         var ct = options.ForceStop;
         var locks = new List<LockFile>();
@@ -192,12 +208,14 @@ public static class RelayRunner
         try
         {
             Log.Notice($"relay {id}: opening the {(listenSide == 1 ? "second" : "first")} address");
-            peer = await OpenAsync(other, otherAccess, options, locks, 3 - listenSide, ct, accepted.Channel).ConfigureAwait(false);
+            using (var opening = ct.CanBeCanceled && stop.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(stop, ct) : null)
+                peer = await OpenAsync(other, otherAccess, options, locks, 3 - listenSide, opening?.Token ?? (stop.CanBeCanceled ? stop : ct),
+                    accepted.Channel).ConfigureAwait(false);
             var (a, b) = listenSide == 1 ? (accepted, peer) : (peer, accepted);
             await TransferAsync(a, b, options, dumps, ct).ConfigureAwait(false);
             Log.Notice($"relay {id} finished");
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested || stop.IsCancellationRequested)
         {
         }
         catch (SharpCatException e)

@@ -161,6 +161,58 @@ public class ForkTests
         }
     }
 
+    /// <summary>
+    /// fork on an address that connects: a new connection as soon as one is made, each relayed on
+    /// its own, until the connect fails for good (after retry); socat's "connecting in a loop".
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat")]
+    [InlineData("socat")]
+    public async Task ForkOnAConnectingAddressConnectsInALoop(string program)
+    {
+        using var dir = new TempDir();
+        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        server.Listen(1);
+        int port = ((IPEndPoint)server.LocalEndPoint!).Port;
+        var serving = Task.Run(async () =>
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                using var c = await server.AcceptAsync();
+                await c.SendAsync(System.Text.Encoding.ASCII.GetBytes($"hello {i}\n"));
+            }
+            server.Close(); // the next connect is refused: the loop ends
+        });
+        var r = await Run.ProgramAsync(program == "socat" ? Binaries.Socat! : Binaries.SharpCat,
+            ["-u", $"TCP:127.0.0.1:{port},fork,retry=2,interval=0.2", $"OPEN:{dir["out"]},creat,append"], [], Run.DefaultTimeout);
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("Connection refused", r.LogLines.Last());
+        await Wait.UntilAsync(() => File.ReadAllText(dir["out"]).Length >= 24, seconds: 10);
+        // Each connection has its own relay, concurrently: the order in which they append is theirs.
+        Assert.Equal(["hello 0", "hello 1", "hello 2"], File.ReadAllLines(dir["out"]).Order());
+    }
+
+    /// <summary>
+    /// SIGTERM closes the listener and lets transferring relays finish, but a relay still opening
+    /// its other address (here a second listener nobody connects to) has moved nothing: it ends at
+    /// once, and so does the process, as socat's parent does.
+    /// </summary>
+    [Fact]
+    public async Task SigtermEndsRelaysThatAreStillOpening()
+    {
+        int second = FreePorts.Tcp();
+        var (relay, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,bind=127.0.0.1,reuseaddr,fork",
+            $"TCP-LISTEN:{second},bind=127.0.0.1,reuseaddr");
+        using var _ = relay;
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        await relay.WaitForStderrAsync($"listening on AF=2 127.0.0.1:{second}");
+        relay.Signal(15);
+        Assert.Equal(143, await relay.WaitForExitAsync());
+    }
+
     [DllImport("libc")] private static extern unsafe int getrlimit(int resource, ulong* limits);
     [DllImport("libc")] private static extern unsafe int setrlimit(int resource, ulong* limits);
 }
