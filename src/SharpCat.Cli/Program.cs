@@ -14,6 +14,18 @@ namespace SharpCat.Cli
     {
         private const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+        /// <summary>
+        /// socat's environment: SOCAT_DEFAULT_LISTEN_IP and SOCAT_PREFERRED_RESOLVE_IP set apart what
+        /// -4/-6 set together (the listening family and the resolver's preference); the command line wins.
+        /// </summary>
+        private static void ReadIpVersionsFromEnvironment(RelayOptions relay)
+        {
+            if (relay.PreferredIpVersion != 0) return;
+            static int Version(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v && v[0] is '4' or '6' ? v[0] - '0' : 0;
+            relay.ListenIpVersion = Version("SOCAT_DEFAULT_LISTEN_IP");
+            relay.PreferredIpVersion = Version("SOCAT_PREFERRED_RESOLVE_IP");
+        }
+
         public static async Task<int> RunAsync(string[] args)
         {
             if (args.Length > 0 && args[0] == Endpoints.CredentialHelper.Marker) return Endpoints.CredentialHelper.Run(args);
@@ -45,6 +57,7 @@ namespace SharpCat.Cli
                 return 1;
             }
 
+            ReadIpVersionsFromEnvironment(cl.Relay);
             using var cts = new CancellationTokenSource();
             using var force = new CancellationTokenSource();
             cl.Relay.ForceStop = force.Token;

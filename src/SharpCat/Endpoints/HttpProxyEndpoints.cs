@@ -35,7 +35,9 @@ internal static class HttpProxyEndpoints
             string status = await ProxyStream.ReadLineAsync(channel, MaxLine, lfOnly, "proxy_connect", ct).ConfigureAwait(false)
                 ?? throw new SharpCatException("proxy_connect: the proxy closed the connection without a reply");
             Log.Info($"proxy_connect: received answer \"{status}\"");
-            var parts = status.Split(' ', 3);
+            // As socat: any number of spaces after the version ("HTTP/1.0   200 OK").
+            var parts = status.Split(' ', 2);
+            if (parts.Length == 2) parts = [parts[0], .. parts[1].TrimStart(' ').Split(' ', 2)];
             if (parts.Length < 2 || parts[0] is not ("HTTP/1.0" or "HTTP/1.1") || parts[1].Length != 3 || !parts[1].All(char.IsAsciiDigit))
                 throw new SharpCatException($"proxy: invalid answer \"{Printable(status)}\"");
             for (int lines = 0; ; lines++)

@@ -13,7 +13,8 @@ namespace SharpCat.Endpoints;
 internal static class NoFork
 {
     // Ways of connecting a child that have no meaning when there is no child.
-    private static readonly string[] Conflicting = ["pty", "pipes", "stderr", "fdin", "fdout", "setsid", "setpgid", "tiocsctty",
+    // (setsid is not among them: with nofork it is this process that starts a session, as in socat.)
+    private static readonly string[] Conflicting = ["pty", "pipes", "stderr", "fdin", "fdout", "setpgid", "tiocsctty",
         "sighup", "sigint", "sigquit"];
 
     /// <summary>Refuses nofork where socat does (first address, dual address) and where it cannot work here.</summary>
@@ -41,6 +42,7 @@ internal static class NoFork
             if (fd >= 0) Posix.SetFl(fd, Posix.GetFl(fd) & ~Posix.O_NONBLOCK);
         if (first.ReadFd >= 0) Posix.Dup2(first.ReadFd, 0);
         if (first.WriteFd >= 0) Posix.Dup2(first.WriteFd, 1);
+        if (exec.Options.Flag("setsid") && !Posix.SetSid()) Log.Warn($"setsid(): {Posix.StrError(Posix.Errno)}");
         Log.Notice($"execvp'ing \"{program}\"");
         var environment = ExecEndpoints.ChildEnvironment(exec.Options, first);
         int errno = ChildSpawn.ExecInPlace(file, argv, environment);

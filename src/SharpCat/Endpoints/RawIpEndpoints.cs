@@ -43,7 +43,7 @@ internal static class RawIpEndpoints
 
     private static IChannel Receiver(OpenRequest request, int version, DatagramPeer mode)
     {
-        var family = SocketAddressing.Family(request, version);
+        var family = SocketAddressing.Family(request, version, listens: true);
         if (family == AddressFamily.Unspecified) family = AddressFamily.InterNetwork;
         int protocol = Protocol(request.Parameters[0]);
         var any = new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);

@@ -16,14 +16,18 @@ namespace SharpCat.Endpoints;
 /// </summary>
 internal static class SocketAddressing
 {
-    /// <summary>The family an address asks for: fixed by its keyword, else pf=, else -4/-6, else none.</summary>
-    public static AddressFamily Family(OpenRequest request, int keywordVersion)
+    /// <summary>
+    /// The family an address asks for: fixed by its keyword, else pf=, else -4/-6 (for an address
+    /// that <paramref name="listens"/>, the listening default first), else none.
+    /// </summary>
+    public static AddressFamily Family(OpenRequest request, int keywordVersion, bool listens = false)
     {
         if (keywordVersion == 4) return AddressFamily.InterNetwork;
         if (keywordVersion == 6) return AddressFamily.InterNetworkV6;
         if (request.Options.Find("protocol-family") is { Value: string pf } o)
             return IpFamilyCheck.PfVersion(request.Address.Name, o.Spelling, pf) == 4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
-        return request.Relay.PreferredIpVersion switch
+        int preferred = listens && request.Relay.ListenIpVersion != 0 ? request.Relay.ListenIpVersion : request.Relay.PreferredIpVersion;
+        return preferred switch
         {
             4 => AddressFamily.InterNetwork,
             6 => AddressFamily.InterNetworkV6,

@@ -40,7 +40,7 @@ internal static class TcpEndpoints
 
     internal static async ValueTask<IListener> ListenAsync(OpenRequest request, int version, ProtocolType protocol, CancellationToken ct)
     {
-        var family = SocketAddressing.Family(request, version);
+        var family = SocketAddressing.Family(request, version, listens: true);
         string service = ServiceProtocol(protocol);
         int port = SocketAddressing.Port(request.Parameters[0], service);
         IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;

@@ -78,7 +78,7 @@ internal static class UdpEndpoints
     internal static async ValueTask<Socket> BoundSocketAsync(OpenRequest request, int version, CancellationToken ct, bool reuseAddress = false,
         int? portOverride = null)
     {
-        var family = SocketAddressing.Family(request, version);
+        var family = SocketAddressing.Family(request, version, listens: true);
         int port = portOverride ?? SocketAddressing.Port(request.Parameters[0], "udp");
         IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
         IPAddress address = any;

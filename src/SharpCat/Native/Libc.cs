@@ -22,6 +22,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
     internal static partial nint Write(int fd, byte* buffer, nint count);
 
+    [LibraryImport(Lib, EntryPoint = "setsid", SetLastError = true)]
+    internal static partial int SetSid();
+
     [LibraryImport(Lib, EntryPoint = "pipe2", SetLastError = true)]
     internal static partial int Pipe2(int* fds, int flags);
 

@@ -201,6 +201,9 @@ internal static unsafe class Posix
             if (Libc.GetSockName(fd, p, &length) != 0) throw Fail($"getsockname({fd})");
     }
 
+    /// <summary>setsid(2) for this process; false (errno set) when it is a process group leader already.</summary>
+    public static bool SetSid() => Libc.SetSid() >= 0;
+
     public static void Dup2(int fd, int newFd)
     {
         if (Libc.Dup2(fd, newFd) < 0) throw Fail($"dup2({fd}, {newFd})");

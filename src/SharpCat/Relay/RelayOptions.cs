@@ -60,6 +60,13 @@ public sealed class RelayOptions
     /// <summary>Prefer this IP version when an address does not name one (<c>-4</c>, <c>-6</c>); 0 for none.</summary>
     public int PreferredIpVersion { get; set; }
 
+    /// <summary>
+    /// The IP version a listening or receiving address takes when nothing names one; 0 to follow
+    /// <see cref="PreferredIpVersion"/>. socat's <c>-4</c>/<c>-6</c> set both; its environment sets
+    /// them apart (<c>SOCAT_DEFAULT_LISTEN_IP</c>, <c>SOCAT_PREFERRED_RESOLVE_IP</c>).
+    /// </summary>
+    public int ListenIpVersion { get; set; }
+
     /// <summary>Where the traffic dumps of <c>-v</c>/<c>-x</c> go; fd 2 by default, as socat.</summary>
     public int DumpFd { get; set; } = 2;
 
