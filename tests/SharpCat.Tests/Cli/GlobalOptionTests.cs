@@ -197,4 +197,29 @@ public class GlobalOptionTests
         Assert.Equal(0, (await Run.SharpCatAsync("-4", "-u", "/dev/null", "/dev/null")).ExitCode);
         Assert.Equal(0, (await Run.SharpCatAsync("-6", "-u", "/dev/null", "/dev/null")).ExitCode);
     }
+
+    /// <summary>
+    /// socat's environment: SOCAT_DEFAULT_LISTEN_IP=6 makes a listener without pf= or -4/-6 listen
+    /// on IPv6; -4 on the command line wins over it.
+    /// </summary>
+    [Theory]
+    [InlineData("", "AF=10 [")]
+    [InlineData("-4", "AF=2 ")]
+    public async Task DefaultListenIpComesFromTheEnvironment(string flag, string expected)
+    {
+        var r = await Run.ShellAsync($"SOCAT_DEFAULT_LISTEN_IP=6 {Binaries.SharpCat} -d -d {flag} TCP-LISTEN:0,accept-timeout=0.01 PIPE");
+        Assert.Contains($"listening on {expected}", r.StderrText);
+    }
+
+    /// <summary>nofork with setsid: this process starts a session before the program replaces it (socat's NOFORKSETSID).</summary>
+    [Fact]
+    public async Task NoforkWithSetsidMakesTheProgramASessionLeader()
+    {
+        // Run from a shell without job control: sharpcat is not a group leader, so setsid works.
+        var r = await Run.ShellAsync($"echo | {Binaries.SharpCat} - 'SYSTEM:echo $$ $(ps -o sid= -p $$),nofork,setsid'");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string[] ids = r.StdoutText.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(2, ids.Length);
+        Assert.Equal(ids[0], ids[1]);
+    }
 }

@@ -49,7 +49,9 @@ public class ExecTests
     [Fact]
     public async Task EitherHalfOfADualCanFailTheRelay()
     {
-        var r = await Run.SharpCatAsync("data\n"u8.ToArray(), "-", "SYSTEM:cat >/dev/null; exit 4!!SYSTEM:echo written");
+        // The writing half reads what it is sent: a program that exits without reading would make
+        // the relay's write fail with EPIPE first, whenever it comes after that exit.
+        var r = await Run.SharpCatAsync("data\n"u8.ToArray(), "-", "SYSTEM:cat >/dev/null; exit 4!!SYSTEM:cat >/dev/null; echo written");
         Assert.Equal(1, r.ExitCode);
         Assert.Equal("written\n", r.StdoutText);
         Assert.Contains(r.LogLines, l => Regex.IsMatch(l, @"^E waitpid\(\): child \d+ exited with status 4$"));

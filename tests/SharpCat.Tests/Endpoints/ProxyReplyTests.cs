@@ -165,6 +165,16 @@ public class ProxyReplyTests
     }
 
     [Fact]
+    public async Task SeveralSpacesAfterTheVersionAreAcceptedAsBySocat()
+    {
+        // socat's test.sh PROXY2SPACES: "HTTP/1.0   200 OK" is a success.
+        using var proxy = new FakeProxy(ReadHttpRequest, B("HTTP/1.0   200   OK\r\n\r\n"), thenEcho: true);
+        var r = await Run.SharpCatAsync(B("spaces\n"), "-", $"PROXY:127.0.0.1:h:1,proxyport={proxy.Port}");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("spaces\n", r.StdoutText);
+    }
+
+    [Fact]
     public async Task IgnorecrAcceptsBareLineFeeds()
     {
         using var proxy = new FakeProxy(ReadHttpRequest, B("HTTP/1.0 200 OK\nServer: lf-only\n\n"), thenEcho: true);
