@@ -5,62 +5,60 @@ namespace SharpCat.Relay;
 
 /// <summary>
 /// Moves data in one direction: reads up to the buffer size, applies the taps (byte limit,
-/// escape byte, line endings, dumps), and writes everything before reading again. Directions
-/// that read one descriptor take turns (<paramref name="turns"/>).
+/// escape byte, line endings, dumps), and writes everything before reading again.
 /// </summary>
 internal sealed class Pump(
     OpenedEndpoint source, OpenedEndpoint sink, RelaySide side, RelayOptions options,
-    TrafficDump dump, Stream? rawDump, ActivityClock clock, ReadTurns? turns)
+    TrafficDump dump, Stream? rawDump, ActivityClock clock)
 {
     private const int EPIPE = 32, ECONNRESET = 104;
     private long _total;
+    private long _remaining = source.ReadBehaviour.ReadBytes ?? long.MaxValue;
 
     public async Task RunAsync(CancellationToken ct)
     {
         // Off the caller's thread: a pump over regular files never waits, and must not hold up the other one.
         await new ThreadPoolHop();
+        while (await StepAsync(ct).ConfigureAwait(false)) { }
+    }
+
+    /// <summary>
+    /// One read and what it brings: false once the direction is done (end of file, the escape
+    /// byte, <c>readbytes</c> reached, cool-write's reader gone).
+    /// </summary>
+    // Pooled: it runs per chunk, and completes asynchronously whenever the source is idle.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> StepAsync(CancellationToken ct)
+    {
+        if (_remaining <= 0) return false;
+        var rb = source.ReadBehaviour;
+        // An idle direction holds no buffer (DESIGN.md §8): wait first, rent after.
+        await source.Channel.WaitReadableAsync(ct).ConfigureAwait(false);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
         try
         {
-            var rb = source.ReadBehaviour;
-            long remaining = rb.ReadBytes ?? long.MaxValue;
-            while (remaining > 0)
+            int want = (int)Math.Min(options.BufferSize, _remaining);
+            int n = await source.Channel.ReadAsync(buffer.AsMemory(0, want), ct).ConfigureAwait(false);
+            if (n == 0)
             {
-                if (turns is not null) await turns.WaitAsync(side, ct).ConfigureAwait(false);
-                // An idle direction holds no buffer (DESIGN.md §8): wait first, rent after.
-                await source.Channel.WaitReadableAsync(ct).ConfigureAwait(false);
-                byte[] buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
-                try
-                {
-                    int want = (int)Math.Min(options.BufferSize, remaining);
-                    int n = await source.Channel.ReadAsync(buffer.AsMemory(0, want), ct).ConfigureAwait(false);
-                    if (n == 0)
-                    {
-                        if (!rb.IgnoreEof) return;
-                        turns?.Pass(side);
-                        await Task.Delay(options.IgnoreEofPollInterval, ct).ConfigureAwait(false);
-                        continue;
-                    }
-                    clock.Touch();
-                    remaining -= n;
-                    bool escaped = false;
-                    if (rb.Escape is byte esc)
-                    {
-                        int at = buffer.AsSpan(0, n).IndexOf(esc);
-                        if (at >= 0) { n = at; escaped = true; }
-                    }
-                    if (n > 0 && !await ForwardAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false)) return;
-                    if (escaped) return;
-                    turns?.Pass(side);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
+                if (!rb.IgnoreEof) return false;
+                await Task.Delay(options.IgnoreEofPollInterval, ct).ConfigureAwait(false);
+                return true;
             }
+            clock.Touch();
+            _remaining -= n;
+            bool escaped = false;
+            if (rb.Escape is byte esc)
+            {
+                int at = buffer.AsSpan(0, n).IndexOf(esc);
+                if (at >= 0) { n = at; escaped = true; }
+            }
+            if (n > 0 && !await ForwardAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false)) return false;
+            return !escaped;
         }
         finally
         {
-            turns?.Leave(side);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -28,10 +28,19 @@ internal sealed class RelaySession
         var running = new List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)>(2);
         bool leftToRight = _options.Direction != RelayDirection.RightToLeft && _left.Channel.CanRead && _right.Channel.CanWrite;
         bool rightToLeft = _options.Direction != RelayDirection.LeftToRight && _right.Channel.CanRead && _left.Channel.CanWrite;
-        var turns = leftToRight && rightToLeft && _left.Channel.ReadFd >= 0 && _left.Channel.ReadFd == _right.Channel.ReadFd
-            ? new ReadTurns() : null;
-        if (leftToRight) running.Add((_left, _right, Start(_left, _right, RelaySide.Left, _dumps.LeftToRight, turns, cts.Token)));
-        if (rightToLeft) running.Add((_right, _left, Start(_right, _left, RelaySide.Right, _dumps.RightToLeft, turns, cts.Token)));
+        if (leftToRight && rightToLeft && _left.Channel.ReadFd >= 0 && _left.Channel.ReadFd == _right.Channel.ReadFd)
+        {
+            // One descriptor read both ways: the directions take turns, as in socat.
+            var (l, r) = new AlternatingPumps(NewPump(_left, _right, RelaySide.Left, _dumps.LeftToRight),
+                NewPump(_right, _left, RelaySide.Right, _dumps.RightToLeft)).Start(cts.Token);
+            running.Add((_left, _right, l));
+            running.Add((_right, _left, r));
+        }
+        else
+        {
+            if (leftToRight) running.Add((_left, _right, Start(_left, _right, RelaySide.Left, _dumps.LeftToRight, cts.Token)));
+            if (rightToLeft) running.Add((_right, _left, Start(_right, _left, RelaySide.Right, _dumps.RightToLeft, cts.Token)));
+        }
         if (running.Count == 0) throw new SharpCatException("no direction to transfer: neither address can be read into the other");
 
         Task? inactivity = _options.InactivityTimeout is { } idle ? WatchInactivityAsync(idle, cts) : null;
@@ -120,14 +129,16 @@ internal sealed class RelaySession
     }
 
     /// <summary>One direction's pump: zero-copy where nothing looks at the bytes, else the copying one with its taps.</summary>
-    private Task Start(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, ReadTurns? turns, CancellationToken ct)
+    private Task Start(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, CancellationToken ct)
     {
         bool taps = _options.VerboseText || _options.VerboseHex || raw is not null;
-        if (!_options.NoSplice && turns is null && SplicePump.Applies(from, to, taps))
+        if (!_options.NoSplice && SplicePump.Applies(from, to, taps))
             return new SplicePump(from, to, _clock).RunAsync(ct);
-        var dump = new TrafficDump(_options.VerboseText, _options.VerboseHex, _options.DumpFd);
-        return new Pump(from, to, side, _options, dump, raw, _clock, turns).RunAsync(ct);
+        return NewPump(from, to, side, raw).RunAsync(ct);
     }
+
+    private Pump NewPump(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw) =>
+        new(from, to, side, _options, new TrafficDump(_options.VerboseText, _options.VerboseHex, _options.DumpFd), raw, _clock);
 
     private static int IndexOfProcess(List<(IChannel Channel, Task Completion)> processes, Task done)
     {
