@@ -106,16 +106,31 @@ internal static class OptionValueParser
 
     public static long ParseSigned(string spelling, string value, long min, long max)
     {
-        if (!TryParseC(value, out long v)) throw Bad(spelling, value, "not a number");
+        if (!TryParseC(value, out long v)) throw Bad(spelling, value, WhyNotANumber(value, "not a number"));
         if (v < min || v > max) throw Bad(spelling, value, $"out of range {min}..{max}");
         return v;
     }
 
     public static long ParseUnsigned(string spelling, string value, long max)
     {
-        if (!TryParseC(value, out long v) || value.TrimStart().StartsWith('-')) throw Bad(spelling, value, "not an unsigned number");
+        if (!TryParseC(value, out long v) || value.TrimStart().StartsWith('-')) throw Bad(spelling, value, WhyNotANumber(value, "not an unsigned number"));
         if (v > max) throw Bad(spelling, value, $"out of range 0..{max}");
         return v;
+    }
+
+    /// <summary>
+    /// socat's two words for a number that is not one (scripts and its test.sh look for them):
+    /// "missing numerical value" when it does not start with a digit, "trailing garbage" after one.
+    /// </summary>
+    private static string WhyNotANumber(string value, string otherwise)
+    {
+        string t = value.TrimStart();
+        if (t.StartsWith('-') || t.StartsWith('+')) t = t[1..];
+        if (t.Length == 0 || !char.IsAsciiDigit(t[0])) return "missing numerical value";
+        bool hex = t.Length > 1 && t[0] == '0' && t[1] is 'x' or 'X';
+        int digits = hex ? 2 : 0;
+        while (digits < t.Length && (hex ? char.IsAsciiHexDigit(t[digits]) : char.IsAsciiDigit(t[digits]))) digits++;
+        return digits < t.Length ? "trailing garbage after the number" : otherwise;
     }
 
     private static uint ParseMode(string spelling, string value)

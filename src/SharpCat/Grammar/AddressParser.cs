@@ -114,7 +114,7 @@ public static class AddressParser
             if (s[j] == '\\') { j++; continue; }
             if (s[j] == q) return j;
         }
-        throw new SharpCatException($"address {Diagnostics.Shown.Token(whole, 200)}: missing closing {q} quote");
+        throw new SharpCatException($"address {Diagnostics.Shown.Token(whole, 200)}: missing closing {q} quote (unexpected end of the address)");
     }
 
     private static void AppendQuoted(StringBuilder sb, string s, int from, int to)

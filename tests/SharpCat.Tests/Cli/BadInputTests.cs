@@ -14,7 +14,10 @@ public class BadInputTests
         { ["OPEN:{dir}/f,creat,mode=abc", "-"], "E option \"mode\": invalid value \"abc\"" },
         { ["OPEN:{dir}/f,creat=maybe", "-"], "E option \"creat\": invalid value \"maybe\"" },
         { ["OPEN:{dir}/f,creat,readbytes=-1", "-"], "E option \"readbytes\": invalid value \"-1\"" },
-        { ["OPEN:{dir}/f,creat,readbytes=10x", "-"], "E option \"readbytes\": invalid value \"10x\"" },
+        { ["OPEN:{dir}/f,creat,readbytes=10x", "-"], "E option \"readbytes\": invalid value \"10x\": trailing garbage after the number" },
+        // socat's words, which its test.sh looks for (MISSING_INTEGER, INTEGER_GARBAGE).
+        { ["-", "PTY,ispeed=b19200"], "E option \"ispeed\": invalid value \"b19200\": missing numerical value" },
+        { ["-", "PTY,ispeed=19200B"], "E option \"ispeed\": invalid value \"19200B\": trailing garbage after the number" },
         { ["OPEN:{dir}/f,creat,escape=256", "-"], "E option \"escape\": invalid value \"256\"" },
         { ["OPEN:{dir}/f,creat,escape", "-"], "E option \"escape\" requires a value" },
         { ["OPEN:{dir}/f,creat,cr=1", "-"], "E option \"cr\": invalid value \"1\": this option takes no value" },

@@ -109,7 +109,7 @@ public class SctpVsockTests
     }
 
     [Theory]
-    [InlineData("VSOCK-CONNECT:x:1", "E option \"VSOCK-CONNECT cid\": invalid value \"x\": not a number")]
+    [InlineData("VSOCK-CONNECT:x:1", "E option \"VSOCK-CONNECT cid\": invalid value \"x\": missing numerical value")]
     [InlineData("VSOCK-CONNECT:1:4294967296", "E option \"VSOCK-CONNECT port\": invalid value \"4294967296\": out of range 0..4294967295")]
     public async Task BadVsockParametersAreNamed(string address, string message)
     {
