@@ -138,7 +138,7 @@ internal static class GlobalOptions
         throw a.StartsWith(exact, StringComparison.Ordinal) ? Unexpected(a, exact.Length) : Unknown(a);
     }
 
-    /// <summary>-d, -dd, -ddd…, and -h, -hh, -hhh: the letter again and nothing else.</summary>
+    /// <summary>-d, -dd, -ddd…: the letter again and nothing else.</summary>
     private static void ExpectRepeated(string a)
     {
         int end = 2;

@@ -61,9 +61,8 @@ internal static class OpenSslContext
             TlsSharedOptions.Apply(context, options);
             if (options.Text("openssl-certificate") is { } certFile)
             {
+                // The files were checked with the address (TlsFiles), before anything opened.
                 string keyFile = options.Text("openssl-key") ?? certFile;
-                TlsFiles.Readable("cert", certFile);
-                TlsFiles.Readable("key", keyFile);
                 if (SSL_CTX_use_certificate_chain_file(context, certFile) != 1)
                     throw new SharpCatException($"cert \"{certFile}\": {Errors()}");
                 if (SSL_CTX_use_PrivateKey_file(context, keyFile, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(context) != 1)
@@ -72,7 +71,6 @@ internal static class OpenSslContext
             if (options.Text("openssl-dhparam") is { } dhFile) SetDhParameters(context, dhFile);
             bool verify = TlsSharedOptions.Verifies(options);
             string? caFile = options.Text("openssl-cafile"), caPath = options.Text("openssl-capath");
-            if (caFile is not null) TlsFiles.Readable("cafile", caFile);
             if (caFile is not null || caPath is not null)
             {
                 if (SSL_CTX_load_verify_locations(context, caFile, caPath) != 1)
@@ -103,7 +101,6 @@ internal static class OpenSslContext
     /// <summary>dhparams: Diffie-Hellman parameters in PEM for the DHE cipher suites.</summary>
     private static void SetDhParameters(nint context, string file)
     {
-        TlsFiles.Readable("dhparams", file);
         nint bio = BIO_new_file(file, "r");
         if (bio == 0) throw new SharpCatException($"dhparams \"{file}\": {Errors()}");
         nint parameters;

@@ -38,7 +38,7 @@ internal static class TlsFiles
     /// A file option names a file this process can read: open(2) says why not (missing, not
     /// allowed, a name too long), as OpenSSL would later.
     /// </summary>
-    public static void Readable(string option, string path)
+    private static void Readable(string option, string path)
     {
         NoNul(option, path);
         int fd = Libc.Open(path, Posix.O_RDONLY | Posix.O_CLOEXEC, 0);

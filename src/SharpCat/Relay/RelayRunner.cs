@@ -150,7 +150,7 @@ public static class RelayRunner
                     // waits in the backlog until some end (DESIGN.md §3).
                     slots?.Release();
                     if (backoff is null) Log.Warn($"{e.Message}: {children.Count} relay(s) live; accepting again when resources free up");
-                    backoff = backoff is { } b ? TimeSpan.FromTicks(Math.Min(b.Ticks * 2, ResourceExhaustion.MaxBackoff.Ticks)) : ResourceExhaustion.FirstBackoff;
+                    backoff = ResourceExhaustion.NextBackoff(backoff);
                     await Task.Delay(backoff.Value, ct).ConfigureAwait(false);
                     continue;
                 }
@@ -208,9 +208,8 @@ public static class RelayRunner
         try
         {
             Log.Notice($"relay {id}: opening the {(listenSide == 1 ? "second" : "first")} address");
-            using (var opening = ct.CanBeCanceled && stop.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(stop, ct) : null)
-                peer = await OpenAsync(other, otherAccess, options, locks, 3 - listenSide, opening?.Token ?? (stop.CanBeCanceled ? stop : ct),
-                    accepted.Channel).ConfigureAwait(false);
+            using (var opening = CancellationTokenSource.CreateLinkedTokenSource(stop, ct))
+                peer = await OpenAsync(other, otherAccess, options, locks, 3 - listenSide, opening.Token, accepted.Channel).ConfigureAwait(false);
             var (a, b) = listenSide == 1 ? (accepted, peer) : (peer, accepted);
             await TransferAsync(a, b, options, dumps, ct).ConfigureAwait(false);
             Log.Notice($"relay {id} finished");

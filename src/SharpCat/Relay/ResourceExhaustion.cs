@@ -12,9 +12,11 @@ internal static class ResourceExhaustion
 {
     private const int ENOMEM = 12, ENFILE = 23, EMFILE = 24, ENOBUFS = 105;
 
-    /// <summary>The first wait after a failure; each further failure doubles it up to <see cref="MaxBackoff"/>.</summary>
-    public static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(50);
-    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromSeconds(1);
+
+    /// <summary>The wait after a failure: 50 ms, then twice the previous one, at most 1 s.</summary>
+    public static TimeSpan NextBackoff(TimeSpan? previous) =>
+        previous is { } p ? TimeSpan.FromTicks(Math.Min(p.Ticks * 2, MaxBackoff.Ticks)) : FirstBackoff;
 
     public static bool Is(Exception e) => Errno(e) is ENOMEM or ENFILE or EMFILE or ENOBUFS;
 
