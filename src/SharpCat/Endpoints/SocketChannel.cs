@@ -14,7 +14,7 @@ internal sealed class SocketChannel(Socket socket) : IChannel
 {
     private List<Action>? _onClose;
     private readonly int _fd = (int)socket.Handle;
-    private bool _disposed, _abort;
+    private bool _disposed, _abort, _resetUnreported;
 
     public Socket Socket => socket;
 
@@ -40,6 +40,7 @@ internal sealed class SocketChannel(Socket socket) : IChannel
 
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
+        if (TakeUnreportedReset(buffer.Length)) return 0;
         try
         {
             return await socket.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
@@ -62,10 +63,28 @@ internal sealed class SocketChannel(Socket socket) : IChannel
         {
             await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // A reset that was already there when the wait began is consumed by its recv(2): the
+            // read that follows would find only an end of file, so the reset is kept for it.
+            _resetUnreported = true;
+        }
         catch (SocketException)
         {
             // The read that follows reports the error in full.
         }
+    }
+
+    /// <summary>
+    /// True, once, when a readiness wait found the connection reset: the reset is then reported as a
+    /// read of <paramref name="length"/> bytes would have reported it (<see cref="NoteReset"/>).
+    /// </summary>
+    public bool TakeUnreportedReset(int length)
+    {
+        if (!_resetUnreported) return false;
+        _resetUnreported = false;
+        NoteReset(length);
+        return true;
     }
 
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)

@@ -98,6 +98,7 @@ internal sealed class TlsChannel : ISecureChannel
             lock (_session.Gate)
             {
                 if (_session.Ssl == 0) return 0;
+                if (_tcp.TakeUnreportedReset(buffer.Length)) return 0;
                 ERR_clear_error();
                 rc = Read(buffer.Span);
                 error = rc > 0 ? 0 : SSL_get_error(_session.Ssl, rc);
@@ -173,16 +174,7 @@ internal sealed class TlsChannel : ISecureChannel
     /// Waits until the socket has something for OpenSSL to read (a zero-byte receive: no buffer is
     /// held while a connection idles). A socket error ends the wait; the read that follows reports it.
     /// </summary>
-    private async ValueTask WaitReadableAsync(CancellationToken ct)
-    {
-        try
-        {
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
-        }
-        catch (SocketException)
-        {
-        }
-    }
+    private ValueTask WaitReadableAsync(CancellationToken ct) => _tcp.WaitReadableAsync(ct);
 
     private unsafe int Read(Span<byte> buffer)
     {

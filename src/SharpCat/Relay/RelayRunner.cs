@@ -209,7 +209,28 @@ public static class RelayRunner
         {
             Log.Notice($"relay {id}: opening the {(listenSide == 1 ? "second" : "first")} address");
             using (var opening = CancellationTokenSource.CreateLinkedTokenSource(stop, ct))
-                peer = await OpenAsync(other, otherAccess, options, locks, 3 - listenSide, opening.Token, accepted.Channel).ConfigureAwait(false);
+            {
+                TimeSpan? backoff = null;
+                while (peer is null)
+                {
+                    try
+                    {
+                        peer = await OpenAsync(other, otherAccess, options, locks, 3 - listenSide, opening.Token, accepted.Channel).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (ResourceExhaustion.Is(e))
+                    {
+                        // Out of descriptors or memory after the accept: the client has sent data that
+                        // only this connection holds, so it waits for live relays to end, as the
+                        // listener does, rather than being dropped (DESIGN.md §3).
+                        if (backoff is null) Log.Warn($"relay {id}: {e.Message}: opening again when resources free up");
+                        foreach (var lk in locks) lk.Dispose();
+                        locks.Clear();
+                        backoff = ResourceExhaustion.NextBackoff(backoff);
+                        await Task.Delay(backoff.Value, opening.Token).ConfigureAwait(false);
+                    }
+                }
+                if (backoff is not null) Log.Notice($"relay {id}: opened after waiting for resources");
+            }
             var (a, b) = listenSide == 1 ? (accepted, peer) : (peer, accepted);
             await TransferAsync(a, b, options, dumps, ct).ConfigureAwait(false);
             Log.Notice($"relay {id} finished");

@@ -35,7 +35,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
     public async Task RunAsync(CancellationToken ct)
     {
         await new ThreadPoolHop();
-        var from = ((SocketChannel)source.Channel).Socket;
+        var from = (SocketChannel)source.Channel;
         var to = ((SocketChannel)sink.Channel).Socket;
         int inFd = source.Channel.ReadFd, outFd = sink.Channel.WriteFd;
         // splice(2) blocks on a socket that is in blocking mode, whatever its flags say, and .NET
@@ -47,7 +47,8 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
         while (true)
         {
             // Wait until readable: a zero-byte receive holds no buffer, and no pipe is held meanwhile.
-            await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+            await from.WaitReadableAsync(ct).ConfigureAwait(false);
+            if (from.TakeUnreportedReset(SplicePipes.Size)) return;
             Burst burst;
             if (SplicePipes.TryRent(out var pipe))
             {

@@ -17,9 +17,9 @@ public abstract class AccessControlTests
     /// for a refusal. The refused client sends from a port of the kernel's choice (ephemeral, so
     /// never the one named and never privileged).
     /// </summary>
-    private static IEnumerable<(string Check, string Admitted, string Reason)> Checks(string protocol)
+    private static IEnumerable<(string Check, string Admitted, string Reason)> Checks()
     {
-        int port = protocol == "udp" ? FreePorts.Udp() : FreePorts.Tcp();
+        int port = FreePorts.Next();
         yield return ($"sourceport={port}", $"sourceport={port}", "due to wrong sourceport");
         yield return ("lowport", "lowport", "due to lowport option");
     }
@@ -46,7 +46,7 @@ public abstract class AccessControlTests
         var data = new TheoryData<string, string, string, string, string, string, string>();
         foreach (string program in new[] { "sharpcat", "socat" })
             foreach (var (listen, right, client) in addresses)
-                foreach (var (check, admitted, reason) in Checks(protocol))
+                foreach (var (check, admitted, reason) in Checks())
                     data.Add(program, listen, right, client, check, admitted, reason);
         return data;
     }
@@ -81,7 +81,7 @@ public class DatagramAccessControlTests : AccessControlTests
     {
         // A fixed port: socat's UDP-LISTEN,fork binds anew after each peer, and port 0 would move.
         bool v6 = listen.Contains("[::1]");
-        return CheckAsync(program, listen.Replace("{free}", FreePorts.Udp(v6).ToString()), right, client, check, admitted, reason);
+        return CheckAsync(program, listen.Replace("{free}", FreePorts.Next().ToString()), right, client, check, admitted, reason);
     }
 
     [Theory]
@@ -90,7 +90,7 @@ public class DatagramAccessControlTests : AccessControlTests
     public async Task UdpRecvDropsWhatItsChecksRefuse(string program)
     {
         // UDP-RECV has no one to answer: what it lets in comes out on stdout.
-        int source = FreePorts.Udp();
+        int source = FreePorts.Next();
         using var server = LiveProcess.Start(program == "socat" ? Binaries.Socat! : Binaries.SharpCat,
             "-d", "-d", "-u", $"UDP4-RECV:0,bind=127.0.0.1,sourceport={source}", "-");
         await server.WaitForStderrAsync("starting data transfer loop");

@@ -59,7 +59,7 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
             Assert.Equal(data, r.Stdout);
         }
         // sharpcat client with a client certificate, socat server that requires one
-        int socatPort = FreePorts.Udp();
+        int socatPort = FreePorts.Next();
         using var socatServer = LiveProcess.Start(Binaries.Socat!, "-d", "-d",
             $"OPENSSL-DTLS-SERVER:{socatPort},bind=127.0.0.1,cert={certs["server-full.pem"]},cafile={certs["ca.pem"]},verify=1", "PIPE");
         await socatServer.WaitForStderrAsync("listening on");
@@ -71,7 +71,7 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [Fact]
     public async Task SharpcatClientAgainstOpensslDtlsServer()
     {
-        int port = FreePorts.Udp();
+        int port = FreePorts.Next();
         using (var sserver = LiveProcess.Start("bash", "-c",
             $"sleep 20 | openssl s_server -dtls -accept 127.0.0.1:{port} -cert {certs["server.pem"]} -key {certs["server.key"]} -quiet 2>&1"))
         {
@@ -89,7 +89,7 @@ public class DtlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [Fact]
     public async Task AClosedPortIsRefusedAsInSocat()
     {
-        int port = FreePorts.Udp();
+        int port = FreePorts.Next();
         foreach (string program in new[] { Binaries.SharpCat, Binaries.Socat! })
         {
             var r = await Run.ProgramAsync(program, ["-", $"OPENSSL-DTLS-CLIENT:127.0.0.1:{port},verify=0"], "x\n"u8.ToArray(), Run.DefaultTimeout);

@@ -202,7 +202,7 @@ public class ForkTests
     [Fact]
     public async Task SigtermEndsRelaysThatAreStillOpening()
     {
-        int second = FreePorts.Tcp();
+        int second = FreePorts.Next();
         var (relay, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,bind=127.0.0.1,reuseaddr,fork",
             $"TCP-LISTEN:{second},bind=127.0.0.1,reuseaddr");
         using var _ = relay;

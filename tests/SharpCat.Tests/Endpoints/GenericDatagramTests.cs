@@ -15,7 +15,7 @@ public class GenericDatagramTests
     [InlineData("SOCKET-DATAGRAM")]
     public async Task AGenericUdpSocketSends(string keyword)
     {
-        int port = FreePorts.Udp();
+        int port = FreePorts.Next();
         using var receiver = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
         var r = await Run.SharpCatAsync("generic\n"u8.ToArray(), "-u", "-", $"{keyword}:2:2:17:{Hex(port)}");
         Assert.Equal(0, r.ExitCode);
@@ -26,7 +26,7 @@ public class GenericDatagramTests
     [Fact]
     public async Task AGenericUdpSocketReceives()
     {
-        int port = FreePorts.Udp();
+        int port = FreePorts.Next();
         using var relay = LiveProcess.SharpCat("-d", "-d", "-u", $"SOCKET-RECV:2:2:17:{Hex(port)}", "-");
         await relay.WaitForStderrAsync("starting data transfer loop");
         using var sender = new UdpClient();

@@ -83,8 +83,7 @@ public class RealProxyTests
     {
         // dante has no SOCKS4A; ssh -D does (and SOCKS4 and 5).
         using var sshd = await ProxyServers.StartSshdAsync();
-        int socksPort;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0)) { probe.Start(); socksPort = ((IPEndPoint)probe.LocalEndpoint).Port; }
+        int socksPort = FreePorts.Next();
         using var tunnel = LiveProcess.Start("ssh", [.. sshd.SshOptions(), "-N", "-D", $"127.0.0.1:{socksPort}", sshd.SshDestination]);
         await Wait.UntilAsync(() =>
         {

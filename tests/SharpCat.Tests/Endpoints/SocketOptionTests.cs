@@ -231,7 +231,7 @@ public class SocketOptionTests
         using var target = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         int port = ((IPEndPoint)target.LocalEndPoint!).Port;
-        int source = FreePorts.Udp();
+        int source = FreePorts.Next();
         var sent = await Run.SharpCatAsync("sp\n"u8.ToArray(), "-u", "-", $"UDP4-SENDTO:127.0.0.1:{port},sourceport={source}");
         Assert.Equal(0, sent.ExitCode);
         var buffer = new byte[16];

@@ -154,7 +154,7 @@ public class TcpTests
     [Fact]
     public async Task GenericSocketAddressesSpeakTcp()
     {
-        int port = FreePorts.Tcp();
+        int port = FreePorts.Next();
         string hexPort = $"x{port:x4}";
         using var server = LiveProcess.SharpCat("-d", "-d", $"SOCKET-LISTEN:2:6:{hexPort}x00000000x0000000000000000,reuseaddr", "PIPE");
         await server.WaitForStderrAsync($"listening on AF=2 0.0.0.0:{port}");
@@ -179,7 +179,7 @@ public class TcpTests
     [Fact]
     public async Task RefusedConnection()
     {
-        int port = FreePorts.Tcp();
+        int port = FreePorts.Next();
         var r = await Run.SharpCatAsync("-", $"TCP:127.0.0.1:{port}");
         Assert.Equal(1, r.ExitCode);
         Assert.Matches($@"^E connect\(\d+, AF=2 127\.0\.0\.1:{port}, 16\): Connection refused$", r.LogLines.Single());
@@ -188,7 +188,7 @@ public class TcpTests
     [Fact]
     public async Task RetryTriesAgainThenFails()
     {
-        int port = FreePorts.Tcp();
+        int port = FreePorts.Next();
         var r = await Run.SharpCatAsync("-d", "-", $"TCP:127.0.0.1:{port},retry=2,interval=0.05");
         Assert.Equal(1, r.ExitCode);
         Assert.Equal(2, r.LogLines.Count(l => l.StartsWith("W connect(")));
@@ -273,7 +273,7 @@ public class TcpTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        int source = FreePorts.Tcp();
+        int source = FreePorts.Next();
         var client = Run.SharpCatAsync("x"u8.ToArray(), "-u", "-", $"TCP:127.0.0.1:{port},sourceport={source}");
         using var accepted = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(source, ((IPEndPoint)accepted.Client.RemoteEndPoint!).Port);

@@ -212,7 +212,7 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [InlineData(",no-sni", null)]
     public async Task SniIsTheHostOrSnihostOrNone(string options, string? expected)
     {
-        int port = FreePorts.Tcp();
+        int port = FreePorts.Next();
         using var sserver = LiveProcess.Start("bash", "-c",
             $"sleep 20 | openssl s_server -accept 127.0.0.1:{port} -cert {certs["server.pem"]} -key {certs["server.key"]} -tlsextdebug 2>&1");
         await sserver.WaitForStdoutAsync(o => Encoding.ASCII.GetString(o).Contains("ACCEPT"));

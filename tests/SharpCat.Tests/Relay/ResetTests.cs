@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using SharpCat.Endpoints;
+using SharpCat.Relay;
 using SharpCat.Tests.Support;
 
 namespace SharpCat.Tests.Relay;
@@ -31,7 +33,7 @@ public class ResetTests
         using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         server.Listen();
-        int relayPort = FreePorts.Tcp();
+        int relayPort = FreePorts.Next();
         var args = new List<string> { "-d", "-d" };
         if (copying) args.Add("-v");
         if (propagate) args.Add("--propagate-reset");
@@ -67,5 +69,50 @@ public class ResetTests
         Assert.Contains("W read(", relay.StderrText);
         Assert.Contains("Connection reset by peer", relay.StderrText);
         if (propagate) Assert.Contains("W socket 2 was reset by its peer: resetting socket 1 (--propagate-reset)", relay.StderrText);
+    }
+
+    /// <summary>
+    /// A reset that is already there when the relay starts waiting for data: the wait's zero-byte
+    /// recv(2) consumes the error, and the read after it sees only an end of file. The reset must
+    /// still count as one, on the copying path and the spliced one (CI once caught the race).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AResetThatCameBeforeTheWaitIsStillAReset(bool spliced)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        var (relaySide, peer) = await ConnectedPairAsync(listener);
+        peer.LingerState = new LingerOption(true, 0);
+        peer.Dispose();
+        // Readable once the reset is in; Poll does not consume the error.
+        Assert.True(relaySide.Poll(TimeSpan.FromSeconds(10), SelectMode.SelectRead), "the reset never arrived");
+        var source = new SocketChannel(relaySide);
+        if (spliced)
+        {
+            var (sinkSide, reader) = await ConnectedPairAsync(listener);
+            using var _ = reader;
+            var raw = new AddressBehaviour(LineTerminator.Raw, false, null, null, false);
+            var sink = new SocketChannel(sinkSide);
+            await new SplicePump(new OpenedEndpoint(source, raw, raw, "socket 2"), new OpenedEndpoint(sink, raw, raw, "socket 1"), new ActivityClock())
+                .RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+            await sink.DisposeAsync();
+        }
+        else
+        {
+            await source.WaitReadableAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(0, await source.ReadAsync(new byte[16], CancellationToken.None));
+        }
+        Assert.True(source.WasReset);
+        await source.DisposeAsync();
+    }
+
+    private static async Task<(Socket Connected, Socket Accepted)> ConnectedPairAsync(Socket listener)
+    {
+        var connected = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await connected.ConnectAsync(listener.LocalEndPoint!);
+        return (connected, await listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(10)));
     }
 }

@@ -48,7 +48,7 @@ public sealed class SoakRelay : IDisposable
     /// </summary>
     public static async Task<SoakRelay> StartAsync(string right, params string[] globals)
     {
-        int port = FreePorts.Tcp();
+        int port = FreePorts.Next();
         var process = LiveProcess.Start(Binaries.SharpCat, [.. globals, "-d", $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork", right]);
         string local = $"0100007F:{port:X4}";
         await Wait.UntilAsync(() => File.ReadLines("/proc/net/tcp").Any(l =>

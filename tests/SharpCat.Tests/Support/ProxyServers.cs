@@ -270,7 +270,7 @@ public static class ProxyServers
         {
             for (int attempt = 1; ; attempt++)
             {
-                int port = FreePorts.Tcp();
+                int port = FreePorts.Next();
                 var (config, program, args, readyText) = await setup(dir, port);
                 var psi = new ProcessStartInfo(program)
                 {
