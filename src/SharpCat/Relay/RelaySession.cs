@@ -12,6 +12,7 @@ internal sealed class RelaySession
     private readonly RelayOptions _options;
     private readonly RawDumps _dumps;
     private readonly ActivityClock _clock = new();
+    private static readonly TimeSpan MinimumRewait = TimeSpan.FromMilliseconds(10);
 
     public RelaySession(OpenedEndpoint left, OpenedEndpoint right, RelayOptions options, RawDumps dumps)
     {
@@ -74,6 +75,16 @@ internal sealed class RelaySession
                 }
                 if (done == closeTimer)
                 {
+                    if (!cts.IsCancellationRequested && WaitingToBeRead(running) is { } ready)
+                    {
+                        // socat's select(2) would have returned this as readable before its
+                        // timeout: here the direction has simply not run yet (a busy machine).
+                        // (At least a moment, so that -t 0 waits for that pump instead of spinning.)
+                        Log.Debug($"-t: {ready.Name} has data waiting: the closing wait starts again");
+                        _clock.Touch();
+                        closeTimer = _clock.WaitQuietAsync(TimeSpan.FromTicks(Math.Max(_options.CloseTimeout.Ticks, MinimumRewait.Ticks)), cts.Token);
+                        continue;
+                    }
                     if (!cts.IsCancellationRequested)
                         foreach (var p in running)
                             Log.Warn($"-t {_options.CloseTimeout.TotalSeconds:0.######}: closing {p.Source.Name} -> {p.Sink.Name} while it may still carry data (a larger -t waits longer)");
@@ -168,6 +179,21 @@ internal sealed class RelaySession
     /// open has moved nothing for that long; every transfer starts the wait again, so a peer that
     /// answers slowly after the EOF is heard to the end.
     /// </summary>
+    /// <summary>
+    /// A direction whose source has data (or its EOF) ready to read now, so that a quiet clock means
+    /// only that its pump was not scheduled. A source read past its EOF (<c>ignoreeof</c>) is
+    /// always readable and is left out.
+    /// </summary>
+    private static OpenedEndpoint? WaitingToBeRead(List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)> running)
+    {
+        const short POLLIN = 1, POLLHUP = 0x10;
+        foreach (var (source, _, _) in running)
+            if (source.Channel.ReadFd >= 0 && !source.ReadBehaviour.IgnoreEof
+                && (Native.Posix.PollEvents(source.Channel.ReadFd, POLLIN) & (POLLIN | POLLHUP)) != 0)
+                return source;
+        return null;
+    }
+
     private Task ClosingWait(CancellationToken ct)
     {
         _clock.Touch();

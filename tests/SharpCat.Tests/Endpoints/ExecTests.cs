@@ -187,7 +187,9 @@ public class ExecTests
     [Fact]
     public async Task AThousandExecRelaysLeaveNoZombieAndNoFd()
     {
-        var (relay, port) = await Listeners.SharpCatAsync("-d", "-d", "TCP-LISTEN:0,reuseaddr,fork,bind=127.0.0.1", "EXEC:cat");
+        // -t 10: fifty cats starting at once on a busy machine may take longer than the default
+        // half second to echo after their input ends, and socat too would then close (not what this test is about).
+        var (relay, port) = await Listeners.SharpCatAsync("-d", "-d", "-t", "10", "TCP-LISTEN:0,reuseaddr,fork,bind=127.0.0.1", "EXEC:cat");
         using var _ = relay;
         async Task EchoAsync(byte[] data)
         {
