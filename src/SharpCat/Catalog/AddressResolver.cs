@@ -40,7 +40,13 @@ public static class AddressResolver
                 ?? throw new SharpCatException(opt.Name.Length > OptionCatalog.LongestName
                     ? $"{name}: option name {Diagnostics.Shown.Token(opt.Name)} is too long: no option name has more than {OptionCatalog.LongestName} characters"
                     : $"{name}: unknown option {Diagnostics.Shown.Token(opt.Name)}");
-            if ((def.Groups & (AddressCatalog.AcceptedGroups(kind) | OptionGroups.Appl)) == 0)
+            // socat takes APPL and PROCESS options on any address (its GROUP_ANY): on one that
+            // starts no program, a PROCESS option acts on socat's own process.
+            var accepted = AddressCatalog.AcceptedGroups(kind);
+            if ((def.Groups & accepted & OptionGroups.Process) == 0 && def.Groups.HasFlag(OptionGroups.Process)
+                && !OwnProcessOptions.Contains(def.Name))
+                throw new SharpCatException($"{name}: option \"{opt.Name}\" on an address that starts no program would change sharpcat's own process, which this build does only for {string.Join(", ", OwnProcessOptions)}");
+            if ((def.Groups & (accepted | OptionGroups.Appl | OptionGroups.Process)) == 0)
             {
                 string why = $"{name}: option \"{opt.Name}\" does not apply to this address type (option group {GroupNames(def.Groups)}, address groups {GroupNames(kind.Groups)})";
                 if (checkGroups) throw new SharpCatException(why);
@@ -58,6 +64,9 @@ public static class AddressResolver
         OptionConflicts.Check(address);
         return address;
     }
+
+    /// <summary>The PROCESS options applied to sharpcat's own process when no program is started (<see cref="Relay.OwnProcess"/>).</summary>
+    private static readonly string[] OwnProcessOptions = ["setsid"];
 
     /// <summary>
     /// What -g really lets through: options applied by what the descriptor is rather than by the

@@ -7,14 +7,16 @@ namespace SharpCat.Endpoints;
 
 /// <summary>
 /// <c>nofork</c> on EXEC or SYSTEM as the second address: no relay at all. Once the first address
-/// is open, its fds become the program's stdin and stdout and the program replaces this process
-/// (execve), so its exit status is the exit status.
+/// is open, its fds become the program's stdin and stdout. EXEC's program replaces this process
+/// (execve), so its exit status is the exit status; SYSTEM's shell runs as socat's system(3) runs
+/// it, a child this process waits for and whose status it exits with.
 /// </summary>
 internal static class NoFork
 {
-    // Ways of connecting a child that have no meaning when there is no child.
-    // (setsid is not among them: with nofork it is this process that starts a session, as in socat.)
-    private static readonly string[] Conflicting = ["pty", "pipes", "stderr", "fdin", "fdout", "setpgid", "tiocsctty",
+    // Ways of connecting a child that mean nothing when the program gets the first address's fds:
+    // socat takes and ignores them; here each is a warning. (setsid is not among them: with nofork
+    // it is this process that starts a session, as in socat.)
+    private static readonly string[] Unused = ["pty", "pipes", "stderr", "fdin", "fdout", "setpgid", "tiocsctty",
         "sighup", "sigint", "sigquit"];
 
     /// <summary>Refuses nofork where socat does (first address, dual address) and where it cannot work here.</summary>
@@ -26,26 +28,53 @@ internal static class NoFork
         if (!exec.Options.Flag("nofork")) return;
         if (left.Read.Options.Flag("fork"))
             throw new SharpCatException($"{exec.Name}: nofork cannot be combined with fork: sharpcat serves every connection from one process");
-        foreach (string name in Conflicting)
-            if (exec.Options.Has(name)) throw new SharpCatException($"{exec.Name}: option {name} cannot be used with nofork (there is no child)");
+        foreach (string name in Unused)
+            if (exec.Options.Has(name)) Log.Warn($"{exec.Name}: option {name} has no effect with nofork: the program gets the first address's fds");
         if (!options.AllowProcessReplacement)
             throw new SharpCatException($"{exec.Name}: nofork replaces the running process; only the sharpcat program does that");
     }
 
+    /// <summary>Runs the program on the channel's fds; returns only with the exit status of a SYSTEM shell.</summary>
+    public static async Task<int> RunAsync(ResolvedAddress exec, IChannel first, CancellationToken ct)
+    {
+        if (exec.Kind.Keyword != "system")
+        {
+            Exec(exec, first);
+            return 1; // not reached: Exec replaces this process or throws
+        }
+        var (program, argv) = ExecEndpoints.CommandOf(exec);
+        Prepare(exec, first);
+        var spawn = new SpawnRequest { Program = program, Arguments = argv };
+        if (first.ReadFd >= 0) spawn.Fds.Add((first.ReadFd, 0));
+        if (first.WriteFd >= 0) spawn.Fds.Add((first.WriteFd, 1));
+        spawn.Environment.AddRange(ExecEndpoints.ChildEnvironment(exec.Options, first));
+        Log.Info($"executing shell command \"{exec.Spec.Parameters[0]}\"");
+        var exit = await ChildReaper.Watch(ChildSpawn.Spawn(spawn)).WaitAsync(ct).ConfigureAwait(false);
+        // system(3)'s status, as socat reports it and exits with (its high byte).
+        int status = exit.Signal is int signal ? signal : (exit.ExitCode ?? 0) << 8;
+        if (status != 0) Log.Warn($"system(\"{exec.Spec.Parameters[0]}\") returned with status {status}");
+        return status >> 8;
+    }
+
     /// <summary>Puts the channel's fds on 0 and 1 and executes the program in place of this process.</summary>
-    public static void Exec(ResolvedAddress exec, IChannel first)
+    private static void Exec(ResolvedAddress exec, IChannel first)
     {
         var (program, argv) = ExecEndpoints.CommandOf(exec);
         string file = ExecEndpoints.FindProgram(exec, program, argv);
-        // The program expects ordinary blocking fds, as socat's are.
-        foreach (int fd in new[] { first.ReadFd, first.WriteFd })
-            if (fd >= 0) Posix.SetFl(fd, Posix.GetFl(fd) & ~Posix.O_NONBLOCK);
+        Prepare(exec, first);
         if (first.ReadFd >= 0) Posix.Dup2(first.ReadFd, 0);
         if (first.WriteFd >= 0) Posix.Dup2(first.WriteFd, 1);
-        if (exec.Options.Flag("setsid") && !Posix.SetSid()) Log.Warn($"setsid(): {Posix.StrError(Posix.Errno)}");
         Log.Notice($"execvp'ing \"{program}\"");
         var environment = ExecEndpoints.ChildEnvironment(exec.Options, first);
         int errno = ChildSpawn.ExecInPlace(file, argv, environment);
         throw new PosixException(ExecEndpoints.ExecvpCall(program, argv), errno);
+    }
+
+    /// <summary>What both ways do first: blocking fds, as socat's are and programs expect, and setsid for this process.</summary>
+    private static void Prepare(ResolvedAddress exec, IChannel first)
+    {
+        foreach (int fd in new[] { first.ReadFd, first.WriteFd })
+            if (fd >= 0) Posix.SetFl(fd, Posix.GetFl(fd) & ~Posix.O_NONBLOCK);
+        if (exec.Options.Flag("setsid") && !Posix.SetSid()) Log.Warn($"setsid(): {Posix.StrError(Posix.Errno)}");
     }
 }

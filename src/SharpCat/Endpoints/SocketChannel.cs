@@ -109,6 +109,10 @@ internal sealed class SocketChannel(Socket socket) : IChannel
         {
             case ShutdownMode.None:
                 return;
+            case ShutdownMode.Default when EndClose:
+                // socat shuts a socket down only when it is to be ended by a shutdown: with
+                // end-close the peer sees the end at the close.
+                return;
             case ShutdownMode.Close:
                 Close(shutdownFirst: false);
                 return;
@@ -129,6 +133,14 @@ internal sealed class SocketChannel(Socket socket) : IChannel
     {
         WasReset = true;
         Diagnostics.Log.Warn($"read({_fd}, {length}): Connection reset by peer");
+    }
+
+    /// <summary>shutdown(SHUT_RDWR) without closing: the end of one relay on a socket others still hold.</summary>
+    public void ShutdownBoth()
+    {
+        try { socket.Shutdown(SocketShutdown.Both); }
+        catch (SocketException) { } // reset or never connected: nothing left to shut down
+        catch (ObjectDisposedException) { }
     }
 
     public void AbortOnClose()

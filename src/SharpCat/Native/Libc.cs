@@ -25,6 +25,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "setsid", SetLastError = true)]
     internal static partial int SetSid();
 
+    [LibraryImport(Lib, EntryPoint = "setpgid", SetLastError = true)]
+    internal static partial int SetPgid(int pid, int pgid);
+
+    [LibraryImport(Lib, EntryPoint = "getppid")]
+    internal static partial int GetPpid();
+
     [LibraryImport(Lib, EntryPoint = "pipe2", SetLastError = true)]
     internal static partial int Pipe2(int* fds, int flags);
 

@@ -72,7 +72,12 @@ public static class RelayRunner
         try
         {
             a = await OpenAsync(l, leftAccess, options, locks, 1, ct).ConfigureAwait(false);
-            if (r.Item1.Options.Flag("nofork")) NoFork.Exec(r.Item1, a.Channel); // does not return
+            if (r.Item1.Options.Flag("nofork"))
+            {
+                int status = await NoFork.RunAsync(r.Item1, a.Channel, ct).ConfigureAwait(false);
+                Log.Notice($"exit({status})");
+                Environment.Exit(status); // socat's process ends with its shell's status
+            }
             b = await OpenAsync(r, rightAccess, options, locks, 2, ct, a.Channel).ConfigureAwait(false);
             await TransferAsync(a, b, options, dumps, ct).ConfigureAwait(false);
         }
@@ -119,6 +124,9 @@ public static class RelayRunner
     {
         var listenAddress = listen.Read;
         var (listenAccess, otherAccess) = listenSide == 1 ? (leftAccess, rightAccess) : (rightAccess, leftAccess);
+        // A first address before the forking one is socat's parent's: opened once, before the
+        // listener, and used by every relay (a file with o-trunc is emptied once, a connection is made once).
+        await using var shared = listenSide == 2 ? await OpenSharedAsync(other, otherAccess, options, ct).ConfigureAwait(false) : null;
         var request = new OpenRequest(listenAddress, listenAccess, options);
         var listener = EndpointRegistry.Listens(listenAddress.Kind.Keyword)
             ? await EndpointRegistry.Listener(listenAddress.Kind.Keyword)(request, ct).ConfigureAwait(false)
@@ -167,7 +175,7 @@ public static class RelayRunner
                 // and may be done before it is stored: a placeholder goes in first, and a child
                 // that already removed it is not stored.
                 children[id] = Task.CompletedTask;
-                var child = RunChildAsync(id, accepted, other, listenSide, otherAccess, options, dumps, children, slots, ct);
+                var child = RunChildAsync(id, accepted, other, shared, listenSide, otherAccess, options, dumps, children, slots, ct);
                 children.TryUpdate(id, child, Task.CompletedTask);
             }
         }
@@ -198,7 +206,7 @@ public static class RelayRunner
     /// connect that retries): nothing has moved yet, and socat's parent process, which a script
     /// waits for, is gone by then. Once it transfers, only <see cref="RelayOptions.ForceStop"/> cuts it.
     /// </summary>
-    private static async Task RunChildAsync(int id, OpenedEndpoint accepted, (ResolvedAddress, ResolvedAddress?) other, int listenSide,
+    private static async Task RunChildAsync(int id, OpenedEndpoint accepted, (ResolvedAddress, ResolvedAddress?) other, SharedChannel.Owner? shared, int listenSide,
         Access otherAccess, RelayOptions options, RawDumps dumps,
         ConcurrentDictionary<int, Task> children, SemaphoreSlim? slots, CancellationToken stop)
     {
@@ -207,7 +215,8 @@ public static class RelayRunner
         OpenedEndpoint? peer = null;
         try
         {
-            Log.Notice($"relay {id}: opening the {(listenSide == 1 ? "second" : "first")} address");
+            if (shared is not null) peer = shared.ForRelay();
+            else Log.Notice($"relay {id}: opening the second address");
             using (var opening = CancellationTokenSource.CreateLinkedTokenSource(stop, ct))
             {
                 TimeSpan? backoff = null;
@@ -215,7 +224,7 @@ public static class RelayRunner
                 {
                     try
                     {
-                        peer = await OpenAsync(other, otherAccess, options, locks, 3 - listenSide, opening.Token, accepted.Channel).ConfigureAwait(false);
+                        peer = await OpenAsync(other, otherAccess, options, locks, 2, opening.Token, accepted.Channel).ConfigureAwait(false);
                     }
                     catch (Exception e) when (ResourceExhaustion.Is(e))
                     {
@@ -250,6 +259,20 @@ public static class RelayRunner
             foreach (var lk in locks) lk.Dispose();
             children.TryRemove(id, out _);
             slots?.Release();
+        }
+    }
+
+    private static async Task<SharedChannel.Owner> OpenSharedAsync((ResolvedAddress, ResolvedAddress?) first, Access access, RelayOptions options, CancellationToken ct)
+    {
+        var locks = new List<LockFile>();
+        try
+        {
+            return new SharedChannel.Owner(await OpenAsync(first, access, options, locks, 1, ct).ConfigureAwait(false), locks);
+        }
+        catch
+        {
+            foreach (var l in locks) l.Dispose();
+            throw;
         }
     }
 
@@ -307,6 +330,7 @@ public static class RelayRunner
         try
         {
             await channel.WaitForPeerAsync(ct).ConfigureAwait(false);
+            OwnProcess.Apply(address);
         }
         catch
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using SharpCat.Tests.Support;
 
@@ -211,15 +212,76 @@ public class GlobalOptionTests
         Assert.Contains($"listening on {expected}", r.StderrText);
     }
 
-    /// <summary>nofork with setsid: this process starts a session before the program replaces it (socat's NOFORKSETSID).</summary>
-    [Fact]
-    public async Task NoforkWithSetsidMakesTheProgramASessionLeader()
+    /// <summary>
+    /// nofork with setsid: this process starts a session, and the shell SYSTEM runs as socat's
+    /// system(3) runs it, as its child in that session (socat's NOFORKSETSID), beside socat.
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat")]
+    [InlineData("socat")]
+    public async Task NoforkWithSetsidMakesThisProcessASessionLeader(string program)
     {
-        // Run from a shell without job control: sharpcat is not a group leader, so setsid works.
-        var r = await Run.ShellAsync($"echo | {Binaries.SharpCat} - 'SYSTEM:echo $$ $(ps -o sid= -p $$),nofork,setsid'");
+        // Run from a shell without job control: the program is not a group leader, so setsid works.
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        var r = await Run.ShellAsync($"echo | {binary} - 'SYSTEM:echo $PPID $(ps -o sid= -p $$),nofork,setsid'");
         Assert.True(r.ExitCode == 0, r.ToString());
         string[] ids = r.StdoutText.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(2, ids.Length);
         Assert.Equal(ids[0], ids[1]);
+    }
+
+    /// <summary>
+    /// SYSTEM with nofork ends with its shell's exit status, and a signal to the relay ends the
+    /// relay (128+signal) while the shell, its child, lives on (socat's EXITCODESIGTERM); options
+    /// for a child's connection (pty) mean nothing there: socat ignores them, sharpcat warns.
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat")]
+    [InlineData("socat")]
+    public async Task NoforkSystemEndsWithItsShellsStatus(string program)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        var r = await Run.ShellAsync($"echo hi | {binary} -d - 'SYSTEM:cat; exit 3,nofork,pty'");
+        Assert.Equal(3, r.ExitCode);
+        Assert.Equal("hi\n", r.StdoutText);
+        if (program == "sharpcat") Assert.Contains("W SYSTEM: option pty has no effect with nofork", r.StderrText);
+
+        using var dir = new TempDir();
+        string pidFile = Path.Combine(dir.Path, "shell.pid");
+        // The shell keeps no copy of the relay's stderr: the test waits for that pipe's end.
+        using var relay = LiveProcess.Start(binary, "-d", "-d", "ECHO", $"SYSTEM:echo $$ >{pidFile}; exec sleep 30 2>/dev/null,nofork");
+        await Wait.UntilAsync(() => File.Exists(pidFile) && File.ReadAllText(pidFile).EndsWith('\n'));
+        int shell = int.Parse(File.ReadAllText(pidFile));
+        try
+        {
+            relay.Signal(15);
+            Assert.Equal(143, await relay.WaitForExitAsync());
+            Assert.True(Directory.Exists($"/proc/{shell}"), "the shell ended with the relay");
+        }
+        finally
+        {
+            Process.GetProcessById(shell).Kill();
+        }
+    }
+
+    /// <summary>
+    /// setsid on an address that starts no program acts on this process (socat's MAINSETSID): the
+    /// program of the other address is then in the session and group this process leads.
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat")]
+    [InlineData("socat")]
+    public async Task SetsidOnStdioMakesThisProcessASessionLeader(string program)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        using var dir = new TempDir();
+        string script = Path.Combine(dir.Path, "ids.sh");
+        File.WriteAllText(script, "#!/bin/sh\necho $PPID $(ps -o pgid= -o sid= -p $$)\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        var r = await Run.ShellAsync($"{binary} -U -,setsid EXEC:{script} </dev/null");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string[] ids = r.StdoutText.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(3, ids.Length);
+        Assert.All(ids, id => Assert.Equal(ids[0], id));
     }
 }

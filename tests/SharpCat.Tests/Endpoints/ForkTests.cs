@@ -215,4 +215,51 @@ public class ForkTests
 
     [DllImport("libc")] private static extern unsafe int getrlimit(int resource, ulong* limits);
     [DllImport("libc")] private static extern unsafe int setrlimit(int resource, ulong* limits);
+
+    /// <summary>
+    /// An address before a forking one is opened once, as by socat's parent, and every relay
+    /// writes into it: a file with o-trunc keeps what each client sent (socat's MAXCHILDREN tests),
+    /// and with end-close one connection carries every relay's data (socat's TCP4ENDCLOSE).
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat", false)]
+    [InlineData("sharpcat", true)]
+    [InlineData("socat", false)]
+    [InlineData("socat", true)]
+    public async Task AnAddressBeforeAForkingOneIsOpenedOnce(string program, bool connection)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        using var dir = new TempDir();
+        string file = Path.Combine(dir.Path, "out");
+        LiveProcess? sink = null;
+        string first = $"FILE:{file},o-trunc,o-creat,o-append";
+        if (connection)
+        {
+            // A sink that accepts one connection only: a relay that connected anew would be refused.
+            int sinkPort = FreePorts.Next();
+            sink = LiveProcess.Start(binary, "-d", "-d", "-u", $"TCP4-LISTEN:{sinkPort},bind=127.0.0.1,reuseaddr", $"CREATE:{file}");
+            await sink.WaitForStderrAsync("listening on");
+            first = $"TCP4:127.0.0.1:{sinkPort},end-close";
+        }
+        int port = FreePorts.Next();
+        using (sink)
+        using (var relay = LiveProcess.Start(binary, "-d", "-d", "-U", first, $"TCP4-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"))
+        {
+            await relay.WaitForStderrAsync("listening on");
+            for (int i = 1; i <= 2; i++)
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                var stream = client.GetStream();
+                await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"line {i}\n"));
+                client.Client.Shutdown(SocketShutdown.Send);
+                // The relay closes the client's connection once it has passed the line on.
+                await stream.CopyToAsync(Stream.Null).WaitAsync(TimeSpan.FromSeconds(10));
+                await Wait.UntilAsync(() => File.Exists(file) && File.ReadAllText(file).Contains($"line {i}\n"), 10);
+            }
+            Assert.Equal("line 1\nline 2\n", File.ReadAllText(file));
+            relay.Signal(15);
+            await relay.WaitForExitAsync();
+        }
+    }
 }
