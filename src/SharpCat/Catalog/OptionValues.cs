@@ -59,7 +59,7 @@ internal static class OptionValueParser
             OptionType.Int_Bin or OptionType.Int_String => ParseNumberAndData(spelling, value, def.Type == OptionType.Int_Bin),
             OptionType.Int_Int_Bin or OptionType.Int_Int_String => ParseLevelNameData(spelling, value, def.Type == OptionType.Int_Int_Bin),
             OptionType.StructLinger => ParseSigned(spelling, value, 0, int.MaxValue),
-            OptionType.Bin => ParseBin(spelling, value),
+            OptionType.Bin => Dalan.Parse(spelling, value),
             _ => value,
         };
     }
@@ -168,7 +168,7 @@ internal static class OptionValueParser
         if (colon < 0) throw Bad(spelling, value, "expected number:data");
         long n = ParseSigned(spelling, value[..colon], long.MinValue, long.MaxValue);
         string rest = value[(colon + 1)..];
-        return (n, binary ? ParseBin(spelling, rest) : [.. Posix.Utf8(rest), 0]);
+        return (n, binary ? Dalan.Parse(spelling, rest) : [.. Posix.Utf8(rest), 0]);
     }
 
     private static (long Level, long Name, byte[] Data) ParseLevelNameData(string spelling, string value, bool binary)
@@ -177,15 +177,6 @@ internal static class OptionValueParser
         if (colon < 0) throw Bad(spelling, value, "expected level:name:data");
         var (name, data) = ParseNumberAndData(spelling, value[(colon + 1)..], binary);
         return (ParseSigned(spelling, value[..colon], int.MinValue, int.MaxValue), name, data);
-    }
-
-    /// <summary>socat's binary data notation: <c>x</c> followed by hex digits, e.g. <c>x0a0b</c>.</summary>
-    public static byte[] ParseBin(string spelling, string value)
-    {
-        string hex = value.StartsWith('x') ? value[1..] : value;
-        if (hex.Length % 2 != 0) throw Bad(spelling, value, "expected an even number of hex digits");
-        try { return Convert.FromHexString(hex); }
-        catch (FormatException) { throw Bad(spelling, value, "expected hex data like x0a0b"); }
     }
 
     private static SharpCatException Bad(string spelling, string value, string why) =>

@@ -15,7 +15,7 @@ internal static class GenericSocketEndpoints
     public static async ValueTask<IChannel> Connect(OpenRequest request, CancellationToken ct)
     {
         var (family, protocol, address) = Parse(request);
-        var bindTo = request.Options.Text("bind") is { } b ? RawEndPoint.FromHex(family, OptionValueParser.ParseBin("bind", b)) : null;
+        var bindTo = request.Options.Text("bind") is { } b ? RawEndPoint.FromHex(family, Dalan.Parse("bind", b)) : null;
         return await StreamSockets.ConnectAsync(request, family, protocol, address, bindTo, ct).ConfigureAwait(false);
     }
 
@@ -41,14 +41,14 @@ internal static class GenericSocketEndpoints
         int domain = (int)OptionValueParser.ParseSigned($"{name} domain", request.Parameters[0], 0, 1023);
         int type = (int)OptionValueParser.ParseSigned($"{name} type", request.Parameters[1], 0, 15);
         int protocol = (int)OptionValueParser.ParseSigned($"{name} protocol", request.Parameters[2], 0, 65535);
-        var address = RawEndPoint.FromHex((AddressFamily)domain, OptionValueParser.ParseBin($"{name} address", request.Parameters[3].Replace("x", "")));
+        var address = RawEndPoint.FromHex(RawEndPoint.Family(domain), Dalan.Parse($"{name} address", request.Parameters[3]));
         var socket = Native.Posix.NewSocket(domain, type, protocol, out int fd);
         try
         {
             SocketOptions.Apply(fd, request.Options, beforeBind: true);
             bool receives = mode is DatagramPeer.FirstSender or DatagramPeer.ReceiveOnly;
             if (receives) StreamSockets.Bind(socket, address);
-            else if (request.Options.Text("bind") is { } b) StreamSockets.Bind(socket, RawEndPoint.FromHex((AddressFamily)domain, OptionValueParser.ParseBin("bind", b.Replace("x", ""))));
+            else if (request.Options.Text("bind") is { } b) StreamSockets.Bind(socket, RawEndPoint.FromHex(RawEndPoint.Family(domain), Dalan.Parse("bind", b)));
             SocketOptions.Apply(fd, request.Options, beforeBind: false);
             return DatagramChannel.Open(socket, mode, receives ? null : address, request.Options, PeerCheck.For(request.Options, ports: false));
         }
@@ -64,8 +64,8 @@ internal static class GenericSocketEndpoints
         string name = request.Address.Name;
         int domain = (int)OptionValueParser.ParseSigned($"{name} domain", request.Parameters[0], 0, 1023);
         int protocol = (int)OptionValueParser.ParseSigned($"{name} protocol", request.Parameters[1], 0, 65535);
-        byte[] data = OptionValueParser.ParseBin($"{name} address", request.Parameters[2].Replace("x", ""));
-        var family = (AddressFamily)domain;
+        byte[] data = Dalan.Parse($"{name} address", request.Parameters[2]);
+        var family = RawEndPoint.Family(domain);
         return (family, (ProtocolType)protocol, RawEndPoint.FromHex(family, data));
     }
 }
@@ -73,6 +73,15 @@ internal static class GenericSocketEndpoints
 /// <summary>A socket address given as raw bytes: the family, then the bytes exactly as written.</summary>
 internal sealed class RawEndPoint(AddressFamily family, byte[] data) : EndPoint
 {
+    /// <summary>.NET's name for a Linux address family number (they differ: AF_INET6 is 10 here, 23 in .NET).</summary>
+    public static AddressFamily Family(int domain) => domain switch
+    {
+        1 => AddressFamily.Unix,
+        2 => AddressFamily.InterNetwork,
+        10 => AddressFamily.InterNetworkV6,
+        _ => (AddressFamily)domain,
+    };
+
     public static EndPoint FromHex(AddressFamily family, byte[] data)
     {
         // Known families get .NET's own end points, so messages show them as socat does.

@@ -56,7 +56,7 @@ internal static class RawIpEndpoints
     {
         // socket(2) itself: .NET's Socket refuses protocol numbers it has no name for.
         const int SOCK_RAW = 3;
-        var socket = Native.Posix.NewSocket(family == AddressFamily.InterNetworkV6 ? 10 : 2, SOCK_RAW, protocol, out int fd);
+        var socket = Native.Posix.NewSocket(family == AddressFamily.InterNetworkV6 ? 10 : 2, (int)SocketOptions.Type(request.Options, (SocketType)SOCK_RAW), protocol, out int fd);
         try
         {
             SocketOptions.Apply(fd, request.Options, beforeBind: true);

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 using SharpCat.Catalog;
 using SharpCat.Native;
@@ -110,6 +111,9 @@ internal static unsafe class SocketOptions
     public static bool IsSocketOption(string name) => ByName.ContainsKey(name) || name.StartsWith("setsockopt", StringComparison.Ordinal);
 
     /// <summary>Sets the options of one phase: before bind, or once the socket exists.</summary>
+    /// <summary><c>so-type</c> (socktype): the type socket(2) gets instead of the address's own, as in socat.</summary>
+    public static SocketType Type(OptionSet options, SocketType own) => options.Number("so-type") is long t ? (SocketType)t : own;
+
     public static void Apply(int fd, OptionSet options, bool beforeBind)
     {
         foreach (var o in options.Items)

@@ -60,7 +60,7 @@ internal static class StreamSockets
         EndPoint target, EndPoint? bindTo, CancellationToken ct)
     {
         var options = request.Options;
-        var socket = NewSocket(family, protocol);
+        var socket = NewSocket(family, protocol, SocketOptions.Type(options, SocketType.Stream));
         try
         {
             int fd = (int)socket.Handle;
@@ -97,7 +97,7 @@ internal static class StreamSockets
     public static Socket Listen(OpenRequest request, AddressFamily family, ProtocolType protocol, EndPoint local)
     {
         var options = request.Options;
-        var socket = NewSocket(family, protocol);
+        var socket = NewSocket(family, protocol, SocketOptions.Type(options, SocketType.Stream));
         try
         {
             int fd = (int)socket.Handle;

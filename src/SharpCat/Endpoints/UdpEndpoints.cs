@@ -110,7 +110,7 @@ internal static class UdpEndpoints
             if (options.Flag("lowport") && port is null) port = LowPort.Pick(address ?? any, SocketType.Dgram);
             if (address is not null || port is not null) local = new IPEndPoint(address ?? any, port ?? 0);
         }
-        var socket = StreamSockets.NewSocket(family, ProtocolType.Udp, SocketType.Dgram);
+        var socket = StreamSockets.NewSocket(family, ProtocolType.Udp, SocketOptions.Type(options, SocketType.Dgram));
         try
         {
             int fd = (int)socket.Handle;

@@ -41,7 +41,7 @@ internal static class UnixDatagramEndpoints
         var options = request.Options;
         var target = UnixEndpoints.EndPoint(request.Parameters[0], abstractName, request.Address.Name);
         string? ownPath = options.Text("bind");
-        var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        var socket = new Socket(AddressFamily.Unix, SocketOptions.Type(request.Options, SocketType.Dgram), ProtocolType.Unspecified);
         try
         {
             if (ownPath is not null) Bind(socket, ownPath, abstractName, request);
@@ -59,7 +59,7 @@ internal static class UnixDatagramEndpoints
     private static IChannel OpenReceiver(OpenRequest request, bool abstractName, DatagramPeer mode)
     {
         string path = request.Parameters[0];
-        var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        var socket = new Socket(AddressFamily.Unix, SocketOptions.Type(request.Options, SocketType.Dgram), ProtocolType.Unspecified);
         try
         {
             Bind(socket, path, abstractName, request);

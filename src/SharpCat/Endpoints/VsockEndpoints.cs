@@ -30,7 +30,7 @@ internal static class VsockEndpoints
     private static async ValueTask<SocketChannel> ConnectOnceAsync(OpenRequest request, VsockAddress target, VsockAddress? bindTo, CancellationToken ct)
     {
         var options = request.Options;
-        var socket = Posix.NewSocket(AF_VSOCK, SOCK_STREAM, 0, out int fd);
+        var socket = Posix.NewSocket(AF_VSOCK, (int)SocketOptions.Type(request.Options, (SocketType)SOCK_STREAM), 0, out int fd);
         try
         {
             SocketOptions.Apply(fd, options, beforeBind: true);
@@ -54,7 +54,7 @@ internal static class VsockEndpoints
     {
         var local = request.Options.Text("bind") is { } b ? Parse(b) : new VsockAddress(VsockAddress.AnyCid, Number(request.Address.Name + " port", request.Parameters[0]));
         var options = request.Options;
-        var socket = Posix.NewSocket(AF_VSOCK, SOCK_STREAM, 0, out int fd);
+        var socket = Posix.NewSocket(AF_VSOCK, (int)SocketOptions.Type(request.Options, (SocketType)SOCK_STREAM), 0, out int fd);
         try
         {
             SocketOptions.Apply(fd, options, beforeBind: true);

@@ -25,8 +25,9 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
     /// <summary>True when this direction can be spliced: socket to socket, nothing to look at the bytes.</summary>
     public static bool Applies(OpenedEndpoint source, OpenedEndpoint sink, bool tapsActive) =>
         !tapsActive
-        && source.Channel is SocketChannel { IsDatagram: false }
-        && sink.Channel is SocketChannel { IsDatagram: false }
+        // Byte streams only: splice(2) has no SOCK_SEQPACKET (so-type=5) side.
+        && source.Channel is SocketChannel { Socket.SocketType: SocketType.Stream }
+        && sink.Channel is SocketChannel { Socket.SocketType: SocketType.Stream }
         && source.ReadBehaviour is { LineTerminator: LineTerminator.Raw, ReadBytes: null, Escape: null, IgnoreEof: false }
         && sink.WriteBehaviour is { LineTerminator: LineTerminator.Raw, CoolWrite: false };
 

@@ -163,6 +163,26 @@ public class TcpTests
         Assert.Equal(0, await server.WaitForExitAsync());
     }
 
+    /// <summary>
+    /// SOCKET-CONNECT over IPv6 (Linux's AF_INET6 is 10) with a bind, and setsockopt's data as an
+    /// int (TCP_MAXSEG 512): socat's SOCKET_CONNECT_TCP6 and SETSOCKOPT, beside socat.
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat")]
+    [InlineData("socat")]
+    public async Task GenericSocketAddressesSpeakTcpOverIpv6(string program)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        int port = FreePorts.Next(), source = FreePorts.Next();
+        using var server = LiveProcess.Start(binary, "-d", "-d", $"TCP6-LISTEN:{port},bind=[::1],reuseaddr", "PIPE");
+        await server.WaitForStderrAsync("listening on");
+        var r = await Run.ProgramAsync(binary, ["-", $"SOCKET-CONNECT:10:6:x{port:x4}x00000000x00000000000000000000000000000001x00000000,bind=x{source:x4}x00000000x00000000000000000000000000000000x00000000,setsockopt=6:2:512"],
+            "generic6"u8.ToArray(), Run.DefaultTimeout);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("generic6", r.StdoutText);
+        Assert.Equal(0, await server.WaitForExitAsync());
+    }
+
     [Fact]
     public async Task SocketOptionsReachTheAcceptedConnection()
     {

@@ -103,4 +103,25 @@ public class UnixSocketTests
         Assert.Equal(1, r.ExitCode);
         Assert.EndsWith("No such file or directory", r.LogLines.Single());
     }
+
+    /// <summary>
+    /// so-type (socktype) makes the socket of that type: a SOCK_SEQPACKET listener relays for a
+    /// seqpacket client, and refuses a stream client with socat's error (socat's CONNECT_TO_SEQPACKET).
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat")]
+    [InlineData("socat")]
+    public async Task SocktypeMakesASeqpacketSocket(string program)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        using var dir = new TempDir();
+        using var server = LiveProcess.Start(binary, "-d", "-d", $"UNIX-LISTEN:{dir["s"]},socktype=5,fork", "PIPE");
+        await server.WaitForStderrAsync("listening on");
+        var refused = await Run.ProgramAsync(binary, ["-", $"UNIX-CONNECT:{dir["s"]}"], "x"u8.ToArray(), Run.DefaultTimeout);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("Protocol wrong type for socket", refused.StderrText);
+        var r = await Run.ProgramAsync(binary, ["-", $"UNIX-CONNECT:{dir["s"]},socktype=5"], "packet"u8.ToArray(), Run.DefaultTimeout);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("packet", r.StdoutText);
+    }
 }
