@@ -11,7 +11,8 @@ namespace SharpCat.Cli;
 internal static class VersionText
 {
     // socat 1.7.4's feature names, in its order. A name maps to the address keywords it stands
-    // for; it is defined when every one of them is implemented.
+    // for; it is defined when every one of them is implemented. LIBWRAP stands for the tcpwrap
+    // options, which work when libwrap.so.0 can be loaded.
     private static readonly (string Feature, string[] Keywords)[] Features =
     [
         ("STDIO", ["stdio", "stdin", "stdout", "stderr"]), ("FDNUM", ["fd"]), ("FILE", ["open"]), ("CREAT", ["create"]),
@@ -34,6 +35,11 @@ internal static class VersionText
         sb.Append("features:\n");
         foreach (var (feature, keywords) in Features)
         {
+            if (feature == "LIBWRAP")
+            {
+                sb.Append(LibWrap.LoadFailure is { } why ? $"  #undef WITH_LIBWRAP /* {why} */\n" : "  #define WITH_LIBWRAP 1\n");
+                continue;
+            }
             bool works = keywords.Length > 0 && keywords.All(EndpointRegistry.IsImplemented);
             sb.Append(works ? $"  #define WITH_{feature} 1\n" : $"  #undef WITH_{feature}\n");
         }

@@ -41,8 +41,9 @@ internal static class ImplementedOptions
         // OPENSSL (TLS over TCP).
         "openssl-certificate", "openssl-key", "openssl-cafile", "openssl-capath", "openssl-verify", "openssl-commonname",
         "openssl-snihost", "openssl-no-sni", "openssl-min-proto-version", "openssl-max-proto-version", "openssl-cipherlist", "openssl-dhparam", "openssl-compress",
-        // LISTEN, CHILD, RANGE, RETRY.
+        // LISTEN, CHILD, RANGE, RETRY; TCP wrappers (libwrap, loaded when one of them is used).
         "backlog", "accept-timeout", "fork", "max-children", "range", "retry", "forever", "interval",
+        "tcpwrappers", "tcpwrap-etc", "tcpwrap-hosts-allow-table", "tcpwrap-hosts-deny-table",
     };
 
     /// <summary>

@@ -50,7 +50,14 @@ public static class Log
     public static Severity Threshold { get; set; } = Severity.Error;
 
     /// <summary>Program name in each line (<c>-lp</c>).</summary>
-    public static string ProgramName { get; set; } = "sharpcat";
+    public static string ProgramName
+    {
+        get => ChosenProgramName ?? "sharpcat";
+        set => ChosenProgramName = value;
+    }
+
+    /// <summary>The program name <c>-lp</c> chose; null while it is the default.</summary>
+    internal static string? ChosenProgramName { get; private set; }
 
     /// <summary>Timestamps with microseconds (<c>-lu</c>).</summary>
     public static bool Microseconds { get; set; }

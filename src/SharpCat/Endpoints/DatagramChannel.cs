@@ -98,7 +98,7 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
             var (length, from) = Native.Ancillary.Peek(ReadFd, variables);
             if (length == -Native.Posix.EAGAIN) continue;
             if (length < 0) return; // the first read reports it
-            if (Refused(from))
+            if (check is not null && !await check.PermitsAsync(from, socket).ConfigureAwait(false))
             {
                 Native.Posix.ReceiveFrom(ReadFd, Span<byte>.Empty); // taken and dropped
                 continue;
@@ -109,9 +109,6 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
             return;
         }
     }
-
-    /// <summary>A sender the address's checks refuse (<see cref="PeerCheck"/>): logged, and its datagram is to be dropped.</summary>
-    private bool Refused(EndPoint? from) => check is not null && !check.Permits(from);
 
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
@@ -139,7 +136,8 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
                 Log.Info("recvfrom(): wrong peer address, ignoring packet");
                 continue;
             }
-            if (Refused(from)) continue;
+            // A sender the address's checks refuse (PeerCheck) is logged there, and its datagram dropped.
+            if (check is not null && !await check.PermitsAsync(from, socket).ConfigureAwait(false)) continue;
             if (length > buffer.Length)
             {
                 Log.Warn($"a datagram of {length} bytes was cut to {buffer.Length} (-b)");

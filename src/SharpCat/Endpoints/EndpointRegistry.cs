@@ -175,6 +175,7 @@ internal static class EndpointRegistry
     {
         if (Validators.TryGetValue(address.Kind.Keyword, out var check)) check(address);
         IpFamilyCheck.Check(address);
+        TcpWrappers.Check(address);
     }
 
     public static bool Listens(string keyword) => Entries.TryGetValue(keyword, out var e) && e.Listen is not null;

@@ -220,7 +220,7 @@ internal sealed class StreamListener(Socket socket, OptionSet options, Action? o
             }
             // As socat: the notice first, then the checks; a refused peer is closed and the next one awaited.
             Log.Notice($"accepting connection from {SocketAddressing.Format(accepted.RemoteEndPoint)} on {SocketAddressing.Format(accepted.LocalEndPoint)}");
-            if (_check is not null && !_check.Permits(accepted.RemoteEndPoint))
+            if (_check is not null && !await _check.PermitsAsync(accepted.RemoteEndPoint, accepted, socket).ConfigureAwait(false))
             {
                 accepted.Dispose();
                 continue;

@@ -35,7 +35,7 @@ internal sealed class UdpListener(OpenRequest request, int version, bool perData
             var first = await _socket.ReceiveFromAsync(Memory<byte>.Empty, SocketFlags.Peek, any, ct).ConfigureAwait(false);
             var peer = (IPEndPoint)first.RemoteEndPoint;
             Log.Notice($"accepting UDP connection from {SocketAddressing.Format(peer)}");
-            if (_check is not null && !_check.Permits(peer))
+            if (_check is not null && !await _check.PermitsAsync(peer, _socket).ConfigureAwait(false))
             {
                 Log.Notice($"forbidding UDP connection from {SocketAddressing.Format(peer)}");
                 await _socket.ReceiveFromAsync(new byte[1], SocketFlags.None, any, ct).ConfigureAwait(false);

@@ -240,6 +240,20 @@ internal static unsafe class Posix
         };
     }
 
+    /// <summary>The kernel form of an IP socket address (sockaddr_in, or sockaddr_in6 with its scope); its length.</summary>
+    public static int WriteSockAddr(System.Net.IPEndPoint endPoint, Span<byte> sockaddr)
+    {
+        const ushort AF_INET = 2, AF_INET6 = 10;
+        bool v6 = endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        int length = v6 ? 28 : 16;
+        sockaddr[..length].Clear();
+        BitConverter.TryWriteBytes(sockaddr, v6 ? AF_INET6 : AF_INET); // host order, as SockAddr reads it
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(sockaddr[2..], (ushort)endPoint.Port);
+        endPoint.Address.TryWriteBytes(sockaddr[(v6 ? 8 : 4)..], out _);
+        if (v6) BitConverter.TryWriteBytes(sockaddr[24..], (uint)endPoint.Address.ScopeId);
+        return length;
+    }
+
     /// <summary>readlink(2): where a symbolic link points, or null.</summary>
     public static string? ReadLink(string path)
     {
