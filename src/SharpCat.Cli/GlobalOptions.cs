@@ -156,8 +156,14 @@ internal static class GlobalOptions
 
     private static int ParseBufferSize(string text)
     {
-        if (!Catalog.OptionValueParser.TryParseC(text, out long n) || n < 1 || n > 1 << 30)
-            throw new SharpCatException($"option -b: invalid buffer size \"{text}\" (1 to {1 << 30} bytes)");
+        const int Max = 1 << 30;
+        // A number too large for a long is still a size that is too big, as socat says it
+        // (in its words, which its tests look for).
+        bool digits = text.Length > 0 && text.All(char.IsAsciiDigit);
+        if ((!Catalog.OptionValueParser.TryParseC(text, out long n) && digits) || n > Max)
+            throw new SharpCatException($"buffer size option (-b) to big - {text} (max is {Max})");
+        if (n < 1 || !Catalog.OptionValueParser.TryParseC(text, out _))
+            throw new SharpCatException($"option -b: invalid buffer size \"{text}\" (1 to {Max} bytes)");
         return (int)n;
     }
 

@@ -10,6 +10,9 @@ namespace SharpCat.Cli;
 /// </summary>
 internal static class VersionText
 {
+    /// <summary>The socat release whose behaviour is the default here (README, docs/CONFORMANCE.md).</summary>
+    public const string CompatibleSocat = "1.7.4.4";
+
     // socat 1.7.4's feature names, in its order. A name maps to the address keywords it stands
     // for; it is defined when every one of them is implemented. LIBWRAP stands for the tcpwrap
     // options, which work when libwrap.so.0 can be loaded.
@@ -30,7 +33,9 @@ internal static class VersionText
         var (sys, release, version, machine) = Posix.Uname();
         var sb = new StringBuilder();
         sb.Append("sharpcat - a socat-compatible relay, written in C#\n");
-        sb.Append($"sharpcat version {BuildInfo.Version} on {BuildInfo.Time}\n");
+        // The socat version this one answers for is named too: scripts (socat's test.sh among
+        // them) read the last version on this line to decide what the program can do.
+        sb.Append($"sharpcat version {BuildInfo.Version} (socat {CompatibleSocat} compatible) on {BuildInfo.Time}\n");
         sb.Append($"   running on {sys} version {version}, release {release}, machine {machine}\n");
         sb.Append("features:\n");
         foreach (var (feature, keywords) in Features)

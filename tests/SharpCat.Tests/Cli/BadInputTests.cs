@@ -35,6 +35,8 @@ public class BadInputTests
         { ["OPEN:{dir}/f,creat,tcpwrap=x", "-"], "does not apply to this address type" },
         { ["-Z", "-", "-"], "E unknown option \"-Z\"" },
         { ["-b", "abc", "-", "-"], "E option -b: invalid buffer size \"abc\"" },
+        { ["-b", "9223372036854775808", "-", "-"], "E buffer size option (-b) to big - 9223372036854775808 (max is 1073741824)" },
+        { ["-b", "2147483648", "-", "-"], "E buffer size option (-b) to big - 2147483648 (max is 1073741824)" },
         { ["-t", "x", "-", "-"], "E option -t: invalid time \"x\"" },
         // Options of one address that contradict each other, refused before the file is created.
         { ["OPEN:{dir}/f,creat,rdonly,wronly", "-"], "E OPEN: options \"rdonly\" and \"wronly\" exclude each other" },

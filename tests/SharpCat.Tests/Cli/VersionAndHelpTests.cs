@@ -10,6 +10,8 @@ public class VersionAndHelpTests
         var r = await Run.SharpCatAsync("-V");
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("sharpcat version ", r.StdoutText);
+        // What socat's test.sh reads as the version: the last one on the second line.
+        Assert.Matches(@"^sharpcat version \S+ \(socat 1\.7\.4\.4 compatible\) on ", r.StdoutText.Split('\n')[1]);
         Assert.Contains("  #define WITH_STDIO 1\n", r.StdoutText);
         Assert.Contains("  #define WITH_FILE 1\n", r.StdoutText);
         Assert.Contains("  #define WITH_PIPE 1\n", r.StdoutText);
