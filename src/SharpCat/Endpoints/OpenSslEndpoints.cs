@@ -34,8 +34,9 @@ internal static class OpenSslEndpoints
                 ? await UdpEndpoints.Connect(request, ct).ConfigureAwait(false)
                 : await TcpEndpoints.ConnectToAsync(request, host, SocketAddressing.Port(request.Parameters[1], "tcp"), 0, ct).ConfigureAwait(false);
             bool verify = TlsSharedOptions.Verifies(options);
-            string name = options.Text("openssl-commonname") ?? host.Trim('[', ']');
-            return await SecureAsync(context, transport, options, client: true, verify, verify ? name : null, TlsSharedOptions.Sni(options, name), ct)
+            // The host as written: a bracketed IPv6 address is checked as socat checks it (OpenSslSession.Create).
+            string name = options.Text("openssl-commonname") ?? host;
+            return await SecureAsync(context, transport, options, client: true, verify, verify ? name : null, TlsSharedOptions.Sni(options, name.Trim('[', ']')), ct)
                 .ConfigureAwait(false);
         }
         finally

@@ -56,9 +56,14 @@ internal sealed class OpenSslSession : IDisposable
             // The name is part of the chain check on either side: a server checks a client's too.
             if (expectedName is not null)
             {
-                bool isIp = System.Net.IPAddress.TryParse(expectedName, out _);
-                int ok = isIp ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), expectedName) : SSL_set1_host(ssl, expectedName);
+                bool bracketed = expectedName.Length > 2 && expectedName[0] == '[' && expectedName[^1] == ']';
+                string bare = bracketed ? expectedName[1..^1] : expectedName;
+                bool isIp = System.Net.IPAddress.TryParse(bare, out _);
+                int ok = isIp ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), bare) : SSL_set1_host(ssl, bare);
                 if (ok != 1) throw new SharpCatException($"commonname \"{expectedName}\": {Errors()}");
+                // socat compares names as strings: "[::1]" is also matched by a certificate named
+                // "[::1]" (its common name or a DNS entry), besides one with the address ::1.
+                if (bracketed && isIp) NamesAsWritten[ssl] = expectedName;
             }
             if (client && sni is not null)
             {
@@ -158,7 +163,11 @@ internal sealed class OpenSslSession : IDisposable
     {
         lock (Gate)
         {
-            if (Ssl != 0) SSL_free(Ssl);
+            if (Ssl != 0)
+            {
+                NamesAsWritten.TryRemove(Ssl, out _);
+                SSL_free(Ssl);
+            }
             Ssl = 0;
         }
     }

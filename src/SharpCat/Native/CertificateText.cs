@@ -138,7 +138,12 @@ internal static unsafe class CertificateText
         }
     }
 
-    private static string Names(nint x509)
+    private static string Names(nint x509) => string.Join(", ", NameList(x509, addresses: true).Distinct().Select(n => $"\"{n}\""));
+
+    /// <summary>The common name and the DNS names a certificate is for, as socat compares them (exact strings).</summary>
+    public static List<string> DnsNames(nint x509) => NameList(x509, addresses: false);
+
+    private static List<string> NameList(nint x509, bool addresses)
     {
         var names = new List<string>();
         byte* common = stackalloc byte[256];
@@ -147,9 +152,9 @@ internal static unsafe class CertificateText
         nint alternatives = X509_get_ext_d2i(x509, NID_subject_alt_name, 0, 0);
         if (alternatives != 0)
         {
-            try { names.AddRange(Entries(alternatives).Select(e => e.Value)); }
+            try { names.AddRange(Entries(alternatives).Where(e => addresses || e.Type == GEN_DNS).Select(e => e.Value)); }
             finally { GENERAL_NAMES_free(alternatives); }
         }
-        return string.Join(", ", names.Distinct().Select(n => $"\"{n}\""));
+        return names;
     }
 }

@@ -72,6 +72,10 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Crypto, StringMarshalling = StringMarshalling.Utf8)] internal static partial int X509_VERIFY_PARAM_set1_ip_asc(nint param, string ip);
     [LibraryImport(Crypto)] internal static partial nint X509_verify_cert_error_string(long code);
     [LibraryImport(Crypto)] internal static partial nint X509_STORE_CTX_get_current_cert(nint storeContext);
+    [LibraryImport(Crypto)] internal static partial int X509_STORE_CTX_get_error(nint storeContext);
+    [LibraryImport(Crypto)] internal static partial void X509_STORE_CTX_set_error(nint storeContext, int error);
+    [LibraryImport(Crypto)] internal static partial nint X509_STORE_CTX_get_ex_data(nint storeContext, int index);
+    [LibraryImport(Ssl)] internal static partial int SSL_get_ex_data_X509_STORE_CTX_idx();
     [LibraryImport(Crypto)] internal static partial nint d2i_X509(nint reuse, byte** input, nint length);
     [LibraryImport(Crypto)] internal static partial nint X509_get_subject_name(nint x509);
     [LibraryImport(Crypto)] internal static partial nint X509_get_issuer_name(nint x509);
@@ -140,10 +144,26 @@ internal static unsafe partial class LibSsl
     /// </summary>
     [ThreadStatic] public static byte[]? FailedCertificate;
 
-    /// <summary>SSL_CTX_set_verify's callback: OpenSSL's verdict unchanged, the failing certificate noted.</summary>
+    /// <summary>
+    /// A bracketed IPv6 host as written, per SSL object: a certificate that names it so (as socat's
+    /// string comparison accepts) passes the address check too.
+    /// </summary>
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<nint, string> NamesAsWritten = new();
+
+    /// <summary>
+    /// SSL_CTX_set_verify's callback: OpenSSL's verdict, the failing certificate noted; an address
+    /// mismatch is forgiven when the certificate carries the name as written (<see cref="NamesAsWritten"/>).
+    /// </summary>
     [UnmanagedCallersOnly]
     public static int NoteFailedCertificate(int preverifyOk, nint storeContext)
     {
+        if (preverifyOk == 0 && X509_STORE_CTX_get_error(storeContext) == X509_V_ERR_IP_ADDRESS_MISMATCH
+            && NamesAsWritten.TryGetValue(X509_STORE_CTX_get_ex_data(storeContext, SSL_get_ex_data_X509_STORE_CTX_idx()), out string? written)
+            && CertificateText.DnsNames(X509_STORE_CTX_get_current_cert(storeContext)).Contains(written))
+        {
+            X509_STORE_CTX_set_error(storeContext, 0);
+            return 1;
+        }
         if (preverifyOk == 0 && FailedCertificate is null) FailedCertificate = Der(X509_STORE_CTX_get_current_cert(storeContext));
         return preverifyOk;
     }

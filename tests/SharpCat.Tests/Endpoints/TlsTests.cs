@@ -82,6 +82,35 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         Assert.Contains(r.LogLines, l => l.StartsWith("N SSL peer certificate subject: CN=localhost"));
     }
 
+    /// <summary>
+    /// A client given a bracketed IPv6 host checks it as socat does: a certificate named "[::1]"
+    /// (its common name, as socat's test.sh makes them) or one for the address ::1 passes; one for
+    /// another name does not. Beside socat.
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat", "/CN=[::1]", null, true)]
+    [InlineData("sharpcat", "/CN=other", "IP:::1", true)]
+    [InlineData("sharpcat", "/CN=localhost", null, false)]
+    [InlineData("socat", "/CN=[::1]", null, true)]
+    [InlineData("socat", "/CN=other", "IP:::1", true)]
+    [InlineData("socat", "/CN=localhost", null, false)]
+    public async Task ABracketedIpv6HostIsCheckedAsSocatChecksIt(string program, string subject, string? altName, bool accepted)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        using var dir = new TempDir();
+        var args = new List<string> { "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", subject,
+            "-keyout", dir["k.pem"], "-out", dir["c.pem"] };
+        if (altName is not null) args.AddRange(["-addext", $"subjectAltName={altName}"]);
+        var made = await Run.ProgramAsync("openssl", [.. args], [], TimeSpan.FromSeconds(30));
+        Assert.True(made.ExitCode == 0, made.ToString());
+        int port = FreePorts.Next();
+        using var server = LiveProcess.Start(Binaries.SharpCat, "-d", "-d", $"OPENSSL-LISTEN:{port},pf=ip6,bind=[::1],reuseaddr,cert={dir["c.pem"]},key={dir["k.pem"]},verify=0", "PIPE");
+        await server.WaitForStderrAsync("listening on");
+        var r = await Run.ProgramAsync(binary, ["-t", "5", "-", $"OPENSSL:[::1]:{port},cafile={dir["c.pem"]}"], "v6\n"u8.ToArray(), Run.DefaultTimeout);
+        Assert.True((r.ExitCode == 0) == accepted, r.ToString());
+        if (accepted) Assert.Equal("v6\n", r.StdoutText);
+    }
+
     [Fact]
     public async Task InteropWithSocatBothWays()
     {
