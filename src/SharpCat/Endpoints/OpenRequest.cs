@@ -24,6 +24,12 @@ internal sealed record OpenRequest(ResolvedAddress Address, Access Access, Relay
     /// </summary>
     public IChannel? OpenedBefore { get; init; }
 
+    /// <summary>
+    /// False when a layer above retries the whole open itself (a TLS client retries its handshake
+    /// with the connect, as socat does): the connect then makes one attempt.
+    /// </summary>
+    public bool RetriesConnect { get; init; } = true;
+
     public OptionSet Options => Address.Options;
     public IReadOnlyList<string> Parameters => Address.Spec.Parameters;
 }

@@ -29,20 +29,29 @@ internal static class OpenSslEndpoints
         nint context = OpenSslContext.Create(options, server: false, dtls);
         try
         {
-            string host = request.Parameters[0];
-            IChannel transport = dtls
-                ? await UdpEndpoints.Connect(request, ct).ConfigureAwait(false)
-                : await TcpEndpoints.ConnectToAsync(request, host, SocketAddressing.Port(request.Parameters[1], "tcp"), 0, ct).ConfigureAwait(false);
-            bool verify = TlsSharedOptions.Verifies(options);
-            // The host as written: a bracketed IPv6 address is checked as socat checks it (OpenSslSession.Create).
-            string name = options.Text("openssl-commonname") ?? host;
-            return await SecureAsync(context, transport, options, client: true, verify, verify ? name : null, TlsSharedOptions.Sni(options, name.Trim('[', ']')), ct)
-                .ConfigureAwait(false);
+            // retry covers the handshake too, as in socat: a peer that is up but not yet speaking
+            // TLS (a proxy whose way on is not there yet) is tried again like one that refuses.
+            return await StreamSockets.RetryAsync(options, (request: request with { RetriesConnect = false }, context, dtls),
+                static (s, ct) => ConnectOnceAsync(s.request, s.context, s.dtls, ct), ct).ConfigureAwait(false);
         }
         finally
         {
             SSL_CTX_free(context); // each SSL object holds its own reference
         }
+    }
+
+    private static async ValueTask<IChannel> ConnectOnceAsync(OpenRequest request, nint context, bool dtls, CancellationToken ct)
+    {
+        var options = request.Options;
+        string host = request.Parameters[0];
+        IChannel transport = dtls
+            ? await UdpEndpoints.Connect(request, ct).ConfigureAwait(false)
+            : await TcpEndpoints.ConnectToAsync(request, host, SocketAddressing.Port(request.Parameters[1], "tcp"), 0, ct).ConfigureAwait(false);
+        bool verify = TlsSharedOptions.Verifies(options);
+        // The host as written: a bracketed IPv6 address is checked as socat checks it (OpenSslSession.Create).
+        string name = options.Text("openssl-commonname") ?? host;
+        return await SecureAsync(context, transport, options, client: true, verify, verify ? name : null, TlsSharedOptions.Sni(options, name.Trim('[', ']')), ct)
+            .ConfigureAwait(false);
     }
 
     private static async ValueTask<IListener> ListenAsync(OpenRequest request, bool dtls, CancellationToken ct)

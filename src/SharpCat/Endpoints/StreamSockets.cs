@@ -28,14 +28,16 @@ internal static class StreamSockets
     /// <summary>Connects, retrying as <c>retry</c>/<c>forever</c>/<c>interval</c> ask.</summary>
     public static ValueTask<SocketChannel> ConnectAsync(OpenRequest request, AddressFamily family, ProtocolType protocol,
         EndPoint target, EndPoint? bindTo, CancellationToken ct) =>
-        RetryAsync(request.Options, (request, family, protocol, target, bindTo),
-            static (s, ct) => ConnectOnceAsync(s.request, s.family, s.protocol, s.target, s.bindTo, ct), ct);
+        request.RetriesConnect
+            ? RetryAsync(request.Options, (request, family, protocol, target, bindTo),
+                static (s, ct) => ConnectOnceAsync(s.request, s.family, s.protocol, s.target, s.bindTo, ct), ct)
+            : ConnectOnceAsync(request, family, protocol, target, bindTo, ct);
 
     /// <summary>Runs one connection attempt again as <c>retry</c>/<c>forever</c>/<c>interval</c> ask.</summary>
     // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<SocketChannel> RetryAsync<TState>(OptionSet options, TState state,
-        Func<TState, CancellationToken, ValueTask<SocketChannel>> attempt, CancellationToken ct)
+    public static async ValueTask<TResult> RetryAsync<TState, TResult>(OptionSet options, TState state,
+        Func<TState, CancellationToken, ValueTask<TResult>> attempt, CancellationToken ct)
     {
         long retries = options.Number("retry") ?? 0;
         bool forever = options.Flag("forever");

@@ -51,7 +51,9 @@ internal static class TcpEndpoints
             var address = host.Length == 0 ? any : await SocketAddressing.ResolveAsync(host, family, ct).ConfigureAwait(false);
             local = new IPEndPoint(address, bindPort is null ? port : SocketAddressing.Port(bindPort, service));
         }
-        var socket = StreamSockets.Listen(request, local.AddressFamily, protocol, local);
+        // retry covers the listen too, as in socat: a port still held (by a relay before) is tried again.
+        var socket = await StreamSockets.RetryAsync(request.Options, (request, local, protocol),
+            static (s, _) => ValueTask.FromResult(StreamSockets.Listen(s.request, s.local.AddressFamily, s.protocol, s.local)), ct).ConfigureAwait(false);
         return new StreamListener(socket, request.Options, onClose: null);
     }
 

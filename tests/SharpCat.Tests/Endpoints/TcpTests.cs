@@ -183,6 +183,27 @@ public class TcpTests
         Assert.Equal(0, await server.WaitForExitAsync());
     }
 
+    /// <summary>
+    /// retry covers a listener's bind, as socat's listen loop does (its INTRANETRIPPER test needs
+    /// it): a port still held is tried again until it is free.
+    /// </summary>
+    [Fact]
+    public async Task RetryCoversTheListenersBind()
+    {
+        string binary = Binaries.SharpCat;
+        int port = FreePorts.Next();
+        var holder = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        holder.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+        holder.Listen();
+        using var relay = LiveProcess.Start(binary, "-d", "-d", $"TCP4-LISTEN:{port},bind=127.0.0.1,retry=50,interval=0.2", "PIPE");
+        await relay.WaitForStderrAsync("Address already in use");
+        holder.Dispose();
+        await relay.WaitForStderrAsync("listening on");
+        var r = await Run.SharpCatAsync("bound\n"u8.ToArray(), "-t", "5", "-", $"TCP4:127.0.0.1:{port}");
+        Assert.Equal("bound\n", r.StdoutText);
+        Assert.Equal(0, await relay.WaitForExitAsync());
+    }
+
     [Fact]
     public async Task SocketOptionsReachTheAcceptedConnection()
     {

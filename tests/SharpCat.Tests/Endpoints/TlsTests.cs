@@ -111,6 +111,27 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         if (accepted) Assert.Equal("v6\n", r.StdoutText);
     }
 
+    /// <summary>
+    /// retry covers a TLS client's handshake, as in socat: a first peer that answers in plain text
+    /// fails the handshake, and the attempt after it reaches the TLS server that took the port since.
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat")]
+    [InlineData("socat")]
+    public async Task RetryCoversTheHandshake(string program)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        int port = FreePorts.Next();
+        using var plain = LiveProcess.Start(Binaries.SharpCat, "-d", "-d", $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "SYSTEM:echo HTTP/1.0 503 not yet");
+        await plain.WaitForStderrAsync("listening on");
+        var client = Run.ProgramAsync(binary, ["-d", "-d", "-t", "5", "-", $"OPENSSL:127.0.0.1:{port},verify=0,retry=50,interval=0.2"], "retried\n"u8.ToArray(), TimeSpan.FromSeconds(60));
+        await plain.WaitForExitAsync();
+        using var server = LiveProcess.Start(Binaries.SharpCat, "-d", "-d", $"OPENSSL-LISTEN:{port},bind=127.0.0.1,reuseaddr,cert={certs["server-full.pem"]},verify=0", "PIPE");
+        var r = await client;
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("retried\n", r.StdoutText);
+    }
+
     [Fact]
     public async Task InteropWithSocatBothWays()
     {
