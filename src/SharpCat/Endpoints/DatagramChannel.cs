@@ -95,7 +95,7 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
             await WaitReadableAsync(ct).ConfigureAwait(false);
             if (_pendingError != 0) return; // the first read reports it
             var variables = new List<KeyValuePair<string, string>>();
-            var (length, from) = Native.Ancillary.Peek(ReadFd, variables);
+            var (length, from) = PeekSender(ReadFd, variables);
             if (length == -Native.Posix.EAGAIN) continue;
             if (length < 0) return; // the first read reports it
             if (check is not null && !await check.PermitsAsync(from, socket).ConfigureAwait(false))
@@ -103,12 +103,20 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
                 Native.Posix.ReceiveFrom(ReadFd, Span<byte>.Empty); // taken and dropped
                 continue;
             }
-            var passive = SocketAddressing.PassiveVariables(from, null);
+            Log.Info($"permitting packet from {SocketAddressing.Format(from)}");
+            var passive = SocketAddressing.PassiveVariables(from, null, SocketAddressing.HasPorts(socket));
             passive.AddRange(variables);
             Variables = passive;
             return;
         }
     }
+
+    /// <summary>
+    /// socat's RECVFROM peek at the next datagram: its sender ("receiving packet from …"), then its
+    /// ancillary data, logged and turned into the variables a child program gets.
+    /// </summary>
+    internal static (int Length, EndPoint? From) PeekSender(int fd, List<KeyValuePair<string, string>> variables) =>
+        Native.Ancillary.Peek(fd, variables, static from => Log.Notice($"receiving packet from {SocketAddressing.Format(from)}"));
 
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
@@ -121,8 +129,11 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
         if (mode == DatagramPeer.FirstSender && _peer is not null) return 0; // its one datagram is done
         while (true)
         {
-            // recvfrom with MSG_TRUNC tells the datagram's real length; .NET's receive does not.
-            var (length, from) = LogAncillary ? Native.Ancillary.ReceiveAndLog(ReadFd, buffer.Span) : Native.Posix.ReceiveFrom(ReadFd, buffer.Span);
+            // recvfrom with MSG_TRUNC tells the datagram's real length; .NET's receive does not. RECVFROM's
+            // one datagram had its ancillary data logged when WaitForPeerAsync looked at it.
+            var (length, from) = LogAncillary && mode != DatagramPeer.FirstSender
+                ? Native.Ancillary.ReceiveAndLog(ReadFd, buffer.Span)
+                : Native.Posix.ReceiveFrom(ReadFd, buffer.Span);
             if (length == -Native.Posix.EAGAIN)
             {
                 await WaitReadableAsync(ct).ConfigureAwait(false);
@@ -150,13 +161,7 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
                 continue;
             }
             if (mode == DatagramPeer.FirstSender && from is not null) _peer = from;
-            if (StripIpv4Header && length > 0)
-            {
-                int header = Math.Min((buffer.Span[0] & 0x0F) * 4, length);
-                buffer.Span[header..length].CopyTo(buffer.Span);
-                length -= header;
-            }
-            return length;
+            return StripIpv4Header ? WithoutIpv4Header(buffer.Span, length) : length;
         }
     }
 
@@ -182,6 +187,15 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
     }
 
     public ShutdownMode Shutdown { get; set; }
+
+    /// <summary>Moves a raw IPv4 packet's payload to the start of <paramref name="packet"/>: its new length.</summary>
+    internal static int WithoutIpv4Header(Span<byte> packet, int length)
+    {
+        if (length == 0) return 0;
+        int header = Math.Min((packet[0] & 0x0F) * 4, length);
+        packet[header..length].CopyTo(packet);
+        return length - header;
+    }
 
     /// <summary>A raw IPv4 socket delivers each packet with its IP header, which the relay does not pass on (socat neither).</summary>
     public bool StripIpv4Header { get; init; }

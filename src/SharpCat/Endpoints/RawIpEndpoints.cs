@@ -8,8 +8,9 @@ namespace SharpCat.Endpoints;
 /// <summary>
 /// Raw IP, each also as IP4/IP6: IP-SENDTO:host:protocol (to host, datagrams only from it),
 /// IP-DATAGRAM (to host, from anyone, <c>range</c>), IP-RECVFROM:protocol (one datagram, answered
-/// to its sender) and IP-RECV:protocol. As socat, received IPv4 packets lose their IP header unless
-/// the protocol is 255 (raw: the header is part of the data both ways). Needs CAP_NET_RAW.
+/// to its sender; with fork a relay per datagram) and IP-RECV:protocol. As socat, received IPv4
+/// packets lose their IP header unless the protocol is 255 (raw: the header is part of the data
+/// both ways). Needs CAP_NET_RAW.
 /// </summary>
 internal static class RawIpEndpoints
 {
@@ -24,6 +25,9 @@ internal static class RawIpEndpoints
     public static ValueTask<IChannel> RecvFrom(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(Receiver(r, 0, DatagramPeer.FirstSender));
     public static ValueTask<IChannel> RecvFrom4(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(Receiver(r, 4, DatagramPeer.FirstSender));
     public static ValueTask<IChannel> RecvFrom6(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(Receiver(r, 6, DatagramPeer.FirstSender));
+    public static ValueTask<IListener> RecvFromFork(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(ForkReceiver(r, 0));
+    public static ValueTask<IListener> RecvFromFork4(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(ForkReceiver(r, 4));
+    public static ValueTask<IListener> RecvFromFork6(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(ForkReceiver(r, 6));
     public static ValueTask<IChannel> Recv(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(Receiver(r, 0, DatagramPeer.ReceiveOnly));
     public static ValueTask<IChannel> Recv4(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(Receiver(r, 4, DatagramPeer.ReceiveOnly));
     public static ValueTask<IChannel> Recv6(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(Receiver(r, 6, DatagramPeer.ReceiveOnly));
@@ -43,13 +47,27 @@ internal static class RawIpEndpoints
 
     private static IChannel Receiver(OpenRequest request, int version, DatagramPeer mode)
     {
+        var (socket, protocol) = ReceivingSocket(request, version);
+        return Wrap(request, socket, mode, null, protocol);
+    }
+
+    /// <summary>IP-RECVFROM with fork: each packet is served by a relay of its own, answered through the one socket.</summary>
+    private static IListener ForkReceiver(OpenRequest request, int version)
+    {
+        var (socket, protocol) = ReceivingSocket(request, version);
+        return new RecvFromForkListener(request, socket, PeerCheck.For(request.Options, ports: false),
+            StripsIpv4Header(socket, protocol));
+    }
+
+    private static (Socket Socket, int Protocol) ReceivingSocket(OpenRequest request, int version)
+    {
         var family = SocketAddressing.Family(request, version, listens: true);
         if (family == AddressFamily.Unspecified) family = AddressFamily.InterNetwork;
         int protocol = Protocol(request.Parameters[0]);
         var any = new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         var socket = Open(request, family, protocol, any);
         Log.Notice($"receiving protocol {protocol} on {SocketAddressing.Format(socket.LocalEndPoint)}");
-        return Wrap(request, socket, mode, null, protocol);
+        return (socket, protocol);
     }
 
     private static Socket Open(OpenRequest request, AddressFamily family, int protocol, IPEndPoint? bindTo)
@@ -75,5 +93,8 @@ internal static class RawIpEndpoints
 
     private static DatagramChannel Wrap(OpenRequest request, Socket socket, DatagramPeer mode, EndPoint? peer, int protocol) =>
         DatagramChannel.Open(socket, mode, peer, request.Options, PeerCheck.For(request.Options, ports: false),
-            stripIpv4Header: socket.AddressFamily == AddressFamily.InterNetwork && protocol != IPPROTO_RAW);
+            StripsIpv4Header(socket, protocol));
+
+    private static bool StripsIpv4Header(Socket socket, int protocol) =>
+        socket.AddressFamily == AddressFamily.InterNetwork && protocol != IPPROTO_RAW;
 }

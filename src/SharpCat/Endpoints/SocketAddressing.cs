@@ -111,10 +111,11 @@ internal static class SocketAddressing
     }
 
     /// <summary>
-    /// What socat exports about a passive socket's connection: the peer's address (and port for
-    /// IP), and with a <paramref name="local"/> end (LISTEN addresses) its own.
+    /// What socat exports about a passive socket's connection: the peer's address (and port, which
+    /// raw IP has not: <paramref name="ports"/> false), and with a <paramref name="local"/> end
+    /// (LISTEN addresses) its own.
     /// </summary>
-    public static List<KeyValuePair<string, string>> PassiveVariables(EndPoint? peer, EndPoint? local)
+    public static List<KeyValuePair<string, string>> PassiveVariables(EndPoint? peer, EndPoint? local, bool ports = true)
     {
         var variables = new List<KeyValuePair<string, string>>(4);
         Add("PEER", peer);
@@ -127,7 +128,7 @@ internal static class SocketAddressing
             {
                 case IPEndPoint ip:
                     variables.Add(new($"{prefix}ADDR", AddressText(ip.Address)));
-                    variables.Add(new($"{prefix}PORT", ip.Port.ToString()));
+                    if (ports) variables.Add(new($"{prefix}PORT", ip.Port.ToString()));
                     break;
                 case UnixDomainSocketEndPoint u:
                     variables.Add(new($"{prefix}ADDR", FormatUnixPath(u)));
@@ -135,6 +136,9 @@ internal static class SocketAddressing
             }
         }
     }
+
+    /// <summary>Whether the socket's peers have ports socat tells a child program about: all but raw IP's.</summary>
+    public static bool HasPorts(Socket socket) => socket.SocketType != SocketType.Raw;
 
     /// <summary>An address as socat's environment variables give it: IPv4 dotted, IPv6 in full in brackets.</summary>
     public static string AddressText(IPAddress address) =>

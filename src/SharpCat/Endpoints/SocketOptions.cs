@@ -95,8 +95,9 @@ internal static unsafe class SocketOptions
     /// <summary>Options whose purpose is ancillary data with each received datagram (logged by DatagramChannel).</summary>
     private static readonly string[] AncillaryOptions =
     [
-        "ip-pktinfo", "ip-recvttl", "ip-recvtos", "ip-recvopts", "ip-retopts", "ip-recverr", "ipv6-recvpktinfo",
-        "ipv6-recvhoplimit", "ipv6-recvtclass", "ipv6-recvrthdr", "ipv6-recvhopopts", "ipv6-recvdstopts", "ipv6-recvpathmtu", "ipv6-recverr",
+        "so-timestamp", "ip-pktinfo", "ip-recvttl", "ip-recvtos", "ip-recvopts", "ip-retopts", "ip-recverr",
+        "ipv6-recvpktinfo", "ipv6-recvhoplimit", "ipv6-recvtclass", "ipv6-recvrthdr", "ipv6-recvhopopts", "ipv6-recvdstopts",
+        "ipv6-recvpathmtu", "ipv6-recverr",
     ];
 
     public static bool AsksForAncillaryData(OptionSet options)

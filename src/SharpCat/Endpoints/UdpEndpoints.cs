@@ -16,12 +16,12 @@ internal static class UdpEndpoints
     public static ValueTask<IChannel> Connect(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 0, ct);
     public static ValueTask<IChannel> Connect4(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 4, ct);
     public static ValueTask<IChannel> Connect6(OpenRequest r, CancellationToken ct) => ConnectAsync(r, 6, ct);
-    public static ValueTask<IListener> Listen(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 0, perDatagram: false));
-    public static ValueTask<IListener> Listen4(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 4, perDatagram: false));
-    public static ValueTask<IListener> Listen6(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 6, perDatagram: false));
-    public static ValueTask<IListener> RecvFromFork(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 0, perDatagram: true));
-    public static ValueTask<IListener> RecvFromFork4(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 4, perDatagram: true));
-    public static ValueTask<IListener> RecvFromFork6(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 6, perDatagram: true));
+    public static ValueTask<IListener> Listen(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 0));
+    public static ValueTask<IListener> Listen4(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 4));
+    public static ValueTask<IListener> Listen6(OpenRequest r, CancellationToken ct) => new(new UdpListener(r, 6));
+    public static ValueTask<IListener> RecvFromFork(OpenRequest r, CancellationToken ct) => RecvFromForkAsync(r, 0, ct);
+    public static ValueTask<IListener> RecvFromFork4(OpenRequest r, CancellationToken ct) => RecvFromForkAsync(r, 4, ct);
+    public static ValueTask<IListener> RecvFromFork6(OpenRequest r, CancellationToken ct) => RecvFromForkAsync(r, 6, ct);
     public static ValueTask<IChannel> SendTo(OpenRequest r, CancellationToken ct) => SendToAsync(r, 0, DatagramPeer.FixedOnly, ct);
     public static ValueTask<IChannel> SendTo4(OpenRequest r, CancellationToken ct) => SendToAsync(r, 4, DatagramPeer.FixedOnly, ct);
     public static ValueTask<IChannel> SendTo6(OpenRequest r, CancellationToken ct) => SendToAsync(r, 6, DatagramPeer.FixedOnly, ct);
@@ -62,9 +62,22 @@ internal static class UdpEndpoints
 
     private static async ValueTask<IChannel> ReceiveAsync(OpenRequest request, int version, bool receiveOnly, CancellationToken ct)
     {
-        var socket = await BoundSocketAsync(request, version, ct).ConfigureAwait(false);
-        Log.Notice($"receiving on {SocketAddressing.Format(socket.LocalEndPoint)}");
+        var socket = await ReceivingSocketAsync(request, version, reuseAddress: false, ct).ConfigureAwait(false);
         return Wrap(request, socket, receiveOnly ? DatagramPeer.ReceiveOnly : DatagramPeer.FirstSender, null);
+    }
+
+    /// <summary>With fork, a RECVFROM address serves each datagram (socat sets SO_REUSEADDR itself then).</summary>
+    private static async ValueTask<IListener> RecvFromForkAsync(OpenRequest request, int version, CancellationToken ct)
+    {
+        var socket = await ReceivingSocketAsync(request, version, reuseAddress: true, ct).ConfigureAwait(false);
+        return new RecvFromForkListener(request, socket, PeerCheck.For(request.Options, ports: true), stripIpv4Header: false);
+    }
+
+    private static async ValueTask<Socket> ReceivingSocketAsync(OpenRequest request, int version, bool reuseAddress, CancellationToken ct)
+    {
+        var socket = await BoundSocketAsync(request, version, ct, reuseAddress).ConfigureAwait(false);
+        Log.Notice($"receiving on {SocketAddressing.Format(socket.LocalEndPoint)}");
+        return socket;
     }
 
     private static async ValueTask<IPEndPoint> TargetAsync(OpenRequest request, int version, CancellationToken ct)

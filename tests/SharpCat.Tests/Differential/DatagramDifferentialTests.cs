@@ -15,8 +15,6 @@ namespace SharpCat.Tests.Differential;
 /// </summary>
 public class DatagramDifferentialTests
 {
-    private static int _protocol = 180;
-
     /// <summary>A test's peer: a datagram socket of the family the address needs, and how the address names it.</summary>
     private sealed class Peer : IDisposable
     {
@@ -46,7 +44,7 @@ public class DatagramDifferentialTests
                     Socket.Bind(new UnixDomainSocketEndPoint("\0" + Name));
                     break;
                 case "raw4":
-                    int protocol = Interlocked.Increment(ref _protocol);
+                    int protocol = RawProtocols.Next();
                     Socket = RawSocket(protocol);
                     Socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
                     Name = protocol.ToString();
@@ -133,7 +131,7 @@ public class DatagramDifferentialTests
         using var dir = new TempDir();
         string name = $"sharpcat-diff-{Guid.NewGuid():N}";
         int port = kind.StartsWith("udp") ? FreePorts.Next() : 0;
-        int protocol = Interlocked.Increment(ref _protocol);
+        int protocol = RawProtocols.Next();
         string filled = address.Replace("{port}", address.StartsWith("SOCKET") ? port.ToString("x4") : port.ToString())
             .Replace("{dir}", dir.Path).Replace("{name}", name).Replace("{proto}", protocol.ToString());
         EndPoint target = kind switch

@@ -8,7 +8,7 @@ namespace SharpCat.Tests.Endpoints;
 /// <summary>
 /// The SOCAT_* variables a child program gets about the connection it serves (peer and local
 /// address, a datagram's ancillary data), compared with socat's for the same invocation. Values that
-/// differ by nature (pids, the client's port, the version) are compared by name only.
+/// differ by nature (pids, the client's port, the version) are compared by name only, a timestamp by its form.
 /// </summary>
 public class ChildEnvironmentTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
 {
@@ -17,6 +17,11 @@ public class ChildEnvironmentTests(TlsCertificates certs) : IClassFixture<TlsCer
         { "UDP4-RECVFROM:{port},ip-pktinfo,ip-recvttl,ip-recvtos", "UDP4-SENDTO:127.0.0.1:{port}", "udp" },
         { "UDP4-RECVFROM:{port},fork,ip-pktinfo,ip-recvttl", "UDP4-SENDTO:127.0.0.1:{port}", "udp" },
         { "UDP6-RECVFROM:{port},ipv6-recvpktinfo,ipv6-recvhoplimit,ipv6-recvtclass", "UDP6-SENDTO:[::1]:{port}", "udp6" },
+        { "UDP4-RECVFROM:{port},ip-recvopts,so-timestamp", "UDP4-SENDTO:127.0.0.1:{port},ip-options=x01000000", "udp" },
+        { "UDP6-RECVFROM:{port},fork,so-timestamp,ipv6-recvtclass,ipv6-recvhoplimit", "UDP6-SENDTO:[::1]:{port},ipv6-tclass=0xaa,ipv6-unicast-hops=35", "udp6" },
+        { "IP4-RECVFROM:{proto},so-timestamp,ip-recvopts,ip-recvttl,ip-pktinfo", "IP4-SENDTO:127.0.0.1:{proto},ip-options=x01000000", "ip" },
+        { "IP4-RECVFROM:{proto},fork,so-timestamp,ip-recvtos", "IP4-SENDTO:127.0.0.1:{proto},ip-tos=7", "ip" },
+        { "IP6-RECVFROM:{proto},fork,ipv6-recvpktinfo,ipv6-recvhoplimit,ipv6-recvtclass", "IP6-SENDTO:[::1]:{proto},ipv6-tclass=0xaa", "ip" },
         { "UDP4-LISTEN:{port},ip-recvttl", "UDP4-SENDTO:127.0.0.1:{port}", "udp" },
         { "UDP6-LISTEN:{port},fork", "UDP6-SENDTO:[::1]:{port}", "udp6" },
         { "TCP4-LISTEN:{port},reuseaddr", "TCP4:127.0.0.1:{port}", "tcp" },
@@ -32,8 +37,9 @@ public class ChildEnvironmentTests(TlsCertificates certs) : IClassFixture<TlsCer
     public async Task ChildProgramsAreToldWhatSocatTellsThem(string listen, string connect, string kind)
     {
         using var dir = new TempDir();
-        string port = kind is "unix" ? "" : FreePorts.Next().ToString();
-        string Fill(string a) => a.Replace("{port}", port).Replace("{dir}", dir.Path).Replace("{certs}", certs.Dir.Path);
+        string port = kind is "unix" or "ip" ? "" : FreePorts.Next().ToString();
+        string proto = kind is "ip" ? RawProtocols.Next().ToString() : "";
+        string Fill(string a) => a.Replace("{port}", port).Replace("{proto}", proto).Replace("{dir}", dir.Path).Replace("{certs}", certs.Dir.Path);
         var socat = await VariablesAsync(Binaries.Socat!, Fill(listen), Fill(connect), dir);
         var ours = await VariablesAsync(Binaries.SharpCat, Fill(listen), Fill(connect), dir);
         Assert.Contains(socat, v => v.StartsWith("SOCAT_PEERADDR="));
@@ -49,13 +55,16 @@ public class ChildEnvironmentTests(TlsCertificates certs) : IClassFixture<TlsCer
         File.Delete(dir["c"]);
         using (var server = LiveProcess.Start(program, "-d", "-d", "-u", listen, $"SYSTEM:env | grep ^SOCAT_ | sort > {output}.part; mv {output}.part {output}"))
         {
-            await server.WaitForStderrAsync(listen.Contains("RECVFROM") ? "receiving on" : "listening on");
+            // "receiving on", or for raw IP socat's "receiving IP protocol N" and sharpcat's "receiving protocol N on".
+            await server.WaitForStderrAsync(listen.Contains("RECVFROM") ? "receiving " : "listening on");
             var client = await Run.ProgramAsync(Binaries.Socat!, ["-u", "-", connect], "x\n"u8.ToArray(), Run.DefaultTimeout);
             Assert.Equal(0, client.ExitCode);
             await Wait.UntilAsync(() => File.Exists(output));
         }
+        // SO_TIMESTAMP's value is compared by its form (ctime's, then the microseconds); AncillaryDataTests checks the time.
         return File.ReadAllLines(output)
             .Select(l => Regex.Replace(l, @"^(SOCAT_(PID|PPID|VERSION|PEERPORT))=.*", "$1=*"))
+            .Select(l => Regex.Replace(l, @"^SOCAT_TIMESTAMP=\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}, \d{6} usecs$", "SOCAT_TIMESTAMP=<ctime>, <usecs> usecs"))
             .ToArray();
     }
 

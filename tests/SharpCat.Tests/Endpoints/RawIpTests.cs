@@ -6,11 +6,6 @@ namespace SharpCat.Tests.Endpoints;
 /// <summary>Raw IP on loopback (as root): sharpcat and socat on either side, IPv4 and IPv6, and the refusals.</summary>
 public class RawIpTests
 {
-    private static int _protocol = 150;
-
-    /// <summary>An unused protocol number per test, so parallel tests do not see each other's packets.</summary>
-    private static int NextProtocol() => Interlocked.Increment(ref _protocol);
-
     [Theory]
     [InlineData("IP4", "127.0.0.1", true, false)]
     [InlineData("IP4", "127.0.0.1", false, true)]
@@ -18,7 +13,7 @@ public class RawIpTests
     [InlineData("IP6", "[::1]", true, true)]
     public async Task SendtoReachesRecvWithoutTheIpHeader(string family, string host, bool sharpcatReceives, bool sharpcatSends)
     {
-        int protocol = NextProtocol();
+        int protocol = RawProtocols.Next();
         using var receiver = sharpcatReceives
             ? LiveProcess.SharpCat("-d", "-d", "-u", $"{family}-RECV:{protocol}", "-")
             : LiveProcess.Start(Binaries.Socat!, "-d", "-d", "-u", $"{family}-RECV:{protocol}", "-");
@@ -30,6 +25,29 @@ public class RawIpTests
         Assert.Equal(0, send.ExitCode);
         await receiver.WaitForStdoutAsync(o => o.Length >= payload.Length);
         Assert.Equal(payload, receiver.Stdout);
+    }
+
+    /// <summary>IP-RECVFROM with fork serves each packet with a relay (and child) of its own, and waits for the next.</summary>
+    [Theory]
+    [InlineData("IP4", "127.0.0.1")]
+    [InlineData("IP6", "[::1]")]
+    public async Task RecvfromWithForkGivesEachPacketItsOwnRelay(string family, string host)
+    {
+        using var dir = new TempDir();
+        int protocol = RawProtocols.Next();
+        using var receiver = LiveProcess.SharpCat("-d", "-d", "-u", $"{family}-RECVFROM:{protocol},fork", $"SYSTEM:cat>>{dir["out"]}");
+        await receiver.WaitForStderrAsync("receiving protocol");
+        foreach (string name in new[] { "a", "b", "c" })
+        {
+            var send = await Run.SocatAsync(Encoding.ASCII.GetBytes(name + "\n"), "-u", "-", $"{family}-SENDTO:{host}:{protocol}");
+            Assert.Equal(0, send.ExitCode);
+        }
+        await Wait.UntilAsync(() => File.Exists(dir["out"]) && File.ReadAllLines(dir["out"]).Length == 3);
+        Assert.Equal(["a", "b", "c"], File.ReadAllLines(dir["out"]).Order());
+        // Three children, no more: without a packet to wait for, a relay would follow a relay.
+        static int Children(string log) => log.Split("forked off child process").Length - 1;
+        await receiver.WaitForStderrAsync(log => Children(log) >= 3, "three children");
+        Assert.Equal(3, Children(receiver.StderrText));
     }
 
     [Fact]
