@@ -25,13 +25,19 @@ internal delegate ValueTask<IListener> ListenerOpener(OpenRequest request, Cance
 /// </summary>
 internal static class StreamSockets
 {
-    /// <summary>Connects, retrying as <c>retry</c>/<c>forever</c>/<c>interval</c> ask.</summary>
+    /// <summary>
+    /// Connects, retrying as <c>retry</c>/<c>forever</c>/<c>interval</c> ask, with a socket of
+    /// <paramref name="type"/> when given, else the address's own (so-type, else a stream).
+    /// </summary>
     public static ValueTask<SocketChannel> ConnectAsync(OpenRequest request, AddressFamily family, ProtocolType protocol,
-        EndPoint target, EndPoint? bindTo, CancellationToken ct) =>
-        request.RetriesConnect
-            ? RetryAsync(request.Options, (request, family, protocol, target, bindTo),
-                static (s, ct) => ConnectOnceAsync(s.request, s.family, s.protocol, s.target, s.bindTo, ct), ct)
-            : ConnectOnceAsync(request, family, protocol, target, bindTo, ct);
+        EndPoint target, EndPoint? bindTo, CancellationToken ct, SocketType? type = null)
+    {
+        var socketType = type ?? SocketOptions.Type(request.Options, SocketType.Stream);
+        return request.RetriesConnect
+            ? RetryAsync(request.Options, (request, family, protocol, target, bindTo, socketType),
+                static (s, ct) => ConnectOnceAsync(s.request, s.family, s.protocol, s.target, s.bindTo, s.socketType, ct), ct)
+            : ConnectOnceAsync(request, family, protocol, target, bindTo, socketType, ct);
+    }
 
     /// <summary>Runs one connection attempt again as <c>retry</c>/<c>forever</c>/<c>interval</c> ask.</summary>
     // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
@@ -59,10 +65,10 @@ internal static class StreamSockets
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<SocketChannel> ConnectOnceAsync(OpenRequest request, AddressFamily family, ProtocolType protocol,
-        EndPoint target, EndPoint? bindTo, CancellationToken ct)
+        EndPoint target, EndPoint? bindTo, SocketType type, CancellationToken ct)
     {
         var options = request.Options;
-        var socket = NewSocket(family, protocol, SocketOptions.Type(options, SocketType.Stream));
+        var socket = NewSocket(family, protocol, type);
         try
         {
             int fd = (int)socket.Handle;

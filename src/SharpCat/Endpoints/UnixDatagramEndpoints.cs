@@ -29,6 +29,15 @@ internal static class UnixDatagramEndpoints
         {
             return await UnixEndpoints.Connect(request, abstractName, ct).ConfigureAwait(false);
         }
+        catch (PosixException e) when (e.Errno == EPROTOTYPE && !request.Options.Has("so-type"))
+        {
+            // As socat: a stream connect to a socket of another type tries SOCK_SEQPACKET, then datagrams.
+            Log.Info($"{e.Message}: trying a seqpacket socket");
+        }
+        try
+        {
+            return await UnixEndpoints.Connect(request, abstractName, ct, SocketType.Seqpacket).ConfigureAwait(false);
+        }
         catch (PosixException e) when (e.Errno == EPROTOTYPE)
         {
             Log.Info($"{e.Message}: trying a datagram socket");

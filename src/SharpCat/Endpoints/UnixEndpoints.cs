@@ -23,7 +23,7 @@ internal static class UnixEndpoints
     public static ValueTask<IChannel> Client(OpenRequest r, CancellationToken ct) => UnixDatagramEndpoints.ClientAsync(r, abstractName: false, ct);
     public static ValueTask<IChannel> ClientAbstract(OpenRequest r, CancellationToken ct) => UnixDatagramEndpoints.ClientAsync(r, abstractName: true, ct);
 
-    internal static ValueTask<IChannel> Connect(OpenRequest r, bool abstractName, CancellationToken ct) => ConnectAsync(r, abstractName, ct);
+    internal static ValueTask<IChannel> Connect(OpenRequest r, bool abstractName, CancellationToken ct, SocketType? type = null) => ConnectAsync(r, abstractName, ct, type);
     public static ValueTask<IListener> ListenAbstract(OpenRequest r, CancellationToken ct) => ListenAsync(r, abstractName: true);
 
     internal static UnixDomainSocketEndPoint EndPoint(string name, bool abstractName, string keyword)
@@ -35,11 +35,11 @@ internal static class UnixEndpoints
         return new UnixDomainSocketEndPoint(abstractName ? "\0" + name : name);
     }
 
-    private static async ValueTask<IChannel> ConnectAsync(OpenRequest request, bool abstractName, CancellationToken ct)
+    private static async ValueTask<IChannel> ConnectAsync(OpenRequest request, bool abstractName, CancellationToken ct, SocketType? type = null)
     {
         var target = EndPoint(request.Parameters[0], abstractName, request.Address.Name);
         var bindTo = request.Options.Text("bind") is { } b ? EndPoint(b, abstractName, request.Address.Name) : null;
-        return await StreamSockets.ConnectAsync(request, AddressFamily.Unix, ProtocolType.Unspecified, target, bindTo, ct).ConfigureAwait(false);
+        return await StreamSockets.ConnectAsync(request, AddressFamily.Unix, ProtocolType.Unspecified, target, bindTo, ct, type).ConfigureAwait(false);
     }
 
     private static ValueTask<IListener> ListenAsync(OpenRequest request, bool abstractName)

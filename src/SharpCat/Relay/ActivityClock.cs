@@ -12,9 +12,26 @@ internal sealed class ActivityClock
 {
     private long _last = Stopwatch.GetTimestamp();
     private int _writing;
+    private TaskCompletionSource? _next; // made only while an ignoreeof source waits
 
     /// <summary>Data was read (or written): the quiet time starts again.</summary>
-    public void Touch() => Volatile.Write(ref _last, Stopwatch.GetTimestamp());
+    public void Touch()
+    {
+        Volatile.Write(ref _last, Stopwatch.GetTimestamp());
+        if (Volatile.Read(ref _next) is { } next && Interlocked.CompareExchange(ref _next, null, next) == next) next.TrySetResult();
+    }
+
+    /// <summary>
+    /// Completes at the next transfer: a source read past its EOF (<c>ignoreeof</c>) reads again
+    /// then, as socat's loop reads it again after any action (a file the other direction writes).
+    /// </summary>
+    public Task NextTransfer()
+    {
+        var next = Volatile.Read(ref _next);
+        if (next is not null) return next.Task;
+        var made = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return (Interlocked.CompareExchange(ref _next, made, null) ?? made).Task;
+    }
 
     /// <summary>A write starts: until <see cref="EndWrite"/> the relay is not quiet.</summary>
     public void BeginWrite() => Interlocked.Increment(ref _writing);

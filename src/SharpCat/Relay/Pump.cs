@@ -42,7 +42,7 @@ internal sealed class Pump(
             if (n == 0)
             {
                 if (!rb.IgnoreEof) return false;
-                await Task.Delay(options.IgnoreEofPollInterval, ct).ConfigureAwait(false);
+                await WaitPastEofAsync(ct).ConfigureAwait(false);
                 return true;
             }
             clock.Touch();
@@ -60,6 +60,16 @@ internal sealed class Pump(
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>ignoreeof: the poll interval, or less when the relay moves data meanwhile.</summary>
+    private async ValueTask WaitPastEofAsync(CancellationToken ct)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var transfer = clock.NextTransfer();
+        await Task.WhenAny(transfer, Task.Delay(options.IgnoreEofPollInterval, wait.Token)).ConfigureAwait(false);
+        wait.Cancel();
+        ct.ThrowIfCancellationRequested();
     }
 
     /// <summary>Converts, dumps and writes one chunk; false when cool-write ended the direction.</summary>

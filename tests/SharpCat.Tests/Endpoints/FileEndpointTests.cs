@@ -12,6 +12,27 @@ public class FileEndpointTests
 
     private static UnixFileMode Mode(string path) => File.GetUnixFileMode(path);
 
+    /// <summary>
+    /// A file read past its end (ignoreeof) is read again as soon as the relay writes into it, as
+    /// socat's loop does after any action, not at the next one-second poll: socat's FILE test
+    /// (echo through "file,ignoreeof!!file" under -t 0.1) depends on it.
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat")]
+    [InlineData("socat")]
+    public async Task AnIgnoreeofFileIsReadAgainWhenTheRelayWritesIt(string program)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        using var dir = new TempDir();
+        for (int i = 0; i < 3; i++)
+        {
+            string file = dir[$"f{i}"];
+            var r = await Run.ProgramAsync(binary, ["-t", "0.1", "-", $"{file},ignoreeof!!{file}"], System.Text.Encoding.ASCII.GetBytes($"line {i}\n"), Run.DefaultTimeout);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal($"line {i}\n", r.StdoutText);
+        }
+    }
+
     [Fact]
     public async Task CreateCopiesAndTruncates()
     {

@@ -106,7 +106,8 @@ public class UnixSocketTests
 
     /// <summary>
     /// so-type (socktype) makes the socket of that type: a SOCK_SEQPACKET listener relays for a
-    /// seqpacket client, and refuses a stream client with socat's error (socat's CONNECT_TO_SEQPACKET).
+    /// seqpacket client, refuses a stream client with socat's error (socat's CONNECT_TO_SEQPACKET),
+    /// and GOPEN finds its type (GOPENUNIXSEQPACKET).
     /// </summary>
     [Theory]
     [InlineData("sharpcat")]
@@ -123,5 +124,9 @@ public class UnixSocketTests
         var r = await Run.ProgramAsync(binary, ["-", $"UNIX-CONNECT:{dir["s"]},socktype=5"], "packet"u8.ToArray(), Run.DefaultTimeout);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal("packet", r.StdoutText);
+        // GOPEN (and UNIX-CLIENT) try a seqpacket socket after the stream connect is refused, as socat.
+        var opened = await Run.ProgramAsync(binary, ["-", dir["s"]], "gopen"u8.ToArray(), Run.DefaultTimeout);
+        Assert.True(opened.ExitCode == 0, opened.ToString());
+        Assert.Equal("gopen", opened.StdoutText);
     }
 }
