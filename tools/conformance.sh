@@ -61,7 +61,9 @@ run() { # program binary
   local name=$1 bin=$2 work=$out/run-$1
   rm -rf "$work" && cp -a "$src" "$work" && cp "$out/test.sh" "$work/test.sh"
   echo "running socat's test.sh against $name ($bin)" >&2
-  TERM=dumb timeout 5400 unshare -n -- bash -c 'ip link set lo up; cd "$1"; shift; SOCAT="$0" ./test.sh "$@"' "$bin" "$work" "${@:3}" \
+  # USER as a login shell has it: test.sh puts it in options (ABSTRACT_USER), and a root shell
+  # started without login may not set it.
+  TERM=dumb USER="${USER:-$(id -un)}" timeout 5400 unshare -n -- bash -c 'ip link set lo up; cd "$1"; shift; SOCAT="$0" ./test.sh "$@"' "$bin" "$work" "${@:3}" \
     > "$out/$name.out" 2> "$out/$name.err" &
   local suite=$!
   # A test whose program never ends would stop the whole suite: any run of the binary older than
