@@ -63,8 +63,13 @@ run() { # program binary
   echo "running socat's test.sh against $name ($bin)" >&2
   # USER as a login shell has it: test.sh puts it in options (ABSTRACT_USER), and a root shell
   # started without login may not set it.
+  # stdin as on the terminal test.sh is written for: open, and silent. Some tests leave their
+  # program's stdin to it (OPENSSL_DTLS_CLIENT): an end of file there would close the session early.
+  coproc SILENT { sleep 86400; }
+  local silent
+  exec {silent}<&"${SILENT[0]}" # coproc fds are not passed to background jobs; a copy is
   TERM=dumb USER="${USER:-$(id -un)}" timeout 5400 unshare -n -- bash -c 'ip link set lo up; cd "$1"; shift; SOCAT="$0" ./test.sh "$@"' "$bin" "$work" "${@:3}" \
-    > "$out/$name.out" 2> "$out/$name.err" &
+    <&"$silent" > "$out/$name.out" 2> "$out/$name.err" &
   local suite=$!
   # A test whose program never ends would stop the whole suite: any run of the binary older than
   # 60 s is stuck (socat's tests take seconds), and killing it fails only that test.
@@ -76,6 +81,9 @@ run() { # program binary
     sleep 5
   done
   wait "$suite"
+  exec {silent}<&-
+  kill "$SILENT_PID" 2>/dev/null
+  wait "$SILENT_PID" 2>/dev/null
 }
 
 rm -f "$out"/*.killed
