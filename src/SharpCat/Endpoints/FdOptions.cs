@@ -38,14 +38,15 @@ internal static unsafe class FdOptions
     /// <param name="fd">The open descriptor.</param>
     /// <param name="options">The address's options.</param>
     /// <param name="applyPerm">False when perm was already the creation mode of a new file.</param>
-    public static void ApplyFdPhase(int fd, OptionSet options, bool applyPerm = true)
+    /// <param name="applyOwner">False when user and group were already applied by name.</param>
+    public static void ApplyFdPhase(int fd, OptionSet options, bool applyPerm = true, bool applyOwner = true)
     {
         foreach (var (name, op) in Flocks)
             if (options.Flag(name))
                 options.Apply((fd, op), static s => { if (Libc.Flock(s.fd, s.op) != 0) throw Posix.Fail($"flock({s.fd}, {s.op})"); });
         foreach (var (name, cmd, type) in RecordLocks)
             if (options.Flag(name)) options.Apply((fd, cmd, type), static s => SetRecordLock(s.fd, s.cmd, s.type));
-        ChownIfAsked(fd, options, "user", "group");
+        if (applyOwner) ChownIfAsked(fd, options, "user", "group");
         if (applyPerm) FChmodIfAsked(fd, options, "perm");
         SetStatusFlagIfAsked(fd, options, "o-nonblock", Posix.O_NONBLOCK);
         SetStatusFlagIfAsked(fd, options, "o-noatime", Posix.O_NOATIME);
@@ -61,7 +62,10 @@ internal static unsafe class FdOptions
     }
 
     /// <summary>The LATE phase: seek, truncate, append, close-on-exec, late ownership and permissions.</summary>
-    public static void ApplyLatePhase(int fd, OptionSet options)
+    /// <param name="fd">The open descriptor.</param>
+    /// <param name="options">The address's options.</param>
+    /// <param name="applyOwner">False when user-late, group-late and perm-late were applied by name.</param>
+    public static void ApplyLatePhase(int fd, OptionSet options, bool applyOwner = true)
     {
         SetStatusFlagIfAsked(fd, options, "append", Posix.O_APPEND);
         SetStatusFlagIfAsked(fd, options, "async", Posix.O_ASYNC);
@@ -85,8 +89,11 @@ internal static unsafe class FdOptions
             };
             if (step is not null) options.Apply((fd, (long)o.Value!), step);
         }
-        ChownIfAsked(fd, options, "user-late", "group-late");
-        FChmodIfAsked(fd, options, "perm-late");
+        if (applyOwner)
+        {
+            ChownIfAsked(fd, options, "user-late", "group-late");
+            FChmodIfAsked(fd, options, "perm-late");
+        }
         if (options.Flag("tiocsctty")) MakeControllingTerminal(fd);
     }
 

@@ -104,14 +104,22 @@ internal static class FdEndpoint
     /// Applies the FD and LATE phase options to a freshly opened fd and wraps it. The fd is closed
     /// again if an option fails, so a failed address leaves nothing open.
     /// </summary>
-    public static FdChannel Finish(int fd, string? path, Access access, OptionSet options, bool applyPerm)
+    /// <param name="fd">The open descriptor.</param>
+    /// <param name="path">The entry it was opened by (for the NAMED options), or null.</param>
+    /// <param name="access">The directions to relay.</param>
+    /// <param name="options">The address's options.</param>
+    /// <param name="applyPerm">False when perm was the creation mode of a new entry.</param>
+    /// <param name="applyOwner">
+    /// False when ownership and modes were applied by name instead (a new FIFO, a pty's slave).
+    /// </param>
+    public static FdChannel Finish(int fd, string? path, Access access, OptionSet options, bool applyPerm, bool applyOwner = true)
     {
         try
         {
             var terminal = Termios.Save(fd);
-            FdOptions.ApplyFdPhase(fd, options, applyPerm);
+            FdOptions.ApplyFdPhase(fd, options, applyPerm && applyOwner, applyOwner);
             if (path is not null) NamedOptions.AfterOpen(path, options);
-            FdOptions.ApplyLatePhase(fd, options);
+            FdOptions.ApplyLatePhase(fd, options, applyOwner);
             var stream = new FdStream(fd, owns: true, terminal);
             var channel = new FdChannel((access & Access.Read) != 0 ? stream : null, (access & Access.Write) != 0 ? stream : null);
             channel.Shutdown = FdOptions.ShutdownMode(options);

@@ -18,7 +18,12 @@ internal static class NamedOptions
     }
 
     /// <summary>chown/chmod by path from the given options (socket files, entries before opening).</summary>
-    public static void SetOwnerAndMode(string path, OptionSet options, string user, string group, string perm)
+    /// <param name="path">The entry.</param>
+    /// <param name="options">The address's options.</param>
+    /// <param name="user">The option holding the owner.</param>
+    /// <param name="group">The option holding the group.</param>
+    /// <param name="perm">The option holding the mode, or null where the mode was the creation mode.</param>
+    public static void SetOwnerAndMode(string path, OptionSet options, string user, string group, string? perm)
     {
         uint? uid = options.Id(user), gid = options.Id(group);
         if (uid is not null || gid is not null)
@@ -27,7 +32,7 @@ internal static class NamedOptions
                 if (Libc.Chown(path, uid ?? uint.MaxValue, gid ?? uint.MaxValue) != 0)
                     throw Posix.Fail($"chown(\"{path}\", {(int)(uid ?? uint.MaxValue)}, {(int)(gid ?? uint.MaxValue)})");
             });
-        if (options.Id(perm) is uint mode)
+        if (perm is not null && options.Id(perm) is uint mode)
             options.Apply(() => { if (Libc.Chmod(path, mode) != 0) throw Posix.Fail($"chmod(\"{path}\", {Posix.Octal(mode)})"); });
     }
 

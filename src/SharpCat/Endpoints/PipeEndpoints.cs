@@ -49,6 +49,14 @@ internal static class PipeEndpoints
             if (rc != 0) throw Posix.Fail($"mkfifo(\"{path}\", {Posix.Octal(mode)})");
             created = true;
             Log.Notice($"created named pipe \"{path}\" for {FileEndpoints.Describe(access)}");
+            // As socat: a new FIFO gets its owner by name at once, not after open(2), which waits
+            // for the other end and would leave it root's to whoever is meant to open it.
+            try { NamedOptions.SetOwnerAndMode(path, options, "user", "group", perm: null); }
+            catch
+            {
+                Libc.Unlink(path);
+                throw;
+            }
         }
         else
         {

@@ -30,8 +30,12 @@ internal static class PtyEndpoints
                 MakeLink(slavePath, link);
                 linked = true;
             }
+            // Ownership and modes are the slave's, set by its name as socat does: on the master they
+            // would change /dev/ptmx itself, the device every program opens to get a pty.
+            NamedOptions.SetOwnerAndMode(slavePath, options, "user", "group", "perm");
+            NamedOptions.SetOwnerAndMode(slavePath, options, "user-late", "group-late", "perm-late");
             // Terminal settings given on the master are the slave's (Linux keeps one set per pair).
-            var channel = FdEndpoint.Finish(master, null, Access.ReadWrite, options, applyPerm: true);
+            var channel = FdEndpoint.Finish(master, null, Access.ReadWrite, options, applyPerm: false, applyOwner: false);
             master = -1;
             if (options.Flag("pty-wait-slave"))
             {
