@@ -46,9 +46,31 @@ internal static class FileEndpoints
 
     /// <summary>
     /// Runs an open(2) on a pool thread: opening a FIFO, a tty or a device can block until its peer
-    /// appears, and must not hold up the caller (with fork: the accept loop).
+    /// appears, and must not hold up the caller (with fork: the accept loop). Cancelling (SIGTERM)
+    /// ends the wait at once, as the signal ends socat in its open(2): the blocked call cannot be
+    /// interrupted, so it is left behind, and whatever it opens later is closed.
     /// </summary>
-    internal static ValueTask<IChannel> OffThread(Func<IChannel> open, CancellationToken ct) => new(Task.Run(open, ct));
+    internal static ValueTask<IChannel> OffThread(Func<IChannel> open, CancellationToken ct)
+    {
+        var opening = Task.Run(open, ct);
+        return new(ct.CanBeCanceled && !opening.IsCompleted ? AbandonOnCancelAsync(opening, ct) : opening);
+    }
+
+    private static async Task<IChannel> AbandonOnCancelAsync(Task<IChannel> opening, CancellationToken ct)
+    {
+        try
+        {
+            return await opening.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!opening.IsCompleted)
+        {
+            _ = opening.ContinueWith(static async t =>
+            {
+                if (t.IsCompletedSuccessfully) await t.Result.DisposeAsync().ConfigureAwait(false);
+            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw;
+        }
+    }
 
     internal static int AccessFlags(Access access) => access switch
     {

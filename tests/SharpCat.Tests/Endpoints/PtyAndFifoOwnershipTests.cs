@@ -40,6 +40,9 @@ public class PtyAndFifoOwnershipTests
         // Reading a FIFO that no one writes: open(2) blocks, as in test.sh's PIPE_USER.
         using var p = LiveProcess.Start(Binary(program), "-u", $"PIPE:{fifo},user=nobody,group=65534", "FILE:/dev/null,ignoreeof");
         await Wait.UntilAsync(() => Stat(fifo).StartsWith("nobody 65534 ", StringComparison.Ordinal), seconds: 20);
+        // SIGTERM ends it while its open(2) still waits, as it ends socat.
+        p.Signal(15);
+        Assert.Equal(143, await p.WaitForExitAsync());
     }
 
     [Theory]
