@@ -55,6 +55,12 @@ internal static class NamedOptions
     public static Action? OnClose(string path, OptionSet options) =>
         options.Flag("unlink-close") ? () => UnlinkIfPresent(path) : null;
 
+    /// <summary>
+    /// Whether a socket file this address made goes when it closes: <c>unlink-close</c>, on unless
+    /// set to 0, as socat's default is for the files it makes (listening, receiving and bind= files).
+    /// </summary>
+    public static bool RemovesOnClose(OptionSet options) => options.Find("unlink-close") is not { Value: false };
+
     public static void UnlinkIfPresent(string path)
     {
         if (Libc.Unlink(path) != 0 && Posix.Errno != Posix.ENOENT) throw Posix.Fail($"unlink(\"{path}\")");

@@ -69,11 +69,17 @@ internal static class StreamSockets
     {
         var options = request.Options;
         var socket = NewSocket(family, protocol, type);
+        string? boundFile = null;
         try
         {
             int fd = (int)socket.Handle;
             SocketOptions.Apply(fd, options, beforeBind: true);
-            if (bindTo is not null) Bind(socket, bindTo);
+            if (bindTo is not null)
+            {
+                socket = Bind(socket, bindTo);
+                fd = (int)socket.Handle;
+                boundFile = SocketFile(bindTo);
+            }
             SocketOptions.Apply(fd, options, beforeBind: false);
             Log.Notice($"opening connection to {SocketAddressing.Format(target)}");
             using var timeout = WithTimeout(ct, options.Seconds("connect-timeout"));
@@ -92,11 +98,15 @@ internal static class StreamSockets
                 throw new PosixException($"connect({fd}, {SocketAddressing.Format(target)}, {SocketAddressing.SockAddrLength(target)})", errno);
             }
             Log.Notice($"successfully connected from local address {SocketAddressing.Format(socket.LocalEndPoint)}");
-            return Wrap(socket, options);
+            var channel = Wrap(socket, options);
+            // The bind= socket file is this address's own: it goes at close, as in socat.
+            if (boundFile is not null && NamedOptions.RemovesOnClose(options)) channel.OnClose(() => NamedOptions.UnlinkIfPresent(boundFile));
+            return channel;
         }
         catch
         {
             socket.Dispose();
+            if (boundFile is not null && NamedOptions.RemovesOnClose(options)) Libc.Unlink(boundFile);
             throw;
         }
     }
@@ -106,11 +116,14 @@ internal static class StreamSockets
     {
         var options = request.Options;
         var socket = NewSocket(family, protocol, SocketOptions.Type(options, SocketType.Stream));
+        string? boundFile = null;
         try
         {
             int fd = (int)socket.Handle;
             SocketOptions.Apply(fd, options, beforeBind: true);
-            Bind(socket, local);
+            socket = Bind(socket, local);
+            fd = (int)socket.Handle;
+            boundFile = SocketFile(local);
             SocketOptions.Apply(fd, options, beforeBind: false);
             // socat's default backlog is 5; in one process a burst of clients can overflow that
             // before the accept loop runs (the kernel then resets them), so the default here is the
@@ -123,6 +136,8 @@ internal static class StreamSockets
         catch
         {
             socket.Dispose();
+            // A listener that failed after its bind leaves no socket file behind.
+            if (boundFile is not null) Libc.Unlink(boundFile);
             throw;
         }
     }
@@ -165,8 +180,15 @@ internal static class StreamSockets
         catch (UnauthorizedAccessException) { return false; }
     });
 
-    public static void Bind(Socket socket, EndPoint local)
+    /// <summary>
+    /// Binds to a local address and returns the socket to go on with. A socket file (not an abstract
+    /// name) is bound by bind(2) itself and a Socket made from a duplicate of the descriptor replaces
+    /// the one given: after .NET's own Bind, disposing the Socket deletes the file, and whether it
+    /// goes is for unlink-close to say (socat keeps it with unlink-close=0).
+    /// </summary>
+    public static Socket Bind(Socket socket, EndPoint local)
     {
+        if (SocketFile(local) is { } path) return BindFile(socket, path, local);
         try
         {
             socket.Bind(local);
@@ -175,6 +197,28 @@ internal static class StreamSockets
         {
             throw new PosixException($"bind({(int)socket.Handle}, {{{SocketAddressing.Format(local)}}}, {SocketAddressing.SockAddrLength(local)})", e.NativeErrorCode);
         }
+        return socket;
+    }
+
+    /// <summary>The file system path of a UNIX socket address, or null (an abstract name, not UNIX).</summary>
+    private static string? SocketFile(EndPoint local) =>
+        local is UnixDomainSocketEndPoint unix && unix.ToString() is { Length: > 0 } path && path[0] is not ('@' or '\0') ? path : null;
+
+    private static Socket BindFile(Socket socket, string path, EndPoint local)
+    {
+        const int F_DUPFD_CLOEXEC = 1030;
+        // sockaddr_un: AF_UNIX, then the path; its length as socat prints it (2 + the path).
+        byte[] address = new byte[SocketAddressing.SockAddrLength(local)];
+        address[0] = (byte)AddressFamily.Unix;
+        System.Text.Encoding.UTF8.GetBytes(path, address.AsSpan(2));
+        int fd = (int)socket.Handle;
+        Posix.Bind(fd, address, SocketAddressing.Format(local));
+        // A Socket made from a descriptor learns its address by getsockname and owns no file.
+        int copy = Libc.Fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (copy < 0) throw Posix.Fail($"fcntl({fd}, F_DUPFD_CLOEXEC, 0)");
+        var replacement = new Socket(new SafeSocketHandle(copy, ownsHandle: true));
+        socket.Dispose();
+        return replacement;
     }
 
     /// <summary>A token source that also cancels after <paramref name="seconds"/>; none without a limit.</summary>

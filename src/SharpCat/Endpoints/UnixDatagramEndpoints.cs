@@ -53,7 +53,7 @@ internal static class UnixDatagramEndpoints
         var socket = new Socket(AddressFamily.Unix, SocketOptions.Type(request.Options, SocketType.Dgram), ProtocolType.Unspecified);
         try
         {
-            if (ownPath is not null) Bind(socket, ownPath, abstractName, request);
+            if (ownPath is not null) socket = Bind(socket, ownPath, abstractName, request);
             Log.Notice($"successfully prepared local socket {SocketAddressing.Format(socket.LocalEndPoint)}");
             return Wrap(socket, DatagramPeer.Fixed, target, options, abstractName ? null : ownPath);
         }
@@ -69,47 +69,51 @@ internal static class UnixDatagramEndpoints
     {
         string path = request.Parameters[0];
         var socket = new Socket(AddressFamily.Unix, SocketOptions.Type(request.Options, SocketType.Dgram), ProtocolType.Unspecified);
+        bool bound = false;
         try
         {
-            Bind(socket, path, abstractName, request);
+            socket = Bind(socket, path, abstractName, request);
+            bound = true;
             Log.Notice($"receiving on {SocketAddressing.Format(socket.LocalEndPoint)}");
             return Wrap(socket, mode, null, request.Options, abstractName ? null : path);
         }
         catch
         {
             socket.Dispose();
+            if (bound && !abstractName) NamedOptions.UnlinkIfPresent(path);
             throw;
         }
     }
 
-    /// <summary>Binds to a socket file (checked and made as UNIX-LISTEN makes its own) or an abstract name.</summary>
-    private static void Bind(Socket socket, string name, bool abstractName, OpenRequest request)
+    /// <summary>
+    /// Binds to a socket file (checked and made as UNIX-LISTEN makes its own) or an abstract name;
+    /// returns the socket to go on with (<see cref="StreamSockets.Bind"/>).
+    /// </summary>
+    private static Socket Bind(Socket socket, string name, bool abstractName, OpenRequest request)
     {
         var options = request.Options;
         var local = UnixEndpoints.EndPoint(name, abstractName, request.Address.Name);
-        if (abstractName)
-        {
-            StreamSockets.Bind(socket, local);
-            return;
-        }
+        if (abstractName) return StreamSockets.Bind(socket, local);
         NamedOptions.BeforeOpen(name, options);
         if (Posix.TryStat(name, out _)) throw new SharpCatException($"\"{name}\" exists");
-        NamedOptions.WithUmask(options, () => { StreamSockets.Bind(socket, local); return 0; });
+        socket = NamedOptions.WithUmask(options, () => StreamSockets.Bind(socket, local));
         try
         {
             NamedOptions.SetOwnerAndMode(name, options, "user", "group", "perm");
         }
         catch
         {
+            socket.Dispose();
             NamedOptions.UnlinkIfPresent(name);
             throw;
         }
+        return socket;
     }
 
     private static DatagramChannel Wrap(Socket socket, DatagramPeer mode, System.Net.EndPoint? peer, Catalog.OptionSet options, string? madePath)
     {
         var channel = DatagramChannel.Open(socket, mode, peer, options);
-        if (madePath is not null && options.Find("unlink-close") is not { Value: false })
+        if (madePath is not null && NamedOptions.RemovesOnClose(options))
             channel.OnClose(() => NamedOptions.UnlinkIfPresent(madePath));
         return channel;
     }

@@ -68,7 +68,7 @@ internal static class UnixEndpoints
                 NamedOptions.UnlinkIfPresent(path);
                 throw;
             }
-            if (options.Find("unlink-close") is not { Value: false })
+            if (NamedOptions.RemovesOnClose(options))
                 cleanup = () => NamedOptions.UnlinkIfPresent(path);
         }
         return ValueTask.FromResult<IListener>(new StreamListener(socket, options, cleanup));
