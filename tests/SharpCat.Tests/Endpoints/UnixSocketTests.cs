@@ -129,4 +129,29 @@ public class UnixSocketTests
         Assert.True(opened.ExitCode == 0, opened.ToString());
         Assert.Equal("gopen", opened.StdoutText);
     }
+
+    /// <summary>
+    /// GOPEN on the file a UNIX socket left behind (unlink-close=0, no one listening) connects and is
+    /// refused: exit 1 with one error, not a regular file made or appended to (socat's
+    /// GOPEN_TO_ORPHANED; the orphan is made by the program under test, as there).
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat")]
+    [InlineData("socat")]
+    public async Task GopenOnAnOrphanedSocketFileFails(string program)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        using var dir = new TempDir();
+        using (var server = LiveProcess.Start(binary, "-d", "-d", $"UNIX-LISTEN:{dir["s"]},unlink-close=0", "/dev/null"))
+        {
+            await server.WaitForStderrAsync("listening on");
+            var connected = await Run.ProgramAsync(binary, ["/dev/null", $"UNIX-CONNECT:{dir["s"]}"], [], Run.DefaultTimeout);
+            Assert.True(connected.ExitCode == 0, connected.ToString());
+            Assert.Equal(0, await server.WaitForExitAsync());
+        }
+        var r = await Run.ProgramAsync(binary, ["-u", "-", $"GOPEN:{dir["s"]}"], "data\n"u8.ToArray(), Run.DefaultTimeout);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Single(r.LogLines, l => l.StartsWith("E ", StringComparison.Ordinal));
+        Assert.Contains("Connection refused", r.StderrText);
+    }
 }
