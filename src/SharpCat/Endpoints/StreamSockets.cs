@@ -188,6 +188,8 @@ internal static class StreamSockets
     /// </summary>
     public static Socket Bind(Socket socket, EndPoint local)
     {
+        // As socat's -d -d -d -d shows each bind: scripts (test.sh's UDP_LOWPORT) read the port from it.
+        Log.Debug($"bind({(int)socket.Handle}, {SocketAddressing.Format(local)}, {SocketAddressing.SockAddrLength(local)})");
         if (SocketFile(local) is { } path) return BindFile(socket, path, local);
         try
         {

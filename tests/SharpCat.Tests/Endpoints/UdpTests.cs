@@ -224,4 +224,23 @@ public class UdpTests
         Assert.Equal(0, await relay.WaitForExitAsync());
         Assert.Equal("before"u8.ToArray(), relay.Stdout);
     }
+
+    /// <summary>
+    /// lowport on a UDP client binds a privileged port, 640 to 1023, and -d -d -d -d shows the bind
+    /// as socat's does, port and all (socat's UDP_LOWPORT reads it from there).
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat", "UDP4-SENDTO")]
+    [InlineData("socat", "UDP4-SENDTO")]
+    [InlineData("sharpcat", "UDP4")]
+    [InlineData("socat", "UDP4")]
+    public async Task LowportBindsAPrivilegedPortAndDebugShowsIt(string program, string address)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        var r = await Run.ProgramAsync(binary, ["-d", "-d", "-d", "-d", "/dev/null", $"{address}:127.0.0.1:{FreePorts.Next()},lowport"], [], Run.DefaultTimeout);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var bind = Regex.Match(r.StderrText, @" D bind\(\d+, AF=2 0\.0\.0\.0:(\d+), \d+\)");
+        Assert.True(bind.Success, r.StderrText);
+        Assert.InRange(int.Parse(bind.Groups[1].Value), 640, 1023);
+    }
 }
