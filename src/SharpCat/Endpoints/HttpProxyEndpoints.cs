@@ -20,7 +20,7 @@ internal static class HttpProxyEndpoints
         int port = SocketAddressing.Port(request.Parameters[2], "tcp");
         if (options.Flag("proxy-resolve"))
             host = (await SocketAddressing.ResolveAsync(host, System.Net.Sockets.AddressFamily.InterNetwork, ct).ConfigureAwait(false)).ToString();
-        string? authorization = Authorization(options);
+        string? authorization = ProxyCredentials.Basic(options);
         var channel = await TcpEndpoints.ConnectToAsync(request, proxy, SocketAddressing.Port(options.Text("proxyport") ?? "8080", "tcp"), 0, ct).ConfigureAwait(false);
         try
         {
@@ -57,19 +57,6 @@ internal static class HttpProxyEndpoints
             await channel.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    /// <summary>proxyauth=user:pass (or the first line of proxy-authorization-file) as Basic credentials.</summary>
-    private static string? Authorization(Catalog.OptionSet options)
-    {
-        string? credentials = options.Text("proxy-authorization");
-        if (options.Text("proxy-authorization-file") is { } file)
-        {
-            try { credentials = File.ReadLines(file).FirstOrDefault()?.TrimEnd('\r') ?? ""; }
-            catch (IOException e) { throw new SharpCatException($"proxy-authorization-file \"{file}\": {e.Message}"); }
-            catch (UnauthorizedAccessException e) { throw new SharpCatException($"proxy-authorization-file \"{file}\": {e.Message}"); }
-        }
-        return credentials is null ? null : Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials));
     }
 
     private static string Printable(string s) => new(s.Select(c => c < 0x20 || c > 0x7e ? '.' : c).ToArray());

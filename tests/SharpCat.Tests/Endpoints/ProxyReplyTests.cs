@@ -164,6 +164,37 @@ public class ProxyReplyTests
             Encoding.Latin1.GetString(await proxy.Request));
     }
 
+    /// <summary>
+    /// proxy-authorization-file is sent whole, a final newline included, as socat sends it (test.sh
+    /// PROXYAUTHFILE expects "dXNlcjpzM2NyM3QK" for "user:s3cr3t\n"); a file without one has none.
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat", "user:s3cr3t\n")]
+    [InlineData("socat", "user:s3cr3t\n")]
+    [InlineData("sharpcat", "user:pa ss")]
+    [InlineData("socat", "user:pa ss")]
+    public async Task TheAuthorizationFileIsSentWhole(string program, string content)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        using var dir = new TempDir();
+        File.WriteAllText(dir["auth"], content);
+        using var proxy = new FakeProxy(ReadHttpRequest, B("HTTP/1.0 200 OK\r\n\r\n"));
+        var r = await Run.ProgramAsync(binary, ["/dev/null", $"PROXY:127.0.0.1:127.0.0.1:1000,proxyport={proxy.Port},proxy-authorization-file={dir["auth"]}"],
+            [], Run.DefaultTimeout);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("CONNECT 127.0.0.1:1000 HTTP/1.0\r\nProxy-authorization: Basic " + Convert.ToBase64String(B(content)) + "\r\n\r\n",
+            Encoding.Latin1.GetString(await proxy.Request));
+    }
+
+    [Fact]
+    public async Task AMissingAuthorizationFileIsOneError()
+    {
+        using var dir = new TempDir();
+        var r = await Run.SharpCatAsync("/dev/null", $"PROXY:127.0.0.1:127.0.0.1:1000,proxyport=1,proxy-authorization-file={dir["none"]}");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal([$"E open(\"{dir["none"]}\", O_RDONLY): No such file or directory"], r.LogLines);
+    }
+
     [Fact]
     public async Task SeveralSpacesAfterTheVersionAreAcceptedAsBySocat()
     {
