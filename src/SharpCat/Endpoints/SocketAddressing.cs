@@ -160,7 +160,7 @@ internal static class SocketAddressing
         _ => 0,
     };
 
-    /// <summary>Parses socat's <c>range=</c>: <c>addr/bits</c> or <c>addr:mask</c>, IPv6 in brackets.</summary>
+    /// <summary>Parses socat's <c>range=</c>: <c>addr/bits</c> or <c>addr:mask</c>, IPv6 in brackets; addr may be a host name.</summary>
     public static (IPAddress Network, int Bits) ParseRange(string text)
     {
         string t = text;
@@ -183,7 +183,20 @@ internal static class SocketAddressing
             bits = MaskBits(mask);
         }
         string bare = t.Trim('[', ']');
-        if (!IPAddress.TryParse(bare, out var network)) throw new SharpCatException($"range \"{text}\": invalid address \"{bare}\"");
+        if (!IPAddress.TryParse(bare, out var network))
+        {
+            // As socat: the address may be a name, looked up once when the address opens: IPv6 when
+            // bracketed, else IPv4 (range=localhost:255.255.255.255, test.sh's FDLEAK).
+            var family = t.StartsWith('[') ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+            try
+            {
+                network = ResolveAsync(bare, family, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            }
+            catch (SharpCatException e)
+            {
+                throw new SharpCatException($"range \"{text}\": {e.Message}");
+            }
+        }
         int max = network.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
         if (bits < 0 || bits > max) throw new SharpCatException($"range \"{text}\": prefix length out of 0..{max}");
         return (network, bits);

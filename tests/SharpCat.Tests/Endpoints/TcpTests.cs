@@ -300,6 +300,33 @@ public class TcpTests
         Assert.Equal(143, await server.WaitForExitAsync());
     }
 
+    /// <summary>
+    /// range= may name its address, looked up when the listener opens (socat's test.sh FDLEAK uses
+    /// range=localhost:255.255.255.255): a peer from 127.1.0.1 is refused, one from 127.0.0.1 served.
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat")]
+    [InlineData("socat")]
+    public async Task RangeMayNameItsAddress(string program)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        var (server, port) = await Listeners.StartAsync(binary, "-d", "-d", "TCP4-LISTEN:0,reuseaddr,range=localhost:255.255.255.255", "PIPE");
+        using var _ = server;
+        using (var outsider = new TcpClient(new IPEndPoint(IPAddress.Parse("127.1.0.1"), 0)))
+        {
+            await outsider.ConnectAsync(IPAddress.Loopback, port);
+            int n = await outsider.GetStream().ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(0, n); // closed on us
+        }
+        await server.WaitForStderrAsync("refusing connection from AF=2 127.1.0.1:");
+        using var insider = new TcpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        await insider.ConnectAsync(IPAddress.Loopback, port);
+        await insider.GetStream().WriteAsync("inside\n"u8.ToArray());
+        var buffer = new byte[7];
+        await insider.GetStream().ReadExactlyAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("inside\n"u8.ToArray(), buffer);
+    }
+
     [Fact]
     public async Task SocketOptionOnANonSocketFailsLikeSocat()
     {
