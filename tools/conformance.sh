@@ -68,6 +68,9 @@ run() { # program binary
   coproc SILENT { sleep 86400; }
   local silent
   exec {silent}<&"${SILENT[0]}" # coproc fds are not passed to background jobs; a copy is
+  # test.sh looks for socat's filan and procan beside the program under test (its FILAN line is
+  # inverted: a filan on PATH is skipped); both programs get the system's, as socat's run finds them.
+  FILAN="$(command -v filan)" PROCAN="$(command -v procan)" \
   TERM=dumb USER="${USER:-$(id -un)}" timeout 5400 unshare -n -- bash -c 'ip link set lo up; cd "$1"; shift; SOCAT="$0" ./test.sh "$@"' "$bin" "$work" "${@:3}" \
     <&"$silent" > "$out/$name.out" 2> "$out/$name.err" &
   local suite=$!
