@@ -109,7 +109,11 @@ internal static class ExecEndpoints
                 // On Linux the master's terminal settings are the slave's: they are in place before
                 // the program reads its first byte. (ctty is the child's, not a LATE option here.)
                 var stream = new FdStream(master, owns: true);
-                channel = new FdChannel(reads ? stream : null, writes ? stream : null) { Shutdown = FdOptions.ShutdownMode(options) };
+                // A pty cannot be half-closed, and closing the master hangs up the program's terminal
+                // while it may still have output to give (a write-only EXEC's stdout is ours): as in
+                // socat, whose pty child ends with close and kill, an EOF to it does nothing by default.
+                var shutdown = FdOptions.ShutdownMode(options) is var given && given == ShutdownMode.Default ? ShutdownMode.None : given;
+                channel = new FdChannel(reads ? stream : null, writes ? stream : null) { Shutdown = shutdown };
                 FdOptions.ApplyFdPhase(master, options);
                 if (ctty) spawn.ControllingTerminal = (slavePath, connected);
                 else foreach (int fd in connected) spawn.Fds.Add((slave, fd));

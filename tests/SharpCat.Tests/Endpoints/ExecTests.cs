@@ -17,6 +17,26 @@ public class ExecTests
         return dir[name];
     }
 
+    /// <summary>
+    /// A write-only EXEC on a pty (the right half of a dual) keeps our stdout as its own, and the
+    /// end of input does not hang up its terminal: cat echoes what it read and the relay ends with
+    /// status 0 (socat's test.sh SINGLEEXECOUTPTY).
+    /// </summary>
+    [Theory]
+    [InlineData("sharpcat")]
+    [InlineData("socat")]
+    public async Task AWriteOnlyExecOnAPtyWritesToOurStdoutAndEndsCleanly(string program)
+    {
+        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        using var relay = LiveProcess.Start(binary, "-t", "0.1", "-!!exec:cat,pty,raw", "echo");
+        await relay.Stdin.WriteAsync("through the pty\n"u8.ToArray());
+        await relay.Stdin.FlushAsync();
+        await relay.WaitForStdoutAsync(o => o.Length >= 16);
+        relay.Stdin.Close();
+        Assert.Equal(0, await relay.WaitForExitAsync());
+        Assert.Equal("through the pty\n", Encoding.ASCII.GetString(relay.Stdout));
+    }
+
     [Fact]
     public async Task AFailingChildHasItsOutputDeliveredThenFailsTheRelay()
     {
