@@ -82,6 +82,8 @@ internal static class RawIpEndpoints
                 StreamSockets.Bind(socket, new IPEndPoint(IPAddress.Parse(TcpEndpoints.SplitHostPort(bind).Host.Trim('[', ']')), 0));
             else if (bindTo is not null) StreamSockets.Bind(socket, bindTo);
             SocketOptions.Apply(fd, request.Options, beforeBind: false);
+            // Group membership and the sending interface, as on UDP: raw IP takes multicast too.
+            MulticastOptions.Apply(socket, request.Options);
             return socket;
         }
         catch

@@ -31,6 +31,34 @@ public class MulticastTests
         Assert.True(r.StdoutText == "multicast-hello\n", r.ToString());
     }
 
+    private const string RawScript = """
+        set -e
+        R=$1; S=$2
+        ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo
+        out=$(mktemp)
+        "$R" -u IP4-RECV:200,reuseaddr,ip-add-membership=224.255.255.254:127.1.0.1 - > "$out" & r=$!
+        for i in $(seq 500); do grep -q FEFFFFE0 /proc/net/igmp && break; sleep 0.01; done
+        echo raw-multicast | "$S" -u - IP4-SENDTO:224.255.255.254:200,bind=127.1.0.1,ip-multicast-if=127.0.0.1
+        for i in $(seq 500); do [ -s "$out" ] && break; sleep 0.01; done
+        kill $r; cat "$out"; rm -f "$out"
+        """;
+
+    /// <summary>
+    /// ip-add-membership on raw IP (IP4-RECV) joins the group as on UDP (socat's test.sh
+    /// IP4MULTICAST_UNIDIR; it was accepted there and not applied).
+    /// </summary>
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    public async Task RawIpJoinsTheGroupToo(bool sharpcatReceives, bool sharpcatSends)
+    {
+        string receiver = sharpcatReceives ? Binaries.SharpCat : Binaries.Socat!, sender = sharpcatSends ? Binaries.SharpCat : Binaries.Socat!;
+        var r = await NetworkNamespace.RunAsync(RawScript, receiver, sender);
+        Assert.True(r.StdoutText.EndsWith("raw-multicast\n", StringComparison.Ordinal), r.ToString());
+    }
+
     private const string SourceScript = """
         set -e
         ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo
