@@ -65,7 +65,7 @@ run() { # program binary
   # started without login may not set it.
   # stdin as on the terminal test.sh is written for: open, and silent. Some tests leave their
   # program's stdin to it (OPENSSL_DTLS_CLIENT): an end of file there would close the session early.
-  coproc SILENT { sleep 86400; }
+  coproc SILENT { exec sleep 86400; }
   local silent
   exec {silent}<&"${SILENT[0]}" # coproc fds are not passed to background jobs; a copy is
   # test.sh looks for socat's filan and procan beside the program under test (its FILAN line is

@@ -114,7 +114,10 @@ internal static class ExecEndpoints
                 // socat, whose pty child ends with close and kill, an EOF to it does nothing by default.
                 var shutdown = FdOptions.ShutdownMode(options) is var given && given == ShutdownMode.Default ? ShutdownMode.None : given;
                 channel = new FdChannel(reads ? stream : null, writes ? stream : null) { Shutdown = shutdown };
-                FdOptions.ApplyFdPhase(master, options);
+                // Ownership and mode are the slave's, by name: fchown/fchmod on a master changes
+                // /dev/ptmx itself, for every program on the machine.
+                FdOptions.ApplyFdPhase(master, options, applyPerm: false, applyOwner: false);
+                NamedOptions.SetOwnerAndMode(slavePath, options, "user", "group", "perm");
                 if (ctty) spawn.ControllingTerminal = (slavePath, connected);
                 else foreach (int fd in connected) spawn.Fds.Add((slave, fd));
             }

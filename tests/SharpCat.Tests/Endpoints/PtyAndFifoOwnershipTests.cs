@@ -67,4 +67,15 @@ public class PtyAndFifoOwnershipTests
         late.Signal(15);
         await late.WaitForExitAsync();
     }
+
+    /// <summary>EXEC's pty too: user= and perm= never reach /dev/ptmx (they did, through the master).</summary>
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public async Task AnExecPtyLeavesPtmxAlone(string program)
+    {
+        string ptmx = Stat("/dev/ptmx");
+        var r = await Run.ProgramAsync(Binary(program), ["-", "EXEC:true,pty,user=nobody,perm=0600"], [], Run.DefaultTimeout);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(ptmx, Stat("/dev/ptmx"));
+    }
 }
