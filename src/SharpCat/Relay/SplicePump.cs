@@ -36,7 +36,8 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
     public async Task RunAsync(CancellationToken ct)
     {
         await new ThreadPoolHop();
-        var from = (SocketChannel)source.Channel;
+        var channel = (SocketChannel)source.Channel;
+        var from = channel.Socket;
         var to = ((SocketChannel)sink.Channel).Socket;
         int inFd = source.Channel.ReadFd, outFd = sink.Channel.WriteFd;
         // splice(2) blocks on a socket that is in blocking mode, whatever its flags say, and .NET
@@ -48,8 +49,18 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
         while (true)
         {
             // Wait until readable: a zero-byte receive holds no buffer, and no pipe is held meanwhile.
-            await from.WaitReadableAsync(ct).ConfigureAwait(false);
-            if (from.TakeUnreportedReset(SplicePipes.Size)) return;
+            // (Awaited here, not through the channel's wait: an idle connection then holds no
+            // async state of ours, only the socket's own.)
+            try
+            {
+                await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                // A reset already there when the wait began is consumed by its recv(2).
+                channel.NoteReset(SplicePipes.Size);
+                return;
+            }
             Burst burst;
             if (SplicePipes.TryRent(out var pipe))
             {
