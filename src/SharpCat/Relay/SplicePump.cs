@@ -36,8 +36,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
     public async Task RunAsync(CancellationToken ct)
     {
         await new ThreadPoolHop();
-        var channel = (SocketChannel)source.Channel;
-        var from = channel.Socket;
+        var from = ((SocketChannel)source.Channel).Socket;
         var to = ((SocketChannel)sink.Channel).Socket;
         int inFd = source.Channel.ReadFd, outFd = sink.Channel.WriteFd;
         // splice(2) blocks on a socket that is in blocking mode, whatever its flags say, and .NET
@@ -58,7 +57,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
             {
                 // A reset already there when the wait began is consumed by its recv(2).
-                channel.NoteReset(SplicePipes.Size);
+                Reset();
                 return;
             }
             Burst burst;
