@@ -1,6 +1,5 @@
 using System.Globalization;
 using SharpCat.Diagnostics;
-using SharpCat.Relay;
 
 namespace SharpCat.Cli;
 
@@ -23,13 +22,12 @@ internal sealed class CommandLine
 /// </summary>
 internal static class GlobalOptions
 {
-    public static CommandLine Parse(string[] args) => Parse(args, applyLogOptions: true);
-
     /// <summary>
-    /// With <paramref name="applyLogOptions"/> false the <c>-l…</c> options are checked but not
-    /// applied: no log file is opened and no process-wide log setting changes (the fuzz tests).
+    /// Parses the command line; the <c>-l…</c> options configure <paramref name="logging"/> as they
+    /// come (a log file named before a bad option receives its message, as in socat). Without a
+    /// provider they are checked only: no log file is opened (the fuzz tests).
     /// </summary>
-    internal static CommandLine Parse(string[] args, bool applyLogOptions)
+    internal static CommandLine Parse(string[] args, SocatLoggerProvider? logging)
     {
         var cl = new CommandLine();
         int i = 0;
@@ -67,7 +65,7 @@ internal static class GlobalOptions
                             throw new SharpCatException($"option \"{a}\": only one log destination (-lf, -ly, -lm, -ls) allowed, \"{first}\" was given before");
                         cl.LogDestination = a;
                     }
-                    ParseLogOption(a, Value, applyLogOptions);
+                    ParseLogOption(a, Value, logging, cl);
                     break;
                 case 'v': Expect(a, "-v"); cl.Relay.VerboseText = true; break;
                 case 'x': Expect(a, "-x"); cl.Relay.VerboseHex = true; break;
@@ -107,27 +105,29 @@ internal static class GlobalOptions
         return cl;
     }
 
-    private static void ParseLogOption(string a, Func<int, string> value, bool apply)
+    private static void ParseLogOption(string a, Func<int, string> value, SocatLoggerProvider? logging, CommandLine cl)
     {
         if (a.Length < 3) throw UnknownLog(a);
         switch (a[2])
         {
             case 'y' or 'm':
                 string? facility = a.Length > 3 ? a[3..] : null;
-                if (apply) Log.ToSyslog(facility, mixed: a[2] == 'm');
+                if (logging is not null) logging.WriteToSyslog(facility, mixed: a[2] == 'm');
                 else if (facility is not null) SyslogFacilities.Parse(facility);
                 break;
             case 'f':
                 string path = value(3);
-                if (apply) Log.ToFile(path);
+                logging?.WriteToFile(path);
                 break;
             case 's': if (a != "-ls") throw UnknownLog(a); break;
             case 'p':
                 string name = value(3);
-                if (apply) Log.ProgramName = name;
+                if (logging is not null) logging.ProgramName = name;
+                // socat's program name is also the daemon name of its TCP wrappers' rules.
+                cl.Relay.TcpWrappersName = name;
                 break;
-            case 'u': if (a != "-lu") throw UnknownLog(a); if (apply) Log.Microseconds = true; break;
-            case 'h': if (a != "-lh") throw UnknownLog(a); if (apply) Log.WithHostName = true; break;
+            case 'u': if (a != "-lu") throw UnknownLog(a); if (logging is not null) logging.Microseconds = true; break;
+            case 'h': if (a != "-lh") throw UnknownLog(a); if (logging is not null) logging.WithHostName = true; break;
             default: throw UnknownLog(a);
         }
     }

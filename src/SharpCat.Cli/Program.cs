@@ -28,6 +28,8 @@ namespace SharpCat.Cli
 
         public static async Task<int> RunAsync(string[] args)
         {
+            using var logging = new SocatLoggerProvider();
+            Log.ProcessLogger = logging.CreateLogger("sharpcat");
             if (args.Length > 0 && args[0] == Endpoints.CredentialHelper.Marker) return Endpoints.CredentialHelper.Run(args);
             Endpoints.CredentialHelper.HelperProgram = Environment.ProcessPath;
             // Socket completions run on the epoll threads instead of hopping to the thread pool:
@@ -40,7 +42,7 @@ namespace SharpCat.Cli
             CommandLine cl;
             try
             {
-                cl = GlobalOptions.Parse(args);
+                cl = GlobalOptions.Parse(args, logging);
             }
             catch (SharpCatException e)
             {
@@ -50,7 +52,7 @@ namespace SharpCat.Cli
             if (cl.ShowVersion) { Output.Write(VersionText.Build()); return 0; }
             if (cl.HelpLevel > 0) { Output.Write(HelpText.Build(cl.HelpLevel)); return 0; }
             Native.Posix.RaiseFdLimit();
-            Log.Threshold = (Severity)Math.Max((int)Severity.Debug, (int)Severity.Error - cl.DebugLevel);
+            logging.MinimumLevel = Severities.FromDebugCount(cl.DebugLevel);
             if (cl.Addresses.Count != 2)
             {
                 Log.Error($"exactly 2 addresses required (there are {cl.Addresses.Count}); use option \"-h\" for help");
@@ -58,9 +60,20 @@ namespace SharpCat.Cli
             }
 
             ReadIpVersionsFromEnvironment(cl.Relay);
-            using var cts = new CancellationTokenSource();
-            using var force = new CancellationTokenSource();
-            cl.Relay.ForceStop = force.Token;
+            RelayHost relay;
+            try
+            {
+                // As socat's: a signal ends a single relay at once, and with fork lets live relays finish.
+                relay = new RelayHost(EndpointSpec.Parse(cl.Addresses[0]), EndpointSpec.Parse(cl.Addresses[1]), cl.Relay,
+                    new ProviderLoggerFactory(logging)) { DrainSingleRelay = false };
+            }
+            catch (SharpCatException e)
+            {
+                Log.Error(e.Message);
+                return 1;
+            }
+            // -lm: stderr while starting, syslog from the first transfer on.
+            if (logging.Target == SocatLogTarget.Mixed) relay.ConnectionOpened += (_, _) => logging.StartPhaseOver();
             // socat ends on these with status 128+signal, at the severity it logs each one.
             int signal = 0;
             void OnSignal(PosixSignalContext ctx)
@@ -83,11 +96,11 @@ namespace SharpCat.Cli
                 // finish); a second one cuts everything.
                 if (Interlocked.CompareExchange(ref signal, number, 0) != 0)
                 {
-                    force.Cancel();
+                    relay.Cut();
                     return;
                 }
                 Log.Write(severity, $"exiting on signal {number}");
-                cts.Cancel();
+                relay.BeginStop();
             }
             using var sigInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
@@ -96,17 +109,12 @@ namespace SharpCat.Cli
 
             try
             {
-                var left = EndpointSpec.Parse(cl.Addresses[0]);
-                var right = EndpointSpec.Parse(cl.Addresses[1]);
-                await RelayRunner.RunAsync(left, right, cl.Relay, cts.Token);
+                await relay.StartAsync();
+                await relay.Completion;
             }
-            catch (SharpCatException e)
+            catch (SharpCatException)
             {
-                Log.Error(e.Message);
-                return 1;
-            }
-            catch (OperationCanceledException) when (cts.IsCancellationRequested)
-            {
+                return 1; // the relay has logged it
             }
             if (signal != 0)
             {
@@ -116,6 +124,17 @@ namespace SharpCat.Cli
             Log.Notice("exiting with status 0");
             return 0;
         }
+    }
+
+    /// <summary>The program's one logger factory: every category writes socat's lines through one provider.</summary>
+    internal sealed class ProviderLoggerFactory(SocatLoggerProvider provider) : Microsoft.Extensions.Logging.ILoggerFactory
+    {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => provider.CreateLogger(categoryName);
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider) =>
+            throw new NotSupportedException("the program logs through its socat-format provider only");
+
+        public void Dispose() { }
     }
 
     /// <summary>Writes program output (help, version) straight to fd 1, never through System.Console.</summary>

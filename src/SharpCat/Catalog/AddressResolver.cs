@@ -3,7 +3,7 @@ using SharpCat.Grammar;
 namespace SharpCat.Catalog;
 
 /// <summary>An address checked against the catalog: its kind and its parsed options.</summary>
-public sealed record ResolvedAddress(AddressSpec Spec, AddressKind Kind, OptionSet Options)
+internal sealed record ResolvedAddress(AddressSpec Spec, AddressKind Kind, OptionSet Options)
 {
     /// <summary>The canonical keyword in socat's upper-case spelling, for messages.</summary>
     public string Name => Kind.Keyword.ToUpperInvariant();
@@ -13,7 +13,7 @@ public sealed record ResolvedAddress(AddressSpec Spec, AddressKind Kind, OptionS
 /// Checks a parsed address against the catalog before anything is opened: known keyword,
 /// parameter count, every option known, of an accepted group, implemented and with a valid value.
 /// </summary>
-public static class AddressResolver
+internal static class AddressResolver
 {
     /// <summary>Checks one address.</summary>
     /// <param name="spec">The parsed address.</param>

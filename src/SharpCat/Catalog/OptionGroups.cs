@@ -6,7 +6,7 @@ namespace SharpCat.Catalog;
 /// are valid everywhere). The <c>-g</c> global option turns the check off.
 /// </summary>
 [Flags]
-public enum OptionGroups : ulong
+internal enum OptionGroups : ulong
 {
     /// <summary>No group.</summary>
     None = 0,
@@ -21,7 +21,7 @@ public enum OptionGroups : ulong
 }
 
 /// <summary>When, during opening, socat applies an option. SharpCat openers follow the same order.</summary>
-public enum OptionPhase
+internal enum OptionPhase
 {
 #pragma warning disable CS1591 // the names are socat's phase names
     Init, Early, Preopen, Open, Pastopen, Presocket, Socket, Pastsocket, Prebind, Bind, Pastbind,
@@ -31,7 +31,7 @@ public enum OptionPhase
 }
 
 /// <summary>The value an option takes, as socat names its types.</summary>
-public enum OptionType
+internal enum OptionType
 {
 #pragma warning disable CS1591 // the names are socat's value types
     Bin, Bool, Byte, Const, GidT, Int, Int_Bin, Int_Int, Int_Int_Bin, Int_Int_Int, Int_Int_String, Int_Intp,

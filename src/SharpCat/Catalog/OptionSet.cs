@@ -4,7 +4,7 @@ namespace SharpCat.Catalog;
 /// The checked options of one address, in the order given. Openers ask for options by their
 /// canonical catalog name; aliases were resolved when the address was checked.
 /// </summary>
-public sealed class OptionSet
+internal sealed class OptionSet
 {
     private readonly List<ResolvedOption> _options;
 

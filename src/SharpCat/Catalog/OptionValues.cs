@@ -7,7 +7,7 @@ namespace SharpCat.Catalog;
 /// <param name="Def">The catalog entry.</param>
 /// <param name="Spelling">The name as the user wrote it (for messages).</param>
 /// <param name="Value">The parsed value: bool, long, ulong, uint (mode/uid/gid), double (seconds), string, or long[] for compound types.</param>
-public sealed record ResolvedOption(OptionDef Def, string Spelling, object? Value);
+internal sealed record ResolvedOption(OptionDef Def, string Spelling, object? Value);
 
 /// <summary>
 /// Parses option values the way socat documents them (numbers in C notation: <c>010</c> is octal,

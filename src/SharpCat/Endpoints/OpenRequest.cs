@@ -5,7 +5,7 @@ namespace SharpCat.Endpoints;
 
 /// <summary>Which directions the relay needs from an address.</summary>
 [Flags]
-public enum Access
+internal enum Access
 {
     /// <summary>The relay reads from the address.</summary>
     Read = 1,

@@ -67,6 +67,7 @@ internal static class RawIpEndpoints
         var any = new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         var socket = Open(request, family, protocol, any);
         Log.Notice($"receiving protocol {protocol} on {SocketAddressing.Format(socket.LocalEndPoint)}");
+        Relay.RelayContext.Current?.Listening(socket.LocalEndPoint);
         return (socket, protocol);
     }
 

@@ -26,6 +26,17 @@ internal sealed class SocketChannel(Socket socket) : IChannel
 
     public ShutdownMode Shutdown { get; set; }
 
+    public System.Net.EndPoint? LocalEndPoint => SafeEndPoint(static s => s.LocalEndPoint);
+
+    public System.Net.EndPoint? RemoteEndPoint => SafeEndPoint(static s => s.RemoteEndPoint);
+
+    // A closed socket throws where a record only wants to know what it was connected to.
+    private System.Net.EndPoint? SafeEndPoint(Func<Socket, System.Net.EndPoint?> get)
+    {
+        try { return get(socket); }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException) { return null; }
+    }
+
     /// <summary><c>end-close</c>: the end just closes, without shutdown(SHUT_RDWR) first.</summary>
     public bool EndClose { get; init; }
 

@@ -131,6 +131,7 @@ internal static class StreamSockets
             if (options.Number("backlog") is long backlog) socket.Listen((int)backlog);
             else socket.Listen();
             Log.Notice($"listening on {SocketAddressing.Format(socket.LocalEndPoint)}");
+            Relay.RelayContext.Current?.Listening(socket.LocalEndPoint);
             return socket;
         }
         catch

@@ -4,6 +4,7 @@ using System.Text;
 using SharpCat.Catalog;
 using SharpCat.Diagnostics;
 using SharpCat.Native;
+using SharpCat.Relay;
 
 namespace SharpCat.Endpoints;
 
@@ -37,7 +38,7 @@ internal sealed class TcpWrappers
         if (FirstOption(options) is null) return null;
         string? etc = options.Text("tcpwrap-etc");
         return new TcpWrappers(
-            options.Text("tcpwrappers") ?? Log.ChosenProgramName ?? "socat",
+            options.Text("tcpwrappers") ?? RelayContext.Current?.Options.TcpWrappersName ?? "socat",
             options.Text("tcpwrap-hosts-allow-table") ?? (etc is null ? null : $"{etc}/hosts.allow"),
             options.Text("tcpwrap-hosts-deny-table") ?? (etc is null ? null : $"{etc}/hosts.deny"));
     }

@@ -33,6 +33,10 @@ internal sealed class TlsChannel : ISecureChannel
         _output = output;
     }
 
+    public System.Net.EndPoint? LocalEndPoint => ((IChannel)_tcp).LocalEndPoint;
+
+    public System.Net.EndPoint? RemoteEndPoint => ((IChannel)_tcp).RemoteEndPoint;
+
     /// <summary>A session of <paramref name="context"/> over the connection (see <see cref="OpenSslSession.Create"/>); the handshake comes next.</summary>
     public static TlsChannel Create(nint context, SocketChannel tcp, Catalog.OptionSet options, bool client, bool verifying, string? expectedName, string? sni)
     {

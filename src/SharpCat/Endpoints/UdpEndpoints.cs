@@ -77,6 +77,7 @@ internal static class UdpEndpoints
     {
         var socket = await BoundSocketAsync(request, version, ct, reuseAddress).ConfigureAwait(false);
         Log.Notice($"receiving on {SocketAddressing.Format(socket.LocalEndPoint)}");
+        Relay.RelayContext.Current?.Listening(socket.LocalEndPoint);
         return socket;
     }
 

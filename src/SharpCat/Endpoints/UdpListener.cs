@@ -24,6 +24,8 @@ internal sealed class UdpListener(OpenRequest request, int version) : IListener
             if (_socket is null)
             {
                 _socket = await UdpEndpoints.BoundSocketAsync(request, version, ct, reuseAddress: fork, portOverride: _port).ConfigureAwait(false);
+                // With fork each peer takes the bound socket and the port is bound again: reported once.
+                if (_port is null) Relay.RelayContext.Current?.Listening(_socket.LocalEndPoint);
                 _port ??= ((IPEndPoint)_socket.LocalEndPoint!).Port;
                 Log.Notice($"listening on UDP {SocketAddressing.Format(_socket.LocalEndPoint)}");
             }

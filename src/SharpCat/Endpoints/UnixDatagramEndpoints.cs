@@ -75,6 +75,7 @@ internal static class UnixDatagramEndpoints
             socket = Bind(socket, path, abstractName, request);
             bound = true;
             Log.Notice($"receiving on {SocketAddressing.Format(socket.LocalEndPoint)}");
+            Relay.RelayContext.Current?.Listening(socket.LocalEndPoint);
             return Wrap(socket, mode, null, request.Options, abstractName ? null : path);
         }
         catch

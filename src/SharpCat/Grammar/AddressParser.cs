@@ -10,7 +10,7 @@ namespace SharpCat.Grammar;
 /// stand for control characters, as in socat), and <c>[…]</c>, <c>{…}</c>, <c>(…)</c> nest (kept, with the separators
 /// inside them taken literally). Unlike socat, an opening bracket that is never closed is an error.
 /// </summary>
-public static class AddressParser
+internal static class AddressParser
 {
     private const string Openers = "[{(";
     private const string Closers = "]})";

@@ -7,7 +7,7 @@ namespace SharpCat.Native;
 /// whether a signal it received belongs to a child (socat's "socatsignalpass") rather than to
 /// the relay.
 /// </summary>
-public static class ChildSignals
+internal static class ChildSignals
 {
     private static readonly ConcurrentDictionary<(int Pid, int Signal), bool> Passed = new();
 

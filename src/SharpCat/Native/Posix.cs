@@ -382,7 +382,7 @@ internal static unsafe class Posix
 }
 
 /// <summary>A failed libc call: carries errno and the call as socat would print it.</summary>
-public sealed class PosixException : SharpCatException
+internal sealed class PosixException : SharpCatException
 {
     /// <summary>The errno value the call failed with.</summary>
     public int Errno { get; }

@@ -25,5 +25,9 @@ internal sealed record AddressBehaviour(LineTerminator LineTerminator, bool Igno
     }
 }
 
-/// <summary>An opened address: its channel and what its options ask of the relay.</summary>
-internal sealed record OpenedEndpoint(IChannel Channel, AddressBehaviour ReadBehaviour, AddressBehaviour WriteBehaviour, string Name);
+/// <summary>An opened address: its channel, what its options ask of the relay, its log name and its text.</summary>
+internal sealed record OpenedEndpoint(IChannel Channel, AddressBehaviour ReadBehaviour, AddressBehaviour WriteBehaviour, string Name, string Address)
+{
+    /// <summary>This end as a connection's record names it.</summary>
+    public RelayEnd Describe() => new(Address, Channel.Describe(), Channel.LocalEndPoint, Channel.RemoteEndPoint);
+}

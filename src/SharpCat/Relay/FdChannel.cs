@@ -1,7 +1,7 @@
 namespace SharpCat.Relay;
 
 /// <summary>How an address ends its writing half when the other direction reaches EOF (the shut-* options).</summary>
-public enum ShutdownMode
+internal enum ShutdownMode
 {
     /// <summary>socat's default: shutdown(2) on sockets, close on a separate write fd, nothing otherwise.</summary>
     Default,

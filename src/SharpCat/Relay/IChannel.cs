@@ -4,7 +4,7 @@ namespace SharpCat.Relay;
 /// One opened address as the relay sees it: a byte stream (or datagram sequence) that can be
 /// read, written and half-closed. Every address family hides behind this shape.
 /// </summary>
-public interface IChannel : IAsyncDisposable
+internal interface IChannel : IAsyncDisposable
 {
     /// <summary>Reads what is available, up to the buffer's size; 0 means end of file.</summary>
     ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct);
@@ -66,6 +66,12 @@ public interface IChannel : IAsyncDisposable
     /// the peer learns the stream was cut; channels without such a close ignore it.
     /// </summary>
     void AbortOnClose() { }
+
+    /// <summary>The local address of a socket address (for connection records), or null.</summary>
+    System.Net.EndPoint? LocalEndPoint => null;
+
+    /// <summary>The peer's address of a socket address (for connection records), or null.</summary>
+    System.Net.EndPoint? RemoteEndPoint => null;
 
     /// <summary>A short description for log lines.</summary>
     string Describe();

@@ -1,7 +1,7 @@
 namespace SharpCat.Relay;
 
 /// <summary>The line ending an address uses (<c>cr</c>, <c>crnl</c>); the relay converts between them.</summary>
-public enum LineTerminator
+internal enum LineTerminator
 {
     /// <summary>Bytes pass unchanged.</summary>
     Raw,

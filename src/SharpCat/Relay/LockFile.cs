@@ -10,7 +10,7 @@ namespace SharpCat.Relay;
 /// It is written under a temporary name and linked into place, so a reader never sees it empty.
 /// As in socat, a stale lock is not broken: its owner may be alive on another pid namespace.
 /// </summary>
-public sealed class LockFile : IDisposable
+internal sealed class LockFile : IDisposable
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private readonly string _path;

@@ -9,7 +9,7 @@ namespace SharpCat.Relay;
 /// </summary>
 internal sealed class Pump(
     OpenedEndpoint source, OpenedEndpoint sink, RelaySide side, RelayOptions options,
-    TrafficDump dump, Stream? rawDump, ActivityClock clock)
+    TrafficDump dump, Stream? rawDump, ActivityClock clock, DirectionTally tally)
 {
     private const int EPIPE = 32, ECONNRESET = 104;
     private long _total;
@@ -105,6 +105,7 @@ internal sealed class Pump(
                 clock.EndWrite();
             }
             _total += chunk.Length;
+            tally.Wrote(chunk.Length);
             Log.Info($"transferred {chunk.Length} bytes from {source.Name} to {sink.Name}");
             return true;
         }

@@ -7,25 +7,21 @@ using SharpCat.Grammar;
 
 namespace SharpCat.Relay;
 
-/// <summary>
-/// Runs one relay between two addresses, in-process: the library equivalent of
-/// <c>sharpcat ADDRESS1 ADDRESS2</c>.
-/// </summary>
-/// <example>
-/// <code>await RelayRunner.RunAsync("OPEN:/tmp/in", "CREATE:/tmp/out", new RelayOptions(), ct);</code>
-/// </example>
-public static class RelayRunner
-{
-    /// <summary>Parses, checks, opens and relays two address strings.</summary>
-    /// <exception cref="SharpCatException">An address is malformed or cannot be opened, or I/O failed.</exception>
-    public static Task RunAsync(string left, string right, RelayOptions? options = null, CancellationToken ct = default) =>
-        RunAsync(EndpointSpec.Parse(left), EndpointSpec.Parse(right), options, ct);
+/// <summary>The two addresses of a relay, checked against the catalog and this build, before anything is opened.</summary>
+internal sealed record RelayPlan(
+    (ResolvedAddress Read, ResolvedAddress? Write) Left, (ResolvedAddress Read, ResolvedAddress? Write) Right,
+    Access LeftAccess, Access RightAccess, int ForkSide, RelayOptions Options);
 
-    /// <summary>Checks, opens and relays two parsed addresses.</summary>
-    /// <exception cref="SharpCatException">An address is invalid or cannot be opened, or I/O failed.</exception>
-    public static async Task RunAsync(EndpointSpec left, EndpointSpec right, RelayOptions? options = null, CancellationToken ct = default)
+/// <summary>
+/// Runs one relay between two addresses, in-process: what <c>sharpcat ADDRESS1 ADDRESS2</c> does,
+/// behind <see cref="RelayHost"/>.
+/// </summary>
+internal static class RelayRunner
+{
+    /// <summary>Checks both addresses; nothing is opened.</summary>
+    /// <exception cref="SharpCatException">An address is invalid or not supported by this build.</exception>
+    public static RelayPlan Prepare(EndpointSpec left, EndpointSpec right, RelayOptions options)
     {
-        options ??= new RelayOptions();
         // Every address is checked before anything is opened: a bad second address must not leave
         // the first one's files behind.
         var l = Check(left, options);
@@ -37,20 +33,31 @@ public static class RelayRunner
             _ => (Access.ReadWrite, Access.ReadWrite),
         };
         NoFork.Check(l, r, options);
-        int side = ForkSide(l, r);
+        return new RelayPlan(l, r, leftAccess, rightAccess, ForkSide(l, r), options);
+    }
+
+    /// <summary>
+    /// Runs a checked relay in <paramref name="context"/>. <paramref name="stop"/> closes listeners
+    /// and ends what is still opening; live relays of a fork go on until <paramref name="force"/>.
+    /// A single relay that transfers is cut by <paramref name="stop"/> too (as socat's is by a
+    /// signal) unless <paramref name="drainSingle"/>.
+    /// </summary>
+    public static async Task RunAsync(RelayPlan plan, RelayContext context, CancellationToken stop, CancellationToken force, bool drainSingle)
+    {
+        var (l, r, leftAccess, rightAccess, side, options) = plan;
         Stream? rawL2R = null, rawR2L = null;
         LockFile? globalLock = null;
         try
         {
             if (options.GlobalLockFile is { } lockPath)
-                globalLock = options.WaitForLock ? await LockFile.WaitAsync(lockPath, ct).ConfigureAwait(false) : LockFile.Acquire(lockPath);
+                globalLock = options.WaitForLock ? await LockFile.WaitAsync(lockPath, stop).ConfigureAwait(false) : LockFile.Acquire(lockPath);
             rawL2R = OpenRawDump("-r", options.RawDumpLeftToRight);
             rawR2L = OpenRawDump("-R", options.RawDumpRightToLeft);
             var dumps = new RawDumps(rawL2R, rawR2L);
             if (side > 0)
-                await RunForkingAsync(side == 1 ? l : r, side == 1 ? r : l, side, leftAccess, rightAccess, options, dumps, ct).ConfigureAwait(false);
+                await RunForkingAsync(side == 1 ? l : r, side == 1 ? r : l, side, leftAccess, rightAccess, context, dumps, stop, force).ConfigureAwait(false);
             else
-                await RunOnceAsync(l, r, leftAccess, rightAccess, options, dumps, ct).ConfigureAwait(false);
+                await RunOnceAsync(l, r, leftAccess, rightAccess, context, dumps, stop, drainSingle ? force : stop).ConfigureAwait(false);
         }
         catch (AcceptTimeoutException e)
         {
@@ -65,8 +72,9 @@ public static class RelayRunner
     }
 
     private static async Task RunOnceAsync((ResolvedAddress, ResolvedAddress?) l, (ResolvedAddress, ResolvedAddress?) r,
-        Access leftAccess, Access rightAccess, RelayOptions options, RawDumps dumps, CancellationToken ct)
+        Access leftAccess, Access rightAccess, RelayContext context, RawDumps dumps, CancellationToken ct, CancellationToken transferStop)
     {
+        var options = context.Options;
         var locks = new List<LockFile>();
         OpenedEndpoint? a = null, b = null;
         try
@@ -79,7 +87,7 @@ public static class RelayRunner
                 Environment.Exit(status); // socat's process ends with its shell's status
             }
             b = await OpenAsync(r, rightAccess, options, locks, 2, ct, a.Channel).ConfigureAwait(false);
-            await TransferAsync(a, b, options, dumps, ct).ConfigureAwait(false);
+            await TransferAsync(context.NextConnectionId(), a, b, context, dumps, transferStop).ConfigureAwait(false);
         }
         finally
         {
@@ -89,12 +97,16 @@ public static class RelayRunner
         }
     }
 
-    private static Task TransferAsync(OpenedEndpoint a, OpenedEndpoint b, RelayOptions options, RawDumps dumps, CancellationToken ct)
+    private static Task TransferAsync(long id, OpenedEndpoint a, OpenedEndpoint b, RelayContext context, RawDumps dumps, CancellationToken ct)
     {
-        if (options.AnalyzeFds) FdAnalysis.Write(DistinctFds(a.Channel, b.Channel), options.DumpFd);
-        Log.StartPhaseOver();
+        if (context.Options.AnalyzeFds) FdAnalysis.Write(DistinctFds(a.Channel, b.Channel), context.Options.DumpFd);
+        // The event comes before the first line of the transfer: a host that logs to stderr until
+        // then (-lm) has switched to syslog for it.
+        var record = context.RecordsConnections ? new RelayConnection(id, DateTimeOffset.UtcNow, a.Describe(), b.Describe()) : null;
+        var session = new RelaySession(a, b, context, record, dumps);
+        context.ConnectionOpened(record);
         Log.Notice($"starting data transfer loop with FDs {a.Channel.Describe()} and {b.Channel.Describe()}");
-        return new RelaySession(a, b, options, dumps).RunAsync(ct);
+        return session.RunAsync(ct);
     }
 
     /// <summary>1 or 2 when that address has <c>fork</c> (it listens, or connects in a loop); 0 for a single relay.</summary>
@@ -117,11 +129,12 @@ public static class RelayRunner
     /// fork, in one process (DESIGN.md §3): each accepted connection opens the other address and
     /// relays concurrently, at most <c>max-children</c> at a time (further connections wait in the
     /// backlog). Cancelling <paramref name="ct"/> closes the listener and lets the live relays
-    /// finish; <see cref="RelayOptions.ForceStop"/> cuts them.
+    /// finish; <paramref name="force"/> cuts them.
     /// </summary>
     private static async Task RunForkingAsync((ResolvedAddress Read, ResolvedAddress? Write) listen, (ResolvedAddress Read, ResolvedAddress? Write) other,
-        int listenSide, Access leftAccess, Access rightAccess, RelayOptions options, RawDumps dumps, CancellationToken ct)
+        int listenSide, Access leftAccess, Access rightAccess, RelayContext context, RawDumps dumps, CancellationToken ct, CancellationToken force)
     {
+        var options = context.Options;
         var listenAddress = listen.Read;
         var (listenAccess, otherAccess) = listenSide == 1 ? (leftAccess, rightAccess) : (rightAccess, leftAccess);
         // A first address before the forking one is socat's parent's: opened once, before the
@@ -134,8 +147,7 @@ public static class RelayRunner
         SharpCatException? failure = null;
         int max = (int)(listenAddress.Options.Number("max-children") ?? 0);
         using var slots = max > 0 ? new SemaphoreSlim(max) : null;
-        var children = new ConcurrentDictionary<int, Task>();
-        int count = 0;
+        var children = new ConcurrentDictionary<long, Task>();
         var behaviour = AddressBehaviour.From(listenAddress.Options);
         TimeSpan? backoff = null;
         try
@@ -169,13 +181,13 @@ public static class RelayRunner
                 }
                 if (backoff is not null) Log.Notice("accepting again");
                 backoff = null;
-                int id = ++count;
-                var accepted = new OpenedEndpoint(connection, behaviour, behaviour, SocketName(listenSide));
+                long id = context.NextConnectionId();
+                var accepted = new OpenedEndpoint(connection, behaviour, behaviour, SocketName(listenSide), listenAddress.Spec.Text);
                 // The child runs on this thread up to its first wait (the connect), then on its own,
                 // and may be done before it is stored: a placeholder goes in first, and a child
                 // that already removed it is not stored.
                 children[id] = Task.CompletedTask;
-                var child = RunChildAsync(id, accepted, other, shared, listenSide, otherAccess, options, dumps, children, slots, ct);
+                var child = RunChildAsync(id, accepted, other, shared, listenSide, otherAccess, context, dumps, children, slots, ct, force);
                 children.TryUpdate(id, child, Task.CompletedTask);
             }
         }
@@ -204,13 +216,13 @@ public static class RelayRunner
     /// One accepted connection's relay. <paramref name="stop"/> (the listener's end, the first
     /// signal) ends it only while it is still opening its other address (a second listener, a
     /// connect that retries): nothing has moved yet, and socat's parent process, which a script
-    /// waits for, is gone by then. Once it transfers, only <see cref="RelayOptions.ForceStop"/> cuts it.
+    /// waits for, is gone by then. Once it transfers, only <paramref name="ct"/> (a forced stop) cuts it.
     /// </summary>
-    private static async Task RunChildAsync(int id, OpenedEndpoint accepted, (ResolvedAddress, ResolvedAddress?) other, SharedChannel.Owner? shared, int listenSide,
-        Access otherAccess, RelayOptions options, RawDumps dumps,
-        ConcurrentDictionary<int, Task> children, SemaphoreSlim? slots, CancellationToken stop)
+    private static async Task RunChildAsync(long id, OpenedEndpoint accepted, (ResolvedAddress, ResolvedAddress?) other, SharedChannel.Owner? shared, int listenSide,
+        Access otherAccess, RelayContext context, RawDumps dumps,
+        ConcurrentDictionary<long, Task> children, SemaphoreSlim? slots, CancellationToken stop, CancellationToken ct)
     {
-        var ct = options.ForceStop;
+        var options = context.Options;
         var locks = new List<LockFile>();
         OpenedEndpoint? peer = null;
         try
@@ -241,7 +253,7 @@ public static class RelayRunner
                 if (backoff is not null) Log.Notice($"relay {id}: opened after waiting for resources");
             }
             var (a, b) = listenSide == 1 ? (accepted, peer) : (peer, accepted);
-            await TransferAsync(a, b, options, dumps, ct).ConfigureAwait(false);
+            await TransferAsync(id, a, b, context, dumps, ct).ConfigureAwait(false);
             Log.Notice($"relay {id} finished");
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested || stop.IsCancellationRequested)
@@ -302,7 +314,7 @@ public static class RelayRunner
         {
             var channel = await OpenSingleAsync(single, access, options, locks, ct, openedBefore).ConfigureAwait(false);
             var behaviour = AddressBehaviour.From(single.Options);
-            return new OpenedEndpoint(channel, behaviour, behaviour, SocketName(index));
+            return new OpenedEndpoint(channel, behaviour, behaviour, SocketName(index), single.Spec.Text);
         }
         IChannel? reader = null;
         try
@@ -310,7 +322,8 @@ public static class RelayRunner
             reader = await OpenSingleAsync(spec.Read, Access.Read, options, locks, ct, openedBefore).ConfigureAwait(false);
             var writer = await OpenSingleAsync(spec.Write!, Access.Write, options, locks, ct, openedBefore).ConfigureAwait(false);
             return new OpenedEndpoint(new DualChannel(reader, writer),
-                AddressBehaviour.From(spec.Read.Options), AddressBehaviour.From(spec.Write!.Options), SocketName(index));
+                AddressBehaviour.From(spec.Read.Options), AddressBehaviour.From(spec.Write!.Options), SocketName(index),
+                $"{spec.Read.Spec.Text}!!{spec.Write.Spec.Text}");
         }
         catch
         {

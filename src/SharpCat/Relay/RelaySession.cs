@@ -10,37 +10,60 @@ internal sealed class RelaySession
 {
     private readonly OpenedEndpoint _left, _right;
     private readonly RelayOptions _options;
+    private readonly RelayContext _context;
+    private readonly RelayConnection? _record;
     private readonly RawDumps _dumps;
     private readonly ActivityClock _clock = new();
+    private readonly DirectionTally _leftToRight, _rightToLeft;
+    private bool _inactive;
     private static readonly TimeSpan MinimumRewait = TimeSpan.FromMilliseconds(10);
 
-    public RelaySession(OpenedEndpoint left, OpenedEndpoint right, RelayOptions options, RawDumps dumps)
+    // record: the connection as its events describe it (its opening is reported by the caller); null when nobody listens for them.
+    public RelaySession(OpenedEndpoint left, OpenedEndpoint right, RelayContext context, RelayConnection? record, RawDumps dumps)
     {
         _left = left;
         _right = right;
-        _options = options;
+        _context = context;
+        _options = context.Options;
+        _record = record;
         _dumps = dumps;
+        _leftToRight = new DirectionTally(context, RelaySide.Left);
+        _rightToLeft = new DirectionTally(context, RelaySide.Right);
     }
 
     public async Task RunAsync(CancellationToken ct)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await TransferAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _context.ConnectionClosed(_record is null ? null : new RelayConnectionClosed(_record,
+                System.Diagnostics.Stopwatch.GetElapsedTime(started), _leftToRight.Summary(), _rightToLeft.Summary()));
+        }
+    }
+
+    private async Task TransferAsync(CancellationToken ct)
+    {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // Per connection with fork: no closures, and one list for what the loop waits on.
-        var running = new List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)>(2);
+        var running = new List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task, DirectionTally Tally)>(2);
         bool leftToRight = _options.Direction != RelayDirection.RightToLeft && _left.Channel.CanRead && _right.Channel.CanWrite;
         bool rightToLeft = _options.Direction != RelayDirection.LeftToRight && _right.Channel.CanRead && _left.Channel.CanWrite;
         if (leftToRight && rightToLeft && _left.Channel.ReadFd >= 0 && _left.Channel.ReadFd == _right.Channel.ReadFd)
         {
             // One descriptor read both ways: the directions take turns, as in socat.
-            var (l, r) = new AlternatingPumps(NewPump(_left, _right, RelaySide.Left, _dumps.LeftToRight),
-                NewPump(_right, _left, RelaySide.Right, _dumps.RightToLeft)).Start(cts.Token);
-            running.Add((_left, _right, l));
-            running.Add((_right, _left, r));
+            var (l, r) = new AlternatingPumps(NewPump(_left, _right, RelaySide.Left, _dumps.LeftToRight, _leftToRight),
+                NewPump(_right, _left, RelaySide.Right, _dumps.RightToLeft, _rightToLeft)).Start(cts.Token);
+            running.Add((_left, _right, l, _leftToRight.Started()));
+            running.Add((_right, _left, r, _rightToLeft.Started()));
         }
         else
         {
-            if (leftToRight) running.Add((_left, _right, Start(_left, _right, RelaySide.Left, _dumps.LeftToRight, cts.Token)));
-            if (rightToLeft) running.Add((_right, _left, Start(_right, _left, RelaySide.Right, _dumps.RightToLeft, cts.Token)));
+            if (leftToRight) running.Add((_left, _right, Start(_left, _right, RelaySide.Left, _dumps.LeftToRight, _leftToRight, cts.Token), _leftToRight.Started()));
+            if (rightToLeft) running.Add((_right, _left, Start(_right, _left, RelaySide.Right, _dumps.RightToLeft, _rightToLeft, cts.Token), _rightToLeft.Started()));
         }
         if (running.Count == 0) throw new SharpCatException("no direction to transfer: neither address can be read into the other");
 
@@ -87,7 +110,10 @@ internal sealed class RelaySession
                     }
                     if (!cts.IsCancellationRequested)
                         foreach (var p in running)
+                        {
+                            p.Tally.End = DirectionEnd.ClosingTimeout;
                             Log.Warn($"-t {_options.CloseTimeout.TotalSeconds:0.######}: closing {p.Source.Name} -> {p.Sink.Name} while it may still carry data (a larger -t waits longer)");
+                        }
                     break;
                 }
                 int i = 0;
@@ -95,12 +121,17 @@ internal sealed class RelaySession
                 var finished = running[i];
                 running.RemoveAt(i);
                 if (done.IsCanceled || (done.IsFaulted && cts.IsCancellationRequested && done.Exception!.InnerException is OperationCanceledException))
+                {
+                    if (_inactive) finished.Tally.End = DirectionEnd.InactivityTimeout;
                     break;
+                }
                 if (done.IsFaulted)
                 {
                     var error = done.Exception!.InnerException!;
+                    finished.Tally.Failed(error);
                     throw error is SharpCatException ? error : new SharpCatException(error.Message, error);
                 }
+                finished.Tally.End = finished.Source.Channel.WasReset ? DirectionEnd.Reset : DirectionEnd.EndOfFile;
                 if (finished.Source.Channel.WasReset && _options.PropagateReset)
                 {
                     // The cut is passed on as a cut: the other peer gets a reset, not an end of file
@@ -127,6 +158,7 @@ internal sealed class RelaySession
             cts.Cancel();
             foreach (var p in running)
             {
+                if (_inactive && p.Tally.End == DirectionEnd.Stopped) p.Tally.End = DirectionEnd.InactivityTimeout;
                 // A direction cut by -t, -T or a signal may fail any way while its channel closes.
                 try { await p.Task.ConfigureAwait(false); }
                 catch (OperationCanceledException) { }
@@ -140,16 +172,16 @@ internal sealed class RelaySession
     }
 
     /// <summary>One direction's pump: zero-copy where nothing looks at the bytes, else the copying one with its taps.</summary>
-    private Task Start(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, CancellationToken ct)
+    private Task Start(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, DirectionTally tally, CancellationToken ct)
     {
         bool taps = _options.VerboseText || _options.VerboseHex || raw is not null;
         if (!_options.NoSplice && SplicePump.Applies(from, to, taps))
-            return new SplicePump(from, to, _clock).RunAsync(ct);
-        return NewPump(from, to, side, raw).RunAsync(ct);
+            return new SplicePump(from, to, _clock, tally).RunAsync(ct);
+        return NewPump(from, to, side, raw, tally).RunAsync(ct);
     }
 
-    private Pump NewPump(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw) =>
-        new(from, to, side, _options, new TrafficDump(_options.VerboseText, _options.VerboseHex, _options.DumpFd), raw, _clock);
+    private Pump NewPump(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, DirectionTally tally) =>
+        new(from, to, side, _options, new TrafficDump(_options.VerboseText, _options.VerboseHex, _options.DumpFd), raw, _clock, tally);
 
     private static int IndexOfProcess(List<(IChannel Channel, Task Completion)> processes, Task done)
     {
@@ -163,7 +195,7 @@ internal sealed class RelaySession
     /// direction reaches EOF, within the closing time), then its error ends the relay.
     /// </summary>
     private async Task FailAfterOutputAsync(IChannel process, Task failure,
-        List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)> running, CancellationToken ct)
+        List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task, DirectionTally Tally)> running, CancellationToken ct)
     {
         foreach (var p in running)
         {
@@ -184,10 +216,10 @@ internal sealed class RelaySession
     /// only that its pump was not scheduled. A source read past its EOF (<c>ignoreeof</c>) is
     /// always readable and is left out.
     /// </summary>
-    private static OpenedEndpoint? WaitingToBeRead(List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task)> running)
+    private static OpenedEndpoint? WaitingToBeRead(List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task, DirectionTally Tally)> running)
     {
         const short POLLIN = 1, POLLHUP = 0x10;
-        foreach (var (source, _, _) in running)
+        foreach (var (source, _, _, _) in running)
             if (source.Channel.ReadFd >= 0 && !source.ReadBehaviour.IgnoreEof
                 && (Native.Posix.PollEvents(source.Channel.ReadFd, POLLIN) & (POLLIN | POLLHUP)) != 0)
                 return source;
@@ -204,6 +236,7 @@ internal sealed class RelaySession
     {
         await _clock.WaitQuietAsync(idle, cts.Token).ConfigureAwait(false);
         Log.Notice("inactivity timeout triggered");
+        _inactive = true;
         cts.Cancel();
     }
 }

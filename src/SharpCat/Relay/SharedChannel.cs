@@ -12,7 +12,7 @@ namespace SharpCat.Relay;
 internal sealed class SharedChannel(IChannel inner, SemaphoreSlim reading, SemaphoreSlim writing) : IChannel
 {
     /// <summary>The address opened once, handed to each relay through its own <see cref="SharedChannel"/>.</summary>
-    public sealed class Owner(OpenedEndpoint opened, List<LockFile> locks) : IAsyncDisposable
+    internal sealed class Owner(OpenedEndpoint opened, List<LockFile> locks) : IAsyncDisposable
     {
         private readonly SemaphoreSlim _reading = new(1), _writing = new(1);
 

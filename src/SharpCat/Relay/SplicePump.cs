@@ -14,7 +14,7 @@ namespace SharpCat.Relay;
 /// the receiving peer is slow (the pipe cannot be emptied), or no pipe can be had, the bytes go
 /// through a rented buffer and .NET's send, which can wait.
 /// </summary>
-internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, ActivityClock clock)
+internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, ActivityClock clock, DirectionTally tally)
 {
     // What goes through memory when the sink is full: small, as it only waits for room.
     private const int WakeChunk = 4096;
@@ -144,7 +144,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
             while (pending > 0)
             {
                 nint m = Posix.Splice(pipeRead, outFd, pending);
-                if (m > 0) { pending -= m; continue; }
+                if (m > 0) { pending -= m; tally.Wrote(m); continue; }
                 int errno = Posix.Errno;
                 if (errno == Posix.EINTR) continue;
                 if (errno != Posix.EAGAIN) throw new PosixException($"write({outFd}, {pending})", errno);
@@ -177,6 +177,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
         {
             int sent = 0;
             while (sent < data.Length) sent += await to.SendAsync(data[sent..], SocketFlags.None, ct).ConfigureAwait(false);
+            tally.Wrote(sent);
         }
         catch (SocketException e)
         {

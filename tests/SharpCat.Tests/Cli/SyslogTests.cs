@@ -1,41 +1,21 @@
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using SharpCat.Diagnostics;
 using SharpCat.Tests.Support;
 
 namespace SharpCat.Tests.Cli;
 
-/// <summary>The logger is process-wide: these tests change it, so they run alone.</summary>
-[CollectionDefinition("process-wide logger", DisableParallelization = true)]
-public class LoggerCollection;
-
 /// <summary>-ly and -lm: lines reach a syslog socket in the form glibc's syslog(3) sends.</summary>
-[Collection("process-wide logger")]
 public class SyslogTests
 {
-    private static (Socket Server, TempDir Dir) Listen()
+    private static (Socket Server, TempDir Dir, SocatLoggerProvider Logging) Listen()
     {
         var dir = new TempDir();
         var server = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         server.Bind(new UnixDomainSocketEndPoint(dir["log"]));
-        Log.SyslogSocketPath = dir["log"];
-        return (server, dir);
-    }
-
-    /// <summary>Runs a check with the logger at notice level, and puts it back to stderr afterwards.</summary>
-    private static async Task WithLoggerAsync(Func<Task> check)
-    {
-        var threshold = Log.Threshold;
-        try
-        {
-            Log.Threshold = Severity.Notice;
-            await check();
-        }
-        finally
-        {
-            Log.Threshold = threshold;
-            Log.ResetTarget();
-        }
+        var logging = new SocatLoggerProvider { MinimumLevel = LogLevel.Information, SyslogSocketPath = dir["log"] };
+        return (server, dir, logging);
     }
 
     private static async Task<string> ReceiveAsync(Socket server)
@@ -49,35 +29,32 @@ public class SyslogTests
     [Fact]
     public async Task SyslogLineHasPriorityTimestampNameAndLevel()
     {
-        var (server, dir) = Listen();
+        var (server, dir, logging) = Listen();
         using var _ = server;
         using var __ = dir;
-        await WithLoggerAsync(async () =>
-        {
-            Log.ToSyslog("local3", mixed: false);
-            Log.Notice("hello syslog");
-            string line = await ReceiveAsync(server);
-            // local3 (19) * 8 + notice (5) = 157
-            Assert.Matches(@"^<157>[A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d sharpcat\[\d+\]: N hello syslog$", line);
-        });
+        using var ___ = logging;
+        logging.WriteToSyslog("local3", mixed: false);
+        logging.CreateLogger("test").LogInformation("hello syslog");
+        string line = await ReceiveAsync(server);
+        // local3 (19) * 8 + notice (5) = 157
+        Assert.Matches(@"^<157>[A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d sharpcat\[\d+\]: N hello syslog$", line);
     }
 
     [Fact]
     public async Task MixedModeSwitchesToSyslogWhenTheRelayStarts()
     {
-        var (server, dir) = Listen();
+        var (server, dir, logging) = Listen();
         using var _ = server;
         using var __ = dir;
-        await WithLoggerAsync(async () =>
-        {
-            Log.ToSyslog(null, mixed: true);
-            Log.Notice("still on stderr");
-            Log.StartPhaseOver();
-            Log.Notice("now in syslog");
-            string line = await ReceiveAsync(server);
-            // daemon (3) * 8 + notice (5) = 29; the first line never reached the socket.
-            Assert.Matches(@"^<29>.* N now in syslog$", line);
-        });
+        using var ___ = logging;
+        logging.WriteToSyslog(null, mixed: true);
+        var logger = logging.CreateLogger("test");
+        logger.LogInformation("still on stderr");
+        logging.StartPhaseOver();
+        logger.LogInformation("now in syslog");
+        string line = await ReceiveAsync(server);
+        // daemon (3) * 8 + notice (5) = 29; the first line never reached the socket.
+        Assert.Matches(@"^<29>.* N now in syslog$", line);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace SharpCat.Tests.Endpoints;
 public class FileEndpointTests
 {
     private static Task Relay(string left, string right, RelayOptions? options = null) =>
-        RelayRunner.RunAsync(left, right, options ?? new RelayOptions(), new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
+        RelayHost.RunAsync(left, right, options ?? new RelayOptions(), cancellationToken: new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
 
     private static UnixFileMode Mode(string path) => File.GetUnixFileMode(path);
 

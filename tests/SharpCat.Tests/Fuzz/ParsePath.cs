@@ -22,7 +22,7 @@ internal static class ParsePath
         CommandLine cl;
         try
         {
-            cl = GlobalOptions.Parse(args, applyLogOptions: false);
+            cl = GlobalOptions.Parse(args, logging: null);
         }
         catch (SharpCatException e)
         {

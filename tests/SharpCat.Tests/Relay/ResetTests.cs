@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Net;
 using System.Net.Sockets;
 using SharpCat.Endpoints;
@@ -96,7 +97,9 @@ public class ResetTests
             using var _ = reader;
             var raw = new AddressBehaviour(LineTerminator.Raw, false, null, null, false);
             var sink = new SocketChannel(sinkSide);
-            await new SplicePump(new OpenedEndpoint(source, raw, raw, "socket 2"), new OpenedEndpoint(sink, raw, raw, "socket 1"), new ActivityClock())
+            var tally = new DirectionTally(new RelayContext(NullLogger.Instance, new RelayOptions(), null), RelaySide.Right);
+            await new SplicePump(new OpenedEndpoint(source, raw, raw, "socket 2", "TCP"), new OpenedEndpoint(sink, raw, raw, "socket 1", "TCP"),
+                    new ActivityClock(), tally)
                 .RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
             await sink.DisposeAsync();
         }

@@ -1,4 +1,4 @@
-namespace SharpCat.Relay;
+namespace SharpCat;
 
 /// <summary>Which directions a relay moves data in (<c>-u</c>, <c>-U</c>).</summary>
 public enum RelayDirection
@@ -74,13 +74,13 @@ public sealed class RelayOptions
     /// EXEC/SYSTEM <c>nofork</c> may replace this process with the program (execve). Only the
     /// sharpcat program sets it: a library host would be replaced too.
     /// </summary>
-    public bool AllowProcessReplacement { get; set; }
+    internal bool AllowProcessReplacement { get; set; }
 
     /// <summary>
-    /// With <c>fork</c>, cancelling the relay's token only closes the listener and lets live
-    /// relays finish; cancelling this one cuts them too (a second SIGTERM).
+    /// The name TCP wrappers' rules are looked up under when <c>tcpwrap</c> names none: socat's
+    /// program name, "socat" (the program's <c>-lp</c> changes it, as in socat).
     /// </summary>
-    public CancellationToken ForceStop { get; set; }
+    public string TcpWrappersName { get; set; } = "socat";
 
     /// <summary>
     /// Never use the zero-copy splice path, even where it applies (socket to socket, no taps):

@@ -1,0 +1,67 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace SharpCat.Relay;
+
+/// <summary>
+/// What belongs to one relay and nothing else in the process: its logger, its settings, its
+/// running totals, and where it reports listening sockets and connections (its <see cref="RelayHost"/>).
+/// It flows with the relay's own asynchronous calls, as a logging scope does, so that code deep in
+/// an address family logs to its relay's logger without a parameter on every call; work started
+/// outside a relay sees none.
+/// </summary>
+internal sealed class RelayContext(ILogger logger, RelayOptions options, RelayHost? host)
+{
+    private static readonly AsyncLocal<RelayContext?> Slot = new();
+    private long _connections, _open, _leftToRight, _rightToLeft;
+
+    /// <summary>The relay whose work is running, or null.</summary>
+    public static RelayContext? Current => Slot.Value;
+
+    /// <summary>
+    /// Makes this the current relay for the calling asynchronous method and what it starts (a
+    /// value set inside an async method does not leak back to its caller).
+    /// </summary>
+    public void Enter() => Slot.Value = this;
+
+    /// <summary>Puts back the relay that was current before a synchronous <see cref="Enter"/>.</summary>
+    public static void Restore(RelayContext? previous) => Slot.Value = previous;
+
+    public ILogger Logger => logger;
+
+    public RelayOptions Options => options;
+
+    /// <summary>True when someone listens for connection events: only then are their facts gathered.</summary>
+    public bool RecordsConnections => host?.HasConnectionListeners == true;
+
+    /// <summary>A listening or receiving socket is bound (the port a <c>:0</c> chose is known now).</summary>
+    public void Listening(EndPoint? endPoint)
+    {
+        if (endPoint is not null) host?.OnListening(endPoint);
+    }
+
+    public long NextConnectionId() => Interlocked.Increment(ref _connections);
+
+    public void ConnectionOpened(RelayConnection? connection)
+    {
+        Interlocked.Increment(ref _open);
+        if (connection is not null) host?.OnConnectionOpened(connection);
+    }
+
+    public void ConnectionClosed(RelayConnectionClosed? record)
+    {
+        Interlocked.Decrement(ref _open);
+        if (record is not null) host?.OnConnectionClosed(record);
+    }
+
+    /// <summary>Bytes written by one direction of one of this relay's connections.</summary>
+    public void Moved(RelaySide from, long bytes)
+    {
+        if (from == RelaySide.Left) Interlocked.Add(ref _leftToRight, bytes);
+        else Interlocked.Add(ref _rightToLeft, bytes);
+    }
+
+    public RelayStatistics Statistics => new(
+        Volatile.Read(ref _open), Volatile.Read(ref _connections),
+        Volatile.Read(ref _leftToRight), Volatile.Read(ref _rightToLeft));
+}
