@@ -1,0 +1,6 @@
+namespace SharpCat.DocGen;
+
+internal static class BashCompletion
+{
+    public static string Build() => "";
+}
