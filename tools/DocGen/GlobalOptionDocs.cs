@@ -25,7 +25,7 @@ internal static class GlobalOptionDocs
         new(["-lp"], @"\fB\-lp\fR \fIprogname\fR", "Use this program name in log lines instead of sharpcat."),
         new(["-lu"], @"\fB\-lu\fR", "Give log timestamps to the microsecond."),
         new(["-lh"], @"\fB\-lh\fR", "Put the host name in log lines."),
-        new(["-v"], @"\fB\-v\fR", "Write the relayed data to standard error as text, each block headed by its direction (> left to right, < right to left)."),
+        new(["-v"], @"\fB\-v\fR", "Write the relayed data to standard error as text, each block after a line with its direction (> left to right, < right to left), time and length."),
         new(["-x"], @"\fB\-x\fR", "Write the relayed data to standard error as hexadecimal; with -v, both forms."),
         new(["-r"], @"\fB\-r\fR \fIfile\fR", "Copy the raw data moving from the left address to the right one into this file."),
         new(["-R"], @"\fB\-R\fR \fIfile\fR", "Copy the raw data moving from the right address to the left one into this file."),

@@ -25,6 +25,7 @@ internal static partial class ManPage
         page.Macro("SH", "ADDRESS SPECIFICATIONS").Raw(Resources.Read("addresses.man"));
         AddressTypes(page);
         AddressOptions(page);
+        page.Macro("SH", "ENVIRONMENT").Raw(Resources.Read("environment.man"));
         page.Macro("SH", "EXIT STATUS").Raw(Resources.Read("exit-status.man"));
         Examples(page);
         page.Macro("SH", "DIFFERENCES FROM SOCAT").Raw(Resources.Read("differences.man"));
