@@ -1,6 +1,6 @@
 #!/bin/sh
 # Writes the man page and shell completions generated from the catalog into OUTDIR:
-# sharpcat.1, sharpcat.bash-completion (and _sharpcat, sharpcat.fish when made).
+# sharpcat.1, sharpcat.bash-completion, _sharpcat (zsh) and sharpcat.fish.
 # package.sh calls exactly `tools/gen-docs.sh OUTDIR`.
 set -eu
 if [ $# -ne 1 ]; then

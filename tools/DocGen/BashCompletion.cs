@@ -15,9 +15,9 @@ internal static class BashCompletion
         var data = new StringBuilder();
         data.Append("_sharpcat_globals=(").AppendJoin(' ', GlobalOptionDocs.All.SelectMany(o => o.Spellings).Select(Quote)).Append(")\n");
         data.Append("# Keywords and aliases in lower case, with a : where parameters must follow.\n");
-        data.Append("_sharpcat_keywords=(").AppendJoin(' ', Keywords().Select(k => Quote(k.Word))).Append(")\n");
+        data.Append("_sharpcat_keywords=(").AppendJoin(' ', BuildCatalog.CompletionKeywords().Select(k => Quote(k.Word))).Append(")\n");
         data.Append("declare -gA _sharpcat_kind_groups=(\n");
-        foreach (var (word, kind) in Keywords())
+        foreach (var (word, kind) in BuildCatalog.CompletionKeywords())
             data.Append($"    [{word.TrimEnd(':')}]={Quote(GroupList(BuildCatalog.AcceptedGroups(kind)))}\n");
         data.Append(")\n");
         data.Append("# Option names and aliases per group; name= where a value must follow.\n");
@@ -32,12 +32,6 @@ internal static class BashCompletion
         data.Append(")\n");
         return Resources.Read("sharpcat.bash").Replace("# @DATA@\n", data.ToString());
     }
-
-    /// <summary>Every keyword and alias of an address type of this build, as completion offers it.</summary>
-    private static IEnumerable<(string Word, AddressKind Kind)> Keywords() =>
-        BuildCatalog.Kinds
-            .SelectMany(k => BuildCatalog.KindAliases(k).Prepend(k.Keyword).Select(w => (Word: k.Parameters.Length > 0 ? w + ":" : w, Kind: k)))
-            .OrderBy(k => k.Word, StringComparer.Ordinal);
 
     private static string GroupList(OptionGroups groups) => BuildCatalog.GroupNames(groups).Replace(',', ' ');
 

@@ -60,4 +60,9 @@ internal static class BuildCatalog
         OptionType.StringNull => "STRING-NULL",
         _ => type.ToString().ToUpperInvariant().Replace('_', ':'),
     };
+
+    /// <summary>Every keyword and alias of an address type of this build, with a ':' where parameters must follow, as completion offers them.</summary>
+    public static IEnumerable<(string Word, AddressKind Kind)> CompletionKeywords() =>
+        Kinds.SelectMany(k => KindAliases(k).Prepend(k.Keyword).Select(w => (Word: k.Parameters.Length > 0 ? w + ":" : w, Kind: k)))
+            .OrderBy(k => k.Word, StringComparer.Ordinal);
 }

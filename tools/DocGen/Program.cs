@@ -25,6 +25,8 @@ internal static class Generator
         [
             ("sharpcat.1", ManPage.Build()),
             ("sharpcat.bash-completion", BashCompletion.Build()),
+            ("_sharpcat", ZshCompletion.Build()),
+            ("sharpcat.fish", FishCompletion.Build()),
         ];
         var written = new List<string>();
         foreach (var (name, text) in files)

@@ -25,6 +25,8 @@ public class DocGenTests
         var files = Generator.Write(dir.Path);
         Assert.Contains(dir["sharpcat.1"], files);
         Assert.Contains(dir["sharpcat.bash-completion"], files);
+        Assert.Contains(dir["_sharpcat"], files);
+        Assert.Contains(dir["sharpcat.fish"], files);
         return dir["sharpcat.1"];
     }
 
@@ -178,5 +180,33 @@ public class DocGenTests
         Assert.True(missing.Count == 0, "not offered: " + string.Join(", ", missing));
         // Global options only before the first address: after one, "-" is only STDIO's alias.
         Assert.Equal(["-"], await CompleteAsync("sharpcat - -"));
+    }
+
+    [Fact]
+    public async Task ZshCompletionIsValidZshListingEveryKeyword()
+    {
+        using var dir = new TempDir();
+        Generate(dir);
+        // Its behaviour needs an interactive zsh (zpty); here: it parses, and lists what it should.
+        var r = await Run.ProgramAsync(Tool("zsh"), ["-n", dir["_sharpcat"]], stdin: [], ToolTimeout);
+        Assert.True(r.ExitCode == 0 && r.Stderr.Length == 0, r.ToString());
+        string text = File.ReadAllText(dir["_sharpcat"]);
+        Assert.StartsWith("#compdef sharpcat\n", text);
+        foreach (var kind in ImplementedKinds)
+            Assert.Contains("'" + kind.Keyword.ToUpperInvariant() + (kind.Parameters.Length > 0 ? ":'" : "'"), text);
+        Assert.Contains("'--propagate-reset'", text);
+    }
+
+    [Theory]
+    [InlineData("sharpcat TCP-L", "TCP-LISTEN:")]
+    [InlineData("sharpcat -hh", "-hhh")]
+    [InlineData("sharpcat --prop", "--propagate-reset")]
+    public async Task FishCompletionOffers(string line, string expected)
+    {
+        using var dir = new TempDir();
+        Generate(dir);
+        var r = await Run.ProgramAsync(Tool("fish"), ["--no-config", "-c", $"source {dir["sharpcat.fish"]}; complete -C '{line}'"], stdin: [], ToolTimeout);
+        Assert.True(r.ExitCode == 0 && r.Stderr.Length == 0, r.ToString());
+        Assert.Contains(expected, r.StdoutText.Split('\n').Select(l => l.Split('\t')[0]));
     }
 }
