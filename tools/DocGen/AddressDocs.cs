@@ -56,7 +56,7 @@ internal static partial class AddressDocs
         ["socket-recvfrom"] = "Receives one datagram on a socket of any domain, type and protocol and answers its sender.",
         ["socket-recv"] = "Receives datagrams on a socket of any domain, type and protocol; read only.",
         ["interface"] = "Sends and receives whole frames on a network interface (a packet socket; needs root).",
-        ["tun"] = "Creates a TUN (or, with iff-tap, TAP) interface, optionally with an address, and relays its packets.",
+        ["tun"] = "Creates a TUN (or, with tun-type=tap, TAP) interface, optionally with an address, and relays its packets.",
         ["vsock-connect"] = "Connects to a VSOCK port of a virtual machine or its host (by context id).",
         ["vsock-listen"] = "Listens on a VSOCK port and relays the connection it accepts.",
         ["openssl"] = "Connects over TCP and speaks TLS as a client, checking the server's certificate unless verify=0.",
@@ -66,8 +66,8 @@ internal static partial class AddressDocs
         ["proxy"] = "Connects through an HTTP proxy with the CONNECT method to a host and port.",
         ["socks4"] = "Connects through a SOCKS4 server to a host and port (the name is resolved here).",
         ["socks4a"] = "Connects through a SOCKS4a server to a host and port (the server resolves the name).",
-        ["socks5-connect"] = "Connects through a SOCKS5 server to a host and port, with user and password if given (socat 1.8).",
-        ["socks5-listen"] = "Asks a SOCKS5 server to listen (BIND) for one connection and relays it (socat 1.8).",
+        ["socks5-connect"] = "Connects through a SOCKS5 server to a host and port, with user and password if given (socat 1.8). The SOCKS port may follow the server (server:socks-port:host:port) or come from socksport= (default 1080).",
+        ["socks5-listen"] = "Asks a SOCKS5 server to listen (BIND) for one connection and relays it (socat 1.8). The SOCKS port may follow the server, as for SOCKS5-CONNECT.",
     };
 
     /// <summary>The line for an address type, or null if the table has none (the page then gives parameters and groups only).</summary>

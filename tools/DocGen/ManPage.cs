@@ -67,13 +67,24 @@ internal static partial class ManPage
         page.Macro("SS", "Options");
         foreach (var option in BuildCatalog.Options)
         {
-            string value = BuildCatalog.TakesValue(option) ? @"=\fI" + GroupDocs.ValueWord(option.Type) + @"\fR" : "";
-            page.Macro("TP").Raw(@"\fB" + Roff.Escape(option.Name) + @"\fR" + value);
+            page.Macro("TP").Raw(@"\fB" + Roff.Escape(option.Name) + @"\fR" + ValueSynopsis(option));
             if (OptionDocs.Meaning(option) is { } meaning) page.Text(meaning);
             var aliases = BuildCatalog.OptionAliases(option).Select(a => @"\fB" + Roff.Escape(a) + @"\fR").ToList();
             if (aliases.Count > 0) page.Raw("Also: " + string.Join(", ", aliases) + ".");
             page.Text($"Groups: {BuildCatalog.GroupNames(option.Groups).Replace(",", ", ")}; type: {BuildCatalog.TypeName(option.Type)}.");
         }
+    }
+
+    /// <summary>
+    /// =value where a value must be given, [=value] where the name alone means something (a socket
+    /// option given bare is 1, as in socat), nothing for flags and constants (described in
+    /// ADDRESS SPECIFICATIONS: bare, =0 or =1).
+    /// </summary>
+    private static string ValueSynopsis(OptionDef option)
+    {
+        if (option.Type is OptionType.Bool or OptionType.Const) return "";
+        string value = @"=\fI" + GroupDocs.ValueWord(option.Type) + @"\fR";
+        return BuildCatalog.TakesValue(option) ? value : "[" + value + "]";
     }
 
     /// <summary>README.md's Examples block: "command  # what it does" per line (no command there holds " # ").</summary>
