@@ -99,7 +99,8 @@ internal static partial class ManPage
             string command = (hash < 0 ? line : line[..hash]).Trim();
             string comment = hash < 0 ? "" : line[(hash + 3)..].Trim();
             page.Macro("TP").Raw(@"\fB" + Roff.Escape(command) + @"\fR");
-            if (comment.Length > 0) page.Text(char.ToUpperInvariant(comment[0]) + comment[1..] + ".");
+            // As README writes it (it starts with a command's name as often as not: "ssh through ...").
+            if (comment.Length > 0) page.Text(comment);
         }
     }
 
