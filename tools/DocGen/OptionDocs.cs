@@ -62,6 +62,7 @@ internal static partial class OptionDocs
         ["o-excl"] = "With creat: fails if the file exists (O_EXCL).",
         ["o-trunc"] = "Empties an existing file when it is opened (O_TRUNC).",
         ["append"] = "Writes always go to the end of the file (O_APPEND).",
+        ["async"] = "Sets O_ASYNC: the descriptor raises SIGIO when it becomes ready.",
         ["o-rdonly"] = "Opens for reading only.",
         ["o-wronly"] = "Opens for writing only.",
         ["o-rdwr"] = "Opens for reading and writing.",

@@ -99,6 +99,7 @@ public class DocGenTests
         Generate(dir);
         const string Script = """
             source "$1" || exit 3
+            complete -p sharpcat >/dev/null || exit 5
             [ -n "$3" ] && COMP_WORDBREAKS=$3
             COMP_LINE=$2
             COMP_POINT=${#2}
