@@ -129,6 +129,10 @@ public class DocGenTests
     [InlineData("sharpcat -,cr", "-,crnl")]
     [InlineData("sharpcat /dev/ttyS0,b11", "/dev/ttyS0,b115200")]
     [InlineData("sharpcat TCP:host:80,conn", "80,connect-timeout=")]
+    // An interactive shell needs !! escaped or quoted; inside a quote the whole text is one word.
+    [InlineData(@"sharpcat -u OPEN:in.txt,rdonly\!\!CRE", @"in.txt,rdonly\!\!CREATE:")]
+    [InlineData("sharpcat 'TCP-LISTEN:80,fo", "TCP-LISTEN:80,fork")]
+    [InlineData("sharpcat - \"OPEN:in,rdonly!!cre", "OPEN:in,rdonly!!create:")]
     public async Task CompletionOffers(string line, string expected)
     {
         Assert.Contains(expected, await CompleteAsync(line));
@@ -145,6 +149,7 @@ public class DocGenTests
     [InlineData("sharpcat PTY,fo")]              // nor a PTY option
     [InlineData("sharpcat - - OPEN")]            // two addresses are all there is
     [InlineData("sharpcat NOSUCHTYPE:x,cr")]
+    [InlineData("sharpcat :x,cr")]
     public async Task CompletionOffersNothingThatDoesNotApply(string line)
     {
         Assert.Empty(await CompleteAsync(line));

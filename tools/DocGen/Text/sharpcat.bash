@@ -17,6 +17,10 @@ _sharpcat() {
     local cur=${line##*[[:space:]]}
     local before=${line:0:${#line}-${#cur}}
     COMPREPLY=()
+    # Inside an opening quote ('TCP-L...) readline completes the text after the quote as one
+    # word: no : or = splits it there.
+    local quoted=0
+    if [[ $cur == [\'\"]* ]]; then cur=${cur:1}; quoted=1; fi
 
     # Count the addresses already given; global options end at the first one.
     local -a words
@@ -39,10 +43,12 @@ _sharpcat() {
     if [[ $cur != *,* && $cur == -* && $addresses -eq 0 ]]; then
         for w in "${_sharpcat_globals[@]}"; do [[ $w == "$cur"* ]] && cands+=("$w"); done
     else
-        # Only the last part of a dual address (left!!right) is completed.
+        # Only the last part of a dual address (left!!right) is completed; an interactive
+        # shell needs the !! escaped (\!\!) or quoted against history expansion.
         local pre="" addr=$cur
-        if [[ $cur == *'!!'* ]]; then
+        if [[ $cur == *'!!'* || $cur == *'\!\!'* ]]; then
             addr=${cur##*'!!'}
+            addr=${addr##*'\!\!'}
             pre=${cur:0:${#cur}-${#addr}}
         fi
         if [[ $addr == *,* ]]; then
@@ -62,7 +68,7 @@ _sharpcat() {
     # bash replaces only the text after the last COMP_WORDBREAKS character: cut that much
     # off each candidate (what bash-completion's __ltrim_colon_completions does for :).
     local wb=${COMP_WORDBREAKS-$' \t\n"\'><=;|&(:'} strip=""
-    for ((i = ${#cur} - 1; i >= 0; i--)); do
+    for ((i = ${#cur} - 1; i >= 0 && !quoted; i--)); do
         if [[ $wb == *"${cur:i:1}"* ]]; then strip=${cur:0:i+1}; break; fi
     done
     for w in "${cands[@]}"; do COMPREPLY+=("${w#"$strip"}"); done
@@ -79,6 +85,7 @@ _sharpcat_options() {
     _sharpcat_reply=()
     kw=${addr%%[:,]*}
     kw=${kw,,}
+    [[ -n $kw ]] || return 1
     prefix=${addr##*,}
     [[ $prefix == *=* ]] && return 1
     # socat's shortcuts: - is STDIO, a number is FD, a path with a / is GOPEN.
