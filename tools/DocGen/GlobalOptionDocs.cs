@@ -1,0 +1,45 @@
+namespace SharpCat.DocGen;
+
+/// <summary>One global option: the spellings completion offers, its synopsis in roff, and its meaning.</summary>
+internal sealed record GlobalOptionDoc(string[] Spellings, string Synopsis, string Meaning);
+
+/// <summary>
+/// The global options, with the fuller meanings a manual gives (<c>sharpcat -h</c> prints one
+/// line each, from src/SharpCat.Cli/HelpText.cs). A test checks that every option that help text
+/// names is here, so the two cannot drift apart unnoticed.
+/// </summary>
+internal static class GlobalOptionDocs
+{
+    public static readonly GlobalOptionDoc[] All =
+    [
+        new(["-V"], @"\fB\-V\fR", "Print the version and the build's feature list (socat's #define WITH_... lines) to standard output, and exit."),
+        new(["-h", "-?"], @"\fB\-h\fR, \fB\-?\fR", "Print usage, the global options and the address types with their option groups; address types marked * are not in this build. Exit."),
+        new(["-hh"], @"\fB\-hh\fR", "Like -h, followed by every option of this build with its groups, phase and value type."),
+        new(["-hhh"], @"\fB\-hhh\fR", "Like -hh, with every alias of an address type or option as well."),
+        new(["-d", "-dd", "-ddd", "-dddd"], @"\fB\-d\fR[\fBddd\fR]", "Log more: without -d only errors are logged; each -d adds a level (warnings, notices, info, debug). The d's may be given together (-dd) or apart (-d -d)."),
+        new(["-D"], @"\fB\-D\fR", "Log a description of each address's file descriptors before the transfer starts."),
+        new(["-ly"], @"\fB\-ly\fR[\fIfacility\fR]", "Log to syslog instead of standard error, with this facility (daemon when none is given)."),
+        new(["-lf"], @"\fB\-lf\fR \fIlogfile\fR", "Log to this file (appended to) instead of standard error."),
+        new(["-ls"], @"\fB\-ls\fR", "Log to standard error; this is the default."),
+        new(["-lm"], @"\fB\-lm\fR[\fIfacility\fR]", "Log to standard error while starting, then to syslog with this facility once the relay runs."),
+        new(["-lp"], @"\fB\-lp\fR \fIprogname\fR", "Use this program name in log lines instead of sharpcat."),
+        new(["-lu"], @"\fB\-lu\fR", "Give log timestamps to the microsecond."),
+        new(["-lh"], @"\fB\-lh\fR", "Put the host name in log lines."),
+        new(["-v"], @"\fB\-v\fR", "Write the relayed data to standard error as text, each block after a line with its direction (> left to right, < right to left), time and length."),
+        new(["-x"], @"\fB\-x\fR", "Write the relayed data to standard error as hexadecimal; with -v, both forms."),
+        new(["-r"], @"\fB\-r\fR \fIfile\fR", "Copy the raw data moving from the left address to the right one into this file."),
+        new(["-R"], @"\fB\-R\fR \fIfile\fR", "Copy the raw data moving from the right address to the left one into this file."),
+        new(["-b"], @"\fB\-b\fR \fIsize\fR", "Read and write up to this many bytes at a time (default 8192; 1 byte to 1 GiB). A datagram longer than this is cut to it."),
+        new(["-s"], @"\fB\-s\fR", "Sloppy: an option that cannot be applied is logged and the address goes on, instead of failing."),
+        new(["-t"], @"\fB\-t\fR \fIseconds\fR", "After one direction reaches end of file, close the other once it has been silent this long (default 0.5)."),
+        new(["-T"], @"\fB\-T\fR \fIseconds\fR", "End the relay when no data has moved in either direction for this long (default: never)."),
+        new(["-u"], @"\fB\-u\fR", "Relay in one direction only, from the left address to the right one."),
+        new(["-U"], @"\fB\-U\fR", "Relay in one direction only, from the right address to the left one."),
+        new(["-g"], @"\fB\-g\fR", "Do not check that an option belongs to a group of its address type; an option the descriptor cannot use is still refused."),
+        new(["-L"], @"\fB\-L\fR \fIlockfile\fR", "Take this lock file for the run, or fail at once if another process holds it."),
+        new(["-W"], @"\fB\-W\fR \fIlockfile\fR", "Take this lock file for the run, waiting while another process holds it."),
+        new(["-4"], @"\fB\-4\fR", "Use IPv4 where an address does not say which IP version."),
+        new(["-6"], @"\fB\-6\fR", "Use IPv6 where an address does not say which IP version."),
+        new(["--propagate-reset"], @"\fB\-\-propagate\-reset\fR", "When a peer resets its connection, reset the other side's connection too, instead of ending it with a clean end of file as socat does."),
+    ];
+}
