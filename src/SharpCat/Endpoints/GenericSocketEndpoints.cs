@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using SharpCat.Catalog;
+using SharpCat.Diagnostics;
 using SharpCat.Relay;
 
 namespace SharpCat.Endpoints;
@@ -31,17 +32,39 @@ internal static class GenericSocketEndpoints
     public static ValueTask<IChannel> RecvFrom(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(Datagram(r, DatagramPeer.FirstSender));
     public static ValueTask<IChannel> Recv(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(Datagram(r, DatagramPeer.ReceiveOnly));
 
+    /// <summary>SOCKET-RECVFROM with fork: a relay per datagram, as socat's child per datagram.</summary>
+    public static ValueTask<IListener> RecvFromFork(OpenRequest request, CancellationToken ct)
+    {
+        var socket = DatagramSocket(request, DatagramPeer.FirstSender, out _);
+        return ValueTask.FromResult<IListener>(new RecvFromForkListener(request, socket, PeerCheck.For(request.Options, ports: false), stripIpv4Header: false));
+    }
+
     /// <summary>
     /// SOCKET-SENDTO/-DATAGRAM:domain:type:protocol:remote-address and SOCKET-RECVFROM/-RECV:…:local-address:
     /// datagram sockets of any family and type by number.
     /// </summary>
     private static IChannel Datagram(OpenRequest request, DatagramPeer mode)
     {
+        var socket = DatagramSocket(request, mode, out var address);
+        bool receives = mode is DatagramPeer.FirstSender or DatagramPeer.ReceiveOnly;
+        try
+        {
+            return DatagramChannel.Open(socket, mode, receives ? null : address, request.Options, PeerCheck.For(request.Options, ports: false));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static Socket DatagramSocket(OpenRequest request, DatagramPeer mode, out EndPoint address)
+    {
         string name = request.Address.Name;
         int domain = (int)OptionValueParser.ParseSigned($"{name} domain", request.Parameters[0], 0, 1023);
         int type = (int)OptionValueParser.ParseSigned($"{name} type", request.Parameters[1], 0, 15);
         int protocol = (int)OptionValueParser.ParseSigned($"{name} protocol", request.Parameters[2], 0, 65535);
-        var address = RawEndPoint.FromHex(RawEndPoint.Family(domain), Dalan.Parse($"{name} address", request.Parameters[3]));
+        address = RawEndPoint.FromHex(RawEndPoint.Family(domain), Dalan.Parse($"{name} address", request.Parameters[3]));
         var socket = Native.Posix.NewSocket(domain, type, protocol, out int fd);
         try
         {
@@ -50,7 +73,13 @@ internal static class GenericSocketEndpoints
             if (receives) StreamSockets.Bind(socket, address);
             else if (request.Options.Text("bind") is { } b) StreamSockets.Bind(socket, RawEndPoint.FromHex(RawEndPoint.Family(domain), Dalan.Parse("bind", b)));
             SocketOptions.Apply(fd, request.Options, beforeBind: false);
-            return DatagramChannel.Open(socket, mode, receives ? null : address, request.Options, PeerCheck.For(request.Options, ports: false));
+            // .NET names the local address of the families it knows (IP, UNIX); for the others the caller has the bytes.
+            if (receives && socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 or AddressFamily.Unix)
+            {
+                Log.Notice($"receiving on {SocketAddressing.Format(socket.LocalEndPoint)}");
+                Relay.RelayContext.Current?.Listening(socket.LocalEndPoint);
+            }
+            return socket;
         }
         catch
         {

@@ -5,13 +5,16 @@ using SharpCat.Relay;
 namespace SharpCat.Endpoints;
 
 /// <summary>
-/// UDP-RECVFROM and IP-RECVFROM with fork: every datagram gets a relay of its own, answered through
-/// the one shared socket. Each goes through socat's recvfrom loop: "receiving packet from", its
+/// UDP-, IP-, UNIX-, ABSTRACT- and SOCKET-RECVFROM with fork: every datagram gets a relay of its
+/// own, answered through the one shared socket. Each goes through socat's recvfrom loop: "receiving packet from", its
 /// ancillary data (logged, and told to the child program with the sender), the checks of the
 /// sender, "permitting packet from".
 /// </summary>
 internal sealed class RecvFromForkListener(OpenRequest request, Socket socket, PeerCheck? check, bool stripIpv4Header) : IListener
 {
+    /// <summary>What closing the listener also does (a UNIX socket's file is removed).</summary>
+    public Action? OnClose { get; init; }
+
     public async ValueTask<IChannel> AcceptAsync(CancellationToken ct)
     {
         int fd = (int)socket.Handle;
@@ -43,6 +46,7 @@ internal sealed class RecvFromForkListener(OpenRequest request, Socket socket, P
     public ValueTask DisposeAsync()
     {
         socket.Dispose();
+        OnClose?.Invoke();
         return ValueTask.CompletedTask;
     }
 }

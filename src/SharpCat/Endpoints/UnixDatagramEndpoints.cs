@@ -19,6 +19,8 @@ internal static class UnixDatagramEndpoints
     public static ValueTask<IChannel> SendToAbstract(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(OpenSendTo(r, abstractName: true));
     public static ValueTask<IChannel> RecvFrom(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(OpenReceiver(r, abstractName: false, DatagramPeer.FirstSender));
     public static ValueTask<IChannel> RecvFromAbstract(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(OpenReceiver(r, abstractName: true, DatagramPeer.FirstSender));
+    public static ValueTask<IListener> RecvFromFork(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(ForkReceiver(r, abstractName: false));
+    public static ValueTask<IListener> RecvFromForkAbstract(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(ForkReceiver(r, abstractName: true));
     public static ValueTask<IChannel> Recv(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(OpenReceiver(r, abstractName: false, DatagramPeer.ReceiveOnly));
     public static ValueTask<IChannel> RecvAbstract(OpenRequest r, CancellationToken ct) => ValueTask.FromResult(OpenReceiver(r, abstractName: true, DatagramPeer.ReceiveOnly));
 
@@ -67,6 +69,30 @@ internal static class UnixDatagramEndpoints
 
     private static IChannel OpenReceiver(OpenRequest request, bool abstractName, DatagramPeer mode)
     {
+        var socket = ReceivingSocket(request, abstractName);
+        try
+        {
+            return Wrap(socket, mode, null, request.Options, abstractName ? null : request.Parameters[0]);
+        }
+        catch
+        {
+            socket.Dispose();
+            if (!abstractName) NamedOptions.UnlinkIfPresent(request.Parameters[0]);
+            throw;
+        }
+    }
+
+    /// <summary>With fork, RECVFROM serves each datagram with a relay of its own, as socat's child per datagram.</summary>
+    private static IListener ForkReceiver(OpenRequest request, bool abstractName)
+    {
+        string path = request.Parameters[0];
+        var socket = ReceivingSocket(request, abstractName);
+        Action? removeFile = !abstractName && NamedOptions.RemovesOnClose(request.Options) ? () => NamedOptions.UnlinkIfPresent(path) : null;
+        return new RecvFromForkListener(request, socket, check: null, stripIpv4Header: false) { OnClose = removeFile };
+    }
+
+    private static Socket ReceivingSocket(OpenRequest request, bool abstractName)
+    {
         string path = request.Parameters[0];
         var socket = new Socket(AddressFamily.Unix, SocketOptions.Type(request.Options, SocketType.Dgram), ProtocolType.Unspecified);
         bool bound = false;
@@ -76,7 +102,7 @@ internal static class UnixDatagramEndpoints
             bound = true;
             Log.Notice($"receiving on {SocketAddressing.Format(socket.LocalEndPoint)}");
             Relay.RelayContext.Current?.Listening(socket.LocalEndPoint);
-            return Wrap(socket, mode, null, request.Options, abstractName ? null : path);
+            return socket;
         }
         catch
         {

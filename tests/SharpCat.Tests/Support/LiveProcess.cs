@@ -25,6 +25,8 @@ public sealed class LiveProcess : IDisposable
 
     public int Pid => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public Stream Stdin => _process.StandardInput.BaseStream;
 
     public static LiveProcess Start(string program, params string[] args)
