@@ -222,7 +222,7 @@ public class GlobalOptionTests
     public async Task NoforkWithSetsidMakesThisProcessASessionLeader(string program)
     {
         // Run from a shell without job control: the program is not a group leader, so setsid works.
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         var r = await Run.ShellAsync($"echo | {binary} - 'SYSTEM:echo $PPID $(ps -o sid= -p $$),nofork,setsid'");
         Assert.True(r.ExitCode == 0, r.ToString());
         string[] ids = r.StdoutText.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -240,7 +240,7 @@ public class GlobalOptionTests
     [InlineData("socat")]
     public async Task NoforkSystemEndsWithItsShellsStatus(string program)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         var r = await Run.ShellAsync($"echo hi | {binary} -d - 'SYSTEM:cat; exit 3,nofork,pty'");
         Assert.Equal(3, r.ExitCode);
         Assert.Equal("hi\n", r.StdoutText);
@@ -273,7 +273,7 @@ public class GlobalOptionTests
     [InlineData("socat")]
     public async Task SetsidOnStdioMakesThisProcessASessionLeader(string program)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         using var dir = new TempDir();
         string script = Path.Combine(dir.Path, "ids.sh");
         File.WriteAllText(script, "#!/bin/sh\necho $PPID $(ps -o pgid= -o sid= -p $$)\n");

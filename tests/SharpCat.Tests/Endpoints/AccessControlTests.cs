@@ -37,7 +37,7 @@ public abstract class AccessControlTests
         Assert.True(admittedRun.StdoutText == "admitted\n", $"{admittedRun}\nserver:\n{server.StderrText}");
     }
 
-    private static string Program(string name) => name == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+    private static string Program(string name) => Binaries.Of(name);
 
     /// <summary>Every address with every check, through both programs.</summary>
     protected static TheoryData<string, string, string, string, string, string, string> Cases(string protocol,
@@ -91,7 +91,7 @@ public class DatagramAccessControlTests : AccessControlTests
     {
         // UDP-RECV has no one to answer: what it lets in comes out on stdout.
         int source = FreePorts.Next();
-        using var server = LiveProcess.Start(program == "socat" ? Binaries.Socat! : Binaries.SharpCat,
+        using var server = LiveProcess.Start(Binaries.Of(program),
             "-d", "-d", "-u", $"UDP4-RECV:0,bind=127.0.0.1,sourceport={source}", "-");
         await server.WaitForStderrAsync("starting data transfer loop");
         using var found = ForeignSocket.Find(server.Pid, s => s.Family == 2)!;

@@ -27,7 +27,7 @@ public class ExecTests
     [InlineData("socat")]
     public async Task AWriteOnlyExecOnAPtyWritesToOurStdoutAndEndsCleanly(string program)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         using var relay = LiveProcess.Start(binary, "-t", "0.1", "-!!exec:cat,pty,raw", "echo");
         await relay.Stdin.WriteAsync("through the pty\n"u8.ToArray());
         await relay.Stdin.FlushAsync();

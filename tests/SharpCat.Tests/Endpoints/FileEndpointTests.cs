@@ -22,7 +22,7 @@ public class FileEndpointTests
     [InlineData("socat")]
     public async Task AnIgnoreeofFileIsReadAgainWhenTheRelayWritesIt(string program)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         using var dir = new TempDir();
         for (int i = 0; i < 3; i++)
         {

@@ -184,7 +184,7 @@ public class ForkTests
             }
             server.Close(); // the next connect is refused: the loop ends
         });
-        var r = await Run.ProgramAsync(program == "socat" ? Binaries.Socat! : Binaries.SharpCat,
+        var r = await Run.ProgramAsync(Binaries.Of(program),
             ["-u", $"TCP:127.0.0.1:{port},fork,retry=2,interval=0.2", $"OPEN:{dir["out"]},creat,append"], [], Run.DefaultTimeout);
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(1, r.ExitCode);
@@ -228,7 +228,7 @@ public class ForkTests
     [InlineData("socat", true)]
     public async Task AnAddressBeforeAForkingOneIsOpenedOnce(string program, bool connection)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         using var dir = new TempDir();
         string file = Path.Combine(dir.Path, "out");
         LiveProcess? sink = null;

@@ -175,7 +175,7 @@ public class ProxyReplyTests
     [InlineData("socat", "user:pa ss")]
     public async Task TheAuthorizationFileIsSentWhole(string program, string content)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         using var dir = new TempDir();
         File.WriteAllText(dir["auth"], content);
         using var proxy = new FakeProxy(ReadHttpRequest, B("HTTP/1.0 200 OK\r\n\r\n"));

@@ -32,7 +32,7 @@ public class RecvFromForkTests
             "abstract" => ($"ABSTRACT-RECVFROM:{name},fork", new UnixDomainSocketEndPoint("\0" + name)),
             _ => ($"SOCKET-RECVFROM:2:2:0:x{port:x4}7f0000010000000000000000,fork", new IPEndPoint(IPAddress.Loopback, port)),
         };
-        using var server = LiveProcess.Start(program == "socat" ? Binaries.Socat! : Binaries.SharpCat, "-d", "-d", address, "SYSTEM:read l; echo \"$l\" | tr a-z A-Z");
+        using var server = LiveProcess.Start(Binaries.Of(program), "-d", "-d", address, "SYSTEM:read l; echo \"$l\" | tr a-z A-Z");
         await server.WaitForStderrAsync("receiving on");
         for (int i = 1; i <= 3; i++)
         {

@@ -172,7 +172,7 @@ public class TcpTests
     [InlineData("socat")]
     public async Task GenericSocketAddressesSpeakTcpOverIpv6(string program)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         int port = FreePorts.Next(), source = FreePorts.Next();
         using var server = LiveProcess.Start(binary, "-d", "-d", $"TCP6-LISTEN:{port},bind=[::1],reuseaddr", "PIPE");
         await server.WaitForStderrAsync("listening on");
@@ -309,7 +309,7 @@ public class TcpTests
     [InlineData("socat")]
     public async Task RangeMayNameItsAddress(string program)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         var (server, port) = await Listeners.StartAsync(binary, "-d", "-d", "TCP4-LISTEN:0,reuseaddr,range=localhost:255.255.255.255", "PIPE");
         using var _ = server;
         using (var outsider = new TcpClient(new IPEndPoint(IPAddress.Parse("127.1.0.1"), 0)))

@@ -178,5 +178,5 @@ public class TcpWrapperAccessControlTests(TlsCertificates certs) : IClassFixture
             r.StderrText);
     }
 
-    private static string Program(string name) => name == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+    private static string Program(string name) => Binaries.Of(name);
 }

@@ -96,7 +96,7 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [InlineData("socat", "/CN=localhost", null, false)]
     public async Task ABracketedIpv6HostIsCheckedAsSocatChecksIt(string program, string subject, string? altName, bool accepted)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         using var dir = new TempDir();
         var args = new List<string> { "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", subject,
             "-keyout", dir["k.pem"], "-out", dir["c.pem"] };
@@ -120,7 +120,7 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [InlineData("socat")]
     public async Task RetryCoversTheHandshake(string program)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         int port = FreePorts.Next();
         using var plain = LiveProcess.Start(Binaries.SharpCat, "-d", "-d", $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr", "SYSTEM:echo HTTP/1.0 503 not yet");
         await plain.WaitForStderrAsync("listening on");

@@ -236,7 +236,7 @@ public class UdpTests
     [InlineData("socat", "UDP4")]
     public async Task LowportBindsAPrivilegedPortAndDebugShowsIt(string program, string address)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         var r = await Run.ProgramAsync(binary, ["-d", "-d", "-d", "-d", "/dev/null", $"{address}:127.0.0.1:{FreePorts.Next()},lowport"], [], Run.DefaultTimeout);
         Assert.True(r.ExitCode == 0, r.ToString());
         var bind = Regex.Match(r.StderrText, @" D bind\(\d+, AF=2 0\.0\.0\.0:(\d+), \d+\)");

@@ -114,7 +114,7 @@ public class UnixSocketTests
     [InlineData("socat")]
     public async Task SocktypeMakesASeqpacketSocket(string program)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         using var dir = new TempDir();
         using var server = LiveProcess.Start(binary, "-d", "-d", $"UNIX-LISTEN:{dir["s"]},socktype=5,fork", "PIPE");
         await server.WaitForStderrAsync("listening on");
@@ -140,7 +140,7 @@ public class UnixSocketTests
     [InlineData("socat")]
     public async Task GopenOnAnOrphanedSocketFileFails(string program)
     {
-        string binary = program == "socat" ? Binaries.Socat! : Binaries.SharpCat;
+        string binary = Binaries.Of(program);
         using var dir = new TempDir();
         using (var server = LiveProcess.Start(binary, "-d", "-d", $"UNIX-LISTEN:{dir["s"]},unlink-close=0", "/dev/null"))
         {

@@ -78,7 +78,7 @@ public class ClosingWaitTests
     }
 
     private static Task<RunResult> RunAsync(string program, string stdin, params string[] args) =>
-        Run.ProgramAsync(program == "socat" ? Binaries.Socat! : Binaries.SharpCat, args, Encoding.ASCII.GetBytes(stdin), Run.DefaultTimeout);
+        Run.ProgramAsync(Binaries.Of(program), args, Encoding.ASCII.GetBytes(stdin), Run.DefaultTimeout);
 
     /// <summary>
     /// A peer that answers with ten lines, a gap between each: over TCP after the client's EOF, over

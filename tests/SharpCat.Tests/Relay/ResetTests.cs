@@ -40,7 +40,7 @@ public class ResetTests
         if (propagate) args.Add("--propagate-reset");
         args.Add($"TCP-LISTEN:{relayPort},bind=127.0.0.1,reuseaddr");
         args.Add($"TCP:127.0.0.1:{((IPEndPoint)server.LocalEndPoint!).Port}");
-        using var relay = LiveProcess.Start(program == "socat" ? Binaries.Socat! : Binaries.SharpCat, args.ToArray());
+        using var relay = LiveProcess.Start(Binaries.Of(program), args.ToArray());
         await relay.WaitForStderrAsync("listening on");
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(IPAddress.Loopback, relayPort);

@@ -9,6 +9,11 @@ public static class Binaries
     /// <summary>socat from the system, or null when it is not installed.</summary>
     public static string? Socat { get; } = FindOnPath("socat");
 
+    /// <summary>The program a differential test names: "socat" (which must be installed) or "sharpcat".</summary>
+    public static string Of(string program) => program == "socat"
+        ? Socat ?? throw new InvalidOperationException("socat is not installed (test.sh installs it)")
+        : SharpCat;
+
     private static string FindSharpCat()
     {
         string? env = Environment.GetEnvironmentVariable("SHARPCAT_BIN");
