@@ -23,7 +23,7 @@ for arg in "$@"; do
 done
 
 out=artifacts/packages
-step() { echo "== $*"; }
+step() { echo "== [${SECONDS}s] $*"; }
 fail() { echo "package.sh: $*" >&2; exit 1; }
 
 rm -rf "$out"

@@ -4,6 +4,7 @@ using SharpCat.Tests.Support;
 namespace SharpCat.Tests.Packaging;
 
 /// <summary>The Debian package: lintian's verdict, and a real install, use and purge.</summary>
+[Collection(PackagingCollection.Name)]
 public class DebPackageTests
 {
     private static readonly TimeSpan DpkgTimeout = TimeSpan.FromSeconds(120);

@@ -3,6 +3,7 @@ using SharpCat.Tests.Support;
 namespace SharpCat.Tests.Packaging;
 
 /// <summary>The dotnet tool: installed from the local folder as a user would, then run.</summary>
+[Collection(PackagingCollection.Name)]
 public class DotnetToolTests
 {
     [Fact]

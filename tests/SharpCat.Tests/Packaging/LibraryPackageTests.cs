@@ -4,6 +4,7 @@ using SharpCat.Tests.Support;
 namespace SharpCat.Tests.Packaging;
 
 /// <summary>The library package: what it holds, and a program built against it that relays bytes.</summary>
+[Collection(PackagingCollection.Name)]
 public class LibraryPackageTests
 {
     [Fact]

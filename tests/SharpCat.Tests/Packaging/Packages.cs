@@ -144,6 +144,16 @@ internal static partial class Packages
     private static extern uint geteuid();
 }
 
+/// <summary>
+/// The packaging tests run alone, after the parallel part of the suite: a dotnet build and dpkg's
+/// triggers take both cores for a while, and the relay and soak tests measure time and memory.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PackagingCollection
+{
+    public const string Name = "packaging";
+}
+
 /// <summary>A [Fact] that needs root (dpkg -i), skipped with the reason otherwise.</summary>
 public sealed class RootFactAttribute : FactAttribute
 {
