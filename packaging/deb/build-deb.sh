@@ -73,8 +73,10 @@ install -D -m 0644 "$here/lintian-overrides" "$pkg/usr/share/lintian/overrides/s
 # Depends from what the binary links (libc6); dpkg-shlibdeps wants a debian/control to stand in.
 mkdir -p "$work/src/debian"
 printf 'Source: sharpcat\n\nPackage: sharpcat\nArchitecture: %s\n' "$arch" > "$work/src/debian/control"
-depends=$(cd "$work/src" && dpkg-shlibdeps -O -e"$pkg/usr/bin/sharpcat" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
-[ -n "$depends" ] || die "dpkg-shlibdeps found no dependencies for the binary"
+shlibs=$(cd "$work/src" && dpkg-shlibdeps -O -e"$pkg/usr/bin/sharpcat" 2>"$work/shlibdeps.err") ||
+  die "dpkg-shlibdeps failed: $(cat "$work/shlibdeps.err")"
+depends=$(printf '%s\n' "$shlibs" | sed -n 's/^shlibs:Depends=//p')
+[ -n "$depends" ] || die "dpkg-shlibdeps found no dependencies for the binary: $(cat "$work/shlibdeps.err")"
 
 # libssl and libwrap are dlopened, only when an address uses them: TLS addresses are a main use,
 # so libssl is recommended; TCP wrappers' options are rare, so libwrap is only suggested.
