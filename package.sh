@@ -9,15 +9,19 @@
 #   ./package.sh [--no-build]    --no-build: use the artifacts/sharpcat that ./build.sh made
 #
 # ContinuousIntegrationBuild: paths in the PDBs are repository-relative and the build is the same
-# on any checkout. Source links come from the SDK when the clone has a GitHub remote.
+# on any checkout. SOURCE_DATE_EPOCH (the last commit's time unless set): NuGet's deterministic
+# pack and the deb take their timestamps from it, so the same commit packs to the same bytes
+# (the tool's NativeAOT binary aside: -V prints its build time). Source links come from the SDK
+# when the clone has a GitHub remote.
 set -euo pipefail
 cd "$(dirname "$0")"
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 
 build=1
 for arg in "$@"; do
   case $arg in
     --no-build) build= ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "package.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done
