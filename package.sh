@@ -11,8 +11,8 @@
 # ContinuousIntegrationBuild: paths in the PDBs are repository-relative and the build is the same
 # on any checkout. SOURCE_DATE_EPOCH (the last commit's time unless set): NuGet's deterministic
 # pack and the deb take their timestamps from it, so the same commit packs to the same bytes
-# (the tool's NativeAOT binary aside: -V prints its build time). Source links come from the SDK
-# when the clone has a GitHub remote.
+# (except for the NativeAOT binary in the deb and the tool: -V prints its build time). Source
+# links come from the SDK when the clone has a GitHub remote.
 set -euo pipefail
 cd "$(dirname "$0")"
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
