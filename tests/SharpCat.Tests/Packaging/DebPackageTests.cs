@@ -50,14 +50,15 @@ public class DebPackageTests
             Assert.Equal(0, version.ExitCode);
             Assert.Contains($"sharpcat version {Packages.Version} ", version.StdoutText);
 
-            if (Binaries.FindOnPath("man") is not null)
-            {
-                var man = await Packages.RunAsync("man", ["-w", "sharpcat"], DpkgTimeout);
-                Assert.Equal("/usr/share/man/man1/sharpcat.1.gz", man.StdoutText.Trim());
-            }
-            Assert.True(File.Exists("/usr/share/man/man1/sharpcat.1.gz"));
-            // Where bash-completion loads a command's completion on first use.
-            Assert.True(File.Exists("/usr/share/bash-completion/completions/sharpcat"));
+            if (Binaries.FindOnPath("man") is not { } man) throw new InvalidOperationException("man is missing (test.sh installs man-db)");
+            var page = await Packages.RunAsync(man, ["-w", "sharpcat"], DpkgTimeout);
+            Assert.True(page.ExitCode == 0, $"man -w sharpcat: {page.StderrText}");
+            Assert.Equal("/usr/share/man/man1/sharpcat.1.gz", page.StdoutText.Trim());
+            // Where bash-completion loads a command's completion on first use; bash must parse it.
+            const string completion = "/usr/share/bash-completion/completions/sharpcat";
+            Assert.True(File.Exists(completion));
+            var syntax = await Packages.RunAsync("/bin/bash", ["-n", completion], DpkgTimeout);
+            Assert.True(syntax.ExitCode == 0, $"bash -n {completion}: {syntax.StderrText}");
 
             // A real relay through the installed binary: stdin to an echo server on loopback and back.
             using var echo = new EchoServer();
