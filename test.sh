@@ -11,9 +11,12 @@ PATH="$PATH:/usr/sbin:/sbin"   # danted and sshd live in /usr/sbin
 missing=()
 for pair in socat:socat ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:util-linux python3:python3 \
             danted:dante-server tinyproxy:tinyproxy sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
-            useradd:passwd chpasswd:passwd openssl:openssl mandoc:mandoc groff:groff-base zsh:zsh fish:fish; do
+            useradd:passwd chpasswd:passwd openssl:openssl mandoc:mandoc groff:groff-base zsh:zsh fish:fish \
+            lintian:lintian man:man-db dpkg-shlibdeps:dpkg-dev; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
+# The library sample's fixture runs a private PostgreSQL server (Debian keeps it out of PATH).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     readarray -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
@@ -40,6 +43,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 ./build.sh >/dev/null || { echo "build failed"; ./build.sh; exit 1; }
+
+# The packages the Packaging tests install (about a minute and a half). A failure is not fatal
+# here: those tests then fail, quoting this log, and the rest of the suite still runs.
+./package.sh --no-build >artifacts/package.log 2>&1 ||
+  echo "package.sh failed (artifacts/package.log): $(tail -n 2 artifacts/package.log | head -n 1)"
 
 results=artifacts/test-results
 rm -rf "$results"
