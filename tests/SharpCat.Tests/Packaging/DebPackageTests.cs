@@ -59,6 +59,26 @@ public class DebPackageTests
             Assert.True(File.Exists(completion));
             var syntax = await Packages.RunAsync("/bin/bash", ["-n", completion], DpkgTimeout);
             Assert.True(syntax.ExitCode == 0, $"bash -n {completion}: {syntax.StderrText}");
+            // The installed page renders (man's own formatter, warnings on) and the installed
+            // completion completes: an address keyword, then an option of that address.
+            var rendered = await Packages.RunAsync(man, ["-P", "cat", "sharpcat"], DpkgTimeout,
+                environment: new Dictionary<string, string?> { ["MANWIDTH"] = "100", ["MANROFFOPT"] = "-ww" });
+            Assert.True(rendered.ExitCode == 0 && rendered.StderrText.Length == 0, $"man sharpcat: {rendered.StderrText}");
+            Assert.Contains("TCP-LISTEN", rendered.StdoutText);
+            Assert.Contains("max-children", rendered.StdoutText);
+            const string complete = """
+                source /usr/share/bash-completion/completions/sharpcat
+                for line in 'sharpcat TCP-LIS' 'sharpcat - TCP-LISTEN:8080,fo'; do
+                  COMP_LINE=$line; COMP_POINT=${#line}; read -r -a COMP_WORDS <<<"$line"; COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+                  COMPREPLY=(); _sharpcat sharpcat "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+                  printf '%s\n' "${COMPREPLY[@]}"
+                done
+                """;
+            var completed = await Packages.RunAsync("/bin/bash", ["--norc", "-c", complete], DpkgTimeout);
+            Assert.True(completed.ExitCode == 0, completed.StderrText);
+            var offered = completed.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Contains(offered, o => o.EndsWith("TCP-LISTEN:", StringComparison.Ordinal) || o == "LISTEN:");
+            Assert.Contains(offered, o => o.EndsWith("fork", StringComparison.Ordinal));
 
             // A real relay through the installed binary: stdin to an echo server on loopback and back.
             using var echo = new EchoServer();

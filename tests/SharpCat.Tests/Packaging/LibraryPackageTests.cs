@@ -73,6 +73,29 @@ public class LibraryPackageTests
         Assert.Contains("relayed 4096 bytes there and back", run.StdoutText);
     }
 
+    [Fact]
+    public async Task TheSampleFixtureRunsARealPostgresBehindTheRelay()
+    {
+        Packages.Require($"SharpCat.{Packages.Version}.nupkg");
+        using var tmp = new TempDir();
+        // The sample as a user would take it: out of the repository, restored from the package.
+        string project = tmp["PostgresRelay.Tests"];
+        Directory.CreateDirectory(project);
+        foreach (string file in Directory.GetFiles(Path.Combine(Packages.RepoRoot, "samples", "PostgresRelay.Tests")))
+            File.Copy(file, Path.Combine(project, Path.GetFileName(file)));
+        var machineSources = await MachineSourcesAsync();
+        Packages.WriteNuGetConfig(tmp.Path,
+            [("local", Packages.Folder, ["SharpCat"]), .. machineSources.Select((s, i) => ($"machine{i}", s, new[] { "*" }))]);
+        var env = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = tmp["nuget-packages"] };
+
+        var test = await Packages.RunAsync("dotnet",
+            ["test", project, "-c", "Release", "-nologo", $"-p:SharpCatVersion={Packages.Version}"],
+            TimeSpan.FromSeconds(300), tmp.Path, env);
+        Assert.True(test.ExitCode == 0, $"the sample's tests failed:\n{test.StdoutText}{test.StderrText}");
+        Assert.True(Directory.Exists(tmp[$"nuget-packages/sharpcat/{Packages.Version}"]), "SharpCat was not restored into the fresh packages folder");
+        Assert.Matches(@"Passed!\s+- Failed:\s+0, Passed:\s+2\b", test.StdoutText);
+    }
+
     /// <summary>The enabled package sources of this machine's own NuGet configuration.</summary>
     private static async Task<string[]> MachineSourcesAsync()
     {
@@ -83,11 +106,10 @@ public class LibraryPackageTests
 
     // The relay connects to two listeners of the program's own (ports from the kernel, so no
     // race for a free port): one sends a block and reads what comes back, the other echoes it.
-    // API being redesigned: the main engineer updates this call with the new public API.
     private const string SampleProgram = """
         using System.Net;
         using System.Net.Sockets;
-        using SharpCat.Relay;
+        using SharpCat;
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var payload = new byte[4096];
@@ -121,7 +143,7 @@ public class LibraryPackageTests
             return received.ToArray();
         });
 
-        await RelayRunner.RunAsync($"TCP:127.0.0.1:{clientPort}", $"TCP:127.0.0.1:{echoPort}", ct: cts.Token);
+        await RelayHost.RunAsync($"TCP:127.0.0.1:{clientPort}", $"TCP:127.0.0.1:{echoPort}", cancellationToken: cts.Token);
         byte[] back = await talking;
         await echoing;
         if (!back.AsSpan().SequenceEqual(payload))
