@@ -65,7 +65,7 @@ namespace SharpCat.Cli
             {
                 // As socat's: a signal ends a single relay at once, and with fork lets live relays finish.
                 relay = new RelayHost(EndpointSpec.Parse(cl.Addresses[0]), EndpointSpec.Parse(cl.Addresses[1]), cl.Relay,
-                    new ProviderLoggerFactory(logging)) { DrainSingleRelay = false };
+                    new ProviderLoggerFactory(logging)) { DrainSingleRelay = false, SoleRelayOfProcess = true };
             }
             catch (SharpCatException e)
             {

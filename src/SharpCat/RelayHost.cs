@@ -59,6 +59,18 @@ public sealed class RelayHost : IAsyncDisposable
         _plan = CheckIn(_context, left, right, options);
     }
 
+    /// <summary>
+    /// The program's relay: the only one in its process, so its context is the process's rather
+    /// than an async-local one (see <see cref="RelayContext"/>). Set before <see cref="StartAsync"/>.
+    /// </summary>
+    internal bool SoleRelayOfProcess
+    {
+        init
+        {
+            if (value) _context.OwnProcess();
+        }
+    }
+
     // The checks' warnings go to this relay's logger too.
     private static RelayPlan CheckIn(RelayContext context, EndpointSpec left, EndpointSpec right, RelayOptions options)
     {
@@ -122,7 +134,7 @@ public sealed class RelayHost : IAsyncDisposable
         // Off the caller's thread, so that StartAsync returns as soon as the relay listens, and in
         // this relay's context from here on.
         await Task.Yield();
-        _context.Enter();
+        if (RelayContext.Current != _context) _context.Enter();
         try
         {
             await RelayRunner.RunAsync(_plan, _context, _stop.Token, _force.Token, drainSingle: DrainSingleRelay).ConfigureAwait(false);
