@@ -97,7 +97,7 @@ public sealed class PostgresServer : IAsyncDisposable
     // to it would miss the server).
     private static readonly string[] AsPostgres = ["--reuid=postgres", "--regid=postgres", "--init-groups", "--"];
 
-    private static Process Start(string program, string[] args, bool asPostgres)
+    private static ProcessStartInfo StartInfo(string program, string[] args, bool asPostgres)
     {
         var info = new ProcessStartInfo(asPostgres ? "setpriv" : program)
         {
@@ -105,10 +105,13 @@ public sealed class PostgresServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (asPostgres) foreach (string a in AsPostgres) info.ArgumentList.Add(a);
-        if (asPostgres) info.ArgumentList.Add(program);
-        foreach (string a in args) info.ArgumentList.Add(a);
-        var process = Process.Start(info)!;
+        foreach (string a in asPostgres ? [.. AsPostgres, program, .. args] : args) info.ArgumentList.Add(a);
+        return info;
+    }
+
+    private static Process Start(string program, string[] args, bool asPostgres)
+    {
+        var process = Process.Start(StartInfo(program, args, asPostgres))!;
         // Read its output so that it never blocks on a full pipe.
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -119,16 +122,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private static async Task RunAsync(string program, string[] args, bool asPostgres = false)
     {
-        var info = new ProcessStartInfo(asPostgres ? "setpriv" : program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (asPostgres) foreach (string a in AsPostgres) info.ArgumentList.Add(a);
-        if (asPostgres) info.ArgumentList.Add(program);
-        foreach (string a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
+        using var process = Process.Start(StartInfo(program, args, asPostgres))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(StartBound);

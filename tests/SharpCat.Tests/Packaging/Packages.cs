@@ -41,47 +41,14 @@ internal static partial class Packages
     /// Runs a program with extra environment (null removes a variable). A child dotnet must not
     /// inherit the MSBuild paths of the `dotnet test` that runs us: it resolves its own SDK.
     /// </summary>
-    public static async Task<RunResult> RunAsync(string program, IEnumerable<string> args, TimeSpan timeout,
+    public static Task<RunResult> RunAsync(string program, IEnumerable<string> args, TimeSpan timeout,
         string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null, byte[]? stdin = null)
     {
-        var psi = new ProcessStartInfo(program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? RepoRoot,
-        };
-        foreach (string a in args) psi.ArgumentList.Add(a);
-        foreach (string key in psi.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
-            psi.Environment.Remove(key);
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
-        {
-            if (value is null) psi.Environment.Remove(key);
-            else psi.Environment[key] = value;
-        }
-        using var p = Process.Start(psi)!;
-        var stdout = CopyAsync(p.StandardOutput.BaseStream);
-        var stderr = CopyAsync(p.StandardError.BaseStream);
-        try
-        {
-            if (stdin is not null) await p.StandardInput.BaseStream.WriteAsync(stdin);
-            p.StandardInput.Close();
-        }
-        catch (IOException) { } // the program may exit without reading all of it
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish within {timeout.TotalSeconds} s");
-        }
-        return new RunResult(p.ExitCode, await stdout, await stderr);
+        var variables = new Dictionary<string, string?> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
+        foreach (string key in Environment.GetEnvironmentVariables().Keys)
+            if (key.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)) variables[key] = null;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>()) variables[key] = value;
+        return Run.ProgramAsync(program, [.. args], stdin ?? [], timeout, workingDirectory ?? RepoRoot, variables);
     }
 
     /// <summary>A NuGet.Config whose sources are exactly the given ones, nothing inherited.</summary>
@@ -133,12 +100,6 @@ internal static partial class Packages
     [GeneratedRegex(@"<Version>([^<]+)</Version>")]
     private static partial Regex VersionElement();
 
-    private static async Task<byte[]> CopyAsync(Stream s)
-    {
-        var ms = new MemoryStream();
-        await s.CopyToAsync(ms);
-        return ms.ToArray();
-    }
 
     [DllImport("libc")]
     private static extern uint geteuid();

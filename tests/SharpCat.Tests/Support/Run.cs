@@ -32,7 +32,9 @@ public static class Run
     public static Task<RunResult> SocatAsync(byte[] stdin, params string[] args) =>
         ProgramAsync(Binaries.Socat ?? throw new InvalidOperationException("socat is not installed"), args, stdin, DefaultTimeout);
 
-    public static async Task<RunResult> ProgramAsync(string program, string[] args, byte[]? stdin, TimeSpan timeout, string? workingDirectory = null)
+    /// <param name="environment">Variables to set; a null value removes one.</param>
+    public static async Task<RunResult> ProgramAsync(string program, string[] args, byte[]? stdin, TimeSpan timeout, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -43,6 +45,11 @@ public static class Run
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         foreach (string a in args) psi.ArgumentList.Add(a);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) psi.Environment.Remove(key);
+            else psi.Environment[key] = value;
+        }
         using var p = Process.Start(psi)!;
         var stdout = CopyAsync(p.StandardOutput.BaseStream);
         var stderr = CopyAsync(p.StandardError.BaseStream);
