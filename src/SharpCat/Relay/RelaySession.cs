@@ -18,6 +18,9 @@ internal sealed class RelaySession
     private bool _inactive;
     private static readonly TimeSpan MinimumRewait = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>A direction still moving data: where from, where to, its pump, and its tally.</summary>
+    private readonly record struct RunningDirection(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task, DirectionTally Tally);
+
     // record: the connection as its events describe it (its opening is reported by the caller); null when nobody listens for them.
     public RelaySession(OpenedEndpoint left, OpenedEndpoint right, RelayContext context, RelayConnection? record, RawDumps dumps)
     {
@@ -49,7 +52,7 @@ internal sealed class RelaySession
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // Per connection with fork: no closures, and one list for what the loop waits on.
-        var running = new List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task, DirectionTally Tally)>(2);
+        var running = new List<RunningDirection>(2);
         bool leftToRight = _options.Direction != RelayDirection.RightToLeft && _left.Channel.CanRead && _right.Channel.CanWrite;
         bool rightToLeft = _options.Direction != RelayDirection.LeftToRight && _right.Channel.CanRead && _left.Channel.CanWrite;
         if (leftToRight && rightToLeft && _left.Channel.ReadFd >= 0 && _left.Channel.ReadFd == _right.Channel.ReadFd)
@@ -57,13 +60,13 @@ internal sealed class RelaySession
             // One descriptor read both ways: the directions take turns, as in socat.
             var (l, r) = new AlternatingPumps(NewPump(_left, _right, RelaySide.Left, _dumps.LeftToRight, _leftToRight),
                 NewPump(_right, _left, RelaySide.Right, _dumps.RightToLeft, _rightToLeft)).Start(cts.Token);
-            running.Add((_left, _right, l, _leftToRight.Started()));
-            running.Add((_right, _left, r, _rightToLeft.Started()));
+            running.Add(new(_left, _right, l, _leftToRight.Started()));
+            running.Add(new(_right, _left, r, _rightToLeft.Started()));
         }
         else
         {
-            if (leftToRight) running.Add((_left, _right, Start(_left, _right, RelaySide.Left, _dumps.LeftToRight, _leftToRight, cts.Token), _leftToRight.Started()));
-            if (rightToLeft) running.Add((_right, _left, Start(_right, _left, RelaySide.Right, _dumps.RightToLeft, _rightToLeft, cts.Token), _rightToLeft.Started()));
+            if (leftToRight) running.Add(new(_left, _right, Start(_left, _right, RelaySide.Left, _dumps.LeftToRight, _leftToRight, cts.Token), _leftToRight.Started()));
+            if (rightToLeft) running.Add(new(_right, _left, Start(_right, _left, RelaySide.Right, _dumps.RightToLeft, _rightToLeft, cts.Token), _rightToLeft.Started()));
         }
         if (running.Count == 0) throw new SharpCatException("no direction to transfer: neither address can be read into the other");
 
@@ -195,7 +198,7 @@ internal sealed class RelaySession
     /// direction reaches EOF, within the closing time), then its error ends the relay.
     /// </summary>
     private async Task FailAfterOutputAsync(IChannel process, Task failure,
-        List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task, DirectionTally Tally)> running, CancellationToken ct)
+        List<RunningDirection> running, CancellationToken ct)
     {
         foreach (var p in running)
         {
@@ -216,7 +219,7 @@ internal sealed class RelaySession
     /// only that its pump was not scheduled. A source read past its EOF (<c>ignoreeof</c>) is
     /// always readable and is left out.
     /// </summary>
-    private static OpenedEndpoint? WaitingToBeRead(List<(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task, DirectionTally Tally)> running)
+    private static OpenedEndpoint? WaitingToBeRead(List<RunningDirection> running)
     {
         const short POLLIN = 1, POLLHUP = 0x10;
         foreach (var (source, _, _, _) in running)
