@@ -37,19 +37,6 @@ internal sealed class RelaySession
     public async Task RunAsync(CancellationToken ct)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
-        {
-            await TransferAsync(ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            _context.ConnectionClosed(_record is null ? null : new RelayConnectionClosed(_record,
-                System.Diagnostics.Stopwatch.GetElapsedTime(started), _leftToRight.Summary(), _rightToLeft.Summary()));
-        }
-    }
-
-    private async Task TransferAsync(CancellationToken ct)
-    {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // Per connection with fork: no closures, and one list for what the loop waits on.
         var running = new List<RunningDirection>(2);
@@ -68,7 +55,11 @@ internal sealed class RelaySession
             if (leftToRight) running.Add(new(_left, _right, Start(_left, _right, RelaySide.Left, _dumps.LeftToRight, _leftToRight, cts.Token), _leftToRight.Started()));
             if (rightToLeft) running.Add(new(_right, _left, Start(_right, _left, RelaySide.Right, _dumps.RightToLeft, _rightToLeft, cts.Token), _rightToLeft.Started()));
         }
-        if (running.Count == 0) throw new SharpCatException("no direction to transfer: neither address can be read into the other");
+        if (running.Count == 0)
+        {
+            ReportClosed(started);
+            throw new SharpCatException("no direction to transfer: neither address can be read into the other");
+        }
 
         Task? inactivity = _options.InactivityTimeout is { } idle ? WatchInactivityAsync(idle, cts) : null;
         Task? closeTimer = null;
@@ -171,8 +162,14 @@ internal sealed class RelaySession
             {
                 try { await inactivity.ConfigureAwait(false); } catch (OperationCanceledException) { }
             }
+            // (Here rather than in a wrapping method: one state machine less per idle connection.)
+            ReportClosed(started);
         }
     }
+
+    private void ReportClosed(long started) =>
+        _context.ConnectionClosed(_record is null ? null : new RelayConnectionClosed(_record,
+            System.Diagnostics.Stopwatch.GetElapsedTime(started), _leftToRight.Summary(), _rightToLeft.Summary()));
 
     /// <summary>One direction's pump: zero-copy where nothing looks at the bytes, else the copying one with its taps.</summary>
     private Task Start(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, DirectionTally tally, CancellationToken ct)
