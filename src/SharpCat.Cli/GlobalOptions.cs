@@ -97,7 +97,7 @@ internal static class GlobalOptions
                         throw new SharpCatException("-4 and -6 must not be combined");
                     cl.Relay.PreferredIpVersion = version;
                     break;
-                case '-': Expect(a, "--propagate-reset"); cl.Relay.PropagateReset = true; break;
+                case '-': LongOptions.Apply(a, cl); break;
                 default: throw Unknown(a);
             }
         }

@@ -44,7 +44,7 @@ internal static class HelpText
               -W <lockfile>  take this lock file, waiting while it is held
               -4     prefer IPv4 when an address does not say
               -6     prefer IPv6 when an address does not say
-              --propagate-reset  a peer's reset resets the other side too (socat sends a clean end of file)
+        {LongOptions}
            bi-address:
               <single-address>!!<single-address>    read from the first, write to the second
               <single-address>
@@ -56,7 +56,9 @@ internal static class HelpText
 
     public static string Build(int level)
     {
-        var sb = new StringBuilder(Usage.Replace("\r", ""));
+        // The long options come from their table, at the column the short ones use.
+        string longOptions = string.Join("\n", LongOptions.Usage.Select(u => $"      {u.Usage}  {u.Help}"));
+        var sb = new StringBuilder(Usage.Replace("\r", "").Replace("{LongOptions}", longOptions));
         foreach (var kind in AddressCatalog.AllKinds.OrderBy(k => k.Keyword, StringComparer.Ordinal))
         {
             string mark = EndpointRegistry.IsImplemented(kind.Keyword) ? " " : "*";
