@@ -11,7 +11,7 @@ PATH="$PATH:/usr/sbin:/sbin"   # danted and sshd live in /usr/sbin
 missing=()
 for pair in socat:socat ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:util-linux python3:python3 \
             danted:dante-server tinyproxy:tinyproxy sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
-            useradd:passwd chpasswd:passwd openssl:openssl mandoc:mandoc groff:groff-base zsh:zsh fish:fish \
+            useradd:passwd chpasswd:passwd openssl:openssl jq:jq mandoc:mandoc groff:groff-base zsh:zsh fish:fish \
             lintian:lintian man:man-db dpkg-shlibdeps:dpkg-dev; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done

@@ -13,6 +13,11 @@ internal sealed class CommandLine
     public string? LogDestination { get; set; }
     public int DebugLevel { get; set; }
     public List<string> Addresses { get; } = [];
+    /// <summary>--records: a record per connection when it ends; RecordsAsJson for --records=json.</summary>
+    public bool Records { get; set; }
+    public bool RecordsAsJson { get; set; }
+    /// <summary>--log-format: socat's lines (the default) or JSON lines.</summary>
+    public SocatLogFormat LogFormat { get; set; }
 }
 
 /// <summary>

@@ -17,7 +17,20 @@ internal static class LongOptions
     [
         new("propagate-reset", Takes.Nothing, (cl, _) => cl.Relay.PropagateReset = true,
             "a peer's reset resets the other side too (socat sends a clean end of file)"),
+        new("records", Takes.Optional, (cl, v) =>
+            {
+                cl.Records = true;
+                cl.RecordsAsJson = OneOf("records", v ?? "text", ["text", "json"]) == "json";
+            },
+            "a record of each connection when it ends (addresses, bytes, how each way ended); =json for JSON lines"),
+        new("log-format", Takes.Required, (cl, v) =>
+                cl.LogFormat = OneOf("log-format", v!, ["socat", "json"]) == "json" ? SocatLogFormat.Json : SocatLogFormat.Socat,
+            "socat (the default) or json: every log line as a JSON object"),
     ];
+
+    private static string OneOf(string name, string value, string[] allowed) =>
+        allowed.Contains(value) ? value
+            : throw new SharpCatException($"option --{name}: {Shown.Token(value)} is not one of {string.Join(", ", allowed)}");
 
     /// <summary>The help lines, one per option.</summary>
     public static IEnumerable<(string Usage, string Help)> Usage =>

@@ -53,6 +53,7 @@ namespace SharpCat.Cli
             if (cl.HelpLevel > 0) { Output.Write(HelpText.Build(cl.HelpLevel)); return 0; }
             Native.Posix.RaiseFdLimit();
             logging.MinimumLevel = Severities.FromDebugCount(cl.DebugLevel);
+            logging.Format = cl.LogFormat;
             if (cl.Addresses.Count != 2)
             {
                 Log.Error($"exactly 2 addresses required (there are {cl.Addresses.Count}); use option \"-h\" for help");
@@ -74,6 +75,7 @@ namespace SharpCat.Cli
             }
             // -lm: stderr while starting, syslog from the first transfer on.
             if (logging.Target == SocatLogTarget.Mixed) relay.ConnectionOpened += (_, _) => logging.StartPhaseOver();
+            if (cl.Records) relay.ConnectionClosed += (_, record) => logging.WriteRecord(record, cl.RecordsAsJson);
             // socat ends on these with status 128+signal, at the severity it logs each one.
             int signal = 0;
             void OnSignal(PosixSignalContext ctx)

@@ -41,5 +41,7 @@ internal static class GlobalOptionDocs
         new(["-4"], @"\fB\-4\fR", "Use IPv4 where an address does not say which IP version."),
         new(["-6"], @"\fB\-6\fR", "Use IPv6 where an address does not say which IP version."),
         new(["--propagate-reset"], @"\fB\-\-propagate\-reset\fR", "When a peer resets its connection, reset the other side's connection too, instead of ending it with a clean end of file as socat does."),
+        new(["--records"], @"\fB\-\-records\fR[\fB=json\fR]", "Write one record for each relayed connection when it ends, whatever the -d level: both addresses with their local and peer addresses, when it started and how long it lasted, the bytes and writes each way, and how each direction ended (eof, reset, closing_timeout for -t, inactivity_timeout for -T, stopped, error with its message). A notice in the log's format, or with =json one JSON object per line (its type is connection), to the log's destination (stderr, -lf, -ly)."),
+        new(["--log-format"], @"\fB\-\-log\-format=\fR\fIsocat\fR|\fIjson\fR", "The form of each log line: socat's (the default), or json: one JSON object per line with time (UTC, microseconds), level (socat's letter), program, pid and message."),
     ];
 }

@@ -19,6 +19,15 @@ public enum SocatLogTarget
     Mixed,
 }
 
+/// <summary>How <see cref="SocatLoggerProvider"/> writes each line.</summary>
+public enum SocatLogFormat
+{
+    /// <summary>socat's own: <c>2026/11/26 05:30:00 sharpcat[1234] N message</c>.</summary>
+    Socat,
+    /// <summary>One JSON object per line: time, level, program, pid, message (and a record's fields).</summary>
+    Json,
+}
+
 /// <summary>
 /// Writes log records as socat writes its messages, <c>2026/11/26 05:30:00 sharpcat[1234] N message</c>,
 /// to stderr, a file or syslog. The sharpcat program logs through it; a library host can add it to
@@ -52,6 +61,9 @@ public sealed class SocatLoggerProvider : ILoggerProvider
 
     /// <summary>Where lines go.</summary>
     public SocatLogTarget Target { get; private set; } = SocatLogTarget.Stderr;
+
+    /// <summary>socat's line format (the default) or JSON lines (<c>--log-format=json</c>).</summary>
+    public SocatLogFormat Format { get; set; } = SocatLogFormat.Socat;
 
     /// <summary>The syslog facility code (daemon, 3, by default).</summary>
     public int Facility { get; private set; } = 3;
@@ -89,6 +101,20 @@ public sealed class SocatLoggerProvider : ILoggerProvider
     /// <inheritdoc/>
     public ILogger CreateLogger(string categoryName) => _logger;
 
+    /// <summary>
+    /// Writes a connection's record (<see cref="RelayHost.ConnectionClosed"/>) as a line of its own,
+    /// whatever <see cref="MinimumLevel"/> is: in socat's format a notice, <c>N connection 1 record: …</c>;
+    /// as JSON, an object with <c>"type":"connection"</c> and its fields.
+    /// </summary>
+    /// <param name="record">The record.</param>
+    /// <param name="json">JSON even when <see cref="Format"/> is socat's (<c>--records=json</c>).</param>
+    public void WriteRecord(RelayConnectionClosed record, bool json = false)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (json || Format == SocatLogFormat.Json) Write(LogLevel.Information, null, record);
+        else Write(LogLevel.Information, ConnectionRecordFormat.Text(record), null);
+    }
+
     /// <summary>Closes the log file and the syslog socket.</summary>
     public void Dispose()
     {
@@ -101,17 +127,23 @@ public sealed class SocatLoggerProvider : ILoggerProvider
         }
     }
 
-    private void Write(LogLevel level, string message)
+    private void Write(LogLevel level, string? message, RelayConnectionClosed? record)
     {
         var now = DateTime.Now;
+        if (record is not null || Format == SocatLogFormat.Json) message = JsonLine(level, message, record, now);
         lock (_gate)
         {
             if (Target == SocatLogTarget.Syslog || (Target == SocatLogTarget.Mixed && _mixedSwitched))
             {
-                SendSyslog(level, message, now);
+                SendSyslog(level, message!, now);
                 return;
             }
-            var sb = new StringBuilder(64 + message.Length);
+            if (record is not null || Format == SocatLogFormat.Json)
+            {
+                try { Posix.WriteAll(_fileFd >= 0 ? _fileFd : 2, Encoding.UTF8.GetBytes(message + "\n")); } catch (PosixException) { }
+                return;
+            }
+            var sb = new StringBuilder(64 + message!.Length);
             sb.Append(now.ToString("yyyy/MM/dd HH:mm:ss", CultureInfo.InvariantCulture));
             if (Microseconds) sb.Append('.').Append((now.Ticks % TimeSpan.TicksPerSecond / 10).ToString("D6", CultureInfo.InvariantCulture));
             sb.Append(' ');
@@ -121,6 +153,24 @@ public sealed class SocatLoggerProvider : ILoggerProvider
             byte[] bytes = Encoding.UTF8.GetBytes(sb.ToString());
             try { Posix.WriteAll(_fileFd >= 0 ? _fileFd : 2, bytes); } catch (PosixException) { }
         }
+    }
+
+    private string JsonLine(LogLevel level, string? message, RelayConnectionClosed? record, DateTime now)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("time", now.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
+            json.WriteString("level", Severities.Letter(level).ToString());
+            json.WriteString("program", ProgramName);
+            json.WriteNumber("pid", Environment.ProcessId);
+            if (WithHostName) json.WriteString("host", _hostName ??= Posix.HostName());
+            if (message is not null) json.WriteString("message", message);
+            if (record is not null) ConnectionRecordFormat.WriteJson(json, record);
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private void SendSyslog(LogLevel level, string message, DateTime now)
@@ -158,7 +208,7 @@ public sealed class SocatLoggerProvider : ILoggerProvider
             if (!IsEnabled(logLevel)) return;
             string message = formatter(state, exception);
             if (exception is not null && message.Length == 0) message = exception.Message;
-            provider.Write(logLevel, message);
+            provider.Write(logLevel, message, null);
         }
     }
 }

@@ -82,7 +82,7 @@ public class DocGenTests
         var helpFlags = lines.SkipWhile(l => !l.Trim().StartsWith("options:", StringComparison.Ordinal)).Skip(1)
             .TakeWhile(l => !l.Trim().StartsWith("bi-address:", StringComparison.Ordinal))
             .SelectMany(l => l.Trim().Split(' ')[0].Split('|'))
-            .Select(f => f.Split('[', '<')[0]).ToHashSet(StringComparer.Ordinal);
+            .Select(f => f.Split('[', '<', '=')[0]).ToHashSet(StringComparer.Ordinal);
         Assert.Contains("--propagate-reset", helpFlags);
         var documented = GlobalOptionDocs.All.SelectMany(o => o.Spellings).ToHashSet(StringComparer.Ordinal);
         Assert.Empty(helpFlags.Except(documented));
