@@ -18,6 +18,8 @@ internal sealed class CommandLine
     public bool RecordsAsJson { get; set; }
     /// <summary>--log-format: socat's lines (the default) or JSON lines.</summary>
     public SocatLogFormat LogFormat { get; set; }
+    /// <summary>--explain: describe both checked addresses and exit, opening nothing.</summary>
+    public bool Explain { get; set; }
 }
 
 /// <summary>

@@ -23,6 +23,8 @@ internal static class LongOptions
                 cl.RecordsAsJson = OneOf("records", v ?? "text", ["text", "json"]) == "json";
             },
             "a record of each connection when it ends (addresses, bytes, how each way ended); =json for JSON lines"),
+        new("explain", Takes.Nothing, (cl, _) => cl.Explain = true,
+            "print what each address will do (type, parameters, every option with its group and phase) and exit, opening nothing"),
         new("log-format", Takes.Required, (cl, v) =>
                 cl.LogFormat = OneOf("log-format", v!, ["socat", "json"]) == "json" ? SocatLogFormat.Json : SocatLogFormat.Socat,
             "socat (the default) or json: every log line as a JSON object"),

@@ -73,6 +73,11 @@ namespace SharpCat.Cli
                 Log.Error(e.Message);
                 return 1;
             }
+            if (cl.Explain)
+            {
+                Output.Write(relay.Explain());
+                return 0;
+            }
             // -lm: stderr while starting, syslog from the first transfer on.
             if (logging.Target == SocatLogTarget.Mixed) relay.ConnectionOpened += (_, _) => logging.StartPhaseOver();
             if (cl.Records) relay.ConnectionClosed += (_, record) => logging.WriteRecord(record, cl.RecordsAsJson);

@@ -205,6 +205,9 @@ public sealed class RelayHost : IAsyncDisposable
     /// </summary>
     internal bool DrainSingleRelay { get; init; } = true;
 
+    /// <summary>What the relay will do, in words, without opening anything (<c>--explain</c>).</summary>
+    internal string Explain() => Explanation.Build(_plan);
+
     /// <summary>Stops without waiting (what a first signal does).</summary>
     internal void BeginStop()
     {
