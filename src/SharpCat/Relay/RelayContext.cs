@@ -17,7 +17,7 @@ internal sealed class RelayContext(ILogger logger, RelayOptions options, RelayHo
 {
     private static readonly AsyncLocal<RelayContext?> Slot = new();
     private static RelayContext? s_process;
-    private long _connections, _open, _leftToRight, _rightToLeft;
+    private long _connections, _started, _open, _leftToRight, _rightToLeft;
 
     /// <summary>The relay whose work is running, or null.</summary>
     public static RelayContext? Current => s_process ?? Slot.Value;
@@ -47,11 +47,13 @@ internal sealed class RelayContext(ILogger logger, RelayOptions options, RelayHo
         if (endPoint is not null) host?.OnListening(endPoint);
     }
 
+    /// <summary>The next connection's number (an accepted one that never transfers has one too, as in the log).</summary>
     public long NextConnectionId() => Interlocked.Increment(ref _connections);
 
     public void ConnectionOpened(RelayConnection? connection)
     {
         Interlocked.Increment(ref _open);
+        Interlocked.Increment(ref _started);
         if (connection is not null) host?.OnConnectionOpened(connection);
     }
 
@@ -69,6 +71,6 @@ internal sealed class RelayContext(ILogger logger, RelayOptions options, RelayHo
     }
 
     public RelayStatistics Statistics => new(
-        Volatile.Read(ref _open), Volatile.Read(ref _connections),
+        Volatile.Read(ref _open), Volatile.Read(ref _started),
         Volatile.Read(ref _leftToRight), Volatile.Read(ref _rightToLeft));
 }
