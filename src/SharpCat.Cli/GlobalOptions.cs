@@ -20,6 +20,8 @@ internal sealed class CommandLine
     public SocatLogFormat LogFormat { get; set; }
     /// <summary>--explain: describe both checked addresses and exit, opening nothing.</summary>
     public bool Explain { get; set; }
+    /// <summary>--statistics: socat 1.8's figures at exit and on SIGUSR1.</summary>
+    public bool Statistics { get; set; }
 }
 
 /// <summary>

@@ -113,6 +113,14 @@ namespace SharpCat.Cli
             using var sigTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using var sigHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
             using var sigQuit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
+            // socat 1.8: SIGUSR1 logs the figures so far (without --statistics it ends the process, as in socat).
+            using var sigUsr1 = cl.Statistics
+                ? PosixSignalRegistration.Create((PosixSignal)10, ctx =>
+                {
+                    ctx.Cancel = true;
+                    StatisticsReport.Write(logging, relay.Statistics, cl.Relay.Direction);
+                })
+                : null;
 
             try
             {
@@ -121,8 +129,10 @@ namespace SharpCat.Cli
             }
             catch (SharpCatException)
             {
+                if (cl.Statistics) StatisticsReport.Write(logging, relay.Statistics, cl.Relay.Direction);
                 return 1; // the relay has logged it
             }
+            if (cl.Statistics) StatisticsReport.Write(logging, relay.Statistics, cl.Relay.Direction);
             if (signal != 0)
             {
                 Log.Notice($"exit({128 + signal})");

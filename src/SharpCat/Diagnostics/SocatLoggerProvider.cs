@@ -101,6 +101,9 @@ public sealed class SocatLoggerProvider : ILoggerProvider
     /// <inheritdoc/>
     public ILogger CreateLogger(string categoryName) => _logger;
 
+    /// <summary>A line written whatever <see cref="MinimumLevel"/> is (socat 1.8's statistics are).</summary>
+    internal void WriteAlways(LogLevel level, string message) => Write(level, message, null);
+
     /// <summary>
     /// Writes a connection's record (<see cref="RelayHost.ConnectionClosed"/>) as a line of its own,
     /// whatever <see cref="MinimumLevel"/> is: in socat's format a notice, <c>N connection 1 record: …</c>;

@@ -17,7 +17,7 @@ internal sealed class RelayContext(ILogger logger, RelayOptions options, RelayHo
 {
     private static readonly AsyncLocal<RelayContext?> Slot = new();
     private static RelayContext? s_process;
-    private long _connections, _started, _open, _leftToRight, _rightToLeft;
+    private long _connections, _started, _open, _leftToRight, _rightToLeft, _writesLeftToRight, _writesRightToLeft;
 
     /// <summary>The relay whose work is running, or null.</summary>
     public static RelayContext? Current => s_process ?? Slot.Value;
@@ -66,11 +66,20 @@ internal sealed class RelayContext(ILogger logger, RelayOptions options, RelayHo
     /// <summary>Bytes written by one direction of one of this relay's connections.</summary>
     public void Moved(RelaySide from, long bytes)
     {
-        if (from == RelaySide.Left) Interlocked.Add(ref _leftToRight, bytes);
-        else Interlocked.Add(ref _rightToLeft, bytes);
+        if (from == RelaySide.Left)
+        {
+            Interlocked.Add(ref _leftToRight, bytes);
+            Interlocked.Increment(ref _writesLeftToRight);
+        }
+        else
+        {
+            Interlocked.Add(ref _rightToLeft, bytes);
+            Interlocked.Increment(ref _writesRightToLeft);
+        }
     }
 
     public RelayStatistics Statistics => new(
         Volatile.Read(ref _open), Volatile.Read(ref _started),
-        Volatile.Read(ref _leftToRight), Volatile.Read(ref _rightToLeft));
+        Volatile.Read(ref _leftToRight), Volatile.Read(ref _rightToLeft),
+        Volatile.Read(ref _writesLeftToRight), Volatile.Read(ref _writesRightToLeft));
 }

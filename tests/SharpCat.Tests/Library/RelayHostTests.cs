@@ -91,7 +91,7 @@ public class RelayHostTests
         Assert.Equal(5, record.RightToLeft.Bytes);
         Assert.Equal(DirectionEnd.EndOfFile, record.RightToLeft.End);
         Assert.True(record.Duration > TimeSpan.Zero);
-        Assert.Equal(new RelayStatistics(0, 1, 5, 5), relay.Statistics);
+        Assert.Equal(new RelayStatistics(0, 1, 5, 5, 1, 1), relay.Statistics);
     }
 
     [Fact]
