@@ -21,7 +21,7 @@ public class RecordsAndJsonLogTests
         using var echo = new EchoServer();
         int port = FreePorts.Next();
         using var relay = LiveProcess.SharpCat([.. options, $"TCP4-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork", $"TCP4:127.0.0.1:{echo.Port}"]);
-        await Wait.UntilAsync(() => CanConnect(port));
+        await Wait.UntilAsync(() => Probe.CanConnect(port));
         var clients = new List<EndPoint>();
         foreach (string payload in payloads)
         {
@@ -37,13 +37,6 @@ public class RecordsAndJsonLogTests
         relay.Signal(15);
         await relay.WaitForExitAsync();
         return (relay.StderrText, clients, echo.Port);
-    }
-
-    private static bool CanConnect(int port)
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try { probe.Connect(IPAddress.Loopback, port); return true; }
-        catch (SocketException) { return false; }
     }
 
     [Fact]

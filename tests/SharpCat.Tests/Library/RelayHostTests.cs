@@ -139,7 +139,7 @@ public class RelayHostTests
         Assert.Equal("before", await ExchangeAsync(client, "before"));
 
         var stopping = relay.StopAsync();
-        await Wait.UntilAsync(() => !CanConnect(listening));
+        await Wait.UntilAsync(() => !Probe.CanConnect(listening));
         Assert.False(stopping.IsCompleted);
         Assert.Equal("during the stop", await ExchangeAsync(client, "during the stop"));
         client.Shutdown(SocketShutdown.Send);
@@ -224,19 +224,5 @@ public class RelayHostTests
         var running = RelayHost.RunAsync("TCP4-LISTEN:0,bind=127.0.0.1", "PIPE", cancellationToken: cts.Token);
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(Bound));
-    }
-
-    private static bool CanConnect(EndPoint to)
-    {
-        using var probe = new Socket(to.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            probe.Connect(to);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }
