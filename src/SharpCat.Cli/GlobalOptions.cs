@@ -13,6 +13,8 @@ internal sealed class CommandLine
     public string? LogDestination { get; set; }
     public int DebugLevel { get; set; }
     public List<string> Addresses { get; } = [];
+    /// <summary>Where <c>--metrics</c> serves Prometheus' scrapes, or null.</summary>
+    public System.Net.IPEndPoint? MetricsEndPoint { get; set; }
 }
 
 /// <summary>

@@ -17,6 +17,8 @@ internal static class LongOptions
     [
         new("propagate-reset", Takes.Nothing, (cl, _) => cl.Relay.PropagateReset = true,
             "a peer's reset resets the other side too (socat sends a clean end of file)"),
+        new("metrics", Takes.Required, (cl, v) => cl.MetricsEndPoint = Metrics.PrometheusEndpoint.ParseAddress(v!),
+            "serve Prometheus metrics at http://[HOST:]PORT/metrics (HOST: 127.0.0.1)"),
     ];
 
     /// <summary>The help lines, one per option.</summary>

@@ -41,5 +41,6 @@ internal static class GlobalOptionDocs
         new(["-4"], @"\fB\-4\fR", "Use IPv4 where an address does not say which IP version."),
         new(["-6"], @"\fB\-6\fR", "Use IPv6 where an address does not say which IP version."),
         new(["--propagate-reset"], @"\fB\-\-propagate\-reset\fR", "When a peer resets its connection, reset the other side's connection too, instead of ending it with a clean end of file as socat does."),
+        new(["--metrics"], @"\fB\-\-metrics\fR=[\fIhost\fR:]\fIport\fR", "Serve the relay's metrics in Prometheus' text format at http://host:port/metrics (host 127.0.0.1 when not given): connections open and in total, bytes each way, how directions ended and a histogram of connection durations. A port that cannot be bound is an error before the relay starts."),
     ];
 }
