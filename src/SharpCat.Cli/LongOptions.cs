@@ -11,14 +11,14 @@ internal static class LongOptions
     /// <summary>How an option takes its value: none, optional (<c>--x</c> or <c>--x=v</c>), or required.</summary>
     private enum Takes { Nothing, Optional, Required }
 
-    private sealed record Row(string Name, Takes Value, Action<CommandLine, string?> Apply, string Help);
+    private sealed record Row(string Name, Takes Value, Action<CommandLine, string?> Apply, string Help, string ValueName = "<value>");
 
     private static readonly Row[] Table =
     [
         new("propagate-reset", Takes.Nothing, (cl, _) => cl.Relay.PropagateReset = true,
             "a peer's reset resets the other side too (socat sends a clean end of file)"),
         new("metrics", Takes.Required, (cl, v) => cl.MetricsEndPoint = Metrics.PrometheusEndpoint.ParseAddress(v!),
-            "serve Prometheus metrics at http://[HOST:]PORT/metrics (HOST: 127.0.0.1)"),
+            "serve Prometheus metrics at http://host:port/metrics (host 127.0.0.1 unless given)", "[<host>:]<port>"),
     ];
 
     /// <summary>The help lines, one per option.</summary>
@@ -26,8 +26,8 @@ internal static class LongOptions
         Table.Select(r => (r.Value switch
         {
             Takes.Nothing => $"--{r.Name}",
-            Takes.Optional => $"--{r.Name}[=<value>]",
-            _ => $"--{r.Name}=<value>",
+            Takes.Optional => $"--{r.Name}[={r.ValueName}]",
+            _ => $"--{r.Name}={r.ValueName}",
         }, r.Help));
 
     /// <summary>Applies one <c>--</c> argument.</summary>
@@ -42,7 +42,7 @@ internal static class LongOptions
         if (value is not null && row.Value == Takes.Nothing)
             throw new SharpCatException($"option --{name} takes no value ({Shown.Token(value)} given)");
         if (value is null && row.Value == Takes.Required)
-            throw new SharpCatException($"option --{name} requires a value: --{name}=<value>");
+            throw new SharpCatException($"option --{name} requires a value: --{name}={row.ValueName}");
         row.Apply(cl, value);
     }
 }
