@@ -33,7 +33,12 @@ internal sealed class MeterCollector : IDisposable
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name != global::SharpCat.Metrics.RelayMetrics.MeterName) return;
-            lock (_lock) _series[instrument] = [];
+            // An untagged histogram is served from the start, all zeros, so that a rate over it
+            // has a beginning (a counter's tagged series appear with their first measurement).
+            lock (_lock)
+                _series[instrument] = instrument is Histogram<double> h
+                    ? new() { [""] = new Series { Buckets = new long[(h.Advice?.HistogramBucketBoundaries?.Count ?? 0) + 1] } }
+                    : [];
             listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
