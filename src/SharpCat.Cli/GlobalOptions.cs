@@ -14,7 +14,7 @@ internal sealed class CommandLine
     public int DebugLevel { get; set; }
     public List<string> Addresses { get; } = [];
     /// <summary>Where <c>--metrics</c> serves Prometheus' scrapes, or null.</summary>
-    public System.Net.IPEndPoint? MetricsEndPoint { get; set; }
+    public System.Net.EndPoint? MetricsEndPoint { get; set; }
 }
 
 /// <summary>

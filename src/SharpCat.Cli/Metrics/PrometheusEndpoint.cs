@@ -31,10 +31,11 @@ internal sealed class PrometheusEndpoint : IAsyncDisposable
 
     public EndPoint LocalEndPoint => _listener.LocalEndPoint!;
 
-    /// <summary>Binds and starts serving.</summary>
-    /// <exception cref="SharpCatException">The address cannot be bound (in use, not local, …).</exception>
-    public static PrometheusEndpoint Start(IPEndPoint endPoint, MeterCollector collector)
+    /// <summary>Resolves a host name, binds and starts serving.</summary>
+    /// <exception cref="SharpCatException">The host does not resolve, or the address cannot be bound (in use, not local, …).</exception>
+    public static PrometheusEndpoint Start(EndPoint at, MeterCollector collector)
     {
+        var endPoint = at as IPEndPoint ?? Resolve((DnsEndPoint)at);
         var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -50,9 +51,24 @@ internal sealed class PrometheusEndpoint : IAsyncDisposable
         return new PrometheusEndpoint(listener, collector);
     }
 
+    private static IPEndPoint Resolve(DnsEndPoint at)
+    {
+        try
+        {
+            var found = Dns.GetHostAddresses(at.Host);
+            var chosen = Array.Find(found, a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault()
+                ?? throw new SharpCatException($"--metrics: \"{at.Host}\" has no address");
+            return new IPEndPoint(chosen, at.Port);
+        }
+        catch (SocketException e)
+        {
+            throw new SharpCatException($"--metrics: getaddrinfo(\"{at.Host}\"): {e.Message}");
+        }
+    }
+
     /// <summary>The value of <c>--metrics=[HOST:]PORT</c>; HOST defaults to 127.0.0.1 (the metrics are not for the network unless asked).</summary>
-    /// <exception cref="SharpCatException">Not a port, or a host that does not resolve.</exception>
-    public static IPEndPoint ParseAddress(string value)
+    /// <exception cref="SharpCatException">Not a port number.</exception>
+    public static EndPoint ParseAddress(string value)
     {
         int colon = value.LastIndexOf(':');
         string host = colon < 0 ? "127.0.0.1" : value[..colon];
@@ -60,18 +76,9 @@ internal sealed class PrometheusEndpoint : IAsyncDisposable
         if (!ushort.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ushort number))
             throw new SharpCatException($"--metrics={value}: \"{port}\" is not a port number (0-65535)");
         if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
-        if (IPAddress.TryParse(host, out var address)) return new IPEndPoint(address, number);
-        try
-        {
-            var found = Dns.GetHostAddresses(host);
-            var chosen = Array.Find(found, a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault()
-                ?? throw new SharpCatException($"--metrics={value}: \"{host}\" has no address");
-            return new IPEndPoint(chosen, number);
-        }
-        catch (SocketException e)
-        {
-            throw new SharpCatException($"--metrics={value}: getaddrinfo(\"{host}\"): {e.Message}");
-        }
+        if (host.Length == 0) throw new SharpCatException($"--metrics={value}: no host before the port");
+        // A name is resolved when the endpoint starts, not while the command line is read.
+        return IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, number) : new DnsEndPoint(host, number);
     }
 
     private static string Shown(IPEndPoint ep) =>

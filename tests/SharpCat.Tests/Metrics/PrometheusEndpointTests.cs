@@ -150,6 +150,7 @@ public class PrometheusEndpointTests
     [Theory]
     [InlineData("--metrics=http", "E --metrics=http: \"http\" is not a port number (0-65535)")]
     [InlineData("--metrics=127.0.0.1:70000", "E --metrics=127.0.0.1:70000: \"70000\" is not a port number (0-65535)")]
+    [InlineData("--metrics=:9464", "E --metrics=:9464: no host before the port")]
     [InlineData("--metrics", "E option --metrics requires a value: --metrics=[<host>:]<port>")]
     public async Task ABadAddressIsRefused(string option, string error)
     {
