@@ -109,8 +109,10 @@ internal sealed class MeterCollector : IDisposable
                 text.Append("# TYPE ").Append(name).Append(counter ? "_total " : " ").Append(type).Append('\n');
                 foreach (var (labels, s) in all)
                 {
-                    if (instrument is Histogram<double> h) Histogram(text, name, labels, s, h.Advice?.HistogramBucketBoundaries ?? []);
-                    else text.Append(name).Append(counter ? "_total" : "").Append(labels).Append(' ').Append(s.Value).Append('\n');
+                    if (instrument is Histogram<double> h)
+                        Histogram(text, name, labels, s, h.Advice?.HistogramBucketBoundaries ?? []);
+                    else
+                        text.Append(name).Append(counter ? "_total" : "").Append(labels).Append(' ').Append(s.Value).Append('\n');
                 }
             }
         }
@@ -125,9 +127,11 @@ internal sealed class MeterCollector : IDisposable
         {
             cumulative += s.Buckets![b];
             string le = b < bounds.Count ? bounds[b].ToString("R", CultureInfo.InvariantCulture) : "+Inf";
-            text.Append(name).Append("_bucket").Append(open).Append("le=\"").Append(le).Append("\"} ").Append(cumulative).Append('\n');
+            text.Append(name).Append("_bucket").Append(open).Append("le=\"").Append(le).Append("\"} ")
+                .Append(cumulative).Append('\n');
         }
-        text.Append(name).Append("_sum").Append(labels).Append(' ').Append(s.Sum.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        text.Append(name).Append("_sum").Append(labels).Append(' ')
+            .Append(s.Sum.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
         text.Append(name).Append("_count").Append(labels).Append(' ').Append(s.Count).Append('\n');
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -32,7 +33,7 @@ internal sealed class PrometheusEndpoint : IAsyncDisposable
     public EndPoint LocalEndPoint => _listener.LocalEndPoint!;
 
     /// <summary>Resolves a host name, binds and starts serving.</summary>
-    /// <exception cref="SharpCatException">The host does not resolve, or the address cannot be bound (in use, not local, …).</exception>
+    /// <exception cref="SharpCatException">The host does not resolve, or the address cannot be bound (in use, …).</exception>
     public static PrometheusEndpoint Start(EndPoint at, MeterCollector collector)
     {
         var endPoint = at as IPEndPoint ?? Resolve((DnsEndPoint)at);
@@ -66,14 +67,17 @@ internal sealed class PrometheusEndpoint : IAsyncDisposable
         }
     }
 
-    /// <summary>The value of <c>--metrics=[HOST:]PORT</c>; HOST defaults to 127.0.0.1 (the metrics are not for the network unless asked).</summary>
+    /// <summary>
+    /// The value of <c>--metrics=[HOST:]PORT</c>; HOST defaults to 127.0.0.1 (the metrics are not
+    /// for the network unless asked).
+    /// </summary>
     /// <exception cref="SharpCatException">Not a port number.</exception>
     public static EndPoint ParseAddress(string value)
     {
         int colon = value.LastIndexOf(':');
         string host = colon < 0 ? "127.0.0.1" : value[..colon];
         string port = value[(colon + 1)..];
-        if (!ushort.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ushort number))
+        if (!ushort.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out ushort number))
             throw new SharpCatException($"--metrics={value}: \"{port}\" is not a port number (0-65535)");
         if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
         if (host.Length == 0) throw new SharpCatException($"--metrics={value}: no host before the port");
@@ -163,7 +167,8 @@ internal sealed class PrometheusEndpoint : IAsyncDisposable
     private static byte[] Response(string status, string contentType, string body, bool head)
     {
         byte[] content = Encoding.UTF8.GetBytes(body);
-        string header = $"HTTP/1.1 {status}\r\nContent-Type: {contentType}\r\nContent-Length: {content.Length}\r\nConnection: close\r\n\r\n";
+        string header = $"HTTP/1.1 {status}\r\nContent-Type: {contentType}\r\n" +
+            $"Content-Length: {content.Length}\r\nConnection: close\r\n\r\n";
         return head ? Encoding.ASCII.GetBytes(header) : [.. Encoding.ASCII.GetBytes(header), .. content];
     }
 

@@ -42,7 +42,11 @@ internal sealed class RelayMetrics
         meter.CreateObservableCounter("sharpcat.bytes", () =>
         {
             var s = host.Statistics;
-            return new[] { new Measurement<long>(s.BytesLeftToRight, LeftToRight), new Measurement<long>(s.BytesRightToLeft, RightToLeft) };
+            return new[]
+            {
+                new Measurement<long>(s.BytesLeftToRight, LeftToRight),
+                new Measurement<long>(s.BytesRightToLeft, RightToLeft),
+            };
         }, "By", "Bytes written to the other address, by direction");
         _ends = meter.CreateCounter<long>("sharpcat.connection.ends", "{direction}",
             "Directions of connections that ended, by how they ended");
