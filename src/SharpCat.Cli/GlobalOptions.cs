@@ -22,6 +22,8 @@ internal sealed class CommandLine
     public bool Explain { get; set; }
     /// <summary>--statistics: socat 1.8's figures at exit and on SIGUSR1.</summary>
     public bool Statistics { get; set; }
+    /// <summary>Where <c>--metrics</c> serves Prometheus' scrapes, or null.</summary>
+    public System.Net.EndPoint? MetricsEndPoint { get; set; }
 }
 
 /// <summary>

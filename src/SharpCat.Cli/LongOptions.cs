@@ -11,7 +11,7 @@ internal static class LongOptions
     /// <summary>How an option takes its value: none, optional (<c>--x</c> or <c>--x=v</c>), or required.</summary>
     private enum Takes { Nothing, Optional, Required }
 
-    private sealed record Row(string Name, Takes Value, Action<CommandLine, string?> Apply, string Help);
+    private sealed record Row(string Name, Takes Value, Action<CommandLine, string?> Apply, string Help, string ValueName = "<value>");
 
     private static readonly Row[] Table =
     [
@@ -30,6 +30,8 @@ internal static class LongOptions
         new("log-format", Takes.Required, (cl, v) =>
                 cl.LogFormat = OneOf("log-format", v!, ["socat", "json"]) == "json" ? SocatLogFormat.Json : SocatLogFormat.Socat,
             "socat (the default) or json: every log line as a JSON object"),
+        new("metrics", Takes.Required, (cl, v) => cl.MetricsEndPoint = Metrics.PrometheusEndpoint.ParseAddress(v!),
+            "serve Prometheus metrics at http://host:port/metrics (host 127.0.0.1 unless given)", "[<host>:]<port>"),
     ];
 
     private static string OneOf(string name, string value, string[] allowed) =>
@@ -41,8 +43,8 @@ internal static class LongOptions
         Table.Select(r => (r.Value switch
         {
             Takes.Nothing => $"--{r.Name}",
-            Takes.Optional => $"--{r.Name}[=<value>]",
-            _ => $"--{r.Name}=<value>",
+            Takes.Optional => $"--{r.Name}[={r.ValueName}]",
+            _ => $"--{r.Name}={r.ValueName}",
         }, r.Help));
 
     /// <summary>Applies one <c>--</c> argument.</summary>
@@ -57,7 +59,7 @@ internal static class LongOptions
         if (value is not null && row.Value == Takes.Nothing)
             throw new SharpCatException($"option --{name} takes no value ({Shown.Token(value)} given)");
         if (value is null && row.Value == Takes.Required)
-            throw new SharpCatException($"option --{name} requires a value: --{name}=<value>");
+            throw new SharpCatException($"option --{name} requires a value: --{name}={row.ValueName}");
         row.Apply(cl, value);
     }
 }

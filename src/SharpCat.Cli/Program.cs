@@ -61,6 +61,11 @@ namespace SharpCat.Cli
             }
 
             ReadIpVersionsFromEnvironment(cl.Relay);
+            // --metrics: the collector listens before the relay makes its meter, and the endpoint is
+            // bound before the relay starts, so a port in use fails the run before anything is opened.
+            using var meters = cl.MetricsEndPoint is null ? null : new Metrics.ProgramMeterFactory();
+            using var collector = meters is null ? null : new Metrics.MeterCollector();
+            cl.Relay.MeterFactory = meters;
             RelayHost relay;
             try
             {
@@ -78,6 +83,21 @@ namespace SharpCat.Cli
                 Output.Write(relay.Explain());
                 return 0;
             }
+            Metrics.PrometheusEndpoint? metricsEndpoint = null;
+            if (cl.MetricsEndPoint is { } metricsAt)
+            {
+                try
+                {
+                    metricsEndpoint = Metrics.PrometheusEndpoint.Start(metricsAt, collector!);
+                }
+                catch (SharpCatException e)
+                {
+                    Log.Error(e.Message);
+                    return 1;
+                }
+                Log.Info($"serving metrics on http://{metricsEndpoint.LocalEndPoint}/metrics");
+            }
+            await using var metricsServing = metricsEndpoint;
             // -lm: stderr while starting, syslog from the first transfer on.
             if (logging.Target == SocatLogTarget.Mixed) relay.ConnectionOpened += (_, _) => logging.StartPhaseOver();
             if (cl.Records) relay.ConnectionClosed += (_, record) => logging.WriteRecord(record, cl.RecordsAsJson);

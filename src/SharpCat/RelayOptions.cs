@@ -95,6 +95,18 @@ public sealed class RelayOptions
     /// </summary>
     public bool PropagateReset { get; set; }
 
+    /// <summary>
+    /// Where the relay makes its <c>System.Diagnostics.Metrics</c> instruments (a meter named
+    /// <c>SharpCat</c>: <c>sharpcat.connections.open</c>, <c>sharpcat.connections</c>,
+    /// <c>sharpcat.bytes</c>, <c>sharpcat.connection.ends</c>, <c>sharpcat.connection.duration</c>);
+    /// in an ASP.NET or generic host, the <c>IMeterFactory</c> of its services. Null (the default):
+    /// no meter and no work for metrics. The meter belongs to the factory.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>A <c>sharpcat.relay</c> tag on the relay's meter, telling relays apart; none when null.</summary>
+    public string? MetricsName { get; set; }
+
     /// <summary>How often an <c>ignoreeof</c> address is polled after EOF.</summary>
     public TimeSpan IgnoreEofPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -77,7 +77,7 @@ public class DocGenTests
     public void EveryGlobalOptionOfTheHelpTextIsDocumented()
     {
         // The option lines of `sharpcat -h` (between "options:" and "bi-address:"), first token each:
-        // -h|-? is two options, -d[ddd] and -b<size_t> are -d and -b.
+        // -h|-? is two options, -d[ddd], -b<size_t> and --metrics=[<host>:]<port> are -d, -b and --metrics.
         string[] lines = SharpCat.Cli.HelpText.Build(1).Split('\n');
         var helpFlags = lines.SkipWhile(l => !l.Trim().StartsWith("options:", StringComparison.Ordinal)).Skip(1)
             .TakeWhile(l => !l.Trim().StartsWith("bi-address:", StringComparison.Ordinal))
