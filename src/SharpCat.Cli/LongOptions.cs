@@ -17,6 +17,8 @@ internal static class LongOptions
     [
         new("propagate-reset", Takes.Nothing, (cl, _) => cl.Relay.PropagateReset = true,
             "a peer's reset resets the other side too (socat sends a clean end of file)"),
+        new("pcap", Takes.Required, (cl, file) => cl.Relay.CaptureFile = file,
+            "write what the relay moves to this pcapng file, one TCP conversation per connection (Wireshark)"),
     ];
 
     /// <summary>The help lines, one per option.</summary>

@@ -41,5 +41,6 @@ internal static class GlobalOptionDocs
         new(["-4"], @"\fB\-4\fR", "Use IPv4 where an address does not say which IP version."),
         new(["-6"], @"\fB\-6\fR", "Use IPv6 where an address does not say which IP version."),
         new(["--propagate-reset"], @"\fB\-\-propagate\-reset\fR", "When a peer resets its connection, reset the other side's connection too, instead of ending it with a clean end of file as socat does."),
+        new(["--pcap"], @"\fB\-\-pcap=\fR\fIfile\fR", "Write what the relay moves to this pcapng file (created, or emptied) for Wireshark or tshark: each connection as a TCP conversation (UDP where an address is a datagram one) between the real peers of its two addresses, or made-up addresses (127.0.0.2 and 127.0.0.3, named in a packet comment) for ends that are not IP sockets. The data is exactly what was written to each side; handshakes, acknowledgements and ends are synthesized. The zero-copy path is not used while capturing. A file that cannot be created is an error before anything is opened; a write that fails later is one warning, and the relay goes on without capture."),
     ];
 }
