@@ -81,9 +81,9 @@ internal sealed class CaptureConversation
                 var piece = chunk.Slice(at, Math.Min(MaxTcpPayload, chunk.Length - at));
                 Segment(source, sink, seq, ack, PacketHeaders.Psh | PacketHeaders.Ack, piece);
                 seq += (uint)piece.Length;
+                // The sink's side acknowledges each segment: no window (65535, unscaled) ever looks full.
+                Segment(sink, source, ack, seq, PacketHeaders.Ack, default);
             }
-            // The sink's side acknowledges the chunk: no window ever looks full.
-            Segment(sink, source, ack, seq, PacketHeaders.Ack, default);
         }
     }
 

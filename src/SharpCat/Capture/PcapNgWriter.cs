@@ -20,7 +20,10 @@ internal sealed class PcapNgWriter : IDisposable
     private const uint SectionHeaderType = 0x0A0D0D0A, InterfaceType = 1, EnhancedPacketType = 6;
     private const ushort LinkTypeRaw = 101, OptEnd = 0, OptComment = 1, ShbUserAppl = 4, IfName = 2, IfTsResol = 9;
 
-    private readonly FileStream _file;
+    // Written with write(2) directly: a failure is a PosixException with its errno, whatever it is
+    // (FileStream turns EFBIG, a file size limit, into an ArgumentOutOfRangeException).
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _file;
+    private readonly int _fd;
     private readonly string _path;
     // The block being built: header, packet, options, trailer; reused for every packet (under Gate).
     private readonly byte[] _block = new byte[EnhancedPacketHeader + MaxPacket + 4 + MaxComment + 16];
@@ -29,9 +32,10 @@ internal sealed class PcapNgWriter : IDisposable
     /// <summary>Held while a packet is built in <see cref="PacketSpace"/> and written.</summary>
     public Lock Gate { get; } = new();
 
-    private PcapNgWriter(FileStream file, string path)
+    private PcapNgWriter(Microsoft.Win32.SafeHandles.SafeFileHandle file, int fd, string path)
     {
         _file = file;
+        _fd = fd;
         _path = path;
     }
 
@@ -41,16 +45,15 @@ internal sealed class PcapNgWriter : IDisposable
     {
         int fd = Libc.Open(path, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_TRUNC | Posix.O_CLOEXEC, 0x1A4);
         if (fd < 0) throw new SharpCatException($"option --pcap \"{path}\": {Posix.StrError(Posix.Errno)}");
-        var file = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
-        var writer = new PcapNgWriter(file, path);
+        var writer = new PcapNgWriter(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), fd, path);
         try
         {
             writer.WriteHeaders();
         }
-        catch (IOException e)
+        catch (PosixException e)
         {
-            file.Dispose();
-            throw new SharpCatException($"option --pcap \"{path}\": {e.Message}", e);
+            writer.Dispose();
+            throw new SharpCatException($"option --pcap \"{path}\": {Posix.StrError(e.Errno)}", e);
         }
         return writer;
     }
@@ -63,12 +66,12 @@ internal sealed class PcapNgWriter : IDisposable
         shb.UInt64(ulong.MaxValue);      // section length: not given
         shb.Option(ShbUserAppl, "SharpCat");
         shb.Option(OptComment, "data as SharpCat wrote it to each sink; handshakes, ACKs and ends are synthesized");
-        _file.Write(shb.Finish());
+        Posix.WriteAll(_fd, shb.Finish());
         var idb = new BlockBuilder(InterfaceType);
         idb.UInt16(LinkTypeRaw).UInt16(0).UInt32(0);   // link type, reserved, no snap length
         idb.Option(IfName, "sharpcat");
         idb.Option(IfTsResol, [6]);                     // microseconds (the default, said outright)
-        _file.Write(idb.Finish());
+        Posix.WriteAll(_fd, idb.Finish());
     }
 
     /// <summary>Where a packet is built; valid only under <see cref="Gate"/>, until <see cref="Append"/>.</summary>
@@ -103,9 +106,9 @@ internal sealed class PcapNgWriter : IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(b[at..], (uint)total);
         try
         {
-            _file.Write(_block, 0, total);
+            Posix.WriteAll(_fd, _block.AsSpan(0, total));
         }
-        catch (IOException e)
+        catch (PosixException e)
         {
             // The relay matters more than its capture: say so once, and stop capturing.
             _failed = true;

@@ -77,12 +77,12 @@ public class DocGenTests
     public void EveryGlobalOptionOfTheHelpTextIsDocumented()
     {
         // The option lines of `sharpcat -h` (between "options:" and "bi-address:"), first token each:
-        // -h|-? is two options, -d[ddd] and -b<size_t> are -d and -b.
+        // -h|-? is two options, -d[ddd], -b<size_t> and --pcap=<value> are -d, -b and --pcap.
         string[] lines = SharpCat.Cli.HelpText.Build(1).Split('\n');
         var helpFlags = lines.SkipWhile(l => !l.Trim().StartsWith("options:", StringComparison.Ordinal)).Skip(1)
             .TakeWhile(l => !l.Trim().StartsWith("bi-address:", StringComparison.Ordinal))
             .SelectMany(l => l.Trim().Split(' ')[0].Split('|'))
-            .Select(f => f.Split('[', '<')[0]).ToHashSet(StringComparer.Ordinal);
+            .Select(f => f.Split('[', '<', '=')[0]).ToHashSet(StringComparer.Ordinal);
         Assert.Contains("--propagate-reset", helpFlags);
         var documented = GlobalOptionDocs.All.SelectMany(o => o.Spellings).ToHashSet(StringComparer.Ordinal);
         Assert.Empty(helpFlags.Except(documented));
