@@ -65,6 +65,38 @@ public class CaptureTests
     }
 
     [Fact]
+    public async Task DatagramsAreUdpPacketsOnePerDatagram()
+    {
+        using var dir = new TempDir();
+        string file = dir["udp.pcapng"];
+        int port = FreePorts.Next();
+        using var relay = LiveProcess.SharpCat("-d", "-d", $"--pcap={file}",
+            $"UDP4-RECVFROM:{port},bind=127.0.0.1,reuseaddr,fork", "SYSTEM:tr a-z A-Z");
+        await relay.WaitForStderrAsync("receiving on");
+        using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        int clientPort = ((IPEndPoint)client.Client.LocalEndPoint!).Port;
+        foreach (string text in new[] { "one", "two datagram" })
+        {
+            await client.SendAsync(Encoding.ASCII.GetBytes(text), new IPEndPoint(IPAddress.Loopback, port)).AsTask().WaitAsync(Bound);
+            var reply = await client.ReceiveAsync().WaitAsync(Bound);
+            Assert.Equal(text.ToUpperInvariant(), Encoding.ASCII.GetString(reply.Buffer));
+        }
+        await relay.WaitForStderrAsync(s => System.Text.RegularExpressions.Regex.Matches(s, @"relay \d+ finished").Count == 2,
+            "two relays to finish");
+        relay.Signal(15);
+        await relay.WaitForExitAsync();
+
+        Assert.Equal("", await Tshark.ComplaintsAsync(file));
+        string packets = await Tshark.RunAsync("-r", file, "-T", "fields", "-E", "separator= ",
+            "-e", "ip.src", "-e", "udp.srcport", "-e", "ip.dst", "-e", "udp.dstport", "-e", "udp.payload");
+        // The sender's real address; the program's made up, a port per connection.
+        Assert.Equal(
+            $"127.0.0.1 {clientPort} 127.0.0.3 1024 6f6e65\n127.0.0.3 1024 127.0.0.1 {clientPort} 4f4e45\n"
+            + $"127.0.0.1 {clientPort} 127.0.0.3 1025 74776f20646174616772616d\n127.0.0.3 1025 127.0.0.1 {clientPort} 54574f20444154414752414d\n",
+            packets);
+    }
+
+    [Fact]
     public async Task ALibraryRelayCapturesAndAnEndThatIsNotIpGetsAMadeUpAddress()
     {
         using var dir = new TempDir();
