@@ -12,7 +12,7 @@ missing=()
 for pair in socat:socat ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:util-linux python3:python3 \
             danted:dante-server tinyproxy:tinyproxy sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
             useradd:passwd chpasswd:passwd openssl:openssl jq:jq mandoc:mandoc groff:groff-base zsh:zsh fish:fish \
-            lintian:lintian man:man-db dpkg-shlibdeps:dpkg-dev promtool:prometheus; do
+            lintian:lintian man:man-db dpkg-shlibdeps:dpkg-dev promtool:prometheus tshark:tshark; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 # The library sample's fixture runs a private PostgreSQL server (Debian keeps it out of PATH).
@@ -25,6 +25,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     # start their own on loopback), and never touch a service that was already there.
     policy=/usr/sbin/policy-rc.d; made_policy=
     if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && made_policy=1; fi
+    # tshark's package asks whether non-root users may capture: no (the tests only read files).
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     [ -n "$made_policy" ] && rm -f "$policy"
     for pkg in "${missing[@]}"; do

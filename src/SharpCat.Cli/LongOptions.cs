@@ -32,6 +32,8 @@ internal static class LongOptions
             "socat (the default) or json: every log line as a JSON object"),
         new("metrics", Takes.Required, (cl, v) => cl.MetricsEndPoint = Metrics.PrometheusEndpoint.ParseAddress(v!),
             "serve Prometheus metrics at http://host:port/metrics (host 127.0.0.1 unless given)", "[<host>:]<port>"),
+        new("pcap", Takes.Required, (cl, file) => cl.Relay.CaptureFile = file,
+            "write what the relay moves to this pcapng file, one TCP conversation per connection (Wireshark)", "<file>"),
     ];
 
     private static string OneOf(string name, string value, string[] allowed) =>

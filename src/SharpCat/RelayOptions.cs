@@ -38,6 +38,16 @@ public sealed class RelayOptions
     /// <summary>File receiving a raw copy of the right-to-left data (<c>-R</c>).</summary>
     public string? RawDumpRightToLeft { get; set; }
 
+    /// <summary>
+    /// A pcapng file (created, or emptied) that receives what the relay moves, for Wireshark or
+    /// tshark (<c>--pcap</c>): each connection as a TCP conversation (UDP for a datagram address)
+    /// between the ends' real peers, or made-up addresses for ends that are not IP sockets. The
+    /// data is exactly what was written to each side; handshakes, acknowledgements and ends are
+    /// synthesized. A file that cannot be created fails the relay before anything is opened; a
+    /// write that fails later (disk full) is logged once and ends the capture, not the relay.
+    /// </summary>
+    public string? CaptureFile { get; set; }
+
     /// <summary>Check option groups (off with <c>-g</c>).</summary>
     public bool CheckOptionGroups { get; set; } = true;
 

@@ -205,6 +205,20 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
 
     public string Describe() => FdChannel.FdPair(ReadFd, WriteFd);
 
+    /// <summary>
+    /// The peer: the connected or named one, or the first sender once it has sent (what a
+    /// connection's record and the <c>--pcap</c> capture show as this end's peer).
+    /// </summary>
+    public EndPoint? RemoteEndPoint
+    {
+        get
+        {
+            if (_peer is not null || mode != DatagramPeer.Connected) return _peer;
+            try { return socket.RemoteEndPoint; }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException) { return null; }
+        }
+    }
+
     public ValueTask DisposeAsync()
     {
         if (_disposed) return ValueTask.CompletedTask;

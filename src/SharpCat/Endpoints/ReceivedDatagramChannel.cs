@@ -41,5 +41,8 @@ internal sealed class ReceivedDatagramChannel(Socket shared, EndPoint sender, Re
 
     public string Describe() => FdChannel.FdPair((int)shared.Handle, (int)shared.Handle);
 
+    /// <summary>The datagram's sender, which this relay answers.</summary>
+    public EndPoint? RemoteEndPoint => sender;
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -9,7 +9,7 @@ namespace SharpCat.Relay;
 /// </summary>
 internal sealed class Pump(
     OpenedEndpoint source, OpenedEndpoint sink, RelaySide side, RelayOptions options,
-    TrafficDump dump, Stream? rawDump, ActivityClock clock, DirectionTally tally)
+    TrafficDump dump, Stream? rawDump, ActivityClock clock, DirectionTally tally, Capture.CaptureConversation? capture)
 {
     private const int EPIPE = 32, ECONNRESET = 104;
     private long _total;
@@ -106,6 +106,8 @@ internal sealed class Pump(
             }
             _total += chunk.Length;
             tally.Wrote(chunk.Length);
+            // After the write: the capture shows what the sink took, not what was offered to it.
+            capture?.Data(side, chunk.Span);
             Log.Info($"transferred {chunk.Length} bytes from {source.Name} to {sink.Name}");
             return true;
         }

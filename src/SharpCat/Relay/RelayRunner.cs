@@ -46,6 +46,7 @@ internal static class RelayRunner
     {
         var (l, r, leftAccess, rightAccess, side, options) = plan;
         Stream? rawL2R = null, rawR2L = null;
+        Capture.PcapNgWriter? capture = null;
         LockFile? globalLock = null;
         try
         {
@@ -53,7 +54,8 @@ internal static class RelayRunner
                 globalLock = options.WaitForLock ? await LockFile.WaitAsync(lockPath, stop).ConfigureAwait(false) : LockFile.Acquire(lockPath);
             rawL2R = OpenRawDump("-r", options.RawDumpLeftToRight);
             rawR2L = OpenRawDump("-R", options.RawDumpRightToLeft);
-            var dumps = new RawDumps(rawL2R, rawR2L);
+            if (options.CaptureFile is { } capturePath) capture = Capture.PcapNgWriter.Open(capturePath);
+            var dumps = new RawDumps(rawL2R, rawR2L, capture);
             if (side > 0)
                 await RunForkingAsync(side == 1 ? l : r, side == 1 ? r : l, side, leftAccess, rightAccess, context, dumps, stop, force).ConfigureAwait(false);
             else
@@ -67,6 +69,7 @@ internal static class RelayRunner
         {
             rawL2R?.Dispose();
             rawR2L?.Dispose();
+            capture?.Dispose();
             globalLock?.Dispose();
         }
     }
@@ -103,7 +106,8 @@ internal static class RelayRunner
         // The event comes before the first line of the transfer: a host that logs to stderr until
         // then (-lm) has switched to syslog for it.
         var record = context.RecordsConnections ? new RelayConnection(id, DateTimeOffset.UtcNow, a.Describe(), b.Describe()) : null;
-        var session = new RelaySession(a, b, context, record, dumps);
+        var capture = dumps.Capture is { } writer ? Capture.CaptureConversation.Start(writer, id, a, b) : null;
+        var session = new RelaySession(a, b, context, record, dumps, capture);
         context.ConnectionOpened(record);
         Log.Notice($"starting data transfer loop with FDs {a.Channel.Describe()} and {b.Channel.Describe()}");
         return session.RunAsync(ct);

@@ -1,3 +1,4 @@
+using SharpCat.Capture;
 using SharpCat.Diagnostics;
 
 namespace SharpCat.Relay;
@@ -13,6 +14,7 @@ internal sealed class RelaySession
     private readonly RelayContext _context;
     private readonly RelayConnection? _record;
     private readonly RawDumps _dumps;
+    private readonly CaptureConversation? _capture;
     private readonly ActivityClock _clock = new();
     private readonly DirectionTally _leftToRight, _rightToLeft;
     private bool _inactive;
@@ -22,7 +24,9 @@ internal sealed class RelaySession
     private readonly record struct RunningDirection(OpenedEndpoint Source, OpenedEndpoint Sink, Task Task, DirectionTally Tally);
 
     // record: the connection as its events describe it (its opening is reported by the caller); null when nobody listens for them.
-    public RelaySession(OpenedEndpoint left, OpenedEndpoint right, RelayContext context, RelayConnection? record, RawDumps dumps)
+    // capture: this connection in the --pcap file; null without one.
+    public RelaySession(OpenedEndpoint left, OpenedEndpoint right, RelayContext context, RelayConnection? record, RawDumps dumps,
+        CaptureConversation? capture)
     {
         _left = left;
         _right = right;
@@ -30,6 +34,7 @@ internal sealed class RelaySession
         _options = context.Options;
         _record = record;
         _dumps = dumps;
+        _capture = capture;
         _leftToRight = new DirectionTally(context, RelaySide.Left);
         _rightToLeft = new DirectionTally(context, RelaySide.Right);
     }
@@ -126,6 +131,7 @@ internal sealed class RelaySession
                     throw error is SharpCatException ? error : new SharpCatException(error.Message, error);
                 }
                 finished.Tally.End = finished.Source.Channel.WasReset ? DirectionEnd.Reset : DirectionEnd.EndOfFile;
+                _capture?.End(finished.Tally == _leftToRight ? RelaySide.Left : RelaySide.Right, finished.Source.Channel.WasReset);
                 if (finished.Source.Channel.WasReset && _options.PropagateReset)
                 {
                     // The cut is passed on as a cut: the other peer gets a reset, not an end of file
@@ -162,6 +168,7 @@ internal sealed class RelaySession
             {
                 try { await inactivity.ConfigureAwait(false); } catch (OperationCanceledException) { }
             }
+            _capture?.Close();
             // (Here rather than in a wrapping method: one state machine less per idle connection.)
             ReportClosed(started);
         }
@@ -174,14 +181,14 @@ internal sealed class RelaySession
     /// <summary>One direction's pump: zero-copy where nothing looks at the bytes, else the copying one with its taps.</summary>
     private Task Start(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, DirectionTally tally, CancellationToken ct)
     {
-        bool taps = _options.VerboseText || _options.VerboseHex || raw is not null;
+        bool taps = _options.VerboseText || _options.VerboseHex || raw is not null || _capture is not null;
         if (!_options.NoSplice && SplicePump.Applies(from, to, taps))
             return new SplicePump(from, to, _clock, tally).RunAsync(ct);
         return NewPump(from, to, side, raw, tally).RunAsync(ct);
     }
 
     private Pump NewPump(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, DirectionTally tally) =>
-        new(from, to, side, _options, new TrafficDump(_options.VerboseText, _options.VerboseHex, _options.DumpFd), raw, _clock, tally);
+        new(from, to, side, _options, new TrafficDump(_options.VerboseText, _options.VerboseHex, _options.DumpFd), raw, _clock, tally, _capture);
 
     private static int IndexOfProcess(List<(IChannel Channel, Task Completion)> processes, Task done)
     {
@@ -241,5 +248,8 @@ internal sealed class RelaySession
     }
 }
 
-/// <summary>The <c>-r</c>/<c>-R</c> files; with fork, several relays write to them, one chunk at a time.</summary>
-internal sealed record RawDumps(Stream? LeftToRight, Stream? RightToLeft);
+/// <summary>
+/// The <c>-r</c>/<c>-R</c> files and the <c>--pcap</c> capture; with fork, several relays write to
+/// them, one chunk at a time.
+/// </summary>
+internal sealed record RawDumps(Stream? LeftToRight, Stream? RightToLeft, PcapNgWriter? Capture);

@@ -47,6 +47,10 @@ internal sealed class SharedChannel(IChannel inner, SemaphoreSlim reading, Semap
 
     public string Describe() => inner.Describe();
 
+    public System.Net.EndPoint? LocalEndPoint => inner.LocalEndPoint;
+
+    public System.Net.EndPoint? RemoteEndPoint => inner.RemoteEndPoint;
+
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
         await reading.WaitAsync(ct).ConfigureAwait(false);
