@@ -10,6 +10,12 @@ internal sealed class ProgramMeterFactory : IMeterFactory
 {
     private readonly List<Meter> _meters = [];
 
+    /// <summary>The meters made so far (the library makes one per relay).</summary>
+    public IReadOnlyList<Meter> Meters
+    {
+        get { lock (_meters) return [.. _meters]; }
+    }
+
     public Meter Create(MeterOptions options)
     {
         var meter = new Meter(options);

@@ -9,6 +9,9 @@ internal sealed class DirectionTally(RelayContext context, RelaySide from)
     private long _bytes, _writes;
     private string? _error;
 
+    /// <summary>The address this direction reads from.</summary>
+    public RelaySide Source => from;
+
     /// <summary>How the direction ended; <see cref="DirectionEnd.Stopped"/> while it runs, as nothing else has ended it yet.</summary>
     public DirectionEnd End { get; set; } = DirectionEnd.NotRelayed;
 

@@ -131,7 +131,7 @@ internal sealed class RelaySession
                     throw error is SharpCatException ? error : new SharpCatException(error.Message, error);
                 }
                 finished.Tally.End = finished.Source.Channel.WasReset ? DirectionEnd.Reset : DirectionEnd.EndOfFile;
-                _capture?.End(finished.Tally == _leftToRight ? RelaySide.Left : RelaySide.Right, finished.Source.Channel.WasReset);
+                _capture?.End(finished.Tally.Source, finished.Source.Channel.WasReset);
                 if (finished.Source.Channel.WasReset && _options.PropagateReset)
                 {
                     // The cut is passed on as a cut: the other peer gets a reset, not an end of file

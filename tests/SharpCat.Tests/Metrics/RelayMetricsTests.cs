@@ -10,23 +10,6 @@ public class RelayMetricsTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        public List<Meter> Meters { get; } = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            lock (Meters) Meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose()
-        {
-            lock (Meters) foreach (var m in Meters) m.Dispose();
-        }
-    }
-
     /// <summary>Every measurement of one relay's instruments: instrument name, value, tags as "k=v,…".</summary>
     private sealed class Recorder : IDisposable
     {
@@ -67,7 +50,7 @@ public class RelayMetricsTests
     public async Task TheInstrumentsReportAConnection()
     {
         using var echo = new EchoServer();
-        using var factory = new TestMeterFactory();
+        using var factory = new SharpCat.Cli.Metrics.ProgramMeterFactory(); // the program's own
         var options = new RelayOptions { MeterFactory = factory, MetricsName = "db" };
         await using var relay = new RelayHost("TCP4-LISTEN:0,bind=127.0.0.1", $"TCP4:127.0.0.1:{echo.Port}", options);
         using var recorder = new Recorder(m => m.Scope == relay);
