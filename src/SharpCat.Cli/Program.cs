@@ -149,10 +149,12 @@ namespace SharpCat.Cli
             }
             catch (SharpCatException)
             {
-                if (cl.Statistics) StatisticsReport.Write(logging, relay.Statistics, cl.Relay.Direction);
                 return 1; // the relay has logged it
             }
-            if (cl.Statistics) StatisticsReport.Write(logging, relay.Statistics, cl.Relay.Direction);
+            finally
+            {
+                if (cl.Statistics) StatisticsReport.Write(logging, relay.Statistics, cl.Relay.Direction);
+            }
             if (signal != 0)
             {
                 Log.Notice($"exit({128 + signal})");
