@@ -3,6 +3,7 @@ using CsCheck;
 using SharpCat.Catalog;
 using SharpCat.Tests.Cli;
 using SharpCat.Tests.Grammar;
+using SharpCat.Tests.Support;
 
 namespace SharpCat.Tests.Fuzz;
 
@@ -295,7 +296,7 @@ internal static class FuzzInputs
     /// <summary>The arguments of every <c>sharpcat …</c> line of the README's shell examples.</summary>
     internal static IEnumerable<string> ReadmeExamples()
     {
-        string readme = Path.Combine(RepoRoot(), "README.md");
+        string readme = Path.Combine(Binaries.RepositoryRoot(), "README.md");
         foreach (string raw in File.ReadLines(readme))
         {
             string line = raw.Trim();
@@ -322,12 +323,5 @@ internal static class FuzzInputs
             else { sb.Append(c); any = true; }
         }
         if (any) yield return sb.ToString();
-    }
-
-    internal static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "SharpCat.slnx"))) return dir.FullName;
-        throw new InvalidOperationException("repository root (SharpCat.slnx) not found above " + AppContext.BaseDirectory);
     }
 }

@@ -10,7 +10,7 @@ namespace SharpCat.Tests.Packaging;
 /// </summary>
 internal static partial class Packages
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => Binaries.RepositoryRoot();
 
     public static string Folder => Path.Combine(RepoRoot, "artifacts", "packages");
 
@@ -83,12 +83,6 @@ internal static partial class Packages
         return $"\nlast lines of {log}:\n{string.Join('\n', tail)}";
     }
 
-    private static string FindRepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SharpCat.slnx"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (SharpCat.slnx)");
-    }
 
     private static string ReadVersion()
     {

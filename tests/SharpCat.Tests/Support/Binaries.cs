@@ -9,21 +9,47 @@ public static class Binaries
     /// <summary>socat from the system, or null when it is not installed.</summary>
     public static string? Socat { get; } = FindOnPath("socat");
 
-    /// <summary>The program a differential test names: "socat" (which must be installed) or "sharpcat".</summary>
-    public static string Of(string program) => program == "socat"
-        ? Socat ?? throw new InvalidOperationException("socat is not installed (test.sh installs it)")
-        : SharpCat;
+    /// <summary>socat 1.8.0.3 as tools/socat18.sh builds it (SOCAT18_BIN overrides), the reference for 1.8's additions.</summary>
+    public static string Socat18 => socat18.Value;
+
+    private static readonly Lazy<string> socat18 = new(FindSocat18);
+
+    /// <summary>The program a differential test names: "socat" (1.7.4, which must be installed), "socat18" or "sharpcat".</summary>
+    public static string Of(string program) => program switch
+    {
+        "socat" => Socat ?? throw new InvalidOperationException("socat is not installed (test.sh installs it)"),
+        "socat18" => Socat18,
+        _ => SharpCat,
+    };
+
+    private static string FindSocat18()
+    {
+        string? env = Environment.GetEnvironmentVariable("SOCAT18_BIN");
+        if (!string.IsNullOrEmpty(env)) return env;
+        string path = Path.Combine(RepositoryRoot(), "artifacts", "socat18", "socat-1.8.0.3", "socat");
+        return File.Exists(path) ? path
+            : throw new InvalidOperationException($"{path} is missing: tools/socat18.sh builds it (test.sh runs it; see artifacts/socat18.log)");
+    }
 
     private static string FindSharpCat()
     {
         string? env = Environment.GetEnvironmentVariable("SHARPCAT_BIN");
         if (!string.IsNullOrEmpty(env)) return env;
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SharpCat.slnx"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException("cannot find the repository root (SharpCat.slnx)");
-        string path = Path.Combine(dir.FullName, "artifacts", "sharpcat");
+        string path = Path.Combine(RepositoryRoot(), "artifacts", "sharpcat");
         if (!File.Exists(path)) throw new InvalidOperationException($"{path} is missing: run ./build.sh first");
         return path;
+    }
+
+    /// <summary>The checkout's root (the folder holding SharpCat.slnx).</summary>
+    public static string RepositoryRoot() => repositoryRoot.Value;
+
+    private static readonly Lazy<string> repositoryRoot = new(FindRepositoryRoot);
+
+    private static string FindRepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SharpCat.slnx"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (SharpCat.slnx)");
     }
 
     public static string? FindOnPath(string name)
