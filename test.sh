@@ -12,7 +12,7 @@ missing=()
 for pair in socat:socat ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:util-linux python3:python3 \
             danted:dante-server tinyproxy:tinyproxy sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
             useradd:passwd chpasswd:passwd openssl:openssl jq:jq mandoc:mandoc groff:groff-base zsh:zsh fish:fish \
-            lintian:lintian man:man-db dpkg-shlibdeps:dpkg-dev promtool:prometheus tshark:tshark; do
+            lintian:lintian man:man-db dpkg-shlibdeps:dpkg-dev promtool:prometheus tshark:tshark rsyslogd:rsyslog; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 # The library sample's fixture runs a private PostgreSQL server (Debian keeps it out of PATH).
@@ -30,9 +30,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     [ -n "$made_policy" ] && rm -f "$policy"
     for pkg in "${missing[@]}"; do
-      # prometheus: the metrics tests run their own server on loopback with a temporary config.
+      # prometheus and rsyslog: the tests run their own servers with temporary configs, never the system's.
       case $pkg in dante-server) svc=danted;; tinyproxy) svc=tinyproxy;; openssh-server) svc=ssh;;
-                   prometheus) svc=prometheus;; *) continue;; esac
+                   prometheus) svc=prometheus;; rsyslog) svc=rsyslog;; *) continue;; esac
       if [ -d /run/systemd/system ]; then systemctl disable --now "$svc" >/dev/null 2>&1
       else update-rc.d "$svc" disable >/dev/null 2>&1; fi
       case $svc in   # by pid file only, never by name
@@ -40,6 +40,7 @@ if [ ${#missing[@]} -gt 0 ]; then
         tinyproxy) start-stop-daemon --stop --quiet --oknodo --pidfile /run/tinyproxy/tinyproxy.pid >/dev/null 2>&1 ;;
         ssh) start-stop-daemon --stop --quiet --oknodo --pidfile /run/sshd.pid >/dev/null 2>&1 ;;
         prometheus) start-stop-daemon --stop --quiet --oknodo --pidfile /run/prometheus/prometheus.pid >/dev/null 2>&1 ;;
+        rsyslog) start-stop-daemon --stop --quiet --oknodo --pidfile /run/rsyslogd.pid >/dev/null 2>&1 ;;
       esac
     done
   else

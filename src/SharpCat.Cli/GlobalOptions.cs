@@ -16,8 +16,10 @@ internal sealed class CommandLine
     /// <summary>--records: a record per connection when it ends; RecordsAsJson for --records=json.</summary>
     public bool Records { get; set; }
     public bool RecordsAsJson { get; set; }
-    /// <summary>--log-format: socat's lines (the default) or JSON lines.</summary>
+    /// <summary>--log-format: socat's lines (the default), JSON lines or RFC 5424.</summary>
     public SocatLogFormat LogFormat { get; set; }
+    /// <summary>--syslog-socket: where -ly and -lm send, instead of /dev/log.</summary>
+    public string? SyslogSocket { get; set; }
     /// <summary>--explain: describe both checked addresses and exit, opening nothing.</summary>
     public bool Explain { get; set; }
     /// <summary>--statistics: socat 1.8's figures at exit and on SIGUSR1.</summary>

@@ -28,8 +28,15 @@ internal static class LongOptions
         new("statistics", Takes.Nothing, (cl, _) => cl.Statistics = true,
             "at exit and on SIGUSR1, log the writes and bytes each way (socat 1.8's --statistics)"),
         new("log-format", Takes.Required, (cl, v) =>
-                cl.LogFormat = OneOf("log-format", v!, ["socat", "json"]) == "json" ? SocatLogFormat.Json : SocatLogFormat.Socat,
-            "socat (the default) or json: every log line as a JSON object"),
+                cl.LogFormat = OneOf("log-format", v!, ["socat", "json", "rfc5424"]) switch
+                {
+                    "json" => SocatLogFormat.Json,
+                    "rfc5424" => SocatLogFormat.Rfc5424,
+                    _ => SocatLogFormat.Socat,
+                },
+            "socat (the default), json (every line a JSON object) or rfc5424 (syslog messages with structured data)"),
+        new("syslog-socket", Takes.Required, (cl, path) => cl.SyslogSocket = path,
+            "the syslog daemon's socket for -ly and -lm (default /dev/log)", "<path>"),
         new("metrics", Takes.Required, (cl, v) => cl.MetricsEndPoint = Metrics.PrometheusEndpoint.ParseAddress(v!),
             "serve Prometheus metrics at http://host:port/metrics (host 127.0.0.1 unless given)", "[<host>:]<port>"),
         new("pcap", Takes.Required, (cl, file) => cl.Relay.CaptureFile = file,

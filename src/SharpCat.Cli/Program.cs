@@ -54,6 +54,20 @@ namespace SharpCat.Cli
             Native.Posix.RaiseFdLimit();
             logging.MinimumLevel = Severities.FromDebugCount(cl.DebugLevel);
             logging.Format = cl.LogFormat;
+            if (cl.SyslogSocket is not null)
+            {
+                if (cl.LogDestination is not { } destination || !(destination.StartsWith("-ly", StringComparison.Ordinal) || destination.StartsWith("-lm", StringComparison.Ordinal)))
+                {
+                    Log.Error("option --syslog-socket: the log goes to syslog only with -ly or -lm");
+                    return 1;
+                }
+                if (!File.Exists(cl.SyslogSocket))
+                {
+                    Log.Error($"option --syslog-socket: {Shown.Token(cl.SyslogSocket)}: No such file or directory");
+                    return 1;
+                }
+                logging.SyslogSocketPath = cl.SyslogSocket;
+            }
             if (cl.Addresses.Count != 2)
             {
                 Log.Error($"exactly 2 addresses required (there are {cl.Addresses.Count}); use option \"-h\" for help");

@@ -24,8 +24,14 @@ public enum SocatLogFormat
 {
     /// <summary>socat's own: <c>2026/11/26 05:30:00 sharpcat[1234] N message</c>.</summary>
     Socat,
-    /// <summary>One JSON object per line: time, level, program, pid, message (and a record's fields).</summary>
+    /// <summary>One JSON object per line: time, level, program, pid, connection, message (and a record's fields).</summary>
     Json,
+    /// <summary>
+    /// RFC 5424 syslog messages, to syslog as to a file: socat's level and the connection as
+    /// structured data (<c>[sharpcat@32473 level="N" connection="3"]</c>), a record's fields as an
+    /// element of their own.
+    /// </summary>
+    Rfc5424,
 }
 
 /// <summary>
@@ -43,6 +49,9 @@ public sealed class SocatLoggerProvider : ILoggerProvider
     private bool _mixedSwitched;
     private string? _hostName;
     private readonly SocatLogger _logger;
+    // The connection whose relay is logging: set only where a line shows it (JSON, RFC 5424),
+    // so socat's format pays nothing for it.
+    private readonly AsyncLocal<long> _connection = new();
 
     /// <summary>A provider writing to stderr at socat's default level (errors and worse).</summary>
     public SocatLoggerProvider() => _logger = new SocatLogger(this);
@@ -62,14 +71,14 @@ public sealed class SocatLoggerProvider : ILoggerProvider
     /// <summary>Where lines go.</summary>
     public SocatLogTarget Target { get; private set; } = SocatLogTarget.Stderr;
 
-    /// <summary>socat's line format (the default) or JSON lines (<c>--log-format=json</c>).</summary>
+    /// <summary>socat's line format (the default), JSON lines or RFC 5424 (<c>--log-format=</c>).</summary>
     public SocatLogFormat Format { get; set; } = SocatLogFormat.Socat;
 
     /// <summary>The syslog facility code (daemon, 3, by default).</summary>
     public int Facility { get; private set; } = 3;
 
-    /// <summary>The syslog daemon's socket; a test points it at a socket of its own.</summary>
-    internal string SyslogSocketPath { get; set; } = "/dev/log";
+    /// <summary>The syslog daemon's datagram socket for <see cref="SocatLogTarget.Syslog"/> (<c>/dev/log</c>, as syslog(3)'s).</summary>
+    public string SyslogSocketPath { get; set; } = "/dev/log";
 
     /// <summary>Appends lines to a file (<c>-lf</c>), created if missing.</summary>
     /// <exception cref="SharpCatException">The file cannot be opened.</exception>
@@ -114,7 +123,8 @@ public sealed class SocatLoggerProvider : ILoggerProvider
     public void WriteRecord(RelayConnectionClosed record, bool json = false)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (json || Format == SocatLogFormat.Json) Write(LogLevel.Information, null, record);
+        if (json || Format == SocatLogFormat.Json) Write(LogLevel.Information, null, record, json: true);
+        else if (Format == SocatLogFormat.Rfc5424) Write(LogLevel.Information, ConnectionRecordFormat.Text(record), record);
         else Write(LogLevel.Information, ConnectionRecordFormat.Text(record), null);
     }
 
@@ -130,32 +140,36 @@ public sealed class SocatLoggerProvider : ILoggerProvider
         }
     }
 
-    private void Write(LogLevel level, string? message, RelayConnectionClosed? record)
+    private void Write(LogLevel level, string? message, RelayConnectionClosed? record, bool json = false)
     {
         var now = DateTime.Now;
-        if (record is not null || Format == SocatLogFormat.Json) message = JsonLine(level, message, record, now);
+        string line = json || Format == SocatLogFormat.Json ? JsonLine(level, message, record, now)
+            : Format == SocatLogFormat.Rfc5424 ? Rfc5424Format.Line(Facility, level, now, HostName, ProgramName, _connection.Value, message, record)
+            : message!;
         lock (_gate)
         {
             if (Target == SocatLogTarget.Syslog || (Target == SocatLogTarget.Mixed && _mixedSwitched))
             {
-                SendSyslog(level, message!, now);
+                SendSyslog(level, message, line, now);
                 return;
             }
-            if (record is not null || Format == SocatLogFormat.Json)
-            {
-                try { Posix.WriteAll(_fileFd >= 0 ? _fileFd : 2, Encoding.UTF8.GetBytes(message + "\n")); } catch (PosixException) { }
-                return;
-            }
-            var sb = new StringBuilder(64 + message!.Length);
-            sb.Append(now.ToString("yyyy/MM/dd HH:mm:ss", CultureInfo.InvariantCulture));
-            if (Microseconds) sb.Append('.').Append((now.Ticks % TimeSpan.TicksPerSecond / 10).ToString("D6", CultureInfo.InvariantCulture));
-            sb.Append(' ');
-            if (WithHostName) sb.Append(_hostName ??= Posix.HostName()).Append(' ');
-            sb.Append(ProgramName).Append('[').Append(Environment.ProcessId).Append("] ")
-              .Append(Severities.Letter(level)).Append(' ').Append(message).Append('\n');
-            byte[] bytes = Encoding.UTF8.GetBytes(sb.ToString());
-            try { Posix.WriteAll(_fileFd >= 0 ? _fileFd : 2, bytes); } catch (PosixException) { }
+            if (!json && Format == SocatLogFormat.Socat) line = SocatLine(level, line, now);
+            try { Posix.WriteAll(_fileFd >= 0 ? _fileFd : 2, Encoding.UTF8.GetBytes(line + "\n")); } catch (PosixException) { }
         }
+    }
+
+    private string HostName => _hostName ??= Posix.HostName();
+
+    private string SocatLine(LogLevel level, string message, DateTime now)
+    {
+        var sb = new StringBuilder(64 + message.Length);
+        sb.Append(now.ToString("yyyy/MM/dd HH:mm:ss", CultureInfo.InvariantCulture));
+        if (Microseconds) sb.Append('.').Append((now.Ticks % TimeSpan.TicksPerSecond / 10).ToString("D6", CultureInfo.InvariantCulture));
+        sb.Append(' ');
+        if (WithHostName) sb.Append(HostName).Append(' ');
+        sb.Append(ProgramName).Append('[').Append(Environment.ProcessId).Append("] ")
+          .Append(Severities.Letter(level)).Append(' ').Append(message);
+        return sb.ToString();
     }
 
     private string JsonLine(LogLevel level, string? message, RelayConnectionClosed? record, DateTime now)
@@ -168,7 +182,8 @@ public sealed class SocatLoggerProvider : ILoggerProvider
             json.WriteString("level", Severities.Letter(level).ToString());
             json.WriteString("program", ProgramName);
             json.WriteNumber("pid", Environment.ProcessId);
-            if (WithHostName) json.WriteString("host", _hostName ??= Posix.HostName());
+            if (WithHostName) json.WriteString("host", HostName);
+            if (_connection.Value > 0) json.WriteNumber("connection", _connection.Value);
             if (message is not null) json.WriteString("message", message);
             if (record is not null) ConnectionRecordFormat.WriteJson(json, record);
             json.WriteEndObject();
@@ -176,15 +191,12 @@ public sealed class SocatLoggerProvider : ILoggerProvider
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private void SendSyslog(LogLevel level, string message, DateTime now)
+    private void SendSyslog(LogLevel level, string? message, string line, DateTime now)
     {
-        // RFC 3164 as glibc's syslog(3) writes it to /dev/log.
-        int priority = Facility * 8 + level switch
-        {
-            LogLevel.Critical => 2, LogLevel.Error => 3, LogLevel.Warning => 4,
-            LogLevel.Information => 5, LogLevel.Debug => 6, _ => 7,
-        };
-        string line = $"<{priority}>{now.ToString("MMM", CultureInfo.InvariantCulture)} {now.Day,2} {now:HH:mm:ss} {ProgramName}[{Environment.ProcessId}]: {Severities.Letter(level)} {message}";
+        // RFC 5424 lines go as they are; the others as glibc's syslog(3) writes to /dev/log (RFC 3164).
+        if (Format != SocatLogFormat.Rfc5424)
+            line = $"<{Facility * 8 + Rfc5424Format.SyslogSeverity(level)}>{now.ToString("MMM", CultureInfo.InvariantCulture)} {now.Day,2} {now:HH:mm:ss} {ProgramName}[{Environment.ProcessId}]: "
+                + (Format == SocatLogFormat.Socat ? $"{Severities.Letter(level)} {line}" : line);
         try
         {
             if (_syslog is null)
@@ -196,13 +208,33 @@ public sealed class SocatLoggerProvider : ILoggerProvider
         }
         catch (SocketException)
         {
-            // No syslog daemon: socat's syslog(3) drops the line silently too.
+            // No syslog daemon: socat's syslog(3) drops the line silently; an error still reaches
+            // stderr, as syslog(3) with LOG_CONS reaches the console, so a run that fails says why.
+            _syslog?.Dispose();
+            _syslog = null;
+            if (level >= LogLevel.Error)
+                try { Posix.WriteAll(2, Encoding.UTF8.GetBytes(SocatLine(level, message ?? line, now) + "\n")); } catch (PosixException) { }
         }
+    }
+
+    /// <summary>Marks the lines written until the scope is disposed as this connection's (JSON and RFC 5424 show it).</summary>
+    private IDisposable? EnterConnection(long id)
+    {
+        if (Format == SocatLogFormat.Socat) return null;
+        long previous = _connection.Value;
+        _connection.Value = id;
+        return new ConnectionExit(this, previous);
+    }
+
+    private sealed class ConnectionExit(SocatLoggerProvider provider, long previous) : IDisposable
+    {
+        public void Dispose() => provider._connection.Value = previous;
     }
 
     private sealed class SocatLogger(SocatLoggerProvider provider) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull =>
+            state is ConnectionScope connection ? provider.EnterConnection(connection.Id) : null;
 
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= provider.MinimumLevel;
 

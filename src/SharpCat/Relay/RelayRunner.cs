@@ -90,7 +90,9 @@ internal static class RelayRunner
                 Environment.Exit(status); // socat's process ends with its shell's status
             }
             b = await OpenAsync(r, rightAccess, options, locks, 2, ct, a.Channel).ConfigureAwait(false);
-            await TransferAsync(context.NextConnectionId(), a, b, context, dumps, transferStop).ConfigureAwait(false);
+            long id = context.NextConnectionId();
+            using var scope = context.Logger.BeginScope(new ConnectionScope(id));
+            await TransferAsync(id, a, b, context, dumps, transferStop).ConfigureAwait(false);
         }
         finally
         {
@@ -229,6 +231,7 @@ internal static class RelayRunner
         var options = context.Options;
         var locks = new List<LockFile>();
         OpenedEndpoint? peer = null;
+        using var scope = context.Logger.BeginScope(new ConnectionScope(id));
         try
         {
             if (shared is not null) peer = shared.ForRelay();

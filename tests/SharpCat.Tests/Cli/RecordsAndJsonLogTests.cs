@@ -16,7 +16,7 @@ public class RecordsAndJsonLogTests
     /// A fork relay to an echo server; each payload goes through a connection of its own. (The
     /// probe that waits for the port is a connection too: tests pick records by client address.)
     /// </summary>
-    private static async Task<(string Stderr, List<EndPoint> Clients, int EchoPort)> RelayAsync(string[] options, params string[] payloads)
+    internal static async Task<(string Stderr, List<EndPoint> Clients, int EchoPort)> RelayAsync(string[] options, params string[] payloads)
     {
         using var echo = new EchoServer();
         int port = FreePorts.Next();
@@ -78,12 +78,18 @@ public class RecordsAndJsonLogTests
         Assert.True(jq.ExitCode == 0, $"{jq}\n{stderr}");
         Assert.Contains(lines, l => JsonDocument.Parse(l).RootElement.GetProperty("message").GetString()!.StartsWith("starting data transfer loop", StringComparison.Ordinal));
         Assert.Contains(lines, l => JsonDocument.Parse(l).RootElement.GetProperty("level").GetString() == "W"); // exiting on signal 15
+        // Lines written while a connection is relayed name it; the probe's connection is the first.
+        var transfers = lines.Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("message").GetString()!.StartsWith("starting data transfer loop", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(Enumerable.Range(1, transfers.Length), transfers.Select(e => e.GetProperty("connection").GetInt32()));
+        Assert.DoesNotContain(lines, l => l.Contains("\"exiting on signal") && l.Contains("\"connection\""));
     }
 
     [Theory]
     [InlineData("--records=xml", "option --records: \"xml\" is not one of text, json")]
     [InlineData("--log-format", "option --log-format requires a value: --log-format=<value>")]
-    [InlineData("--log-format=yaml", "option --log-format: \"yaml\" is not one of socat, json")]
+    [InlineData("--log-format=yaml", "option --log-format: \"yaml\" is not one of socat, json, rfc5424")]
+    [InlineData("--syslog-socket=/dev/null", "option --syslog-socket: the log goes to syslog only with -ly or -lm")]
     [InlineData("--record", "unknown option \"--record\"")]
     public async Task BadValuesAreRefusedBeforeAnythingIsOpened(string option, string message)
     {
