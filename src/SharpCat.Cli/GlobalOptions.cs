@@ -22,6 +22,8 @@ internal sealed class CommandLine
     public string? SyslogSocket { get; set; }
     /// <summary>--explain: describe both checked addresses and exit, opening nothing.</summary>
     public bool Explain { get; set; }
+    /// <summary>--progress: a pv-like line on stderr while the relay runs, when stderr is a terminal.</summary>
+    public bool Progress { get; set; }
     /// <summary>--statistics: socat 1.8's figures at exit and on SIGUSR1.</summary>
     public bool Statistics { get; set; }
     /// <summary>Where <c>--metrics</c> serves Prometheus' scrapes, or null.</summary>

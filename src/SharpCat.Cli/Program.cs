@@ -156,9 +156,11 @@ namespace SharpCat.Cli
                 })
                 : null;
 
+            ProgressLine? progress = null;
             try
             {
                 await relay.StartAsync();
+                if (cl.Progress) progress = ProgressLine.Start(relay, EndpointSpec.Parse(cl.Addresses[0]), EndpointSpec.Parse(cl.Addresses[1]), cl.Relay.Direction);
                 await relay.Completion;
             }
             catch (SharpCatException)
@@ -167,6 +169,7 @@ namespace SharpCat.Cli
             }
             finally
             {
+                if (progress is not null) await progress.DisposeAsync();
                 if (cl.Statistics) StatisticsReport.Write(logging, relay.Statistics, cl.Relay.Direction);
             }
             if (signal != 0)

@@ -230,10 +230,10 @@ public sealed class RelayHost : IAsyncDisposable
         _ready.TrySetResult();
     }
 
-    internal void OnConnectionOpened(RelayConnection connection)
+    internal void OnConnectionOpened(RelayConnection? connection)
     {
         _ready.TrySetResult();
-        Raise(ConnectionOpened, connection, nameof(ConnectionOpened));
+        if (connection is not null) Raise(ConnectionOpened, connection, nameof(ConnectionOpened));
     }
 
     internal void OnConnectionClosed(RelayConnectionClosed record) => Raise(ConnectionClosed, record, nameof(ConnectionClosed));

@@ -54,7 +54,8 @@ internal sealed class RelayContext(ILogger logger, RelayOptions options, RelayHo
     {
         Interlocked.Increment(ref _open);
         Interlocked.Increment(ref _started);
-        if (connection is not null) host?.OnConnectionOpened(connection);
+        // The host's StartAsync returns now, whether or not anyone asked for the connection's facts.
+        host?.OnConnectionOpened(connection);
     }
 
     public void ConnectionClosed(RelayConnectionClosed? record)

@@ -62,6 +62,16 @@ public class RelayHostTests
     }
 
     [Fact]
+    public async Task ASingleRelayIsStartedOnceItTransfersEvenWithNoOneListeningForEvents()
+    {
+        using var echo = new EchoServer();
+        await using var relay = new RelayHost($"TCP4:127.0.0.1:{echo.Port}", "SYSTEM:sleep 30");
+        await relay.StartAsync().WaitAsync(Bound);
+        Assert.False(relay.Completion.IsCompleted);
+        Assert.Equal(1, relay.Statistics.ConnectionsOpen);
+    }
+
+    [Fact]
     public async Task EventsDescribeEachConnectionAndStatisticsAddThemUp()
     {
         using var echo = new EchoServer();
