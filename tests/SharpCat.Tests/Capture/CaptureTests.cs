@@ -49,6 +49,40 @@ public class CaptureTests
             Assert.Equal(payloads[i], seen[clientPorts[i]]);
     }
 
+    [Fact]
+    public async Task APeersResetIsAnRstFromThatPeerAfterItsData()
+    {
+        using var dir = new TempDir();
+        using var echo = new EchoServer();
+        string file = dir["reset.pcapng"];
+        int port = FreePorts.Next();
+        using var relay = LiveProcess.SharpCat("-d", "-d", $"--pcap={file}",
+            $"TCP4-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork", $"TCP4:127.0.0.1:{echo.Port}");
+        await relay.WaitForStderrAsync("listening on");
+        int clientPort;
+        using (var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Bound);
+            clientPort = ((IPEndPoint)client.LocalEndPoint!).Port;
+            await client.SendAsync(Encoding.ASCII.GetBytes("before the reset\n")).WaitAsync(Bound);
+            var buffer = new byte[64];
+            int got = 0;
+            while (got < 17) got += await client.ReceiveAsync(buffer.AsMemory(got)).AsTask().WaitAsync(Bound);
+            client.LingerState = new LingerOption(true, 0); // close sends an RST
+        }
+        await relay.WaitForStderrAsync(s => s.Contains("relay 1 finished"), "the relay to finish");
+        relay.Signal(15);
+        await relay.WaitForExitAsync();
+
+        // One RST, from the client's address, after the bytes both ways; nothing else tshark flags.
+        string resets = await Tshark.RunAsync("-r", file, "-Y", "tcp.flags.reset == 1", "-T", "fields", "-e", "ip.src", "-e", "tcp.srcport");
+        Assert.Equal($"127.0.0.1\t{clientPort}", resets.Trim());
+        var c = await Tshark.FollowTcpAsync(file, 0);
+        Assert.Equal("before the reset\n", Encoding.ASCII.GetString(c.FromNode0));
+        Assert.Equal("before the reset\n", Encoding.ASCII.GetString(c.FromNode1));
+        Assert.Equal("", await Tshark.RunAsync("-r", file, "-Y", "tcp.flags.fin == 1 && tcp.srcport == " + clientPort));
+    }
+
     /// <summary>Sends the payload through the relay, half-closes, reads the echo to its end; returns the client's port.</summary>
     private static async Task<int> EchoThroughAsync(int port, byte[] payload)
     {
