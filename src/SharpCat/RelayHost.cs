@@ -57,7 +57,7 @@ public sealed class RelayHost : IAsyncDisposable
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SharpCat.Relay");
         _context = new RelayContext(logger, options, this);
         _plan = CheckIn(_context, left, right, options);
-        if (options.MeterFactory is { } meters) _ = new Metrics.RelayMetrics(this, meters, options.MetricsName);
+        if (options.MeterFactory is { } meters) _context.Metrics = new Metrics.RelayMetrics(this, meters, options.MetricsName);
     }
 
     /// <summary>

@@ -145,13 +145,19 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
             {
                 Log.Notice($"received packet with {length} bytes from {SocketAddressing.Format(from)}");
                 Log.Info("recvfrom(): wrong peer address, ignoring packet");
+                Relay.RelayContext.Current?.Metrics?.DatagramDropped("wrong_peer");
                 continue;
             }
             // A sender the address's checks refuse (PeerCheck) is logged there, and its datagram dropped.
-            if (check is not null && !await check.PermitsAsync(from, socket).ConfigureAwait(false)) continue;
+            if (check is not null && !await check.PermitsAsync(from, socket).ConfigureAwait(false))
+            {
+                Relay.RelayContext.Current?.Metrics?.DatagramDropped("refused");
+                continue;
+            }
             if (length > buffer.Length)
             {
                 Log.Warn($"a datagram of {length} bytes was cut to {buffer.Length} (-b)");
+                Relay.RelayContext.Current?.Metrics?.DatagramCut();
                 length = buffer.Length;
             }
             if (length == 0 && !nullEof && mode != DatagramPeer.Connected)
@@ -172,7 +178,11 @@ internal sealed class DatagramChannel(Socket socket, DatagramPeer mode, EndPoint
             if (mode == DatagramPeer.ReceiveOnly) throw new Native.PosixException($"sendto({WriteFd}, {data.Length})", 22 /* EINVAL */);
             if (mode == DatagramPeer.Connected) await socket.SendAsync(data, SocketFlags.None, ct).ConfigureAwait(false);
             else if (_peer is { } to) await socket.SendToAsync(data, SocketFlags.None, to, ct).ConfigureAwait(false);
-            else Log.Warn($"no peer to send a datagram of {data.Length} bytes to yet: dropped");
+            else
+            {
+                Log.Warn($"no peer to send a datagram of {data.Length} bytes to yet: dropped");
+                Relay.RelayContext.Current?.Metrics?.DatagramDropped("no_peer");
+            }
         }
         catch (SocketException e)
         {

@@ -75,13 +75,22 @@ internal static class OpenSslEndpoints
         string? expectedName, string? sni, CancellationToken ct)
     {
         ISecureChannel? secure = null;
+        var metrics = Relay.RelayContext.Current?.Metrics;
+        long started = metrics is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             secure = transport is DatagramChannel udp
                 ? DtlsChannel.Create(context, udp, options, client, verifying, expectedName, sni)
                 : TlsChannel.Create(context, (SocketChannel)transport, options, client, verifying, expectedName, sni);
             await secure.HandshakeAsync(ct).ConfigureAwait(false);
+            metrics?.Handshake(secure.IsDatagram, client, System.Diagnostics.Stopwatch.GetElapsedTime(started), succeeded: true);
             return secure;
+        }
+        catch (SharpCatException) when (secure is not null && metrics is not null)
+        {
+            metrics.Handshake(secure.IsDatagram, client, System.Diagnostics.Stopwatch.GetElapsedTime(started), succeeded: false);
+            await secure.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
         catch
         {

@@ -62,7 +62,7 @@ internal sealed class PeerCheck
 
     private bool WrappersPermit(IPEndPoint peer, Socket socket, Socket requestSocket)
     {
-        if (!_wrappers!.Permits(peer, socket, requestSocket)) return Refuse(peer, "due to tcpwrapper option");
+        if (!_wrappers!.Permits(peer, socket, requestSocket)) return Refuse(peer, "due to tcpwrapper option", "tcpwrap");
         Log.Info($"permitting connection from {SocketAddressing.Format(peer)} due to tcpwrapper option");
         return true;
     }
@@ -72,30 +72,32 @@ internal sealed class PeerCheck
         if (peer is not IPEndPoint ip)
         {
             Log.Warn($"refusing connection from {SocketAddressing.Format(peer)}: no IP address to check");
+            Relay.RelayContext.Current?.Metrics?.Refused("no_ip_address");
             return false;
         }
         if (_range is { } range)
         {
-            if (!SocketAddressing.InRange(ip.Address, range)) return Refuse(ip, "due to range option");
+            if (!SocketAddressing.InRange(ip.Address, range)) return Refuse(ip, "due to range option", "range");
             Log.Info($"permitting connection from {SocketAddressing.Format(ip)} due to range option");
         }
         // socat checks sourceport, or else lowport, never both.
         if (_sourcePort is int wanted)
         {
-            if (ip.Port != wanted) return Refuse(ip, "due to wrong sourceport");
+            if (ip.Port != wanted) return Refuse(ip, "due to wrong sourceport", "sourceport");
             Log.Info($"permitting connection from {SocketAddressing.Format(ip)} due to sourceport option");
         }
         else if (_lowPort)
         {
-            if (ip.Port >= ReservedPorts) return Refuse(ip, "due to lowport option");
+            if (ip.Port >= ReservedPorts) return Refuse(ip, "due to lowport option", "lowport");
             Log.Info($"permitting connection from {SocketAddressing.Format(ip)} due to lowport option");
         }
         return true;
     }
 
-    private static bool Refuse(IPEndPoint peer, string reason)
+    private static bool Refuse(IPEndPoint peer, string reason, string check)
     {
         Log.Warn($"refusing connection from {SocketAddressing.Format(peer)} {reason}");
+        Relay.RelayContext.Current?.Metrics?.Refused(check);
         return false;
     }
 }

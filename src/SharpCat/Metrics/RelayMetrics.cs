@@ -23,8 +23,15 @@ internal sealed class RelayMetrics
     private static readonly KeyValuePair<string, object?> LeftToRight = new("direction", "left_to_right");
     private static readonly KeyValuePair<string, object?> RightToLeft = new("direction", "right_to_left");
 
+    // TLS and DTLS handshakes take from well under a millisecond (resumed, loopback) to seconds.
+    private static readonly double[] HandshakeBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
     private readonly Counter<long> _ends;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _errors;
+    private readonly Counter<long> _datagramsDropped;
+    private readonly Counter<long> _datagramsCut;
+    private readonly Histogram<double> _handshakes;
 
     public RelayMetrics(RelayHost host, IMeterFactory factory, string? relayName)
     {
@@ -52,7 +59,39 @@ internal sealed class RelayMetrics
             "Directions of connections that ended, by how they ended");
         _duration = meter.CreateHistogram("sharpcat.connection.duration", "s", "How long connections transferred",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        _errors = meter.CreateCounter<long>("sharpcat.errors", "{error}",
+            "Failures by kind: open (an address could not be opened), handshake (TLS/DTLS), refused (a peer an access check refused, by reason), resources (out of descriptors or memory), transfer (a direction ended with an error)");
+        _datagramsDropped = meter.CreateCounter<long>("sharpcat.datagrams.dropped", "{datagram}",
+            "Datagrams received and not relayed, by reason: refused (an access check), wrong_peer (not from the connected peer), no_peer (nowhere to send yet)");
+        _datagramsCut = meter.CreateCounter<long>("sharpcat.datagrams.cut", "{datagram}",
+            "Datagrams longer than the buffer (-b), relayed cut to its size");
+        _handshakes = meter.CreateHistogram("sharpcat.handshake.duration", "s", "TLS and DTLS handshakes, by protocol, role and outcome",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HandshakeBuckets });
         host.ConnectionClosed += OnConnectionClosed;
+    }
+
+    /// <summary>An address could not be opened (a connect refused, a file missing, …).</summary>
+    public void OpenFailed() => _errors.Add(1, new KeyValuePair<string, object?>("kind", "open"));
+
+    /// <summary>A listener or a relay waits for descriptors or memory.</summary>
+    public void ResourcesExhausted() => _errors.Add(1, new KeyValuePair<string, object?>("kind", "resources"));
+
+    /// <summary>A peer was refused by an access check (range, sourceport, lowport, tcpwrap, …).</summary>
+    public void Refused(string reason) =>
+        _errors.Add(1, new KeyValuePair<string, object?>("kind", "refused"), new KeyValuePair<string, object?>("reason", reason));
+
+    public void DatagramDropped(string reason) => _datagramsDropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void DatagramCut() => _datagramsCut.Add(1);
+
+    /// <summary>A TLS or DTLS handshake ended; a failed one also counts as an error.</summary>
+    public void Handshake(bool dtls, bool client, TimeSpan duration, bool succeeded)
+    {
+        _handshakes.Record(duration.TotalSeconds,
+            new KeyValuePair<string, object?>("protocol", dtls ? "dtls" : "tls"),
+            new KeyValuePair<string, object?>("role", client ? "client" : "server"),
+            new KeyValuePair<string, object?>("outcome", succeeded ? "ok" : "failed"));
+        if (!succeeded) _errors.Add(1, new KeyValuePair<string, object?>("kind", "handshake"));
     }
 
     private void OnConnectionClosed(object? sender, RelayConnectionClosed record)
@@ -75,5 +114,6 @@ internal sealed class RelayMetrics
             _ => null, // a direction that was not relayed did not end
         };
         if (kind is not null) _ends.Add(1, direction, new("end", kind));
+        if (end == DirectionEnd.Error) _errors.Add(1, new KeyValuePair<string, object?>("kind", "transfer"));
     }
 }

@@ -36,6 +36,9 @@ internal sealed class RelayContext(ILogger logger, RelayOptions options, RelayHo
 
     public ILogger Logger => logger;
 
+    /// <summary>The relay's instruments when its host was given a meter factory; null costs the callers one test.</summary>
+    public Metrics.RelayMetrics? Metrics { get; set; }
+
     public RelayOptions Options => options;
 
     /// <summary>True when someone listens for connection events: only then are their facts gathered.</summary>

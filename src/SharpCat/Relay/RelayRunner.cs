@@ -94,6 +94,11 @@ internal static class RelayRunner
             using var scope = context.Logger.BeginScope(new ConnectionScope(id));
             await TransferAsync(id, a, b, context, dumps, transferStop).ConfigureAwait(false);
         }
+        catch (SharpCatException) when (b is null)
+        {
+            context.Metrics?.OpenFailed();
+            throw;
+        }
         finally
         {
             if (a is not null) await a.Channel.DisposeAsync().ConfigureAwait(false);
@@ -175,7 +180,11 @@ internal static class RelayRunner
                     // Out of descriptors or memory: the live relays keep theirs, and the client
                     // waits in the backlog until some end (DESIGN.md §3).
                     slots?.Release();
-                    if (backoff is null) Log.Warn($"{e.Message}: {children.Count} relay(s) live; accepting again when resources free up");
+                    if (backoff is null)
+                    {
+                        Log.Warn($"{e.Message}: {children.Count} relay(s) live; accepting again when resources free up");
+                        context.Metrics?.ResourcesExhausted();
+                    }
                     backoff = ResourceExhaustion.NextBackoff(backoff);
                     await Task.Delay(backoff.Value, ct).ConfigureAwait(false);
                     continue;
@@ -250,7 +259,11 @@ internal static class RelayRunner
                         // Out of descriptors or memory after the accept: the client has sent data that
                         // only this connection holds, so it waits for live relays to end, as the
                         // listener does, rather than being dropped (DESIGN.md §3).
-                        if (backoff is null) Log.Warn($"relay {id}: {e.Message}: opening again when resources free up");
+                        if (backoff is null)
+                        {
+                            Log.Warn($"relay {id}: {e.Message}: opening again when resources free up");
+                            context.Metrics?.ResourcesExhausted();
+                        }
                         foreach (var lk in locks) lk.Dispose();
                         locks.Clear();
                         backoff = ResourceExhaustion.NextBackoff(backoff);
@@ -270,6 +283,7 @@ internal static class RelayRunner
         {
             // One failing relay ends only itself; the listener goes on.
             Log.Error($"relay {id}: {e.Message}");
+            if (peer is null) context.Metrics?.OpenFailed();
         }
         finally
         {

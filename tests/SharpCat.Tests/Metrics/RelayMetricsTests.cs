@@ -11,7 +11,7 @@ public class RelayMetricsTests
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
     /// <summary>Every measurement of one relay's instruments: instrument name, value, tags as "k=v,…".</summary>
-    private sealed class Recorder : IDisposable
+    internal sealed class Recorder : IDisposable
     {
         private readonly MeterListener _listener = new();
         public List<(string Name, double Value, string Tags)> Measurements { get; } = [];
@@ -88,6 +88,85 @@ public class RelayMetricsTests
         var histogram = Assert.IsType<Histogram<double>>(recorder.Instruments.Single(i => i.Name == "sharpcat.connection.duration"));
         Assert.Equal("s", histogram.Unit);
         Assert.NotEmpty(histogram.Advice!.HistogramBucketBoundaries!);
+    }
+
+    private static async Task<(RelayHost Relay, Recorder Recorder)> StartMeteredAsync(string left, string right, ProgramMeterFactoryHolder meters, int bufferSize = 8192)
+    {
+        var relay = new RelayHost(left, right, new RelayOptions { MeterFactory = meters.Factory, BufferSize = bufferSize });
+        var recorder = new Recorder(m => m.Scope == relay);
+        await relay.StartAsync().WaitAsync(Bound);
+        return (relay, recorder);
+    }
+
+    /// <summary>The program's meter factory, disposed with the test.</summary>
+    private sealed class ProgramMeterFactoryHolder : IDisposable
+    {
+        public SharpCat.Cli.Metrics.ProgramMeterFactory Factory { get; } = new();
+        public void Dispose() => Factory.Dispose();
+    }
+
+    private static async Task ConnectAndReadToEndAsync(EndPoint to)
+    {
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(to).WaitAsync(Bound);
+        try
+        {
+            while (await client.ReceiveAsync(new byte[256]).WaitAsync(Bound) > 0) { }
+        }
+        catch (SocketException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task FailuresAreCountedByKind()
+    {
+        using var meters = new ProgramMeterFactoryHolder();
+        var (refusing, refusals) = await StartMeteredAsync("TCP4-LISTEN:0,bind=127.0.0.1,fork,range=10.0.0.0/8", "TCP4:127.0.0.1:9", meters);
+        await using (refusing)
+        using (refusals)
+        {
+            await ConnectAndReadToEndAsync(refusing.LocalEndPoints[0]);
+            await Wait.UntilAsync(() => refusals.Values("sharpcat.errors", "kind=refused,reason=range").Length == 1);
+        }
+        int closedPort = FreePorts.Next();
+        var (failing, failures) = await StartMeteredAsync("TCP4-LISTEN:0,bind=127.0.0.1,fork", $"TCP4:127.0.0.1:{closedPort}", meters);
+        await using (failing)
+        using (failures)
+        {
+            await ConnectAndReadToEndAsync(failing.LocalEndPoints[0]);
+            await Wait.UntilAsync(() => failures.Values("sharpcat.errors", "kind=open").Length == 1);
+            Assert.Empty(failures.Values("sharpcat.errors", "kind=refused,reason=range"));
+        }
+    }
+
+    [Fact]
+    public async Task DatagramsCutOrDroppedAreCounted()
+    {
+        using var meters = new ProgramMeterFactoryHolder();
+        using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        sink.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int recvPort = FreePorts.Next();
+        var (relay, recorder) = await StartMeteredAsync($"UDP4-RECV:{recvPort},bind=127.0.0.1", $"UDP4-SENDTO:127.0.0.1:{((IPEndPoint)sink.LocalEndPoint!).Port}", meters, bufferSize: 10);
+        await using (relay)
+        using (recorder)
+        using (var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            await sender.SendToAsync(new byte[100], new IPEndPoint(IPAddress.Loopback, recvPort)).WaitAsync(Bound);
+            var buffer = new byte[200];
+            Assert.Equal(10, await sink.ReceiveAsync(buffer).WaitAsync(Bound));
+            Assert.Equal([1.0], recorder.Values("sharpcat.datagrams.cut"));
+        }
+        int refusingPort = FreePorts.Next();
+        (relay, recorder) = await StartMeteredAsync($"UDP4-RECV:{refusingPort},bind=127.0.0.1,range=10.0.0.0/8", $"UDP4-SENDTO:127.0.0.1:{((IPEndPoint)sink.LocalEndPoint!).Port}", meters);
+        await using (relay)
+        using (recorder)
+        using (var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            await sender.SendToAsync(new byte[5], new IPEndPoint(IPAddress.Loopback, refusingPort)).WaitAsync(Bound);
+            await Wait.UntilAsync(() => recorder.Values("sharpcat.datagrams.dropped", "reason=refused").Length == 1);
+            Assert.Equal([1.0], recorder.Values("sharpcat.errors", "kind=refused,reason=range"));
+        }
     }
 
     [Fact]
