@@ -62,6 +62,7 @@ internal static class AddressResolver
         }
         var address = new ResolvedAddress(spec, kind, new OptionSet(resolved, sloppy));
         OptionConflicts.Check(address);
+        Faults.FaultPlan.Check(address);
         return address;
     }
 

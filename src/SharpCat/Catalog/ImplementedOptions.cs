@@ -62,6 +62,7 @@ internal static class ImplementedOptions
         foreach (var entry in Endpoints.SocketOptions.Table) Names.Add(entry.Name);
         foreach (var name in Endpoints.TermiosOptions.Names) Names.Add(name);
         foreach (var name in Endpoints.TunEndpoints.Names) Names.Add(name);
+        foreach (var name in Faults.FaultPlan.Names) Names.Add(name);
     }
 }
 
@@ -81,5 +82,16 @@ internal static partial class OptionCatalog
         new("sockspass", OptionGroups.Socks4, OptionPhase.Late, OptionType.String),
         new("ip-add-source-membership", OptionGroups.Ip4, OptionPhase.Pastsocket, OptionType.String),
         new("openssl-fips", OptionGroups.Openssl, OptionPhase.Specific, OptionType.Bool),
+        // SharpCat's fault injection (Faults/): APPL, so valid on every address; times in seconds as socat's timeouts.
+        new("fault-latency", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
+        new("fault-jitter", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
+        new("fault-rate", OptionGroups.Appl, OptionPhase.Late, OptionType.SizeT),
+        new("fault-slice", OptionGroups.Appl, OptionPhase.Late, OptionType.SizeT),
+        new("fault-slice-delay", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
+        new("fault-stall", OptionGroups.Appl, OptionPhase.Late, OptionType.SizeT),
+        new("fault-reset", OptionGroups.Appl, OptionPhase.Late, OptionType.SizeT),
+        new("fault-close", OptionGroups.Appl, OptionPhase.Late, OptionType.SizeT),
+        new("fault-probability", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
+        new("fault-seed", OptionGroups.Appl, OptionPhase.Late, OptionType.SizeT),
     ];
 }

@@ -6,9 +6,10 @@ namespace SharpCat.Relay;
 /// What the APPL options of one address ask of the relay: line endings, an EOF that is polled
 /// past (<c>ignoreeof</c>), a byte limit (<c>readbytes</c>), an escape byte that acts as EOF, and
 /// a reader that went away ending the direction quietly (<c>cool-write</c>, an FD option that
-/// acts on the relay).
+/// acts on the relay), and the faults to inject into what is written to it (<c>fault-…</c>).
 /// </summary>
-internal sealed record AddressBehaviour(LineTerminator LineTerminator, bool IgnoreEof, long? ReadBytes, byte? Escape, bool CoolWrite)
+internal sealed record AddressBehaviour(LineTerminator LineTerminator, bool IgnoreEof, long? ReadBytes, byte? Escape, bool CoolWrite,
+    SharpCat.Faults.FaultPlan? Faults = null)
 {
     public static AddressBehaviour From(OptionSet options)
     {
@@ -21,7 +22,7 @@ internal sealed record AddressBehaviour(LineTerminator LineTerminator, bool Igno
         // readbytes=0 means no limit, as in socat.
         long? limit = options.Number("readbytes") is long n and > 0 ? n : null;
         return new AddressBehaviour(term, options.Flag("ignoreeof"), limit,
-            options.Number("escape") is long e ? (byte)e : null, options.Flag("cool-write"));
+            options.Number("escape") is long e ? (byte)e : null, options.Flag("cool-write"), SharpCat.Faults.FaultPlan.From(options));
     }
 }
 

@@ -107,7 +107,28 @@ internal static class RelayRunner
         }
     }
 
-    private static Task TransferAsync(long id, OpenedEndpoint a, OpenedEndpoint b, RelayContext context, RawDumps dumps, CancellationToken ct)
+    private static Task TransferAsync(long id, OpenedEndpoint a, OpenedEndpoint b, RelayContext context, RawDumps dumps, CancellationToken ct) =>
+        a.WriteBehaviour.Faults is null && b.WriteBehaviour.Faults is null
+            ? TransferPlainAsync(id, a, b, context, dumps, ct)
+            : TransferWithFaultsAsync(id, a, b, context, dumps, ct);
+
+    /// <summary>A transfer whose addresses have fault options: each drawn fault wraps its channel for this connection only.</summary>
+    private static async Task TransferWithFaultsAsync(long id, OpenedEndpoint a, OpenedEndpoint b, RelayContext context, RawDumps dumps, CancellationToken ct)
+    {
+        var faultyA = a.WriteBehaviour.Faults is { } fa ? Faults.FaultChannel.Wrap(a.Channel, fa, id, 1, a.Name) : a.Channel;
+        var faultyB = b.WriteBehaviour.Faults is { } fb ? Faults.FaultChannel.Wrap(b.Channel, fb, id, 2, b.Name) : b.Channel;
+        try
+        {
+            await TransferPlainAsync(id, a with { Channel = faultyA }, b with { Channel = faultyB }, context, dumps, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (faultyA != a.Channel) await faultyA.DisposeAsync().ConfigureAwait(false);
+            if (faultyB != b.Channel) await faultyB.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static Task TransferPlainAsync(long id, OpenedEndpoint a, OpenedEndpoint b, RelayContext context, RawDumps dumps, CancellationToken ct)
     {
         if (context.Options.AnalyzeFds) FdAnalysis.Write(DistinctFds(a.Channel, b.Channel), context.Options.DumpFd);
         // The event comes before the first line of the transfer: a host that logs to stderr until

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using SharpCat.Diagnostics;
+using SharpCat.Relay;
+
+namespace SharpCat.Faults;
+
+/// <summary>
+/// An address's channel with faults on what is written to it (DESIGN §10: a transforming layer is a
+/// channel wrapping a channel). Writes are queued with their arrival time and a writer sends each
+/// when its latency has passed, so that latency delays data without capping the throughput, as a
+/// slow link does; the rate and the slices pace the writer; after a number of bytes it stalls, or
+/// resets or closes the connection. The queue is bounded: a slow fault holds the relay back as a
+/// slow peer would, without buffering more than <see cref="QueuedWrites"/> reads.
+/// </summary>
+internal sealed class FaultChannel : IChannel
+{
+    private const int QueuedWrites = 64;
+
+    private readonly IChannel _inner;
+    private readonly FaultPlan _plan;
+    private readonly Random _random;
+    private readonly string _name;
+    private readonly long _id;
+    private readonly Channel<(byte[] Data, long Due)> _queue =
+        Channel.CreateBounded<(byte[], long)>(new BoundedChannelOptions(QueuedWrites) { SingleReader = true, SingleWriter = true });
+    private readonly CancellationTokenSource _cut = new();
+    private readonly Task _writer;
+    private long _written, _lastDue, _nextByteAt;
+    private Exception? _failure;
+    private volatile bool _stalled;
+
+    private FaultChannel(IChannel inner, FaultPlan plan, Random random, long id, string name)
+    {
+        _id = id;
+        _inner = inner;
+        _plan = plan;
+        _random = random;
+        _name = name;
+        _writer = Task.Run(WriteQueuedAsync);
+    }
+
+    /// <summary>
+    /// The channel itself when this connection draws no fault; else the channel with the faults,
+    /// logged with the connection they hit.
+    /// </summary>
+    public static IChannel Wrap(IChannel channel, FaultPlan plan, long id, int side, string name)
+    {
+        if (channel.IsDatagram) throw new SharpCatException($"{name}: the fault options of this build act on byte streams, and this address moves datagrams");
+        var random = plan.Draw(id, side);
+        if (random is null)
+        {
+            Log.Notice($"relay {id}: no fault on {name} (probability {plan.Probability}, seed {plan.Seed})");
+            return channel;
+        }
+        Log.Notice($"relay {id}: faults on what is written to {name}: {plan.Describe()} (seed {plan.Seed})");
+        return new FaultChannel(channel, plan, random, id, name);
+    }
+
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct) => ReadOrFailAsync(buffer, ct);
+
+    // A reset or close cuts the reading direction too, at once, rather than at the next write.
+    private async ValueTask<int> ReadOrFailAsync(Memory<byte> buffer, CancellationToken ct)
+    {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, _cut.Token);
+        try
+        {
+            return await _inner.ReadAsync(buffer, both.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_cut.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw _failure!;
+        }
+    }
+
+    public async ValueTask WaitReadableAsync(CancellationToken ct)
+    {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, _cut.Token);
+        try
+        {
+            await _inner.WaitReadableAsync(both.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_cut.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw _failure!;
+        }
+    }
+
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        if (_failure is not null) throw _failure;
+        if (data.IsEmpty) return;
+        long now = Stopwatch.GetTimestamp();
+        double jitter = _plan.Jitter > TimeSpan.Zero ? (_random.NextDouble() * 2 - 1) * _plan.Jitter.TotalSeconds : 0;
+        // Never before an earlier write: jitter varies the delay, not the order of the bytes.
+        long due = Math.Max(_lastDue, now + Ticks(_plan.Latency.TotalSeconds + jitter));
+        _lastDue = due;
+        try
+        {
+            await _queue.Writer.WriteAsync((data.ToArray(), due), ct).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw _failure ?? new SharpCatException($"{_name}: write after the faults ended the connection");
+        }
+    }
+
+    public async ValueTask ShutdownWriteAsync()
+    {
+        _queue.Writer.TryComplete();
+        // A stalled connection stays silent, without even an end of file, until the relay ends.
+        if (_stalled) return;
+        await _writer.ConfigureAwait(false);
+        if (_failure is not null) throw _failure;
+        if (_stalled) return;
+        await _inner.ShutdownWriteAsync().ConfigureAwait(false);
+    }
+
+    private async Task WriteQueuedAsync()
+    {
+        try
+        {
+            await foreach (var (data, due) in _queue.Reader.ReadAllAsync(_cut.Token).ConfigureAwait(false))
+            {
+                await UntilAsync(due).ConfigureAwait(false);
+                await SendAsync(data).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_cut.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (_failure is null)
+        {
+            _failure = e as SharpCatException ?? new SharpCatException(e.Message, e);
+            _cut.Cancel();
+        }
+    }
+
+    /// <summary>Sends one queued write in slices, at the rate, up to the byte at which a fault fires.</summary>
+    private async ValueTask SendAsync(ReadOnlyMemory<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            int piece = Math.Min(data.Length, _plan.SliceSize ?? data.Length);
+            long? trigger = Next(_plan.StallAfter, _plan.ResetAfter, _plan.CloseAfter);
+            if (trigger is long at && _written + piece >= at) piece = (int)(at - _written);
+            if (piece > 0)
+            {
+                await PaceAsync(piece).ConfigureAwait(false);
+                await _inner.WriteAsync(data[..piece], _cut.Token).ConfigureAwait(false);
+                _written += piece;
+                data = data[piece..];
+            }
+            if (trigger is long fired && _written == fired)
+            {
+                await FireAsync(fired).ConfigureAwait(false);
+                return;
+            }
+            if (!data.IsEmpty && _plan.SliceDelay > TimeSpan.Zero) await Task.Delay(_plan.SliceDelay, _cut.Token).ConfigureAwait(false);
+        }
+    }
+
+    private static long? Next(params long?[] triggers)
+    {
+        long? first = null;
+        foreach (var t in triggers)
+            if (t is long v && (first is null || v < first)) first = v;
+        return first;
+    }
+
+    // The rate: each byte has its time, as a token bucket with no burst.
+    private async ValueTask PaceAsync(int bytes)
+    {
+        if (_plan.Rate is not long rate) return;
+        long start = Math.Max(Stopwatch.GetTimestamp(), _nextByteAt);
+        _nextByteAt = start + Ticks((double)bytes / rate);
+        await UntilAsync(start).ConfigureAwait(false);
+    }
+
+    private static long Ticks(double seconds) => (long)(Math.Max(0, seconds) * Stopwatch.Frequency);
+
+    /// <summary>Waits until the stopwatch reaches <paramref name="due"/>: a timer may fire a little early, never this.</summary>
+    private async ValueTask UntilAsync(long due)
+    {
+        for (long now = Stopwatch.GetTimestamp(); now < due; now = Stopwatch.GetTimestamp())
+            await Task.Delay(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, (due - now) * TimeSpan.TicksPerSecond / Stopwatch.Frequency)), _cut.Token).ConfigureAwait(false);
+    }
+
+    private async ValueTask FireAsync(long at)
+    {
+        if (_plan.StallAfter == at)
+        {
+            // The connection stays open and silent: nothing more is written until the relay ends.
+            Log.Notice($"relay {_id}: {_name}: fault-stall: nothing more is written after {at} bytes");
+            _stalled = true;
+            await Task.Delay(Timeout.Infinite, _cut.Token).ConfigureAwait(false);
+        }
+        if (_plan.ResetAfter == at)
+        {
+            Log.Notice($"relay {_id}: {_name}: fault-reset: resetting the connection after {at} bytes");
+            _inner.AbortOnClose();
+            throw new SharpCatException($"{_name}: reset after {at} bytes by fault-reset");
+        }
+        Log.Notice($"relay {_id}: {_name}: fault-close: closing the connection after {at} bytes");
+        await _inner.ShutdownWriteAsync().ConfigureAwait(false);
+        throw new SharpCatException($"{_name}: closed after {at} bytes by fault-close");
+    }
+
+    public bool IsDatagram => false;
+    public bool CanRead => _inner.CanRead;
+    public bool CanWrite => _inner.CanWrite;
+    public int ReadFd => _inner.ReadFd;
+    public int WriteFd => _inner.WriteFd;
+    public Task? Completion => _inner.Completion;
+    public IReadOnlyList<KeyValuePair<string, string>>? Variables => _inner.Variables;
+    public ValueTask WaitForPeerAsync(CancellationToken ct) => _inner.WaitForPeerAsync(ct);
+    public bool WasReset => _inner.WasReset;
+    public void AbortOnClose() => _inner.AbortOnClose();
+    public System.Net.EndPoint? LocalEndPoint => _inner.LocalEndPoint;
+    public System.Net.EndPoint? RemoteEndPoint => _inner.RemoteEndPoint;
+    public string Describe() => _inner.Describe();
+
+    /// <summary>Stops the writer; the channel it wraps belongs to whoever opened it and is closed by them.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        _cut.Cancel();
+        await _writer.ConfigureAwait(false);
+        _cut.Dispose();
+    }
+}

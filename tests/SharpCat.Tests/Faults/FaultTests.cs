@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using SharpCat.Tests.Endpoints;
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Faults;
+
+/// <summary>
+/// The fault options, each measured on the wire by a client of the relay: the delay of a reply,
+/// the time a transfer takes at a rate (lower bounds are exact, upper ones generous), slices as
+/// separate reads, a stall as silence on an open connection, a reset as ECONNRESET, a close as an
+/// end of file after exactly the bytes given; the seed's draws repeat.
+/// </summary>
+public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+
+    /// <summary>A fork relay from a TCP port to an echo server, with the faults on the first address (what the client receives).</summary>
+    private static async Task<(LiveProcess Relay, int Port, EchoServer Echo)> RelayAsync(string faults, string listen = "TCP4-LISTEN:0,bind=127.0.0.1,reuseaddr,fork")
+    {
+        var echo = new EchoServer();
+        var (relay, port) = await Listeners.SharpCatAsync("-d", "-d", $"{listen},{faults}", $"TCP4:127.0.0.1:{echo.Port}");
+        return (relay, port, echo);
+    }
+
+    private static async Task<Socket> ConnectAsync(int port)
+    {
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Bound);
+        return client;
+    }
+
+    /// <summary>Reads until <paramref name="count"/> bytes arrived; the sizes of the reads.</summary>
+    private static async Task<List<int>> ReadAsync(Socket s, int count)
+    {
+        var reads = new List<int>();
+        var buffer = new byte[65536];
+        for (int got = 0; got < count;)
+        {
+            int n = await s.ReceiveAsync(buffer).WaitAsync(Bound);
+            if (n == 0) throw new EndOfStreamException($"end of file after {got} of {count} bytes");
+            reads.Add(n);
+            got += n;
+        }
+        return reads;
+    }
+
+    [Fact]
+    public async Task LatencyDelaysTheReplyWithoutCappingThroughput()
+    {
+        var (relay, port, echo) = await RelayAsync("fault-latency=0.3");
+        using var _ = relay;
+        using var __ = echo;
+        using var client = await ConnectAsync(port);
+        var watch = Stopwatch.StartNew();
+        await client.SendAsync(Encoding.ASCII.GetBytes("ping\n"));
+        await ReadAsync(client, 5);
+        Assert.InRange(watch.Elapsed.TotalSeconds, 0.3, 10);
+        // 64 writes in flight each wait 0.3 s, not 64 × 0.3 s: latency, not a rate.
+        watch.Restart();
+        await client.SendAsync(new byte[1_000_000]);
+        await ReadAsync(client, 1_000_000);
+        Assert.InRange(watch.Elapsed.TotalSeconds, 0.3, 10);
+        Assert.Contains("faults on what is written to socket 1: latency 0.3 s", relay.StderrText);
+    }
+
+    [Fact]
+    public async Task RateLimitsTheBytesPerSecond()
+    {
+        var (relay, port, echo) = await RelayAsync("fault-rate=200000");
+        using var _ = relay;
+        using var __ = echo;
+        using var client = await ConnectAsync(port);
+        var watch = Stopwatch.StartNew();
+        var sending = client.SendAsync(new byte[400_000]);
+        await ReadAsync(client, 400_000);
+        await sending;
+        // 400 000 bytes at 200 000 bytes/s: the last read (at most -b, 8192 bytes) leaves 2 s after
+        // the first byte, less its own share.
+        Assert.InRange(watch.Elapsed.TotalSeconds, (400_000 - 8192) / 200_000.0, 15);
+    }
+
+    [Fact]
+    public async Task SlicesArriveAsSeparateReads()
+    {
+        var (relay, port, echo) = await RelayAsync("fault-slice=10,fault-slice-delay=0.05");
+        using var _ = relay;
+        using var __ = echo;
+        using var client = await ConnectAsync(port);
+        var watch = Stopwatch.StartNew();
+        await client.SendAsync(new byte[100]);
+        var reads = await ReadAsync(client, 100);
+        // Ten slices 0.05 s apart: the last leaves 0.45 s after the first. A reader that falls
+        // behind (a busy test host) finds several slices at once, but never part of one.
+        Assert.InRange(watch.Elapsed.TotalSeconds, 0.45, 15);
+        Assert.All(reads, n => Assert.Equal(0, n % 10));
+        Assert.True(reads.Count > 1, string.Join(",", reads));
+    }
+
+    [Fact]
+    public async Task AStallKeepsTheConnectionOpenAndSilent()
+    {
+        var (relay, port, echo) = await RelayAsync("fault-stall=1000");
+        using var _ = relay;
+        using var __ = echo;
+        using var client = await ConnectAsync(port);
+        await client.SendAsync(new byte[5000]);
+        await ReadAsync(client, 1000);
+        await relay.WaitForStderrAsync("fault-stall: nothing more is written after 1000 bytes");
+        // Silence, and no end of file or reset, for as long as the client cares to wait.
+        var more = client.ReceiveAsync(new byte[100]);
+        Assert.False(await Task.WhenAny(more, Task.Delay(TimeSpan.FromSeconds(1))) == more, "bytes or an end after the stall");
+        Assert.True(client.Connected);
+    }
+
+    [Fact]
+    public async Task AResetCutsTheConnectionAfterTheBytesGiven()
+    {
+        var (relay, port, echo) = await RelayAsync("fault-reset=1000");
+        using var _ = relay;
+        using var __ = echo;
+        using var client = await ConnectAsync(port);
+        await client.SendAsync(new byte[5000]);
+        await ReadAsync(client, 1000);
+        var e = await Assert.ThrowsAsync<SocketException>(async () => await client.ReceiveAsync(new byte[100]).WaitAsync(Bound));
+        Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+        await relay.WaitForStderrAsync("reset after 1000 bytes by fault-reset");
+    }
+
+    [Fact]
+    public async Task ACloseEndsTheStreamAfterTheBytesGiven()
+    {
+        var (relay, port, echo) = await RelayAsync("fault-close=1000");
+        using var _ = relay;
+        using var __ = echo;
+        using var client = await ConnectAsync(port);
+        await client.SendAsync(new byte[5000]);
+        await ReadAsync(client, 1000);
+        Assert.Equal(0, await client.ReceiveAsync(new byte[100]).WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task FaultsWorkOnUnixSockets()
+    {
+        using var dir = new TempDir();
+        using var echo = new EchoServer();
+        using var relay = LiveProcess.SharpCat("-d", "-d", $"UNIX-LISTEN:{dir["s"]},fork,fault-close=3", $"TCP4:127.0.0.1:{echo.Port}");
+        await Wait.UntilAsync(() => File.Exists(dir["s"]));
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await client.ConnectAsync(new UnixDomainSocketEndPoint(dir["s"])).WaitAsync(Bound);
+        await client.SendAsync(Encoding.ASCII.GetBytes("hello\n"));
+        var buffer = new byte[100];
+        int got = 0, n;
+        while ((n = await client.ReceiveAsync(buffer.AsMemory(got)).AsTask().WaitAsync(Bound)) > 0) got += n;
+        Assert.Equal("hel", Encoding.ASCII.GetString(buffer, 0, got));
+    }
+
+    [Fact]
+    public async Task FaultsWorkOnTlsAndActOnThePlainBytes()
+    {
+        using var echo = new EchoServer();
+        var (relay, port) = await Listeners.SharpCatAsync("-d", "-d",
+            $"OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,fork,cert={certs["server-full.pem"]},verify=0,fault-close=4", $"TCP4:127.0.0.1:{echo.Port}");
+        using var _ = relay;
+        var r = await Run.SocatAsync(Encoding.ASCII.GetBytes("hello\n"), "-t", "5", "-", $"OPENSSL:127.0.0.1:{port},verify=0");
+        Assert.Equal("hell", r.StdoutText);
+    }
+
+    [Fact]
+    public async Task TheSeedDecidesWhichConnectionsGetFaults()
+    {
+        static async Task<string[]> DrawsAsync(string seed)
+        {
+            var (relay, port, echo) = await RelayAsync($"fault-latency=0.001,fault-probability=0.5,fault-seed={seed}");
+            using var _ = relay;
+            using var __ = echo;
+            for (int i = 0; i < 16; i++)
+            {
+                using var client = await ConnectAsync(port);
+                await client.SendAsync(new byte[1]);
+                await ReadAsync(client, 1);
+            }
+            await relay.WaitForStderrAsync(s => Regex.Matches(s, @"relay \d+: (faults on|no fault on)").Count == 16, "16 draws");
+            relay.Signal(15);
+            await relay.WaitForExitAsync();
+            return Regex.Matches(relay.StderrText, @"relay (\d+): (faults on|no fault on)").Select(m => $"{m.Groups[1]} {m.Groups[2]}").Order().ToArray();
+        }
+        string[] first = await DrawsAsync("42"), again = await DrawsAsync("42");
+        Assert.Equal(first, again);
+        Assert.Contains(first, d => d.EndsWith("faults on", StringComparison.Ordinal));
+        Assert.Contains(first, d => d.EndsWith("no fault on", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("TCP4:127.0.0.1:9,fault-probability=1.5,fault-close=1", "is not a probability (0 to 1)")]
+    [InlineData("TCP4:127.0.0.1:9,fault-jitter=0.1", "qualifies a fault, and none is given")]
+    [InlineData("TCP4:127.0.0.1:9,fault-close=5,fault-jitter=0.1", "varies fault-latency, which is not given")]
+    [InlineData("TCP4:127.0.0.1:9,fault-close=5,fault-slice-delay=0.1", "paces fault-slice, which is not given")]
+    [InlineData("TCP4:127.0.0.1:9,fault-rate=0", "out of range 1..")]
+    [InlineData("TCP4:127.0.0.1:9,fault-latency=-1", "fault-latency")]
+    [InlineData("UDP4:127.0.0.1:9,fault-latency=0.1", "datagram faults (loss, duplication, reordering) are not in it yet")]
+    [InlineData("TCP4:127.0.0.1:9,fault-lossy=1", "unknown option \"fault-lossy\"")]
+    public async Task BadFaultOptionsAreRefusedBeforeAnythingOpens(string address, string message)
+    {
+        var r = await Run.SharpCatAsync("-", address);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(message, Assert.Single(r.LogLines));
+    }
+}
