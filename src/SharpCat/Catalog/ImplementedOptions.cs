@@ -93,5 +93,9 @@ internal static partial class OptionCatalog
         new("fault-close", OptionGroups.Appl, OptionPhase.Late, OptionType.SizeT),
         new("fault-probability", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
         new("fault-seed", OptionGroups.Appl, OptionPhase.Late, OptionType.SizeT),
+        new("fault-loss", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
+        new("fault-loss-burst", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
+        new("fault-duplicate", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
+        new("fault-reorder", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
     ];
 }

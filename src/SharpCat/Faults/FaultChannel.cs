@@ -29,10 +29,17 @@ internal sealed class FaultChannel : IChannel
     private long _written, _lastDue, _nextByteAt;
     private Exception? _failure;
     private volatile bool _stalled;
+    // Datagram faults: decided as each datagram is written, so the seed and the order of the
+    // datagrams decide them, never the timing.
+    private readonly bool _datagrams;
+    private bool _inBurst;
+    private byte[][]? _held;
+    private long _seen, _lost, _duplicated, _reordered;
 
     private FaultChannel(IChannel inner, FaultPlan plan, Random random, long id, string name)
     {
         _id = id;
+        _datagrams = inner.IsDatagram;
         _inner = inner;
         _plan = plan;
         _random = random;
@@ -46,7 +53,12 @@ internal sealed class FaultChannel : IChannel
     /// </summary>
     public static IChannel Wrap(IChannel channel, FaultPlan plan, long id, int side, string name)
     {
-        if (channel.IsDatagram) throw new SharpCatException($"{name}: the fault options of this build act on byte streams, and this address moves datagrams");
+        // The address check refuses these by the address's type; this catches a descriptor that is
+        // only known to carry datagrams once opened (FD, GOPEN of a socket).
+        if (channel.IsDatagram && (plan.SliceSize is not null || plan.StallAfter is not null || plan.ResetAfter is not null || plan.CloseAfter is not null))
+            throw new SharpCatException($"{name}: fault-slice, fault-stall, fault-reset and fault-close act on byte streams, and this address moves datagrams");
+        if (!channel.IsDatagram && (plan.Loss > 0 || plan.Duplicate > 0 || plan.Reorder > 0))
+            throw new SharpCatException($"{name}: fault-loss, fault-duplicate and fault-reorder act on datagrams, and this address is a byte stream");
         var random = plan.Draw(id, side);
         if (random is null)
         {
@@ -89,7 +101,53 @@ internal sealed class FaultChannel : IChannel
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         if (_failure is not null) throw _failure;
-        if (data.IsEmpty) return;
+        if (!_datagrams)
+        {
+            if (!data.IsEmpty) await EnqueueAsync(data.ToArray(), ct).ConfigureAwait(false);
+            return;
+        }
+        _seen++;
+        if (Lost())
+        {
+            _lost++;
+            return;
+        }
+        byte[] copy = data.ToArray();
+        byte[][] copies = _plan.Duplicate > 0 && _random.NextDouble() < _plan.Duplicate ? [copy, copy] : [copy];
+        if (copies.Length == 2) _duplicated++;
+        if (_held is null && _plan.Reorder > 0 && _random.NextDouble() < _plan.Reorder)
+        {
+            // Held back until the next datagram has gone: the two swap places.
+            _held = copies;
+            _reordered++;
+            return;
+        }
+        foreach (var d in copies) await EnqueueAsync(d, ct).ConfigureAwait(false);
+        await ReleaseHeldAsync(ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask ReleaseHeldAsync(CancellationToken ct)
+    {
+        if (_held is not { } held) return;
+        _held = null;
+        foreach (var d in held) await EnqueueAsync(d, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// fault-loss: each datagram alone, or in bursts (a two-state chain whose lossy state holds
+    /// fault-loss of the datagrams, in runs of fault-loss-burst on average).
+    /// </summary>
+    private bool Lost()
+    {
+        if (_plan.Loss <= 0) return false;
+        if (_plan.LossBurst <= 1) return _random.NextDouble() < _plan.Loss;
+        double toBurst = _plan.Loss / (_plan.LossBurst * (1 - _plan.Loss)), toGood = 1 / _plan.LossBurst;
+        _inBurst = _inBurst ? _random.NextDouble() >= toGood : _random.NextDouble() < toBurst;
+        return _inBurst;
+    }
+
+    private async ValueTask EnqueueAsync(byte[] data, CancellationToken ct)
+    {
         long now = Stopwatch.GetTimestamp();
         double jitter = _plan.Jitter > TimeSpan.Zero ? (_random.NextDouble() * 2 - 1) * _plan.Jitter.TotalSeconds : 0;
         // Never before an earlier write: jitter varies the delay, not the order of the bytes.
@@ -97,7 +155,7 @@ internal sealed class FaultChannel : IChannel
         _lastDue = due;
         try
         {
-            await _queue.Writer.WriteAsync((data.ToArray(), due), ct).ConfigureAwait(false);
+            await _queue.Writer.WriteAsync((data, due), ct).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
@@ -107,6 +165,7 @@ internal sealed class FaultChannel : IChannel
 
     public async ValueTask ShutdownWriteAsync()
     {
+        if (_failure is null) await ReleaseHeldAsync(CancellationToken.None).ConfigureAwait(false);
         _queue.Writer.TryComplete();
         // A stalled connection stays silent, without even an end of file, until the relay ends.
         if (_stalled) return;
@@ -206,7 +265,7 @@ internal sealed class FaultChannel : IChannel
         throw new SharpCatException($"{_name}: closed after {at} bytes by fault-close");
     }
 
-    public bool IsDatagram => false;
+    public bool IsDatagram => _datagrams;
     public bool CanRead => _inner.CanRead;
     public bool CanWrite => _inner.CanWrite;
     public int ReadFd => _inner.ReadFd;
@@ -227,5 +286,7 @@ internal sealed class FaultChannel : IChannel
         _cut.Cancel();
         await _writer.ConfigureAwait(false);
         _cut.Dispose();
+        if (_datagrams)
+            Log.Notice($"relay {_id}: {_name}: faults: {_seen} datagrams written, {_lost} lost, {_duplicated} duplicated, {_reordered} reordered");
     }
 }

@@ -13,16 +13,22 @@ namespace SharpCat.Faults;
 /// </summary>
 internal sealed record FaultPlan(
     TimeSpan Latency, TimeSpan Jitter, long? Rate, int? SliceSize, TimeSpan SliceDelay,
-    long? StallAfter, long? ResetAfter, long? CloseAfter, double Probability, ulong Seed)
+    long? StallAfter, long? ResetAfter, long? CloseAfter, double Probability, ulong Seed,
+    double Loss = 0, double LossBurst = 1, double Duplicate = 0, double Reorder = 0)
 {
     /// <summary>The options of this family: each one alone turns faults on, except the three that only qualify others.</summary>
     public static readonly string[] Names =
     [
         "fault-latency", "fault-jitter", "fault-rate", "fault-slice", "fault-slice-delay",
         "fault-stall", "fault-reset", "fault-close", "fault-probability", "fault-seed",
+        "fault-loss", "fault-loss-burst", "fault-duplicate", "fault-reorder",
     ];
 
-    private static readonly string[] Qualifiers = ["fault-jitter", "fault-slice-delay", "fault-probability", "fault-seed"];
+    // What only a byte stream can have, and what only datagrams can.
+    private static readonly string[] StreamOnly = ["fault-slice", "fault-slice-delay", "fault-stall", "fault-reset", "fault-close"];
+    private static readonly string[] DatagramOnly = ["fault-loss", "fault-loss-burst", "fault-duplicate", "fault-reorder"];
+
+    private static readonly string[] Qualifiers = ["fault-jitter", "fault-slice-delay", "fault-probability", "fault-seed", "fault-loss-burst"];
 
     // With no fault-seed, one seed for the whole process, logged once, so that a run can be replayed.
     private static readonly Lazy<ulong> ProcessSeed = new(() => (ulong)Random.Shared.NextInt64(1, long.MaxValue));
@@ -40,7 +46,9 @@ internal sealed record FaultPlan(
             options.Number("fault-slice") is long slice ? (int)slice : null, Time(options, "fault-slice-delay"),
             options.Number("fault-stall"), options.Number("fault-reset"), options.Number("fault-close"),
             options.Seconds("fault-probability") ?? 1.0,
-            options.Number("fault-seed") is long seed ? (ulong)seed : ProcessSeed.Value);
+            options.Number("fault-seed") is long seed ? (ulong)seed : ProcessSeed.Value,
+            options.Seconds("fault-loss") ?? 0, options.Seconds("fault-loss-burst") ?? 1,
+            options.Seconds("fault-duplicate") ?? 0, options.Seconds("fault-reorder") ?? 0);
     }
 
     /// <summary>Refuses, before anything is opened, fault options that cannot mean anything on this address.</summary>
@@ -50,15 +58,26 @@ internal sealed record FaultPlan(
         var given = Names.Where(options.Has).ToArray();
         if (given.Length == 0) return;
         if (given.All(n => Array.IndexOf(Qualifiers, n) >= 0))
-            throw new SharpCatException($"{address.Name}: option \"{options.Find(given[0])!.Spelling}\" qualifies a fault, and none is given (fault-latency, fault-rate, fault-slice, fault-stall, fault-reset, fault-close)");
+            throw new SharpCatException($"{address.Name}: option \"{options.Find(given[0])!.Spelling}\" qualifies a fault, and none is given (fault-latency, fault-rate, fault-slice, fault-stall, fault-reset, fault-close, fault-loss, fault-duplicate, fault-reorder)");
         if (options.Has("fault-jitter") && !options.Has("fault-latency"))
             throw new SharpCatException($"{address.Name}: option \"{options.Find("fault-jitter")!.Spelling}\" varies fault-latency, which is not given");
         if (options.Has("fault-slice-delay") && !options.Has("fault-slice"))
             throw new SharpCatException($"{address.Name}: option \"{options.Find("fault-slice-delay")!.Spelling}\" paces fault-slice, which is not given");
-        if (options.Seconds("fault-probability") is > 1.0)
-            throw new SharpCatException($"{address.Name}: option \"{options.Find("fault-probability")!.Spelling}\": {options.Seconds("fault-probability")!.Value.ToString(CultureInfo.InvariantCulture)} is not a probability (0 to 1)");
-        if (IsDatagramKeyword(address.Kind.Keyword))
-            throw new SharpCatException($"{address.Name}: the fault options of this build act on byte streams; datagram faults (loss, duplication, reordering) are not in it yet");
+        if (options.Has("fault-loss-burst") && !options.Has("fault-loss"))
+            throw new SharpCatException($"{address.Name}: option \"{options.Find("fault-loss-burst")!.Spelling}\" groups fault-loss, which is not given");
+        foreach (string name in new[] { "fault-probability", "fault-loss", "fault-duplicate", "fault-reorder" })
+            if (options.Seconds(name) is > 1.0)
+                throw new SharpCatException($"{address.Name}: option \"{options.Find(name)!.Spelling}\": {options.Seconds(name)!.Value.ToString(CultureInfo.InvariantCulture)} is not a probability (0 to 1)");
+        if (options.Seconds("fault-loss") is 1.0 && options.Has("fault-loss-burst"))
+            throw new SharpCatException($"{address.Name}: option \"{options.Find("fault-loss-burst")!.Spelling}\": with fault-loss=1 every datagram is lost, there are no bursts");
+        if (options.Seconds("fault-loss-burst") is < 1.0)
+            throw new SharpCatException($"{address.Name}: option \"{options.Find("fault-loss-burst")!.Spelling}\": a burst is one datagram or more on average");
+        bool datagrams = IsDatagramKeyword(address.Kind.Keyword);
+        foreach (string name in datagrams ? StreamOnly : DatagramOnly)
+            if (options.Has(name))
+                throw new SharpCatException(datagrams
+                    ? $"{address.Name}: option \"{options.Find(name)!.Spelling}\" acts on a byte stream, and this address moves datagrams"
+                    : $"{address.Name}: option \"{options.Find(name)!.Spelling}\" acts on datagrams, and this address is a byte stream");
     }
 
     // Datagram addresses by name: UDP, DTLS, raw IP, INTERFACE and the generic and UNIX datagram forms.
@@ -92,6 +111,9 @@ internal sealed record FaultPlan(
         if (StallAfter is long stall) Add($"stall after {stall} bytes");
         if (ResetAfter is long reset) Add($"reset after {reset} bytes");
         if (CloseAfter is long close) Add($"close after {close} bytes");
+        if (Loss > 0) Add(LossBurst > 1 ? $"loss {Loss} in bursts of {LossBurst} on average" : $"loss {Loss}");
+        if (Duplicate > 0) Add($"duplication {Duplicate}");
+        if (Reorder > 0) Add($"reordering {Reorder}");
         return sb.ToString();
     }
 

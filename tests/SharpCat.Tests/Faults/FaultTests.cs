@@ -201,7 +201,11 @@ public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [InlineData("TCP4:127.0.0.1:9,fault-close=5,fault-slice-delay=0.1", "paces fault-slice, which is not given")]
     [InlineData("TCP4:127.0.0.1:9,fault-rate=0", "out of range 1..")]
     [InlineData("TCP4:127.0.0.1:9,fault-latency=-1", "fault-latency")]
-    [InlineData("UDP4:127.0.0.1:9,fault-latency=0.1", "datagram faults (loss, duplication, reordering) are not in it yet")]
+    [InlineData("UDP4:127.0.0.1:9,fault-close=10", "acts on a byte stream, and this address moves datagrams")]
+    [InlineData("TCP4:127.0.0.1:9,fault-loss=0.1", "acts on datagrams, and this address is a byte stream")]
+    [InlineData("UDP4:127.0.0.1:9,fault-loss=1.2", "is not a probability (0 to 1)")]
+    [InlineData("UDP4:127.0.0.1:9,fault-loss-burst=3", "qualifies a fault, and none is given")]
+    [InlineData("UDP4:127.0.0.1:9,fault-loss=0.1,fault-loss-burst=0.5", "a burst is one datagram or more on average")]
     [InlineData("TCP4:127.0.0.1:9,fault-lossy=1", "unknown option \"fault-lossy\"")]
     public async Task BadFaultOptionsAreRefusedBeforeAnythingOpens(string address, string message)
     {
