@@ -41,11 +41,7 @@ public static class Binaries
     }
 
     /// <summary>The checkout's root (the folder holding SharpCat.slnx).</summary>
-    public static string RepositoryRoot() => repositoryRoot.Value;
-
-    private static readonly Lazy<string> repositoryRoot = new(FindRepositoryRoot);
-
-    private static string FindRepositoryRoot()
+    public static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SharpCat.slnx"))) dir = dir.Parent;
