@@ -19,13 +19,15 @@ internal static partial class AddressCatalog
     }
 
     /// <summary>
-    /// Addresses of later socat versions (1.8): SOCKS5 clients. The socks port may come before the
+    /// Addresses of later socat versions (1.8): SOCKS5 clients, SOCKETPAIR. The socks port may come before the
     /// target (<c>server:[socks-port:]host:port</c>), so the optional parameter is counted, not placed.
     /// </summary>
     private static readonly AddressKind[] ExtraKinds =
     [
         new("socks5-connect", ["socks-server", "host", "port"], ["socks-port"], Socks5Groups),
         new("socks5-listen", ["socks-server", "listen-host", "listen-port"], ["socks-port"], Socks5Groups),
+        // socat 1.8's help shows SOCKETPAIR:<filename>, but it takes no parameter.
+        new("socketpair", [], [], OptionGroups.Fd | OptionGroups.Socket),
     ];
 
     private const OptionGroups Socks5Groups = OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Child | OptionGroups.Retry

@@ -20,6 +20,7 @@ internal static class EndpointRegistry
         ["create"] = new(FileEndpoints.OpenCreate, null),
         ["gopen"] = new(FileEndpoints.OpenGeneric, null),
         ["pipe"] = new(PipeEndpoints.OpenPipe, null),
+        ["socketpair"] = new(SocketPairEndpoints.Open, null),
         ["tcp-connect"] = new(TcpEndpoints.Connect, null),
         ["tcp4-connect"] = new(TcpEndpoints.Connect4, null),
         ["tcp6-connect"] = new(TcpEndpoints.Connect6, null),
@@ -106,6 +107,7 @@ internal static class EndpointRegistry
     /// </summary>
     private static readonly Dictionary<string, Action<Catalog.ResolvedAddress>> Validators = new(StringComparer.Ordinal)
     {
+        ["socketpair"] = SocketPairEndpoints.Check,
         ["tcp-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),
         ["tcp4-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),
         ["tcp6-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),

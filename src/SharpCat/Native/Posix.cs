@@ -109,6 +109,15 @@ internal static unsafe class Posix
         return (fds[0], fds[1]);
     }
 
+    /// <summary>socketpair(2), close-on-exec; the call's failure in socat's wording (<c>socketpair(1, 7, 0)</c>).</summary>
+    public static (int First, int Second) SocketPair(int domain, int type, int protocol)
+    {
+        const int SOCK_CLOEXEC = 0x80000;
+        int* fds = stackalloc int[2];
+        if (Libc.SocketPair(domain, type | SOCK_CLOEXEC, protocol, fds) != 0) throw Fail($"socketpair({domain}, {type}, {protocol})");
+        return (fds[0], fds[1]);
+    }
+
     /// <summary>One non-blocking splice(2) between two fds without offsets; -1 with errno set on failure.</summary>
     public static nint Splice(int fdIn, int fdOut, nint length)
     {

@@ -97,6 +97,11 @@ public class BadInputTests
         { ["OPEN:{dir}/f,creat,csize=4", "-"], "E option \"csize\": invalid value \"4\": out of range 0..3" },
         { ["OPEN:{dir}/f,creat,ispeed=12345", "-"], "E option \"ispeed\": invalid value \"12345\": not a line speed this system knows" },
         { ["OPEN:{dir}/f,creat", "EXEC:true,setpgid=-2"], "E option \"setpgid\": invalid value \"-2\": out of range 0..2147483647" },
+        // socat 1.8's SOCKETPAIR.
+        { ["-", "SOCKETPAIR:{dir}/x"], "E SOCKETPAIR: wrong number of parameters (1 instead of 0)" },
+        { ["-", "SOCKETPAIR,socktype=11"], "E option \"socktype\": invalid value \"11\": out of range 1..10" },
+        { ["-", "SOCKETPAIR,bind={dir}/x"], "E SOCKETPAIR: option \"bind\" cannot be used on a socket pair" },
+        { ["-", "SOCKETPAIR,pf=ip4"], "E SOCKETPAIR: option \"pf\" cannot be used on a socket pair" },
     };
 
     [Theory]
