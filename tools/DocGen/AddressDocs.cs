@@ -21,6 +21,7 @@ internal static partial class AddressDocs
         ["gopen"] = "Opens a path whatever it is: a file, a device, a FIFO, or connects to a UNIX socket (also written as a bare path containing a /).",
         ["pipe"] = "Without a name, an unnamed pipe that echoes back what is written to it; with a name, a named pipe (FIFO), created if missing.",
         ["socketpair"] = "A pair of connected UNIX sockets that echoes back what is written to it (socat 1.8); datagrams by default, so each message comes back whole; socktype=1 makes it a stream, socktype=5 seqpacket.",
+        ["accept-fd"] = "Accepts connections on a listening socket handed over as an open descriptor, as systemd's socket activation (fd 3, LISTEN_FDS) or inetd do (socat 1.8); one connection, or with fork every one.",
         ["exec"] = "Starts a program (not through a shell) and relays with its standard input and output.",
         ["system"] = "Runs a shell command with /bin/sh -c and relays with its standard input and output.",
         ["pty"] = "Creates a pseudo terminal and relays its master side; link= gives the slave a fixed name.",

@@ -21,6 +21,7 @@ internal static class EndpointRegistry
         ["gopen"] = new(FileEndpoints.OpenGeneric, null),
         ["pipe"] = new(PipeEndpoints.OpenPipe, null),
         ["socketpair"] = new(SocketPairEndpoints.Open, null),
+        ["accept-fd"] = new(null, AcceptFdEndpoints.Listen),
         ["tcp-connect"] = new(TcpEndpoints.Connect, null),
         ["tcp4-connect"] = new(TcpEndpoints.Connect4, null),
         ["tcp6-connect"] = new(TcpEndpoints.Connect6, null),
@@ -108,6 +109,7 @@ internal static class EndpointRegistry
     private static readonly Dictionary<string, Action<Catalog.ResolvedAddress>> Validators = new(StringComparer.Ordinal)
     {
         ["socketpair"] = SocketPairEndpoints.Check,
+        ["accept-fd"] = AcceptFdEndpoints.Check,
         ["tcp-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),
         ["tcp4-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),
         ["tcp6-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),

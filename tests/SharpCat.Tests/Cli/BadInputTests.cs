@@ -102,6 +102,10 @@ public class BadInputTests
         { ["-", "SOCKETPAIR,socktype=11"], "E option \"socktype\": invalid value \"11\": out of range 1..10" },
         { ["-", "SOCKETPAIR,bind={dir}/x"], "E SOCKETPAIR: option \"bind\" cannot be used on a socket pair" },
         { ["-", "SOCKETPAIR,pf=ip4"], "E SOCKETPAIR: option \"pf\" cannot be used on a socket pair" },
+        // socat 1.8's ACCEPT-FD.
+        { ["ACCEPT-FD:-1", "-"], "E ACCEPT-FD: invalid file descriptor \"-1\"" },
+        { ["ACCEPT-FD:3,connect-timeout=1", "-"], "E ACCEPT-FD: option \"connect-timeout\" cannot be used on an inherited listening socket" },
+        { ["ACCEPT-FD:3,unlink-early", "-"], "E ACCEPT-FD: option \"unlink-early\" does not apply to this address type" },
     };
 
     [Theory]
