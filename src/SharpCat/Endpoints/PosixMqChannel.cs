@@ -15,7 +15,8 @@ internal sealed class PosixMqChannel(int mqd, string name, Access access, uint p
     private const short POLLIN = 1, POLLOUT = 4;
     private const int EAGAIN = 11, ECANCELED = 125;
     private bool _ended, _disposed;
-    private int _waitCancel = -1;
+    // The pipes that end the waits in poll: a bidirectional queue may wait both ways at once.
+    private readonly HashSet<int> _waitCancels = [];
     private readonly Lock _gate = new();
 
     public bool IsDatagram => true;
@@ -76,7 +77,7 @@ internal sealed class PosixMqChannel(int mqd, string name, Access access, uint p
             lock (_gate)
             {
                 if (_disposed) throw new ObjectDisposedException(nameof(PosixMqChannel));
-                _waitCancel = cancelWrite;
+                _waitCancels.Add(cancelWrite);
             }
             using (ct.UnsafeRegister(static s => Posix.TryWrite((int)s!, "x"u8), cancelWrite))
             {
@@ -86,7 +87,7 @@ internal sealed class PosixMqChannel(int mqd, string name, Access access, uint p
         }
         finally
         {
-            lock (_gate) _waitCancel = -1;
+            lock (_gate) _waitCancels.Remove(cancelWrite);
             Posix.Close(cancelRead);
             Posix.Close(cancelWrite);
         }
@@ -104,7 +105,7 @@ internal sealed class PosixMqChannel(int mqd, string name, Access access, uint p
             if (_disposed) return ValueTask.CompletedTask;
             _disposed = true;
             // A wait still in poll would never see the close: it is ended first.
-            if (_waitCancel >= 0) Posix.TryWrite(_waitCancel, "x"u8);
+            foreach (int cancel in _waitCancels) Posix.TryWrite(cancel, "x"u8);
         }
         if (Libc.MqClose(mqd) != 0) Log.Warn($"mq_close({mqd}): {Posix.StrError(Posix.Errno)}");
         if (unlinkOnClose && Libc.MqUnlink(name) != 0) Log.Warn($"mq_unlink(\"{name}\"): {Posix.StrError(Posix.Errno)}");

@@ -137,6 +137,23 @@ public sealed class PosixMqTests : IDisposable
         Assert.Matches(@"^E mq_send\(mqd=\d+\): Message too long$", Assert.Single(tooLong.LogLines));
     }
 
+    /// <summary>
+    /// o-excl refuses a queue that exists; unlink-close removes the queue at the end, so that an
+    /// o-excl open after it creates the queue anew.
+    /// </summary>
+    [Theory]
+    [InlineData("socat18")]
+    [InlineData("sharpcat")]
+    public async Task ExclAndUnlinkCloseSeeWhetherTheQueueExists(string program)
+    {
+        await SendAsync(program, "kept");
+        var excl = await RunAsync(program, "", "-u", "/dev/null", $"POSIXMQ-SEND:{_queue},o-excl");
+        Assert.Equal(1, excl.ExitCode);
+        Assert.EndsWith(": File exists", Assert.Single(excl.LogLines));
+        Assert.Equal(0, (await RunAsync(program, "", "-u", "/dev/null", $"POSIXMQ-SEND:{_queue},unlink-close")).ExitCode);
+        Assert.Equal(0, (await RunAsync(program, "", "-u", "/dev/null", $"POSIXMQ-SEND:{_queue},o-excl")).ExitCode);
+    }
+
     /// <summary>A name without its leading slash is the kernel's (glibc's) EINVAL, in socat's words.</summary>
     [Theory]
     [InlineData("socat18")]
