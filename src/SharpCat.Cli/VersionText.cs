@@ -13,16 +13,17 @@ internal static class VersionText
     /// <summary>The socat release whose behaviour is the default here (README, docs/CONFORMANCE.md).</summary>
     public const string CompatibleSocat = "1.7.4.4";
 
-    // socat 1.7.4's feature names, in its order. A name maps to the address keywords it stands
+    // socat 1.7.4's feature names, in its order, with 1.8's additions where 1.8 lists them. A name maps to the address keywords it stands
     // for; it is defined when every one of them is implemented. LIBWRAP stands for the tcpwrap
     // options, which work when libwrap.so.0 can be loaded.
     private static readonly (string Feature, string[] Keywords)[] Features =
     [
         ("STDIO", ["stdio", "stdin", "stdout", "stderr"]), ("FDNUM", ["fd"]), ("FILE", ["open"]), ("CREAT", ["create"]),
-        ("GOPEN", ["gopen"]), ("TERMIOS", ["pty"]), ("PIPE", ["pipe"]), ("UNIX", ["unix-connect", "unix-listen", "unix-sendto", "unix-recvfrom", "unix-recv", "unix-client"]),
+        ("GOPEN", ["gopen"]), ("TERMIOS", ["pty"]), ("PIPE", ["pipe"]), ("SOCKETPAIR", ["socketpair"]), ("UNIX", ["unix-connect", "unix-listen", "unix-sendto", "unix-recvfrom", "unix-recv", "unix-client"]),
         ("ABSTRACT_UNIXSOCKET", ["abstract-connect", "abstract-listen", "abstract-client", "abstract-sendto", "abstract-recvfrom", "abstract-recv"]), ("IP4", ["tcp4-connect"]), ("IP6", ["tcp6-connect"]),
         ("RAWIP", ["ip-sendto"]), ("GENERICSOCKET", ["socket-connect", "socket-listen", "socket-sendto", "socket-recvfrom", "socket-recv", "socket-datagram"]), ("INTERFACE", ["interface"]), ("TCP", ["tcp-connect", "tcp-listen"]),
-        ("UDP", ["udp-connect", "udp-listen"]), ("SCTP", ["sctp-connect"]), ("LISTEN", ["tcp-listen"]), ("SOCKS4", ["socks4"]),
+        ("UDP", ["udp-connect", "udp-listen"]), ("SCTP", ["sctp-connect"]), ("LISTEN", ["tcp-listen"]),
+        ("POSIXMQ", ["posixmq-read", "posixmq-receive", "posixmq-send", "posixmq-write", "posixmq-bidirectional"]), ("SOCKS4", ["socks4"]),
         ("SOCKS4A", ["socks4a"]), ("VSOCK", ["vsock-connect"]), ("PROXY", ["proxy"]), ("SYSTEM", ["system"]), ("EXEC", ["exec"]),
         ("READLINE", []), ("TUN", ["tun"]), ("PTY", ["pty"]), ("OPENSSL", ["openssl", "openssl-listen", "openssl-dtls-client", "openssl-dtls-server"]), ("FIPS", []), ("LIBWRAP", []),
         ("SYCLS", ["pty"]), ("FILAN", []), ("RETRY", ["tcp-connect"]),

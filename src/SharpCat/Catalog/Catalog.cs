@@ -19,14 +19,25 @@ internal static partial class AddressCatalog
     }
 
     /// <summary>
-    /// Addresses of later socat versions (1.8): SOCKS5 clients. The socks port may come before the
+    /// Addresses of later socat versions (1.8): SOCKS5 clients, SOCKETPAIR, ACCEPT-FD, POSIXMQ-*. The socks port may come before the
     /// target (<c>server:[socks-port:]host:port</c>), so the optional parameter is counted, not placed.
     /// </summary>
     private static readonly AddressKind[] ExtraKinds =
     [
         new("socks5-connect", ["socks-server", "host", "port"], ["socks-port"], Socks5Groups),
         new("socks5-listen", ["socks-server", "listen-host", "listen-port"], ["socks-port"], Socks5Groups),
+        // socat 1.8's help shows SOCKETPAIR:<filename>, but it takes no parameter.
+        new("socketpair", [], [], OptionGroups.Fd | OptionGroups.Socket),
+        new("accept-fd", ["fdnum"], [], OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Child | OptionGroups.Retry | OptionGroups.Range
+            | OptionGroups.Unix | OptionGroups.Ip4 | OptionGroups.Ip6 | OptionGroups.Udp | OptionGroups.Tcp | OptionGroups.Sctp),
+        new("posixmq-bidirectional", ["mqname"], [], PosixMqGroups),
+        new("posixmq-read", ["mqname"], [], PosixMqGroups),
+        new("posixmq-receive", ["mqname"], [], PosixMqGroups | OptionGroups.Child),
+        new("posixmq-send", ["mqname"], [], PosixMqGroups | OptionGroups.Child),
+        new("posixmq-write", ["mqname"], [], PosixMqGroups | OptionGroups.Child),
     ];
+
+    private const OptionGroups PosixMqGroups = OptionGroups.Fd | OptionGroups.Named | OptionGroups.Open | OptionGroups.Retry | OptionGroups.Posixmq;
 
     private const OptionGroups Socks5Groups = OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Child | OptionGroups.Retry
         | OptionGroups.Ip4 | OptionGroups.Ip6 | OptionGroups.Tcp | OptionGroups.Socks4;
@@ -34,9 +45,10 @@ internal static partial class AddressCatalog
     /// <summary>socat 1.7.4's addresses and the later ones SharpCat knows.</summary>
     public static IEnumerable<AddressKind> AllKinds => Kinds.Concat(ExtraKinds);
 
-    /// <summary>Spellings of later socat versions: SHELL (socat 1.8) runs a shell command as SYSTEM does; SOCKS5 is SOCKS5-CONNECT.</summary>
+    /// <summary>Spellings of later socat versions: SHELL (socat 1.8) runs a shell command as SYSTEM does; SOCKS5 is SOCKS5-CONNECT; ACCEPT is ACCEPT-FD.</summary>
     private static readonly (string Alias, string Keyword)[] ExtraAliases =
-        [("shell", "system"), ("socks5", "socks5-connect"), ("socks5-bind", "socks5-listen")];
+        [("shell", "system"), ("socks5", "socks5-connect"), ("socks5-bind", "socks5-listen"), ("accept", "accept-fd"),
+         ("posixmq", "posixmq-bidirectional"), ("posixmq-recv", "posixmq-receive")];
 
     /// <summary>
     /// Option groups an address accepts beyond those <c>socat -hhh</c> lists for it: socat applies

@@ -44,6 +44,8 @@ internal static class ImplementedOptions
         // LISTEN, CHILD, RANGE, RETRY; TCP wrappers (libwrap, loaded when one of them is used).
         "backlog", "accept-timeout", "fork", "max-children", "range", "retry", "forever", "interval",
         "tcpwrappers", "tcpwrap-etc", "tcpwrap-hosts-allow-table", "tcpwrap-hosts-deny-table",
+        // POSIXMQ (socat 1.8's message queues).
+        "posixmq-priority", "posixmq-flush", "posixmq-maxmsg", "posixmq-msgsize",
     };
 
     /// <summary>
@@ -70,18 +72,24 @@ internal static class ImplementedOptions
 internal static partial class OptionCatalog
 {
     internal static readonly (string Alias, string Name)[] ExtraAliases =
-        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership")];
+        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"),
+         ("mq-prio", "posixmq-priority"), ("mq-flush", "posixmq-flush"), ("mq-maxmsg", "posixmq-maxmsg"), ("mq-msgsize", "posixmq-msgsize")];
 
     /// <summary>
     /// socat 1.8's SOCKS5 password (the user is socksuser); socat's FIPS switch (present in builds
     /// WITH_FIPS), known so that its refusal can say why; source-specific multicast, which socat's
-    /// manual documents but Debian's 1.7.4 build lacks.
+    /// manual documents but Debian's 1.7.4 build lacks; socat 1.8's POSIXMQ options.
     /// </summary>
     internal static readonly OptionDef[] ExtraOptions =
     [
         new("sockspass", OptionGroups.Socks4, OptionPhase.Late, OptionType.String),
         new("ip-add-source-membership", OptionGroups.Ip4, OptionPhase.Pastsocket, OptionType.String),
         new("openssl-fips", OptionGroups.Openssl, OptionPhase.Specific, OptionType.Bool),
+        // socat 1.8 types the priority BOOL (so its mq-prio=10 sends priority 1); it is the number here.
+        new("posixmq-priority", OptionGroups.Posixmq, OptionPhase.Init, OptionType.UnsignedInt),
+        new("posixmq-flush", OptionGroups.Posixmq, OptionPhase.Early, OptionType.Bool),
+        new("posixmq-maxmsg", OptionGroups.Posixmq, OptionPhase.Open, OptionType.Int),
+        new("posixmq-msgsize", OptionGroups.Posixmq, OptionPhase.Open, OptionType.Int),
         // SharpCat's fault injection (Faults/): APPL, so valid on every address; times in seconds as socat's timeouts.
         new("fault-latency", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
         new("fault-jitter", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),

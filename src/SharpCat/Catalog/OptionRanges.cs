@@ -40,6 +40,8 @@ internal static class OptionRanges
         ["tcp-keepidle"] = (1, 32767), ["tcp-keepintvl"] = (1, 32767), ["tcp-keepcnt"] = (1, 127), ["tcp-syncnt"] = (1, 127),
         // SOCK_STREAM (1) to SOCK_PACKET (10).
         ["so-type"] = (1, 10),
+        // A message queue's priority is below MQ_PRIO_MAX (32768); its sizes are at least 1.
+        ["posixmq-priority"] = (0, 32767), ["posixmq-maxmsg"] = (1, IntMax), ["posixmq-msgsize"] = (1, IntMax),
         // A file size and an absolute position cannot be negative (the relative seeks can).
         ["ftruncate32"] = (0, long.MaxValue), ["ftruncate64"] = (0, long.MaxValue),
         ["lseek32-set"] = (0, long.MaxValue), ["lseek64-set"] = (0, long.MaxValue),

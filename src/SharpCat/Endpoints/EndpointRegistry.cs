@@ -20,6 +20,13 @@ internal static class EndpointRegistry
         ["create"] = new(FileEndpoints.OpenCreate, null),
         ["gopen"] = new(FileEndpoints.OpenGeneric, null),
         ["pipe"] = new(PipeEndpoints.OpenPipe, null),
+        ["socketpair"] = new(SocketPairEndpoints.Open, null),
+        ["accept-fd"] = new(null, AcceptFdEndpoints.Listen),
+        ["posixmq-read"] = new(PosixMqEndpoints.Read, null),
+        ["posixmq-receive"] = new(PosixMqEndpoints.Receive, PosixMqEndpoints.ReceiveFork),
+        ["posixmq-send"] = new(PosixMqEndpoints.Send, null),
+        ["posixmq-write"] = new(PosixMqEndpoints.Send, null),
+        ["posixmq-bidirectional"] = new(PosixMqEndpoints.Bidirectional, null),
         ["tcp-connect"] = new(TcpEndpoints.Connect, null),
         ["tcp4-connect"] = new(TcpEndpoints.Connect4, null),
         ["tcp6-connect"] = new(TcpEndpoints.Connect6, null),
@@ -106,6 +113,13 @@ internal static class EndpointRegistry
     /// </summary>
     private static readonly Dictionary<string, Action<Catalog.ResolvedAddress>> Validators = new(StringComparer.Ordinal)
     {
+        ["socketpair"] = SocketPairEndpoints.Check,
+        ["accept-fd"] = AcceptFdEndpoints.Check,
+        ["posixmq-read"] = PosixMqEndpoints.Check,
+        ["posixmq-receive"] = PosixMqEndpoints.Check,
+        ["posixmq-send"] = PosixMqEndpoints.Check,
+        ["posixmq-write"] = PosixMqEndpoints.Check,
+        ["posixmq-bidirectional"] = PosixMqEndpoints.Check,
         ["tcp-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),
         ["tcp4-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),
         ["tcp6-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "tcp"),

@@ -109,6 +109,58 @@ internal static unsafe class Posix
         return (fds[0], fds[1]);
     }
 
+    /// <summary>socketpair(2), close-on-exec; the call's failure in socat's wording (<c>socketpair(1, 7, 0)</c>).</summary>
+    public static (int First, int Second) SocketPair(int domain, int type, int protocol)
+    {
+        const int SOCK_CLOEXEC = 0x80000;
+        int* fds = stackalloc int[2];
+        if (Libc.SocketPair(domain, type | SOCK_CLOEXEC, protocol, fds) != 0) throw Fail($"socketpair({domain}, {type}, {protocol})");
+        return (fds[0], fds[1]);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="fd"/> has one of <paramref name="events"/> or <paramref name="cancelFd"/>
+    /// becomes readable (then -ECANCELED): for descriptors .NET's engine cannot wait on (message queues).
+    /// </summary>
+    public static int PollWithCancel(int fd, short events, int cancelFd)
+    {
+        const int POLLIN = 1, ECANCELED = 125;
+        PollFd* polls = stackalloc PollFd[2];
+        polls[0] = new PollFd { Fd = fd, Events = events };
+        polls[1] = new PollFd { Fd = cancelFd, Events = POLLIN };
+        while (Libc.Poll(polls, 2, -1) < 0)
+            if (Errno != EINTR) return -Errno;
+        return polls[1].Revents != 0 ? -ECANCELED : polls[0].Revents;
+    }
+
+    /// <summary>mq_receive(3) into <paramref name="buffer"/>: the length, or -errno.</summary>
+    public static int MqReceive(int mqd, Span<byte> buffer, out uint priority)
+    {
+        uint prio = 0;
+        nint n;
+        fixed (byte* p = buffer)
+            do { n = Libc.MqReceive(mqd, p, (nuint)buffer.Length, &prio); } while (n < 0 && Errno == EINTR);
+        priority = prio;
+        return n < 0 ? -Errno : (int)n;
+    }
+
+    /// <summary>mq_send(3) of one message: 0, or -errno.</summary>
+    public static int MqSend(int mqd, ReadOnlySpan<byte> message, uint priority)
+    {
+        int rc;
+        fixed (byte* p = message)
+            do { rc = Libc.MqSend(mqd, p, (nuint)message.Length, priority); } while (rc < 0 && Errno == EINTR);
+        return rc < 0 ? -Errno : 0;
+    }
+
+    /// <summary>mq_getattr(3).</summary>
+    public static MqAttr MqGetAttr(int mqd, string name)
+    {
+        MqAttr attr;
+        if (Libc.MqGetAttr(mqd, &attr) != 0) throw Fail($"mq_getattr({mqd}[\"{name}\"])");
+        return attr;
+    }
+
     /// <summary>One non-blocking splice(2) between two fds without offsets; -1 with errno set on failure.</summary>
     public static nint Splice(int fdIn, int fdOut, nint length)
     {

@@ -97,6 +97,25 @@ public class BadInputTests
         { ["OPEN:{dir}/f,creat,csize=4", "-"], "E option \"csize\": invalid value \"4\": out of range 0..3" },
         { ["OPEN:{dir}/f,creat,ispeed=12345", "-"], "E option \"ispeed\": invalid value \"12345\": not a line speed this system knows" },
         { ["OPEN:{dir}/f,creat", "EXEC:true,setpgid=-2"], "E option \"setpgid\": invalid value \"-2\": out of range 0..2147483647" },
+        // socat 1.8's SOCKETPAIR.
+        { ["-", "SOCKETPAIR:{dir}/x"], "E SOCKETPAIR: wrong number of parameters (1 instead of 0)" },
+        { ["-", "SOCKETPAIR,socktype=11"], "E option \"socktype\": invalid value \"11\": out of range 1..10" },
+        { ["-", "SOCKETPAIR,bind={dir}/x"], "E SOCKETPAIR: option \"bind\" cannot be used on a socket pair" },
+        { ["-", "SOCKETPAIR,pf=ip4"], "E SOCKETPAIR: option \"pf\" cannot be used on a socket pair" },
+        // socat 1.8's ACCEPT-FD.
+        { ["ACCEPT-FD:-1", "-"], "E ACCEPT-FD: invalid file descriptor \"-1\"" },
+        { ["ACCEPT-FD:3,connect-timeout=1", "-"], "E ACCEPT-FD: option \"connect-timeout\" cannot be used on an inherited listening socket" },
+        { ["ACCEPT-FD:3,unlink-early", "-"], "E ACCEPT-FD: option \"unlink-early\" does not apply to this address type" },
+        // socat 1.8's POSIXMQ-*: refused before any queue is opened or created.
+        { ["POSIXMQ-READ", "-"], "E POSIXMQ-READ: wrong number of parameters (0 instead of 1)" },
+        { ["POSIXMQ-READ:/sharpcat-bad,mq-prio=1", "-"], "E POSIXMQ-READ: option \"mq-prio\" sets the priority of messages sent" },
+        { ["-", "POSIXMQ-SEND:/sharpcat-bad,mq-prio=32768"], "E option \"mq-prio\": invalid value \"32768\": out of range 0..32767" },
+        { ["-", "POSIXMQ-SEND:/sharpcat-bad,mq-msgsize=0"], "E option \"mq-msgsize\": invalid value \"0\": out of range 1..2147483647" },
+        { ["-", "POSIXMQ-SEND:/sharpcat-bad,mq-maxmsg=10x"], "E option \"mq-maxmsg\": invalid value \"10x\": trailing garbage after the number" },
+        { ["-", "POSIXMQ-SEND:/sharpcat-bad,fork"], "E POSIXMQ-SEND: option \"fork\" is supported on POSIXMQ-RECEIVE only by this build" },
+        { ["-", "POSIXMQ:/sharpcat-bad,o-nonblock"], "E POSIXMQ-BIDIRECTIONAL: option \"o-nonblock\" is not supported" },
+        { ["-", "POSIXMQ-WRITE:/sharpcat-bad,o-trunc"], "E POSIXMQ-WRITE: option \"o-trunc\" cannot be used on a message queue" },
+        { ["-", "POSIXMQ:/sharpcat-bad,fork"], "E POSIXMQ-BIDIRECTIONAL: option \"fork\" does not apply to this address type" },
     };
 
     [Theory]
