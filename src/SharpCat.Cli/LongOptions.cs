@@ -25,6 +25,8 @@ internal static class LongOptions
             "a record of each connection when it ends (addresses, bytes, how each way ended); =json for JSON lines"),
         new("explain", Takes.Nothing, (cl, _) => cl.Explain = true,
             "print what each address will do (type, parameters, every option with its group and phase) and exit, opening nothing"),
+        new("experimental", Takes.Nothing, (cl, _) => cl.Experimental = true,
+            "socat 1.8's switch for its experimental features; everything of this build works without it"),
         new("statistics", Takes.Nothing, (cl, _) => cl.Statistics = true,
             "at exit and on SIGUSR1, log the writes and bytes each way (socat 1.8's --statistics)"),
         new("log-format", Takes.Required, (cl, v) =>
