@@ -44,6 +44,8 @@ internal static class ImplementedOptions
         // LISTEN, CHILD, RANGE, RETRY; TCP wrappers (libwrap, loaded when one of them is used).
         "backlog", "accept-timeout", "fork", "max-children", "range", "retry", "forever", "interval",
         "tcpwrappers", "tcpwrap-etc", "tcpwrap-hosts-allow-table", "tcpwrap-hosts-deny-table",
+        // socat 1.8's: the HTTP version of PROXY's request line, a pipe's buffer size.
+        "http-version", "f-setpipe-sz",
     };
 
     /// <summary>
@@ -69,7 +71,7 @@ internal static class ImplementedOptions
 internal static partial class OptionCatalog
 {
     internal static readonly (string Alias, string Name)[] ExtraAliases =
-        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership")];
+        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("pipesz", "f-setpipe-sz")];
 
     /// <summary>
     /// socat 1.8's SOCKS5 password (the user is socksuser); socat's FIPS switch (present in builds
@@ -81,5 +83,8 @@ internal static partial class OptionCatalog
         new("sockspass", OptionGroups.Socks4, OptionPhase.Late, OptionType.String),
         new("ip-add-source-membership", OptionGroups.Ip4, OptionPhase.Pastsocket, OptionType.String),
         new("openssl-fips", OptionGroups.Openssl, OptionPhase.Specific, OptionType.Bool),
+        // socat 1.8 (xio-proxy.c, xio-pipe.c).
+        new("http-version", OptionGroups.Http, OptionPhase.Late, OptionType.String),
+        new("f-setpipe-sz", OptionGroups.Fd, OptionPhase.Fd, OptionType.Int),
     ];
 }

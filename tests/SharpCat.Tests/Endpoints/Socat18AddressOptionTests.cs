@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using SharpCat.Tests.Support;
+
+namespace SharpCat.Tests.Endpoints;
+
+/// <summary>socat 1.8's new address options, each beside socat 1.8.0.3.</summary>
+public class Socat18AddressOptionTests
+{
+    /// <summary>
+    /// A one-connection HTTP proxy: reads the request up to its empty line, answers 200 and echoes;
+    /// <see cref="Request"/> is what it was sent.
+    /// </summary>
+    private sealed class EchoingProxy : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        public int Port { get; }
+        public Task<string> Request { get; }
+
+        public EchoingProxy()
+        {
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            Request = Task.Run(async () =>
+            {
+                using var client = await _listener.AcceptTcpClientAsync();
+                var stream = client.GetStream();
+                var request = new List<byte>();
+                var one = new byte[1];
+                while (!request.AsEnumerable().Reverse().Take(4).SequenceEqual("\n\r\n\r"u8.ToArray()))
+                {
+                    if (await stream.ReadAsync(one) == 0) break;
+                    request.Add(one[0]);
+                }
+                await stream.WriteAsync("HTTP/1.0 200 Connection established\r\n\r\n"u8.ToArray());
+                await stream.CopyToAsync(stream);
+                return Encoding.ASCII.GetString(request.ToArray());
+            });
+        }
+
+        public void Dispose() => _listener.Stop();
+    }
+
+    [Theory]
+    [InlineData("socat18", null, "CONNECT example.test:80 HTTP/1.0\r\n")]
+    [InlineData("sharpcat", null, "CONNECT example.test:80 HTTP/1.0\r\n")]
+    [InlineData("socat18", "1.1", "CONNECT example.test:80 HTTP/1.1\r\n")]
+    [InlineData("sharpcat", "1.1", "CONNECT example.test:80 HTTP/1.1\r\n")]
+    public async Task HttpVersionIsTheRequestLinesVersion(string program, string? version, string requestLine)
+    {
+        using var proxy = new EchoingProxy();
+        string address = $"PROXY:127.0.0.1:example.test:80,proxyport={proxy.Port}" + (version is null ? "" : $",http-version={version}");
+        var r = await Run.ProgramAsync(Binaries.Of(program), ["-", address], "through\n"u8.ToArray(), Run.DefaultTimeout);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("through\n", r.StdoutText);
+        string request = await proxy.Request.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.StartsWith(requestLine, request);
+    }
+
+    [Fact]
+    public async Task AnHttpVersionThatIsNoVersionIsRefusedBeforeTheProxyIsContacted()
+    {
+        using var proxy = new EchoingProxy();
+        var r = await Run.SharpCatAsync("x"u8.ToArray(), "-", $"PROXY:127.0.0.1:example.test:80,proxyport={proxy.Port},http-version=1.1 x");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("http-version", r.StderrText);
+        Assert.False(proxy.Request.IsCompleted);
+    }
+
+    /// <summary>f-setpipe-sz sets the buffer of the pipe a child program writes to; the child reads it back (F_GETPIPE_SZ).</summary>
+    [Theory]
+    [InlineData("socat18", "f-setpipe-sz")]
+    [InlineData("sharpcat", "f-setpipe-sz")]
+    [InlineData("socat18", "pipesz")]
+    [InlineData("sharpcat", "pipesz")]
+    public async Task FSetpipeSzSetsThePipesSize(string program, string spelling)
+    {
+        using var dir = new TempDir();
+        string script = dir["size.py"];
+        File.WriteAllText(script, "import fcntl\nprint(fcntl.fcntl(1, 1032))\n");
+        var r = await Run.ProgramAsync(Binaries.Of(program), ["-u", $"SYSTEM:python3 {script},pipes,{spelling}=131072", "-"], [], Run.DefaultTimeout);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("131072\n", r.StdoutText);
+    }
+
+    [Theory]
+    [InlineData("socat18")]
+    [InlineData("sharpcat")]
+    public async Task FSetpipeSzOnASocketFailsAsFcntlSays(string program)
+    {
+        using var dir = new TempDir();
+        var r = await Run.ProgramAsync(Binaries.Of(program), ["-u", "SYSTEM:echo no,f-setpipe-sz=131072", "-"], [], Run.DefaultTimeout);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("", r.StdoutText);
+        Assert.Matches(@"E fcntl\(\d+, 1031, 0x20000\): Bad file descriptor", r.StderrText);
+    }
+}
