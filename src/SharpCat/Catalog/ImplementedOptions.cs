@@ -46,6 +46,8 @@ internal static class ImplementedOptions
         "tcpwrappers", "tcpwrap-etc", "tcpwrap-hosts-allow-table", "tcpwrap-hosts-deny-table",
         // socat 1.8's: the HTTP version of PROXY's request line, a pipe's buffer size.
         "http-version", "f-setpipe-sz",
+        // socat 1.8's netns: sockets and child programs of the address in a named network namespace.
+        "netns",
     };
 
     /// <summary>
@@ -86,5 +88,6 @@ internal static partial class OptionCatalog
         // socat 1.8 (xio-proxy.c, xio-pipe.c).
         new("http-version", OptionGroups.Http, OptionPhase.Late, OptionType.String),
         new("f-setpipe-sz", OptionGroups.Fd, OptionPhase.Fd, OptionType.Int),
+        new("netns", OptionGroups.Process, OptionPhase.Init, OptionType.String),
     ];
 }

@@ -147,8 +147,12 @@ internal static unsafe class Posix
     public static System.Net.Sockets.Socket NewSocket(int domain, int type, int protocol, out int fd)
     {
         const int SOCK_CLOEXEC = 0x80000;
-        fd = Libc.Socket(domain, type | SOCK_CLOEXEC, protocol);
-        if (fd < 0) throw Fail($"socket({domain}, {type}, {protocol})");
+        // netns: made in the address's network namespace, where it has one.
+        fd = NetworkNamespace.Run((domain, type, protocol), static s =>
+        {
+            int made = Libc.Socket(s.domain, s.type | SOCK_CLOEXEC, s.protocol);
+            return made >= 0 ? made : throw Fail($"socket({s.domain}, {s.type}, {s.protocol})");
+        });
         return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd, ownsHandle: true));
     }
 

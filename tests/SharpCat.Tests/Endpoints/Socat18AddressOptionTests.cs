@@ -96,3 +96,88 @@ public class Socat18AddressOptionTests
         Assert.Matches(@"E fcntl\(\d+, 1031, 0x20000\): Bad file descriptor", r.StderrText);
     }
 }
+
+/// <summary>
+/// socat 1.8's netns: addresses opened inside a network namespace this test makes with
+/// <c>ip netns add</c> (loopback up, nothing else) and removes. socat 1.8 wants --experimental
+/// for it, so both programs are given that.
+/// </summary>
+public class NetnsOptionTests
+{
+    /// <summary>A named network namespace of the test's own.</summary>
+    private sealed class TestNamespace : IDisposable
+    {
+        public string Name { get; } = "sharpcat-test-" + Guid.NewGuid().ToString("N")[..8];
+
+        public static async Task<TestNamespace> CreateAsync()
+        {
+            var ns = new TestNamespace();
+            var r = await Run.ShellAsync($"ip netns add {ns.Name} && ip -n {ns.Name} link set lo up");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            return ns;
+        }
+
+        public void Dispose() => Run.ShellAsync($"ip netns del {Name}").Wait(TimeSpan.FromSeconds(30));
+    }
+
+    [Theory]
+    [InlineData("socat18")]
+    [InlineData("sharpcat")]
+    public async Task AListenerAndAClientMeetInsideTheNamespace(string program)
+    {
+        using var ns = await TestNamespace.CreateAsync();
+        string binary = Binaries.Of(program);
+        int port = FreePorts.Next();
+        using var server = LiveProcess.Start(binary, "--experimental", "-d", "-d", $"TCP4-LISTEN:{port},bind=127.0.0.1,reuseaddr,netns={ns.Name}", "PIPE");
+        await server.WaitForStderrAsync("listening on");
+        // Nothing listens on that port outside the namespace.
+        var outside = await Run.ProgramAsync(binary, ["-", $"TCP4:127.0.0.1:{port}"], "x"u8.ToArray(), Run.DefaultTimeout);
+        Assert.Equal(1, outside.ExitCode);
+        Assert.Contains("Connection refused", outside.StderrText);
+        var inside = await Run.ProgramAsync(binary, ["--experimental", "-", $"TCP4:127.0.0.1:{port},netns={ns.Name}"], "inside\n"u8.ToArray(), Run.DefaultTimeout);
+        Assert.True(inside.ExitCode == 0, inside.ToString());
+        Assert.Equal("inside\n", inside.StdoutText);
+    }
+
+    [Theory]
+    [InlineData("socat18")]
+    [InlineData("sharpcat")]
+    public async Task AChildProgramRunsInsideTheNamespace(string program)
+    {
+        using var ns = await TestNamespace.CreateAsync();
+        // /proc/net/dev lists the interfaces of the reader's namespace: two header lines and lo.
+        var r = await Run.ProgramAsync(Binaries.Of(program), ["--experimental", "-u", $"SYSTEM:cat /proc/net/dev,netns={ns.Name}", "-"], [], Run.DefaultTimeout);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var interfaces = r.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(2).Select(l => l.Trim().Split(':')[0]).ToArray();
+        Assert.Equal(["lo"], interfaces);
+    }
+
+    [Theory]
+    [InlineData("socat18")]
+    [InlineData("sharpcat")]
+    public async Task AMissingNamespaceFailsWithSocatsMessage(string program)
+    {
+        using var dir = new TempDir();
+        var r = await Run.ProgramAsync(Binaries.Of(program), ["--experimental", "-u", "-", "TCP4:127.0.0.1:9,netns=sharpcat-test-missing"], "x"u8.ToArray(), Run.DefaultTimeout);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("E open(/run/netns/sharpcat-test-missing, O_RDONLY|O_CLOEXEC): No such file or directory", r.StderrText);
+        Assert.DoesNotContain("opening connection", r.StderrText);
+    }
+
+    [Fact]
+    public async Task AMissingNamespaceFailsBeforeTheOtherAddressIsOpened()
+    {
+        using var dir = new TempDir();
+        var r = await Run.SharpCatAsync([], $"OPEN:{dir}/created,creat", "TCP4:127.0.0.1:9,netns=sharpcat-test-missing");
+        Assert.Equal(1, r.ExitCode);
+        Assert.False(File.Exists(dir["created"]));
+    }
+
+    [Fact]
+    public async Task ANameThatIsAPathIsRefused()
+    {
+        var r = await Run.SharpCatAsync([], "-", "TCP4:127.0.0.1:9,netns=../../proc/1/ns/net");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("netns: invalid namespace name", r.StderrText);
+    }
+}
