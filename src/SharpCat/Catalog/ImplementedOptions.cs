@@ -48,6 +48,8 @@ internal static class ImplementedOptions
         "http-version", "f-setpipe-sz",
         // socat 1.8's netns: sockets and child programs of the address in a named network namespace.
         "netns",
+        // socat 1.8's chdir, for child programs (umask, already NAMED, now reaches them too).
+        "chdir",
     };
 
     /// <summary>
@@ -73,7 +75,7 @@ internal static class ImplementedOptions
 internal static partial class OptionCatalog
 {
     internal static readonly (string Alias, string Name)[] ExtraAliases =
-        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("pipesz", "f-setpipe-sz")];
+        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("pipesz", "f-setpipe-sz"), ("cd", "chdir")];
 
     /// <summary>
     /// socat 1.8's SOCKS5 password (the user is socksuser); socat's FIPS switch (present in builds
@@ -89,5 +91,10 @@ internal static partial class OptionCatalog
         new("http-version", OptionGroups.Http, OptionPhase.Late, OptionType.String),
         new("f-setpipe-sz", OptionGroups.Fd, OptionPhase.Fd, OptionType.Int),
         new("netns", OptionGroups.Process, OptionPhase.Init, OptionType.String),
+        // socat 1.8 takes chdir and umask on every address and changes its own process for the
+        // opening; one process serving many relays cannot, so here they are the child program's
+        // (umask also keeps 1.7.4's NAMED meaning: the mode of entries the address creates).
+        new("chdir", OptionGroups.Exec, OptionPhase.Init, OptionType.String),
+        new("umask", OptionGroups.Named | OptionGroups.Exec, OptionPhase.Early, OptionType.ModeT),
     ];
 }

@@ -27,6 +27,9 @@ internal sealed class SpawnRequest
     /// <summary>The child starts a new session (setsid).</summary>
     public bool NewSession { get; init; }
 
+    /// <summary>The child's working directory (socat 1.8's chdir); null for ours.</summary>
+    public string? WorkingDirectory { get; init; }
+
     /// <summary>setpgid: the child joins this process group (0: a new group it leads).</summary>
     public int? ProcessGroup { get; init; }
 }
@@ -145,6 +148,8 @@ internal static unsafe class ChildSpawn
                 targets.Add(fd);
             }
         }
+        if (request.WorkingDirectory is { } dir)
+            Check(Libc.SpawnFileActionsAddChdir(actions, Utf8(dir, strings)), "posix_spawn_file_actions_addchdir_np");
         // The sources are close-on-exec and above every target: they vanish at exec.
         foreach (var (parentFd, childFd) in fds)
         {

@@ -20,7 +20,7 @@ internal static unsafe class Posix
     public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
     public const int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
     public const int SHUT_WR = 1;
-    public const int EINTR = 4, EIO = 5, EAGAIN = 11, EEXIST = 17, ENOTSOCK = 88, ENOENT = 2;
+    public const int EINTR = 4, EIO = 5, EAGAIN = 11, EEXIST = 17, ENOTSOCK = 88, ENOENT = 2, ENOTDIR = 20;
 
     public static int Errno => Marshal.GetLastPInvokeError();
 

@@ -95,6 +95,53 @@ public class Socat18AddressOptionTests
         Assert.Equal("", r.StdoutText);
         Assert.Matches(@"E fcntl\(\d+, 1031, 0x20000\): Bad file descriptor", r.StderrText);
     }
+
+    [Theory]
+    [InlineData("socat18", "chdir")]
+    [InlineData("sharpcat", "chdir")]
+    [InlineData("socat18", "cd")]
+    [InlineData("sharpcat", "cd")]
+    public async Task ChdirIsTheChildProgramsWorkingDirectory(string program, string spelling)
+    {
+        using var dir = new TempDir();
+        var r = await Run.ProgramAsync(Binaries.Of(program), ["-u", $"SYSTEM:pwd,{spelling}={dir.Path}", "-"], [], Run.DefaultTimeout);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(dir.Path + "\n", r.StdoutText);
+    }
+
+    [Theory]
+    [InlineData("socat18")]
+    [InlineData("sharpcat")]
+    public async Task AMissingChdirFailsWithSocatsMessage(string program)
+    {
+        using var dir = new TempDir();
+        var r = await Run.ProgramAsync(Binaries.Of(program), ["-u", $"SYSTEM:pwd,chdir={dir.Path}/missing", "-"], [], Run.DefaultTimeout);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("", r.StdoutText);
+        Assert.Contains($"E chdir(\"{dir.Path}/missing\"): No such file or directory", r.StderrText);
+    }
+
+    [Theory]
+    [InlineData("socat18")]
+    [InlineData("sharpcat")]
+    public async Task UmaskIsTheChildProgramsUmask(string program)
+    {
+        using var dir = new TempDir();
+        var r = await Run.ProgramAsync(Binaries.Of(program), ["-u", $"SYSTEM:umask; touch {dir.Path}/made,umask=027", "-"], [], Run.DefaultTimeout);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("0027\n", r.StdoutText);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(dir["made"]));
+    }
+
+    [Fact]
+    public async Task ChdirOnAnAddressThatStartsNoProgramIsRefused()
+    {
+        using var dir = new TempDir();
+        var r = await Run.SharpCatAsync("x"u8.ToArray(), "-u", "-", $"OPEN:made,creat,chdir={dir.Path}");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("option \"chdir\" does not apply to this address type", r.StderrText);
+        Assert.False(File.Exists(dir["made"]));
+    }
 }
 
 /// <summary>
@@ -168,7 +215,7 @@ public class NetnsOptionTests
     public async Task AMissingNamespaceFailsBeforeTheOtherAddressIsOpened()
     {
         using var dir = new TempDir();
-        var r = await Run.SharpCatAsync([], $"OPEN:{dir}/created,creat", "TCP4:127.0.0.1:9,netns=sharpcat-test-missing");
+        var r = await Run.SharpCatAsync([], $"OPEN:{dir.Path}/created,creat", "TCP4:127.0.0.1:9,netns=sharpcat-test-missing");
         Assert.Equal(1, r.ExitCode);
         Assert.False(File.Exists(dir["created"]));
     }
