@@ -50,6 +50,8 @@ internal static class ImplementedOptions
         "netns",
         // socat 1.8's chdir, for child programs (umask, already NAMED, now reaches them too).
         "chdir",
+        // socat 1.8's children-shutup: each connection's relay logs lower.
+        "children-shutup",
     };
 
     /// <summary>
@@ -75,7 +77,7 @@ internal static class ImplementedOptions
 internal static partial class OptionCatalog
 {
     internal static readonly (string Alias, string Name)[] ExtraAliases =
-        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("pipesz", "f-setpipe-sz"), ("cd", "chdir")];
+        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("pipesz", "f-setpipe-sz"), ("cd", "chdir"), ("child-shutup", "children-shutup")];
 
     /// <summary>
     /// socat 1.8's SOCKS5 password (the user is socksuser); socat's FIPS switch (present in builds
@@ -96,5 +98,6 @@ internal static partial class OptionCatalog
         // (umask also keeps 1.7.4's NAMED meaning: the mode of entries the address creates).
         new("chdir", OptionGroups.Exec, OptionPhase.Init, OptionType.String),
         new("umask", OptionGroups.Named | OptionGroups.Exec, OptionPhase.Early, OptionType.ModeT),
+        new("children-shutup", OptionGroups.Child, OptionPhase.Pastaccept, OptionType.Int),
     ];
 }

@@ -45,7 +45,7 @@ internal static class OptionValueParser
                 return value is null ? true : ParseBool(spelling, value);
         }
         // socat takes a number given without a value as 1 ("reuseaddr", "nodelay", "keepalive").
-        if (value is null && def.Type is OptionType.Int && Endpoints.SocketOptions.IsSocketOption(def.Name)) return 1L;
+        if (value is null && def.Type is OptionType.Int && (Endpoints.SocketOptions.IsSocketOption(def.Name) || def.Name == "children-shutup")) return 1L;
         // socat's STRING-NULL type takes none as null: bare "tcpwrap" means the default daemon name.
         if (value is null && def.Type is OptionType.StringNull) return null;
         if (value is null) throw new SharpCatException($"option \"{spelling}\" requires a value");

@@ -142,6 +142,30 @@ public class Socat18AddressOptionTests
         Assert.Contains("option \"chdir\" does not apply to this address type", r.StderrText);
         Assert.False(File.Exists(dir["made"]));
     }
+
+    /// <summary>children-shutup lowers what each connection's relay logs (socat's forked child), not the listener's lines.</summary>
+    [Theory]
+    [InlineData("socat18", "", 'N')]
+    [InlineData("sharpcat", "", 'N')]
+    [InlineData("socat18", ",children-shutup", 'I')]
+    [InlineData("sharpcat", ",children-shutup", 'I')]
+    [InlineData("socat18", ",children-shutup=2", 'D')]
+    [InlineData("sharpcat", ",children-shutup=2", 'D')]
+    public async Task ChildrenShutupLowersTheConnectionsMessages(string program, string option, char level)
+    {
+        int port = FreePorts.Next();
+        using var server = LiveProcess.Start(Binaries.Of(program), "-d", "-d", "-d", "-d", $"TCP4-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork{option}", "SYSTEM:echo hi");
+        await server.WaitForStderrAsync("listening on");
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            var buffer = new byte[3];
+            await client.GetStream().ReadExactlyAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        await server.WaitForStderrAsync("starting data transfer loop");
+        Assert.Matches($@"\] {level} starting data transfer loop", server.StderrText);
+        Assert.Matches(@"\] N accepting connection from", server.StderrText);
+    }
 }
 
 /// <summary>
