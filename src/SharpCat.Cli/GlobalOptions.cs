@@ -11,7 +11,16 @@ internal sealed class CommandLine
     public bool ShowVersion { get; set; }
     /// <summary>The log option that chose the destination (-lf, -ly, -lm, -ls), once one has.</summary>
     public string? LogDestination { get; set; }
+    /// <summary>How many levels below E the log shows: each <c>-d</c> adds one, <c>-d0</c>…<c>-d4</c> (socat 1.8) set it.</summary>
     public int DebugLevel { get; set; }
+    /// <summary>A <c>-d</c> in any form was given (socat 1.8's defaults show warnings only without one).</summary>
+    public bool DebugLevelGiven { get; set; }
+    /// <summary>The <c>-0</c>, <c>-4</c> or <c>-6</c> given, if any: the command line wins over socat's environment variables.</summary>
+    public char IpVersionOption { get; set; }
+    /// <summary><c>-S</c>: the signals caught to log them before exiting (socat 1.8); null for the default set.</summary>
+    public ulong? SignalMask { get; set; }
+    /// <summary><c>--experimental</c> (socat 1.8): nothing of SharpCat's is held back behind it.</summary>
+    public bool Experimental { get; set; }
     public List<string> Addresses { get; } = [];
     /// <summary>--records: a record per connection when it ends; RecordsAsJson for --records=json.</summary>
     public bool Records { get; set; }
@@ -67,6 +76,15 @@ internal static class GlobalOptions
                     cl.HelpLevel = Math.Max(cl.HelpLevel, Math.Min(a.Length - 1, 3));
                     break;
                 case 'd':
+                    cl.DebugLevelGiven = true;
+                    // socat 1.8: -d0 … -d4 set the level (0: errors only, 4: debug); -d, -dd… add to it.
+                    if (a.Length > 2 && (char.IsAsciiDigit(a[2]) || a[2] == '-'))
+                    {
+                        if (a.Length != 3 || a[2] is < '0' or > '4')
+                            throw new SharpCatException($"unknown option {Shown.Token(a)}: after -d comes more d's or one level 0 to 4 (-d0 errors only … -d4 debug); use option \"-h\" for help");
+                        cl.DebugLevel = a[2] - '0';
+                        break;
+                    }
                     ExpectRepeated(a);
                     cl.DebugLevel += a.Length - 1;
                     break;
@@ -104,14 +122,18 @@ internal static class GlobalOptions
                     cl.Relay.GlobalLockFile = Value(2);
                     cl.Relay.WaitForLock = a[1] == 'W';
                     break;
-                case '4' or '6':
-                    Expect(a, a[1] == '4' ? "-4" : "-6");
-                    int version = a[1] - '0';
-                    // socat silently keeps the last; a script that says both has a mistake in it.
-                    if (cl.Relay.PreferredIpVersion != 0 && cl.Relay.PreferredIpVersion != version)
-                        throw new SharpCatException("-4 and -6 must not be combined");
-                    cl.Relay.PreferredIpVersion = version;
+                case '0' or '4' or '6':
+                    Expect(a, "-" + a[1]);
+                    // socat silently keeps the last; a script that says two has a mistake in it.
+                    if (cl.IpVersionOption != 0 && cl.IpVersionOption != a[1])
+                        throw new SharpCatException($"-{cl.IpVersionOption} and {a} must not be combined");
+                    cl.IpVersionOption = a[1];
+                    // -0 (socat 1.8): no preference; a listener that names no version serves both.
+                    cl.Relay.PreferredIpVersion = a[1] - '0';
+                    cl.Relay.ListenIpVersion = a[1] - '0';
+                    cl.Relay.ListenOnBothIpVersions = a[1] == '0';
                     break;
+                case 'S': cl.SignalMask = SignalMask.Parse(Value(2)); break;
                 case '-': LongOptions.Apply(a, cl); break;
                 default: throw Unknown(a);
             }

@@ -21,6 +21,7 @@ internal static class HelpText
               -hh    like -h, and list the common address options
               -hhh   like -hh, and list every address option and alias
               -d[ddd]         more log messages (up to 4 times: warnings, notices, info, debug)
+              -d<0-4>         set the log level: 0 errors only, 1 warnings, 2 notices, 3 info, 4 debug
               -D     describe the file descriptors before the transfer starts
               -ly[facility]  log to syslog, with this facility (daemon by default)
               -lf<logfile>   log to this file
@@ -35,6 +36,7 @@ internal static class HelpText
               -R <file>      copy the data moving from right to left into this file
               -b<size_t>     data buffer size (8192)
               -s     sloppy: log errors of options and go on
+              -S<sigmask>    catch these signals (bit N: signal N) to log them and exit; others keep their default action (0x89de)
               -t<timeout>    after one side's EOF, seconds the other may stay silent before it is closed (0.5)
               -T<timeout>    end the relay after this many seconds without data
               -u     one direction only: left to right
@@ -42,6 +44,7 @@ internal static class HelpText
               -g     do not check option groups
               -L <lockfile>  take this lock file, or fail if it is held
               -W <lockfile>  take this lock file, waiting while it is held
+              -0     no preferred IP version: a listener that names none serves IPv4 and IPv6
               -4     prefer IPv4 when an address does not say
               -6     prefer IPv6 when an address does not say
         {LongOptions}
@@ -73,7 +76,7 @@ internal static class HelpText
         // As socat lists only the options it was built with: scripts read the list to learn what
         // is there (socat's test.sh greps `-???` for an option's name, and reads the lines after
         // "opt:"), so an option this build lacks is not named anywhere in it, only counted.
-        var all = OptionCatalog.Options.Concat(OptionCatalog.ExtraOptions).OrderBy(o => o.Name, StringComparer.Ordinal).ToList();
+        var all = OptionCatalog.All.OrderBy(o => o.Name, StringComparer.Ordinal).ToList();
         int missing = all.Count(o => !OptionCatalog.IsImplemented(o));
         sb.Append("   opts:\n      <opt>{,<opts>}:\n");
         if (missing > 0) sb.Append($"   ({missing} options of socat's catalog are not in this build and are not listed; using one is an error)\n");

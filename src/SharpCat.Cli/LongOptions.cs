@@ -27,6 +27,8 @@ internal static class LongOptions
             "print what each address will do (type, parameters, every option with its group and phase) and exit, opening nothing"),
         new("progress", Takes.Nothing, (cl, _) => cl.Progress = true,
             "when stderr is a terminal, a line with the bytes moved each way, the rate, and the share done and time left where the size is known (like pv)"),
+        new("experimental", Takes.Nothing, (cl, _) => cl.Experimental = true,
+            "socat 1.8's switch for its experimental features; everything of this build works without it"),
         new("statistics", Takes.Nothing, (cl, _) => cl.Statistics = true,
             "at exit and on SIGUSR1, log the writes and bytes each way (socat 1.8's --statistics)"),
         new("log-format", Takes.Required, (cl, v) =>

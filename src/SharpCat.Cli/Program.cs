@@ -18,12 +18,12 @@ namespace SharpCat.Cli
         /// socat's environment: SOCAT_DEFAULT_LISTEN_IP and SOCAT_PREFERRED_RESOLVE_IP set apart what
         /// -4/-6 set together (the listening family and the resolver's preference); the command line wins.
         /// </summary>
-        private static void ReadIpVersionsFromEnvironment(RelayOptions relay)
+        private static void ReadIpVersionsFromEnvironment(CommandLine cl)
         {
-            if (relay.PreferredIpVersion != 0) return;
+            if (cl.IpVersionOption != 0) return;
             static int Version(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v && v[0] is '4' or '6' ? v[0] - '0' : 0;
-            relay.ListenIpVersion = Version("SOCAT_DEFAULT_LISTEN_IP");
-            relay.PreferredIpVersion = Version("SOCAT_PREFERRED_RESOLVE_IP");
+            cl.Relay.ListenIpVersion = Version("SOCAT_DEFAULT_LISTEN_IP");
+            cl.Relay.PreferredIpVersion = Version("SOCAT_PREFERRED_RESOLVE_IP");
         }
 
         public static async Task<int> RunAsync(string[] args)
@@ -74,7 +74,7 @@ namespace SharpCat.Cli
                 return 1;
             }
 
-            ReadIpVersionsFromEnvironment(cl.Relay);
+            ReadIpVersionsFromEnvironment(cl);
             // --metrics: the collector listens before the relay makes its meter, and the endpoint is
             // bound before the relay starts, so a port in use fails the run before anything is opened.
             using var meters = cl.MetricsEndPoint is null ? null : new Metrics.ProgramMeterFactory();
@@ -115,17 +115,18 @@ namespace SharpCat.Cli
             // -lm: stderr while starting, syslog from the first transfer on.
             if (logging.Target == SocatLogTarget.Mixed) relay.ConnectionOpened += (_, _) => logging.StartPhaseOver();
             if (cl.Records) relay.ConnectionClosed += (_, record) => logging.WriteRecord(record, cl.RecordsAsJson);
-            // socat ends on these with status 128+signal, at the severity it logs each one.
+            // socat ends on the signals of its -S mask with status 128+signal, at the severity it
+            // logs each one; a signal left out of the mask keeps its default action.
             int signal = 0;
             void OnSignal(PosixSignalContext ctx)
             {
                 ctx.Cancel = true;
-                var (number, severity) = ctx.Signal switch
+                int number = SignalMask.Number(ctx.Signal);
+                var severity = number switch
                 {
-                    PosixSignal.SIGTERM => (15, Severity.Warning),
-                    PosixSignal.SIGINT => (2, Severity.Notice),
-                    PosixSignal.SIGHUP => (1, Severity.Notice),
-                    _ => (3, Severity.Error),
+                    15 => Severity.Warning,
+                    1 or 2 => Severity.Notice,
+                    _ => Severity.Error,
                 };
                 // sighup/sigint/sigquit on an EXEC address: the signal is the child's.
                 if (Native.ChildSignals.Pass(number))
@@ -143,10 +144,20 @@ namespace SharpCat.Cli
                 Log.Write(severity, $"exiting on signal {number}");
                 relay.BeginStop();
             }
-            using var sigInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            using var sigTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-            using var sigHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
-            using var sigQuit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
+            var signalRegistrations = new List<PosixSignalRegistration>();
+            foreach (var caught in SignalMask.Caught(cl.SignalMask ?? SignalMask.Default))
+            {
+                try
+                {
+                    signalRegistrations.Add(PosixSignalRegistration.Create(caught, OnSignal));
+                }
+                catch (Exception e) when (e is ArgumentOutOfRangeException or PlatformNotSupportedException or System.ComponentModel.Win32Exception)
+                {
+                    // As socat's sigaction on a signal the C library keeps for itself (32, 33): not caught.
+                    Log.Debug($"-S: signal {SignalMask.Number(caught)} cannot be caught ({e.Message})");
+                }
+            }
+            using var signalHandlers = new Registrations(signalRegistrations);
             // socat 1.8: SIGUSR1 logs the figures so far (without --statistics it ends the process, as in socat).
             using var sigUsr1 = cl.Statistics
                 ? PosixSignalRegistration.Create((PosixSignal)10, ctx =>
@@ -191,6 +202,15 @@ namespace SharpCat.Cli
             throw new NotSupportedException("the program logs through its socat-format provider only");
 
         public void Dispose() { }
+    }
+
+    /// <summary>The signal handlers of the run, removed together at its end.</summary>
+    internal sealed class Registrations(List<PosixSignalRegistration> all) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var r in all) r.Dispose();
+        }
     }
 
     /// <summary>Writes program output (help, version) straight to fd 1, never through System.Console.</summary>

@@ -77,6 +77,13 @@ public sealed class RelayOptions
     /// </summary>
     public int ListenIpVersion { get; set; }
 
+    /// <summary>
+    /// socat 1.8's <c>-0</c>: a TCP or UDP address that listens or receives without naming an IP
+    /// version binds the IPv6 wildcard, which serves IPv4 too on a dual-stack system (without it,
+    /// as socat 1.7.4, such an address listens on IPv4 only).
+    /// </summary>
+    public bool ListenOnBothIpVersions { get; set; }
+
     /// <summary>Where the traffic dumps of <c>-v</c>/<c>-x</c> go; fd 2 by default, as socat.</summary>
     public int DumpFd { get; set; } = 2;
 

@@ -20,7 +20,7 @@ internal static class BuildCatalog
 
     /// <summary>Options this build applies (the refused ones, such as openssl-egd, are left out).</summary>
     public static IReadOnlyList<OptionDef> Options { get; } =
-        OptionCatalog.Options.Concat(OptionCatalog.ExtraOptions)
+        OptionCatalog.All
             .Where(o => OptionCatalog.IsImplemented(o) && !ImplementedOptions.Refused.ContainsKey(o.Name))
             .OrderBy(o => o.Name, StringComparer.Ordinal).ToList();
 

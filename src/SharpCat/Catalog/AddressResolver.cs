@@ -67,7 +67,7 @@ internal static class AddressResolver
     }
 
     /// <summary>The PROCESS options applied to sharpcat's own process when no program is started (<see cref="Relay.OwnProcess"/>).</summary>
-    private static readonly string[] OwnProcessOptions = ["setsid"];
+    private static readonly string[] OwnProcessOptions = ["setsid", "netns"];
 
     /// <summary>
     /// What -g really lets through: options applied by what the descriptor is rather than by the

@@ -86,6 +86,9 @@ internal static partial class OptionCatalog
 
     public static OptionDef? Find(string name) => ByName.GetValueOrDefault(name);
 
+    /// <summary>Every option once: the generated ones, with an extra one of the same name (a later socat's wider groups) in its place.</summary>
+    public static IEnumerable<OptionDef> All => Options.Where(o => !Array.Exists(ExtraOptions, e => e.Name == o.Name)).Concat(ExtraOptions);
+
     /// <summary>The longest option name or alias.</summary>
     public static int LongestName => ByName.Keys.Max(k => k.Length);
 

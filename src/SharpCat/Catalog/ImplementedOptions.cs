@@ -46,6 +46,14 @@ internal static class ImplementedOptions
         "tcpwrappers", "tcpwrap-etc", "tcpwrap-hosts-allow-table", "tcpwrap-hosts-deny-table",
         // POSIXMQ (socat 1.8's message queues).
         "posixmq-priority", "posixmq-flush", "posixmq-maxmsg", "posixmq-msgsize",
+        // socat 1.8's: the HTTP version of PROXY's request line, a pipe's buffer size.
+        "http-version", "f-setpipe-sz",
+        // socat 1.8's netns: sockets and child programs of the address in a named network namespace.
+        "netns",
+        // socat 1.8's chdir, for child programs (umask, already NAMED, now reaches them too).
+        "chdir",
+        // socat 1.8's children-shutup: each connection's relay logs lower.
+        "children-shutup",
     };
 
     /// <summary>
@@ -73,7 +81,8 @@ internal static partial class OptionCatalog
 {
     internal static readonly (string Alias, string Name)[] ExtraAliases =
         [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"),
-         ("mq-prio", "posixmq-priority"), ("mq-flush", "posixmq-flush"), ("mq-maxmsg", "posixmq-maxmsg"), ("mq-msgsize", "posixmq-msgsize")];
+         ("mq-prio", "posixmq-priority"), ("mq-flush", "posixmq-flush"), ("mq-maxmsg", "posixmq-maxmsg"), ("mq-msgsize", "posixmq-msgsize"),
+         ("pipesz", "f-setpipe-sz"), ("cd", "chdir"), ("child-shutup", "children-shutup")];
 
     /// <summary>
     /// socat 1.8's SOCKS5 password (the user is socksuser); socat's FIPS switch (present in builds
@@ -105,5 +114,15 @@ internal static partial class OptionCatalog
         new("fault-loss-burst", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
         new("fault-duplicate", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
         new("fault-reorder", OptionGroups.Appl, OptionPhase.Late, OptionType.StructTimeval),
+        // socat 1.8 (xio-proxy.c, xio-pipe.c).
+        new("http-version", OptionGroups.Http, OptionPhase.Late, OptionType.String),
+        new("f-setpipe-sz", OptionGroups.Fd, OptionPhase.Fd, OptionType.Int),
+        new("netns", OptionGroups.Process, OptionPhase.Init, OptionType.String),
+        // socat 1.8 takes chdir and umask on every address and changes its own process for the
+        // opening; one process serving many relays cannot, so here they are the child program's
+        // (umask also keeps 1.7.4's NAMED meaning: the mode of entries the address creates).
+        new("chdir", OptionGroups.Exec, OptionPhase.Init, OptionType.String),
+        new("umask", OptionGroups.Named | OptionGroups.Exec, OptionPhase.Early, OptionType.ModeT),
+        new("children-shutup", OptionGroups.Child, OptionPhase.Pastaccept, OptionType.Int),
     ];
 }

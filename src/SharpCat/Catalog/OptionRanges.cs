@@ -29,7 +29,7 @@ internal static class OptionRanges
         // Sizes and counts: a negative one has no meaning (max-children=0 is socat's "no limit").
         ["so-rcvbuf"] = (0, IntMax), ["so-sndbuf"] = (0, IntMax), ["so-rcvbuf-late"] = (0, IntMax), ["so-sndbuf-late"] = (0, IntMax),
         ["so-rcvlowat"] = (0, IntMax), ["so-sndlowat"] = (0, IntMax), ["so-priority"] = (0, IntMax),
-        ["backlog"] = (0, IntMax), ["max-children"] = (0, IntMax), ["setpgid"] = (0, IntMax),
+        ["backlog"] = (0, IntMax), ["f-setpipe-sz"] = (1, IntMax), ["children-shutup"] = (0, 5), ["max-children"] = (0, IntMax), ["setpgid"] = (0, IntMax),
         ["tcp-defer-accept"] = (0, IntMax), ["tcp-window-clamp"] = (0, IntMax),
         // Header fields: TTL, hop limit, TOS and traffic class are 8 bits, an MSS 16 bits.
         ["ip-ttl"] = (1, 255), ["ip-tos"] = (0, 255), ["ipv6-unicast-hops"] = (0, 255), ["ipv6-tclass"] = (0, 255),

@@ -23,9 +23,16 @@ internal static class OptionValueParser
             throw Bad(spelling, value ?? n.ToString(CultureInfo.InvariantCulture), $"out of range {range.Min}..{range.Max}");
         if (def.Name == "umask" && parsed is uint mask && mask > OptionRanges.UmaskMax)
             throw Bad(spelling, value!, "umask out of range 0..0777");
+        // Only a version goes into PROXY's request line (socat sends any text, a CR LF too).
+        if (def.Name == "http-version" && parsed is string version && !IsHttpVersion(version))
+            throw Bad(spelling, version, "an HTTP version such as 1.0 or 1.1");
         if (def.Name is "ispeed" or "ospeed" && parsed is long speed) Endpoints.TermiosOptions.SpeedValue(spelling, speed);
         return parsed;
     }
+
+    private static bool IsHttpVersion(string v) =>
+        v.Length is > 0 and <= 8 && char.IsAsciiDigit(v[0]) && char.IsAsciiDigit(v[^1])
+        && v.All(c => char.IsAsciiDigit(c) || c == '.') && v.Count(c => c == '.') <= 1;
 
     private static object? ParseByType(OptionDef def, string spelling, string? value)
     {
@@ -38,7 +45,7 @@ internal static class OptionValueParser
                 return value is null ? true : ParseBool(spelling, value);
         }
         // socat takes a number given without a value as 1 ("reuseaddr", "nodelay", "keepalive").
-        if (value is null && def.Type is OptionType.Int && Endpoints.SocketOptions.IsSocketOption(def.Name)) return 1L;
+        if (value is null && def.Type is OptionType.Int && (Endpoints.SocketOptions.IsSocketOption(def.Name) || def.Name == "children-shutup")) return 1L;
         // socat's STRING-NULL type takes none as null: bare "tcpwrap" means the default daemon name.
         if (value is null && def.Type is OptionType.StringNull) return null;
         if (value is null) throw new SharpCatException($"option \"{spelling}\" requires a value");

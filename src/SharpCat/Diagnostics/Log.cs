@@ -18,14 +18,24 @@ internal static class Log
 
     private static ILogger? Current => RelayContext.Current?.Logger ?? ProcessLogger;
 
+    private static readonly AsyncLocal<int> shutup = new();
+
+    /// <summary>
+    /// socat 1.8's children-shutup: how many levels lower the messages of the running connection's
+    /// relay (socat's forked child) are logged; set in that relay's async flow only.
+    /// </summary>
+    public static int Shutup { get => shutup.Value; set => shutup.Value = value; }
+
+    private static Severity Lowered(Severity s) => shutup.Value == 0 ? s : (Severity)Math.Max((int)Severity.Debug, (int)s - shutup.Value);
+
     /// <summary>True when a message of this severity would be written: callers skip formatting otherwise.</summary>
-    public static bool IsEnabled(Severity s) => Current?.IsEnabled(s.ToLogLevel()) == true;
+    public static bool IsEnabled(Severity s) => Current?.IsEnabled(Lowered(s).ToLogLevel()) == true;
 
     /// <summary>Logs one message.</summary>
     public static void Write(Severity severity, string message)
     {
         var logger = Current;
-        var level = severity.ToLogLevel();
+        var level = Lowered(severity).ToLogLevel();
         if (logger is null || !logger.IsEnabled(level)) return;
         logger.Log(level, Message, message, null, static (m, _) => m);
     }

@@ -1,3 +1,5 @@
+using SharpCat.Relay;
+using SharpCat.Native;
 namespace SharpCat.Endpoints;
 
 /// <summary>
@@ -78,7 +80,8 @@ internal static class EndpointRegistry
         ["openssl-listen"] = new(null, OpenSslEndpoints.Listen),
         ["openssl-dtls-client"] = new(OpenSslEndpoints.ConnectDtls, null),
         ["openssl-dtls-server"] = new(null, OpenSslEndpoints.ListenDtls),
-        ["tun"] = new(TunEndpoints.Open, null),
+        // The device and its configuration socket are made where the namespace (if any) says.
+        ["tun"] = new(static (r, ct) => NetworkNamespace.Run((r, ct), static s => TunEndpoints.Open(s.r, s.ct)), null),
         ["interface"] = new(InterfaceEndpoints.Open, null),
         ["socks4"] = new(SocksEndpoints.Socks4, null),
         ["socks4a"] = new(SocksEndpoints.Socks4A, null),
@@ -190,20 +193,34 @@ internal static class EndpointRegistry
         if (Validators.TryGetValue(address.Kind.Keyword, out var check)) check(address);
         IpFamilyCheck.Check(address);
         TcpWrappers.Check(address);
+        // netns: a missing namespace fails here, before anything is opened.
+        if (address.Options.Text("netns") is { } netns) NetworkNamespace.Check(netns);
     }
 
     public static bool Listens(string keyword) => Entries.TryGetValue(keyword, out var e) && e.Listen is not null;
 
-    public static ListenerOpener Listener(string keyword) => Entries[keyword].Listen!;
+    public static ListenerOpener Listener(string keyword)
+    {
+        var listen = Entries[keyword].Listen!;
+        return (request, ct) => request.Options.Has("netns") ? NamespacedListener.ListenAsync(listen, request, ct) : listen(request, ct);
+    }
 
     /// <summary>The opener; a listening kind without fork accepts one connection and stops listening.</summary>
     public static AddressOpener Opener(string keyword)
     {
         var e = Entries[keyword];
-        return e.Open ?? (async (request, ct) =>
+        var open = e.Open ?? (async (request, ct) =>
         {
             await using var listener = await e.Listen!(request, ct).ConfigureAwait(false);
             return await listener.AcceptAsync(ct).ConfigureAwait(false);
         });
+        return (request, ct) => request.Options.Text("netns") is { } netns ? OpenInAsync(open, netns, request, ct) : open(request, ct);
+    }
+
+    /// <summary>Opens with <see cref="NetworkNamespace.Current"/> set for this flow only (an async method restores its caller's).</summary>
+    private static async ValueTask<IChannel> OpenInAsync(AddressOpener open, string netns, OpenRequest request, CancellationToken ct)
+    {
+        NetworkNamespace.Enter(netns);
+        return await open(request, ct).ConfigureAwait(false);
     }
 }

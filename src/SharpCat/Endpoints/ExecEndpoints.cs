@@ -65,6 +65,17 @@ internal static class ExecEndpoints
         return environment;
     }
 
+    /// <summary>
+    /// chdir (socat 1.8): the child's working directory, checked here so that a missing one fails
+    /// with socat's message rather than as the program's execve.
+    /// </summary>
+    internal static string? WorkingDirectory(OptionSet options)
+    {
+        if (options.Text("chdir") is not { } dir) return null;
+        if (!Directory.Exists(dir)) throw new PosixException($"chdir(\"{dir}\")", File.Exists(dir) ? Posix.ENOTDIR : Posix.ENOENT);
+        return dir;
+    }
+
     private static IChannel Start(OpenRequest request, bool shell)
     {
         var options = request.Options;
@@ -94,7 +105,7 @@ internal static class ExecEndpoints
 
         var spawn = new SpawnRequest
         {
-            Program = file, Arguments = spawnArgv, NewSession = options.Flag("setsid") || ctty,
+            Program = file, Arguments = spawnArgv, NewSession = options.Flag("setsid") || ctty, WorkingDirectory = WorkingDirectory(options),
             ProcessGroup = options.Number("setpgid") is long pgid ? (int)pgid : null,
         };
         spawn.Environment.AddRange(environment);
@@ -161,7 +172,8 @@ internal static class ExecEndpoints
                 foreach (int fd in connected) spawn.Fds.Add((childEnd, fd));
             }
             int pid;
-            try { pid = ChildSpawn.Spawn(spawn); }
+            // umask (socat 1.8: the process's, inherited by the child) for the moment of the spawn.
+            try { pid = NamedOptions.WithUmask(options, () => ChildSpawn.Spawn(spawn)); }
             catch (PosixException e) when (e.Call.StartsWith("execve", StringComparison.Ordinal))
             {
                 throw new PosixException(ExecvpCall(program, argv), e.Errno);

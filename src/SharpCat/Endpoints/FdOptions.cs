@@ -48,6 +48,13 @@ internal static unsafe class FdOptions
             if (options.Flag(name)) options.Apply((fd, cmd, type), static s => SetRecordLock(s.fd, s.cmd, s.type));
         if (applyOwner) ChownIfAsked(fd, options, "user", "group");
         if (applyPerm) FChmodIfAsked(fd, options, "perm");
+        // socat 1.8's f-setpipe-sz: a pipe's (or FIFO's) buffer; anything else fails as fcntl says.
+        if (options.Number("f-setpipe-sz") is long pipeSize)
+            options.Apply((fd, pipeSize), static s =>
+            {
+                const int F_SETPIPE_SZ = 1031;
+                if (Libc.Fcntl(s.fd, F_SETPIPE_SZ, (nint)s.pipeSize) < 0) throw Posix.Fail($"fcntl({s.fd}, {F_SETPIPE_SZ}, 0x{s.pipeSize:x})");
+            });
         SetStatusFlagIfAsked(fd, options, "o-nonblock", Posix.O_NONBLOCK);
         SetStatusFlagIfAsked(fd, options, "o-noatime", Posix.O_NOATIME);
         foreach (var o in options.Items)

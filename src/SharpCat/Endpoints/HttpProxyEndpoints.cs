@@ -25,10 +25,12 @@ internal static class HttpProxyEndpoints
         try
         {
             string target = host.Contains(':') && !host.StartsWith('[') ? $"[{host}]:{port}" : $"{host}:{port}";
-            var text = new StringBuilder($"CONNECT {target} HTTP/1.0\r\n");
+            // http-version (socat 1.8): the version the request line names; 1.0 unless given.
+            string version = options.Text("http-version") ?? "1.0";
+            var text = new StringBuilder($"CONNECT {target} HTTP/{version}\r\n");
             if (authorization is not null) text.Append($"Proxy-authorization: Basic {authorization}\r\n");
             text.Append("\r\n");
-            Log.Info($"sending \"CONNECT {target} HTTP/1.0\\r\\n\"");
+            Log.Info($"sending \"CONNECT {target} HTTP/{version}\\r\\n\"");
             await channel.WriteAsync(ProxyStream.Ascii(text.ToString()), ct).ConfigureAwait(false);
 
             bool lfOnly = options.Flag("ignorecr");

@@ -44,12 +44,12 @@ internal static class NoFork
         }
         var (program, argv) = ExecEndpoints.CommandOf(exec);
         Prepare(exec, first);
-        var spawn = new SpawnRequest { Program = program, Arguments = argv };
+        var spawn = new SpawnRequest { Program = program, Arguments = argv, WorkingDirectory = ExecEndpoints.WorkingDirectory(exec.Options) };
         if (first.ReadFd >= 0) spawn.Fds.Add((first.ReadFd, 0));
         if (first.WriteFd >= 0) spawn.Fds.Add((first.WriteFd, 1));
         spawn.Environment.AddRange(ExecEndpoints.ChildEnvironment(exec.Options, first));
         Log.Info($"executing shell command \"{exec.Spec.Parameters[0]}\"");
-        var exit = await ChildReaper.Watch(ChildSpawn.Spawn(spawn)).WaitAsync(ct).ConfigureAwait(false);
+        var exit = await ChildReaper.Watch(NamedOptions.WithUmask(exec.Options, () => ChildSpawn.Spawn(spawn))).WaitAsync(ct).ConfigureAwait(false);
         // system(3)'s status, as socat reports it and exits with (its high byte).
         int status = exit.Signal is int signal ? signal : (exit.ExitCode ?? 0) << 8;
         if (status != 0) Log.Warn($"system(\"{exec.Spec.Parameters[0]}\") returned with status {status}");
@@ -66,6 +66,9 @@ internal static class NoFork
         if (first.WriteFd >= 0) Posix.Dup2(first.WriteFd, 1);
         Log.Notice($"execvp'ing \"{program}\"");
         var environment = ExecEndpoints.ChildEnvironment(exec.Options, first);
+        // This process becomes the program: chdir and umask (socat 1.8) are simply ours now.
+        if (ExecEndpoints.WorkingDirectory(exec.Options) is { } dir && Libc.Chdir(dir) != 0) throw Posix.Fail($"chdir(\"{dir}\")");
+        if (exec.Options.Id("umask") is uint mask) Libc.Umask(mask);
         int errno = ChildSpawn.ExecInPlace(file, argv, environment);
         throw new PosixException(ExecEndpoints.ExecvpCall(program, argv), errno);
     }

@@ -35,6 +35,15 @@ internal static class SocketAddressing
         };
     }
 
+    /// <summary>
+    /// The wildcard a listening or receiving address binds: IPv6's for IPv6, and under <c>-0</c>
+    /// (<see cref="RelayOptions.ListenOnBothIpVersions"/>) when nothing names a version, so that
+    /// the dual-stack socket serves both; IPv4's otherwise.
+    /// </summary>
+    public static IPAddress ListenAny(OpenRequest request, AddressFamily family) =>
+        family == AddressFamily.InterNetworkV6 || (family == AddressFamily.Unspecified && request.Relay.ListenOnBothIpVersions)
+            ? IPAddress.IPv6Any : IPAddress.Any;
+
     /// <summary>Resolves a host to one address of the wanted family (IPv4 first when none is wanted, as socat 1.7.4).</summary>
     // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -157,7 +157,9 @@ internal static class StreamSockets
         if (family is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 or AddressFamily.Unix)
             || protocol is not (ProtocolType.Tcp or ProtocolType.Udp or ProtocolType.Unspecified))
             return Posix.NewSocket((int)family == 23 ? 10 : (int)family, (int)type, (int)protocol, out _);
-        var socket = new Socket(family, type, protocol is ProtocolType.Tcp or ProtocolType.Udp ? ProtocolType.Unspecified : protocol);
+        // netns: made in the address's network namespace, where it has one.
+        var socket = NetworkNamespace.Run((family, type, protocol: protocol is ProtocolType.Tcp or ProtocolType.Udp ? ProtocolType.Unspecified : protocol),
+            static s => new Socket(s.family, s.type, s.protocol));
         if (family == AddressFamily.InterNetworkV6 && !KernelV6Only.Value)
         {
             try

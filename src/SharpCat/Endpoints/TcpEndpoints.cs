@@ -43,7 +43,7 @@ internal static class TcpEndpoints
         var family = SocketAddressing.Family(request, version, listens: true);
         string service = ServiceProtocol(protocol);
         int port = SocketAddressing.Port(request.Parameters[0], service);
-        IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        IPAddress any = SocketAddressing.ListenAny(request, family);
         EndPoint local = new IPEndPoint(any, port);
         if (request.Options.Text("bind") is { } bind)
         {

@@ -42,7 +42,8 @@ internal static class TlsFiles
     {
         NoNul(option, path);
         int fd = Libc.Open(path, Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
-        if (fd < 0) throw new SharpCatException($"{option} {Shown.Token(path, PathShown)}: {Posix.StrError(Posix.Errno)}");
+        // errno first: formatting the message may make calls of its own (a first use of a type).
+        if (fd < 0 && Posix.Errno is var errno) throw new SharpCatException($"{option} {Shown.Token(path, PathShown)}: {Posix.StrError(errno)}");
         try
         {
             if (Posix.FStat(fd).FileType == Posix.S_IFDIR) throw new SharpCatException($"{option} {Shown.Token(path, PathShown)}: Is a directory");

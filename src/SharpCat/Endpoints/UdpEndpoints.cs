@@ -94,7 +94,7 @@ internal static class UdpEndpoints
     {
         var family = SocketAddressing.Family(request, version, listens: true);
         int port = portOverride ?? SocketAddressing.Port(request.Parameters[0], "udp");
-        IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        IPAddress any = SocketAddressing.ListenAny(request, family);
         IPAddress address = any;
         if (request.Options.Text("bind") is { } bind)
         {

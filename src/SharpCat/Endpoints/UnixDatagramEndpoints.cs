@@ -52,7 +52,8 @@ internal static class UnixDatagramEndpoints
         var options = request.Options;
         var target = UnixEndpoints.EndPoint(request.Parameters[0], abstractName, request.Address.Name);
         string? ownPath = options.Text("bind");
-        var socket = new Socket(AddressFamily.Unix, SocketOptions.Type(request.Options, SocketType.Dgram), ProtocolType.Unspecified);
+        // netns: abstract names belong to a network namespace.
+        var socket = NetworkNamespace.Run(SocketOptions.Type(request.Options, SocketType.Dgram), static type => new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified));
         try
         {
             if (ownPath is not null) socket = Bind(socket, ownPath, abstractName, request);
@@ -94,7 +95,8 @@ internal static class UnixDatagramEndpoints
     private static Socket ReceivingSocket(OpenRequest request, bool abstractName)
     {
         string path = request.Parameters[0];
-        var socket = new Socket(AddressFamily.Unix, SocketOptions.Type(request.Options, SocketType.Dgram), ProtocolType.Unspecified);
+        // netns: abstract names belong to a network namespace.
+        var socket = NetworkNamespace.Run(SocketOptions.Type(request.Options, SocketType.Dgram), static type => new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified));
         bool bound = false;
         try
         {

@@ -27,6 +27,9 @@ internal sealed class SpawnRequest
     /// <summary>The child starts a new session (setsid).</summary>
     public bool NewSession { get; init; }
 
+    /// <summary>The child's working directory (socat 1.8's chdir); null for ours.</summary>
+    public string? WorkingDirectory { get; init; }
+
     /// <summary>setpgid: the child joins this process group (0: a new group it leads).</summary>
     public int? ProcessGroup { get; init; }
 }
@@ -76,9 +79,14 @@ internal static unsafe class ChildSpawn
                 Check(Libc.SpawnAttrSetSigDefault(attributes, defaults), "posix_spawnattr_setsigdefault");
                 Check(Libc.SpawnAttrSetSigMask(attributes, mask), "posix_spawnattr_setsigmask");
                 if (request.ProcessGroup is int pgid) Check(Libc.SpawnAttrSetPGroup(attributes, pgid), "posix_spawnattr_setpgroup");
-                int pid;
                 byte** envp = Environment(request.Environment, strings);
-                int error = Libc.PosixSpawn(&pid, program, actions, attributes, argv, envp);
+                // netns: the child starts in the thread's network namespace.
+                var (error, pid) = NetworkNamespace.Run(((nint)program, (nint)actions, (nint)attributes, (nint)argv, (nint)envp), static s =>
+                {
+                    int child;
+                    int failed = Libc.PosixSpawn(&child, (byte*)s.Item1, (void*)s.Item2, (void*)s.Item3, (byte**)s.Item4, (byte**)s.Item5);
+                    return (failed, child);
+                });
                 NativeMemory.Free(envp);
                 if (error != 0) throw new PosixException($"execve(\"{request.Program}\")", error);
                 return pid;
@@ -140,6 +148,8 @@ internal static unsafe class ChildSpawn
                 targets.Add(fd);
             }
         }
+        if (request.WorkingDirectory is { } dir)
+            Check(Libc.SpawnFileActionsAddChdir(actions, Utf8(dir, strings)), "posix_spawn_file_actions_addchdir_np");
         // The sources are close-on-exec and above every target: they vanish at exec.
         foreach (var (parentFd, childFd) in fds)
         {
@@ -169,6 +179,8 @@ internal static unsafe class ChildSpawn
         byte** args = (byte**)NativeMemory.AllocZeroed((nuint)(argv.Count + 1), (nuint)sizeof(nint));
         for (int i = 0; i < argv.Count; i++) args[i] = Utf8(argv[i], strings);
         byte** envp = Environment(environment, strings);
+        // netns: this thread becomes the whole process, in the address's namespace.
+        if (NetworkNamespace.Current is { } netns) NetworkNamespace.EnterOnThisThread(netns);
         Libc.Execve(Utf8(program, strings), args, envp);
         int errno = Posix.Errno;
         foreach (var s in strings) NativeMemory.Free((void*)s);

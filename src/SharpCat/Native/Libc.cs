@@ -13,6 +13,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     internal static partial int Open(string path, int flags, uint mode);
 
+    [LibraryImport(Lib, EntryPoint = "setns", SetLastError = true)]
+    internal static partial int Setns(int fd, int nstype);
+
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 

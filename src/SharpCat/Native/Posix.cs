@@ -20,7 +20,7 @@ internal static unsafe class Posix
     public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
     public const int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
     public const int SHUT_WR = 1;
-    public const int EINTR = 4, EIO = 5, EAGAIN = 11, EEXIST = 17, ENOTSOCK = 88, ENOENT = 2;
+    public const int EINTR = 4, EIO = 5, EAGAIN = 11, EEXIST = 17, ENOTSOCK = 88, ENOENT = 2, ENOTDIR = 20;
 
     public static int Errno => Marshal.GetLastPInvokeError();
 
@@ -199,8 +199,12 @@ internal static unsafe class Posix
     public static System.Net.Sockets.Socket NewSocket(int domain, int type, int protocol, out int fd)
     {
         const int SOCK_CLOEXEC = 0x80000;
-        fd = Libc.Socket(domain, type | SOCK_CLOEXEC, protocol);
-        if (fd < 0) throw Fail($"socket({domain}, {type}, {protocol})");
+        // netns: made in the address's network namespace, where it has one.
+        fd = NetworkNamespace.Run((domain, type, protocol), static s =>
+        {
+            int made = Libc.Socket(s.domain, s.type | SOCK_CLOEXEC, s.protocol);
+            return made >= 0 ? made : throw Fail($"socket({s.domain}, {s.type}, {s.protocol})");
+        });
         return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd, ownsHandle: true));
     }
 

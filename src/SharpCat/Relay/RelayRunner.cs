@@ -181,6 +181,7 @@ internal static class RelayRunner
         using var slots = max > 0 ? new SemaphoreSlim(max) : null;
         var children = new ConcurrentDictionary<long, Task>();
         var behaviour = AddressBehaviour.From(listenAddress.Options);
+        int shutup = (int)(listenAddress.Options.Number("children-shutup") ?? 0);
         TimeSpan? backoff = null;
         try
         {
@@ -223,7 +224,7 @@ internal static class RelayRunner
                 // and may be done before it is stored: a placeholder goes in first, and a child
                 // that already removed it is not stored.
                 children[id] = Task.CompletedTask;
-                var child = RunChildAsync(id, accepted, other, shared, listenSide, otherAccess, context, dumps, children, slots, ct, force);
+                var child = RunChildAsync(id, accepted, other, shared, listenSide, otherAccess, context, dumps, children, slots, shutup, ct, force);
                 children.TryUpdate(id, child, Task.CompletedTask);
             }
         }
@@ -256,9 +257,11 @@ internal static class RelayRunner
     /// </summary>
     private static async Task RunChildAsync(long id, OpenedEndpoint accepted, (ResolvedAddress, ResolvedAddress?) other, SharedChannel.Owner? shared, int listenSide,
         Access otherAccess, RelayContext context, RawDumps dumps,
-        ConcurrentDictionary<long, Task> children, SemaphoreSlim? slots, CancellationToken stop, CancellationToken ct)
+        ConcurrentDictionary<long, Task> children, SemaphoreSlim? slots, int shutup, CancellationToken stop, CancellationToken ct)
     {
         var options = context.Options;
+        // children-shutup (socat 1.8): this relay, socat's forked child, logs that many levels lower.
+        if (shutup > 0) Log.Shutup = shutup;
         var locks = new List<LockFile>();
         OpenedEndpoint? peer = null;
         using var scope = context.Logger.BeginScope(new ConnectionScope(id));

@@ -63,7 +63,7 @@ public class BadInputTests
         { ["OPEN:{dir}/f,creat", "OPENSSL-DTLS-CLIENT:127.0.0.1:1,capath={dir}/missing"], "E capath \"{dir}/missing\": No such file or directory" },
         // Garbage and over-long tokens: the message says what is wrong, and quotes a long token cut short.
         { ["-dx", "-", "-"], "E unknown option \"-dx\": unexpected text \"x\" after -d;" },
-        { ["-d3", "-", "-"], "E unknown option \"-d3\": unexpected text \"3\" after -d;" },
+        { ["-d5", "-", "-"], "E unknown option \"-d5\": after -d comes more d's or one level 0 to 4" },
         { ["-ddx", "-", "-"], "E unknown option \"-ddx\": unexpected text \"x\" after -dd;" },
         { ["-vv", "-", "-"], "E unknown option \"-vv\": unexpected text \"v\" after -v;" },
         { ["-hx", "-", "-"], "E unknown option \"-hx\": unexpected text \"x\" after -h;" },

@@ -63,7 +63,7 @@ public class BadInputDifferentialTests
         ["unknown log option"] = Bad(["-lx", "-", "OPEN:{dir}/f,creat"]),
         ["non-numeric -b"] = Bad(["-b", "abc", "-", "OPEN:{dir}/f,creat"]),
         ["non-numeric -t"] = Bad(["-t", "x", "-", "OPEN:{dir}/f,creat"]),
-        ["-d with a digit"] = Bad(["-d3", "-", "OPEN:{dir}/f,creat"]),
+        ["-d with another letter"] = Bad(["-dx", "-", "OPEN:{dir}/f,creat"]),
         ["second address fails after the first was opened"] = Bad(["OPEN:{dir}/a,creat", "OPEN:{dir}/missing"]),
     };
 

@@ -18,7 +18,7 @@ public class DocGenTests
     private static IEnumerable<AddressKind> ImplementedKinds => AddressCatalog.AllKinds.Where(k => EndpointRegistry.IsImplemented(k.Keyword));
 
     private static IEnumerable<OptionDef> ImplementedOptionDefs =>
-        OptionCatalog.Options.Concat(OptionCatalog.ExtraOptions).Where(o => OptionCatalog.IsImplemented(o) && !ImplementedOptions.Refused.ContainsKey(o.Name));
+        OptionCatalog.All.Where(o => OptionCatalog.IsImplemented(o) && !ImplementedOptions.Refused.ContainsKey(o.Name));
 
     private static string Generate(TempDir dir)
     {
