@@ -69,17 +69,15 @@ internal sealed class FaultChannel : IChannel
         return new FaultChannel(channel, plan, random, id, name);
     }
 
-    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct) => ReadOrFailAsync(buffer, ct);
-
     // A reset or close cuts the reading direction too, at once, rather than at the next write.
-    private async ValueTask<int> ReadOrFailAsync(Memory<byte> buffer, CancellationToken ct)
+    public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
         using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, _cut.Token);
         try
         {
             return await _inner.ReadAsync(buffer, both.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_cut.IsCancellationRequested && !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (CutByFault(ct))
         {
             throw _failure!;
         }
@@ -92,11 +90,13 @@ internal sealed class FaultChannel : IChannel
         {
             await _inner.WaitReadableAsync(both.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_cut.IsCancellationRequested && !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (CutByFault(ct))
         {
             throw _failure!;
         }
     }
+
+    private bool CutByFault(CancellationToken ct) => _failure is not null && !ct.IsCancellationRequested;
 
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {

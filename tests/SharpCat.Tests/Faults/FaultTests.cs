@@ -19,11 +19,34 @@ public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
     /// <summary>A fork relay from a TCP port to an echo server, with the faults on the first address (what the client receives).</summary>
-    private static async Task<(LiveProcess Relay, int Port, EchoServer Echo)> RelayAsync(string faults, string listen = "TCP4-LISTEN:0,bind=127.0.0.1,reuseaddr,fork")
+    private sealed class FaultyRelay : IDisposable
     {
-        var echo = new EchoServer();
-        var (relay, port) = await Listeners.SharpCatAsync("-d", "-d", $"{listen},{faults}", $"TCP4:127.0.0.1:{echo.Port}");
-        return (relay, port, echo);
+        private readonly EchoServer _echo = new();
+
+        public LiveProcess Relay { get; private set; } = null!;
+        public int Port { get; private set; }
+
+        public static async Task<FaultyRelay> StartAsync(string faults)
+        {
+            var r = new FaultyRelay();
+            (r.Relay, r.Port) = await Listeners.SharpCatAsync("-d", "-d", $"TCP4-LISTEN:0,bind=127.0.0.1,reuseaddr,fork,{faults}", $"TCP4:127.0.0.1:{r._echo.Port}");
+            return r;
+        }
+
+        /// <summary>A client that sent 5000 bytes and has read the 1000 echoed before a fault fires.</summary>
+        public async Task<Socket> ClientPastTheFirst1000BytesAsync()
+        {
+            var client = await ConnectAsync(Port);
+            await client.SendAsync(new byte[5000]);
+            await ReadAsync(client, 1000);
+            return client;
+        }
+
+        public void Dispose()
+        {
+            Relay?.Dispose();
+            _echo.Dispose();
+        }
     }
 
     private static async Task<Socket> ConnectAsync(int port)
@@ -51,9 +74,8 @@ public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [Fact]
     public async Task LatencyDelaysTheReplyWithoutCappingThroughput()
     {
-        var (relay, port, echo) = await RelayAsync("fault-latency=0.3");
-        using var _ = relay;
-        using var __ = echo;
+        using var faulty = await FaultyRelay.StartAsync("fault-latency=0.3");
+        var (relay, port) = (faulty.Relay, faulty.Port);
         using var client = await ConnectAsync(port);
         var watch = Stopwatch.StartNew();
         await client.SendAsync(Encoding.ASCII.GetBytes("ping\n"));
@@ -70,9 +92,8 @@ public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [Fact]
     public async Task RateLimitsTheBytesPerSecond()
     {
-        var (relay, port, echo) = await RelayAsync("fault-rate=200000");
-        using var _ = relay;
-        using var __ = echo;
+        using var faulty = await FaultyRelay.StartAsync("fault-rate=200000");
+        var (relay, port) = (faulty.Relay, faulty.Port);
         using var client = await ConnectAsync(port);
         var watch = Stopwatch.StartNew();
         var sending = client.SendAsync(new byte[400_000]);
@@ -86,9 +107,8 @@ public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [Fact]
     public async Task SlicesArriveAsSeparateReads()
     {
-        var (relay, port, echo) = await RelayAsync("fault-slice=10,fault-slice-delay=0.05");
-        using var _ = relay;
-        using var __ = echo;
+        using var faulty = await FaultyRelay.StartAsync("fault-slice=10,fault-slice-delay=0.05");
+        var (relay, port) = (faulty.Relay, faulty.Port);
         using var client = await ConnectAsync(port);
         var watch = Stopwatch.StartNew();
         await client.SendAsync(new byte[100]);
@@ -103,12 +123,9 @@ public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [Fact]
     public async Task AStallKeepsTheConnectionOpenAndSilent()
     {
-        var (relay, port, echo) = await RelayAsync("fault-stall=1000");
-        using var _ = relay;
-        using var __ = echo;
-        using var client = await ConnectAsync(port);
-        await client.SendAsync(new byte[5000]);
-        await ReadAsync(client, 1000);
+        using var faulty = await FaultyRelay.StartAsync("fault-stall=1000");
+        var (relay, port) = (faulty.Relay, faulty.Port);
+        using var client = await faulty.ClientPastTheFirst1000BytesAsync();
         await relay.WaitForStderrAsync("fault-stall: nothing more is written after 1000 bytes");
         // Silence, and no end of file or reset, for as long as the client cares to wait.
         var more = client.ReceiveAsync(new byte[100]);
@@ -119,12 +136,9 @@ public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [Fact]
     public async Task AResetCutsTheConnectionAfterTheBytesGiven()
     {
-        var (relay, port, echo) = await RelayAsync("fault-reset=1000");
-        using var _ = relay;
-        using var __ = echo;
-        using var client = await ConnectAsync(port);
-        await client.SendAsync(new byte[5000]);
-        await ReadAsync(client, 1000);
+        using var faulty = await FaultyRelay.StartAsync("fault-reset=1000");
+        var (relay, port) = (faulty.Relay, faulty.Port);
+        using var client = await faulty.ClientPastTheFirst1000BytesAsync();
         var e = await Assert.ThrowsAsync<SocketException>(async () => await client.ReceiveAsync(new byte[100]).WaitAsync(Bound));
         Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
         await relay.WaitForStderrAsync("reset after 1000 bytes by fault-reset");
@@ -133,12 +147,9 @@ public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [Fact]
     public async Task ACloseEndsTheStreamAfterTheBytesGiven()
     {
-        var (relay, port, echo) = await RelayAsync("fault-close=1000");
-        using var _ = relay;
-        using var __ = echo;
-        using var client = await ConnectAsync(port);
-        await client.SendAsync(new byte[5000]);
-        await ReadAsync(client, 1000);
+        using var faulty = await FaultyRelay.StartAsync("fault-close=1000");
+        var (relay, port) = (faulty.Relay, faulty.Port);
+        using var client = await faulty.ClientPastTheFirst1000BytesAsync();
         Assert.Equal(0, await client.ReceiveAsync(new byte[100]).WaitAsync(Bound));
     }
 
@@ -174,9 +185,8 @@ public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     {
         static async Task<string[]> DrawsAsync(string seed)
         {
-            var (relay, port, echo) = await RelayAsync($"fault-latency=0.001,fault-probability=0.5,fault-seed={seed}");
-            using var _ = relay;
-            using var __ = echo;
+            using var faulty = await FaultyRelay.StartAsync($"fault-latency=0.001,fault-probability=0.5,fault-seed={seed}");
+            var (relay, port) = (faulty.Relay, faulty.Port);
             for (int i = 0; i < 16; i++)
             {
                 using var client = await ConnectAsync(port);
