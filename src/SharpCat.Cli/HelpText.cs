@@ -73,7 +73,7 @@ internal static class HelpText
         // As socat lists only the options it was built with: scripts read the list to learn what
         // is there (socat's test.sh greps `-???` for an option's name, and reads the lines after
         // "opt:"), so an option this build lacks is not named anywhere in it, only counted.
-        var all = OptionCatalog.Options.Concat(OptionCatalog.ExtraOptions).OrderBy(o => o.Name, StringComparer.Ordinal).ToList();
+        var all = OptionCatalog.AllOptions.OrderBy(o => o.Name, StringComparer.Ordinal).ToList();
         int missing = all.Count(o => !OptionCatalog.IsImplemented(o));
         sb.Append("   opts:\n      <opt>{,<opts>}:\n");
         if (missing > 0) sb.Append($"   ({missing} options of socat's catalog are not in this build and are not listed; using one is an error)\n");

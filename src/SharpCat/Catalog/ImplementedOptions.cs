@@ -69,7 +69,14 @@ internal static class ImplementedOptions
 internal static partial class OptionCatalog
 {
     internal static readonly (string Alias, string Name)[] ExtraAliases =
-        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership")];
+        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("ccid", "dccp-set-ccid")];
+
+    /// <summary>Groups that socat 1.8 adds to options of 1.7.4's catalog: its UDP-Lite and DCCP addresses bind as UDP and TCP do.</summary>
+    internal static readonly Dictionary<string, OptionGroups> WidenedGroups = new(StringComparer.Ordinal)
+    {
+        ["sourceport"] = OptionGroups.Dccp | OptionGroups.Udplite,
+        ["lowport"] = OptionGroups.Dccp | OptionGroups.Udplite,
+    };
 
     /// <summary>
     /// socat 1.8's SOCKS5 password (the user is socksuser); socat's FIPS switch (present in builds
@@ -81,5 +88,10 @@ internal static partial class OptionCatalog
         new("sockspass", OptionGroups.Socks4, OptionPhase.Late, OptionType.String),
         new("ip-add-source-membership", OptionGroups.Ip4, OptionPhase.Pastsocket, OptionType.String),
         new("openssl-fips", OptionGroups.Openssl, OptionPhase.Specific, OptionType.Bool),
+        // socat 1.8: UDP-Lite's checksum coverage (SocketOptions sets them).
+        new("udplite-send-cscov", OptionGroups.Udplite, OptionPhase.Fd, OptionType.Int),
+        new("udplite-recv-cscov", OptionGroups.Udplite, OptionPhase.Fd, OptionType.Int),
+        // socat 1.8: the congestion control of a DCCP socket (DCCP_SOCKOPT_CCID).
+        new("dccp-set-ccid", OptionGroups.Dccp, OptionPhase.Pastsocket, OptionType.Byte),
     ];
 }

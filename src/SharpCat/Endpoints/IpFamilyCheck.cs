@@ -49,7 +49,7 @@ internal static class IpFamilyCheck
         if (version != wanted) throw new SharpCatException($"{addressName}: {shown} is an IPv{version} address, but {because}");
     }
 
-    private static readonly string[] Protocols = ["tcp", "udp", "sctp", "ip"];
+    private static readonly string[] Protocols = ["tcp", "udp", "sctp", "ip", "udplite", "dccp"];
 
     /// <summary>TCP4-CONNECT → 4, UDP6-LISTEN → 6, TCP or SOCKS4 → 0.</summary>
     private static int KeywordVersion(string keyword)

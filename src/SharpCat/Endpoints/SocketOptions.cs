@@ -16,7 +16,7 @@ internal enum SockOptValue { Int, Byte, Linger, String, Bin }
 /// </summary>
 internal static unsafe class SocketOptions
 {
-    private const int SOL_SOCKET = 1, IPPROTO_IP = 0, IPPROTO_IPV6 = 41, IPPROTO_TCP = 6;
+    private const int SOL_SOCKET = 1, IPPROTO_IP = 0, IPPROTO_IPV6 = 41, IPPROTO_TCP = 6, IPPROTO_UDPLITE = 136, SOL_DCCP = 269;
 
     internal sealed record Entry(string Name, int Level, int Option, SockOptValue Value, bool BeforeBind = false);
 
@@ -90,6 +90,10 @@ internal static unsafe class SocketOptions
         new("tcp-window-clamp", IPPROTO_TCP, 10, SockOptValue.Int),
         new("tcp-quickack", IPPROTO_TCP, 12, SockOptValue.Int),
         new("tcp-maxseg-late", IPPROTO_TCP, 2, SockOptValue.Int),
+        // socat 1.8: UDP-Lite's checksum coverage (UDPLITE_SEND_CSCOV, UDPLITE_RECV_CSCOV).
+        new("udplite-send-cscov", IPPROTO_UDPLITE, 10, SockOptValue.Int),
+        new("udplite-recv-cscov", IPPROTO_UDPLITE, 11, SockOptValue.Int),
+        new("dccp-set-ccid", SOL_DCCP, 13, SockOptValue.Byte),
     ];
 
     /// <summary>Options whose purpose is ancillary data with each received datagram (logged by DatagramChannel).</summary>

@@ -112,10 +112,11 @@ internal static class StreamSockets
     }
 
     /// <summary>Creates, binds and starts listening; the caller accepts.</summary>
-    public static Socket Listen(OpenRequest request, AddressFamily family, ProtocolType protocol, EndPoint local)
+    public static Socket Listen(OpenRequest request, AddressFamily family, ProtocolType protocol, EndPoint local,
+        SocketType type = SocketType.Stream)
     {
         var options = request.Options;
-        var socket = NewSocket(family, protocol, SocketOptions.Type(options, SocketType.Stream));
+        var socket = NewSocket(family, protocol, SocketOptions.Type(options, type));
         string? boundFile = null;
         try
         {
