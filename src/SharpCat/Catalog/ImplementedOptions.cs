@@ -28,6 +28,7 @@ internal static class ImplementedOptions
         // SOCKET, IP4/IP6, TCP: bind, connect, listen and the setsockopt table (SocketOptions).
         "bind", "connect-timeout", "protocol-family", "sourceport", "lowport",
         "setsockopt", "setsockopt-bin", "setsockopt-int", "setsockopt-string", "setsockopt-listen",
+        "setsockopt-socket", "setsockopt-connected",
         // EXEC, FORK, PROCESS: how a child program is connected and started.
         "pty", "pipes", "stderr", "fdin", "fdout", "setsid", "setpgid", "tiocsctty", "dash", "path",
         "sighup", "sigint", "sigquit", "nofork", "chroot", "setuid", "setgid", "substuser", "substuser-delayed",
@@ -37,7 +38,7 @@ internal static class ImplementedOptions
         // SOCKS4 and HTTP (proxy clients).
         "socksport", "socksuser", "sockspass", "proxyport", "proxy-authorization", "proxy-authorization-file", "proxy-resolve", "ignorecr",
         // Datagram sockets.
-        "null-eof", "ip-add-membership", "ipv6-join-group", "ip-add-source-membership", "ip-multicast-if", "so-type",
+        "null-eof", "ip-add-membership", "ipv6-join-group", "ip-add-source-membership", "ipv6-join-source-group", "ip-multicast-if", "so-type",
         // OPENSSL (TLS over TCP).
         "openssl-certificate", "openssl-key", "openssl-cafile", "openssl-capath", "openssl-verify", "openssl-commonname",
         "openssl-snihost", "openssl-no-sni", "openssl-min-proto-version", "openssl-max-proto-version", "openssl-cipherlist", "openssl-dhparam", "openssl-compress",
@@ -69,7 +70,9 @@ internal static class ImplementedOptions
 internal static partial class OptionCatalog
 {
     internal static readonly (string Alias, string Name)[] ExtraAliases =
-        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("ccid", "dccp-set-ccid")];
+        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("ccid", "dccp-set-ccid"),
+        ("rcvtimeo", "so-rcvtimeo"), ("sndtimeo", "so-sndtimeo"), ("sockopt-sock", "setsockopt-socket"), ("sockopt-conn", "setsockopt-connected"),
+        ("join-source-group", "ipv6-join-source-group"), ("ipv6-add-source-membership", "ipv6-join-source-group")];
 
     /// <summary>Groups that socat 1.8 adds to options of 1.7.4's catalog: its UDP-Lite and DCCP addresses bind as UDP and TCP do.</summary>
     internal static readonly Dictionary<string, OptionGroups> WidenedGroups = new(StringComparer.Ordinal)
@@ -93,5 +96,11 @@ internal static partial class OptionCatalog
         new("udplite-recv-cscov", OptionGroups.Udplite, OptionPhase.Fd, OptionType.Int),
         // socat 1.8: the congestion control of a DCCP socket (DCCP_SOCKOPT_CCID).
         new("dccp-set-ccid", OptionGroups.Dccp, OptionPhase.Pastsocket, OptionType.Byte),
+        // socat 1.8's socket options: receive and send timeouts, and setsockopt at two more phases.
+        new("so-rcvtimeo", OptionGroups.Socket, OptionPhase.Pastsocket, OptionType.StructTimeval),
+        new("so-sndtimeo", OptionGroups.Socket, OptionPhase.Pastsocket, OptionType.StructTimeval),
+        new("setsockopt-socket", OptionGroups.Socket, OptionPhase.Pastsocket, OptionType.Int_Int_Bin),
+        new("setsockopt-connected", OptionGroups.Socket, OptionPhase.Connected, OptionType.Int_Int_Bin),
+        new("ipv6-join-source-group", OptionGroups.Ip6, OptionPhase.Pastsocket, OptionType.String),
     ];
 }

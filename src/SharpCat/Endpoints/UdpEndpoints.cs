@@ -73,6 +73,7 @@ internal static class UdpEndpoints
     internal static async ValueTask<IListener> RecvFromForkAsync(OpenRequest request, int version, ProtocolType protocol, CancellationToken ct)
     {
         var socket = await ReceivingSocketAsync(request, version, protocol, reuseAddress: true, ct).ConfigureAwait(false);
+        SocketOptions.ApplyConnected((int)socket.Handle, request.Options); // the shared socket answers every peer
         return new RecvFromForkListener(request, socket, PeerCheck.For(request.Options, ports: true), stripIpv4Header: false);
     }
 
@@ -135,7 +136,7 @@ internal static class UdpEndpoints
             if (reuseAddress) socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             SocketOptions.Apply(fd, options, beforeBind: true);
             if (local is not null) StreamSockets.Bind(socket, local);
-            SocketOptions.Apply(fd, options, beforeBind: false);
+            SocketOptions.Apply(fd, options, beforeBind: false, connectedLater: true); // Wrap
             MulticastOptions.Apply(socket, options);
             return socket;
         }
@@ -146,7 +147,14 @@ internal static class UdpEndpoints
         }
     }
 
-    internal static DatagramChannel Wrap(OpenRequest request, Socket socket, DatagramPeer mode, EndPoint? peer) =>
-        DatagramChannel.Open(socket, mode, peer, request.Options,
+    /// <summary>
+    /// The socket as a channel, with <c>setsockopt-connected</c> applied: after connect() for UDP and
+    /// UDP-LISTEN, at the end of the set-up for the forms that never connect (as socat's CONNECTED phase).
+    /// </summary>
+    internal static DatagramChannel Wrap(OpenRequest request, Socket socket, DatagramPeer mode, EndPoint? peer)
+    {
+        SocketOptions.ApplyConnected((int)socket.Handle, request.Options);
+        return DatagramChannel.Open(socket, mode, peer, request.Options,
             mode == DatagramPeer.Connected ? null : PeerCheck.For(request.Options, ports: mode is DatagramPeer.ReceiveOnly or DatagramPeer.FirstSender));
+    }
 }
