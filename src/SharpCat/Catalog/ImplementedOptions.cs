@@ -38,6 +38,8 @@ internal static class ImplementedOptions
         // SOCKS4 and HTTP (proxy clients).
         "socksport", "socksuser", "sockspass", "proxyport", "proxy-authorization", "proxy-authorization-file", "proxy-resolve", "ignorecr",
         // Datagram sockets.
+        // socat 1.8's getaddrinfo flags (SocketAddressing.AiFlags).
+        "ai-addrconfig", "ai-passive", "ai-v4mapped", "ai-all",
         "null-eof", "ip-add-membership", "ipv6-join-group", "ip-add-source-membership", "ipv6-join-source-group", "ip-multicast-if", "so-type",
         // OPENSSL (TLS over TCP).
         "openssl-certificate", "openssl-key", "openssl-cafile", "openssl-capath", "openssl-verify", "openssl-commonname",
@@ -56,6 +58,11 @@ internal static class ImplementedOptions
         ["openssl-egd"] = "OpenSSL 1.1 and later seed themselves from the kernel's random source and have no EGD support",
         ["openssl-fips"] = "FIPS mode belongs to the system's OpenSSL configuration (openssl.cnf); this build has no switch of its own for it",
         ["openssl-pseudo"] = "OpenSSL seeds itself from the kernel's random source; there is no missing /dev/urandom to stand in for",
+        // socat 1.8 writes these into glibc's resolver state (_res), which is not a public interface
+        // and which getaddrinfo does not promise to read; this build does not patch it.
+        ["res-retrans"] = "it would patch glibc's private resolver state (_res.retrans), which this build does not touch; set \"options timeout:N\" in resolv.conf (or RES_OPTIONS) instead",
+        ["res-retry"] = "it would patch glibc's private resolver state (_res.retry), which this build does not touch; set \"options attempts:N\" in resolv.conf (or RES_OPTIONS) instead",
+        ["res-nsaddr"] = "it would overwrite glibc's private resolver state (_res.nsaddr_list), which this build does not touch; name the server in resolv.conf instead",
     };
 
     static ImplementedOptions()
@@ -72,7 +79,10 @@ internal static partial class OptionCatalog
     internal static readonly (string Alias, string Name)[] ExtraAliases =
         [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("ccid", "dccp-set-ccid"),
         ("rcvtimeo", "so-rcvtimeo"), ("sndtimeo", "so-sndtimeo"), ("sockopt-sock", "setsockopt-socket"), ("sockopt-conn", "setsockopt-connected"),
-        ("join-source-group", "ipv6-join-source-group"), ("ipv6-add-source-membership", "ipv6-join-source-group")];
+        ("join-source-group", "ipv6-join-source-group"), ("ipv6-add-source-membership", "ipv6-join-source-group"),
+        ("addrconfig", "ai-addrconfig"), ("passive", "ai-passive"), ("v4mapped", "ai-v4mapped"),
+        ("retrans", "res-retrans"), ("res-maxretrans", "res-retrans"), ("res-maxretry", "res-retry"),
+        ("nsaddr", "res-nsaddr"), ("dns", "res-nsaddr"), ("nameserver", "res-nsaddr")];
 
     /// <summary>Groups that socat 1.8 adds to options of 1.7.4's catalog: its UDP-Lite and DCCP addresses bind as UDP and TCP do.</summary>
     internal static readonly Dictionary<string, OptionGroups> WidenedGroups = new(StringComparer.Ordinal)
@@ -102,5 +112,13 @@ internal static partial class OptionCatalog
         new("setsockopt-socket", OptionGroups.Socket, OptionPhase.Pastsocket, OptionType.Int_Int_Bin),
         new("setsockopt-connected", OptionGroups.Socket, OptionPhase.Connected, OptionType.Int_Int_Bin),
         new("ipv6-join-source-group", OptionGroups.Ip6, OptionPhase.Pastsocket, OptionType.String),
+        // socat 1.8's resolver options: getaddrinfo's flags, and three it writes into glibc's _res.
+        new("ai-addrconfig", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Bool),
+        new("ai-passive", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Bool),
+        new("ai-v4mapped", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Bool),
+        new("ai-all", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Bool),
+        new("res-retrans", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Int),
+        new("res-retry", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Int),
+        new("res-nsaddr", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.String),
     ];
 }

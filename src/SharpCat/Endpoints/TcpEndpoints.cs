@@ -40,7 +40,8 @@ internal static class TcpEndpoints
         ProtocolType protocol = ProtocolType.Tcp)
     {
         var family = SocketAddressing.Family(request, version);
-        var host = await SocketAddressing.ResolveAsync(hostText, family, ct).ConfigureAwait(false);
+        var host = await SocketAddressing.ResolveAsync(hostText, family, ct, SocketAddressing.FamilyIsFixed(request, version),
+            SocketAddressing.AiFlags(request.Options, family, passive: false)).ConfigureAwait(false);
         var target = new IPEndPoint(host, port);
         var bindTo = await LocalEndPointAsync(request, host.AddressFamily, protocol, ct).ConfigureAwait(false);
         return await StreamSockets.ConnectAsync(request, host.AddressFamily, protocol, target, bindTo, ct,
@@ -52,12 +53,13 @@ internal static class TcpEndpoints
         var family = SocketAddressing.Family(request, version, listens: true);
         string service = ServiceProtocol(protocol);
         int port = SocketAddressing.Port(request.Parameters[0], service);
-        IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        IPAddress any = SocketAddressing.Unbound(family, request.Options);
         EndPoint local = new IPEndPoint(any, port);
         if (request.Options.Text("bind") is { } bind)
         {
             var (host, bindPort) = SplitHostPort(bind);
-            var address = host.Length == 0 ? any : await SocketAddressing.ResolveAsync(host, family, ct).ConfigureAwait(false);
+            var address = host.Length == 0 ? any : await SocketAddressing.ResolveAsync(host, family, ct,
+                aiFlags: SocketAddressing.AiFlags(request.Options, family, passive: true)).ConfigureAwait(false);
             local = new IPEndPoint(address, bindPort is null ? port : SocketAddressing.Port(bindPort, service));
         }
         // retry covers the listen too, as in socat: a port still held (by a relay before) is tried again.
@@ -77,7 +79,8 @@ internal static class TcpEndpoints
         if (options.Text("bind") is { } bind)
         {
             var (host, p) = SplitHostPort(bind);
-            if (host.Length > 0) address = await SocketAddressing.ResolveAsync(host, family, ct).ConfigureAwait(false);
+            if (host.Length > 0)
+                address = await SocketAddressing.ResolveAsync(host, family, ct, aiFlags: SocketAddressing.AiFlags(options, family, passive: true)).ConfigureAwait(false);
             if (p is not null) port = SocketAddressing.Port(p, ServiceProtocol(protocol));
         }
         if (options.Number("sourceport") is long sp) port = (int)sp;

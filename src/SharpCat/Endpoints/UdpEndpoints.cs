@@ -88,7 +88,8 @@ internal static class UdpEndpoints
     private static async ValueTask<IPEndPoint> TargetAsync(OpenRequest request, int version, CancellationToken ct)
     {
         var family = SocketAddressing.Family(request, version);
-        var host = await SocketAddressing.ResolveAsync(request.Parameters[0], family, ct).ConfigureAwait(false);
+        var host = await SocketAddressing.ResolveAsync(request.Parameters[0], family, ct, SocketAddressing.FamilyIsFixed(request, version),
+            SocketAddressing.AiFlags(request.Options, family, passive: false)).ConfigureAwait(false);
         return new IPEndPoint(host, SocketAddressing.Port(request.Parameters[1], "udp"));
     }
 
@@ -98,12 +99,12 @@ internal static class UdpEndpoints
     {
         var family = SocketAddressing.Family(request, version, listens: true);
         int port = portOverride ?? SocketAddressing.Port(request.Parameters[0], "udp");
-        IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-        IPAddress address = any;
+        IPAddress address = SocketAddressing.Unbound(family, request.Options);
         if (request.Options.Text("bind") is { } bind)
         {
             var (host, _) = TcpEndpoints.SplitHostPort(bind);
-            if (host.Length > 0) address = await SocketAddressing.ResolveAsync(host, family, ct).ConfigureAwait(false);
+            if (host.Length > 0)
+                address = await SocketAddressing.ResolveAsync(host, family, ct, aiFlags: SocketAddressing.AiFlags(request.Options, family, passive: true)).ConfigureAwait(false);
         }
         return await OpenSocketAsync(request, address.AddressFamily, protocol, new IPEndPoint(address, port), ct, reuseAddress).ConfigureAwait(false);
     }
@@ -120,7 +121,8 @@ internal static class UdpEndpoints
             if (options.Text("bind") is { } bind)
             {
                 var (host, p) = TcpEndpoints.SplitHostPort(bind);
-                if (host.Length > 0) address = await SocketAddressing.ResolveAsync(host, family, ct).ConfigureAwait(false);
+                if (host.Length > 0)
+                    address = await SocketAddressing.ResolveAsync(host, family, ct, aiFlags: SocketAddressing.AiFlags(options, family, passive: true)).ConfigureAwait(false);
                 if (p is not null) port = SocketAddressing.Port(p, "udp");
             }
             IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
