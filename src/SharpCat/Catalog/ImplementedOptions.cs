@@ -18,6 +18,8 @@ internal static class ImplementedOptions
         "ioctl-void", "ioctl-int", "ioctl-intp", "ioctl-bin", "ioctl-string",
         // NAMED: file system entries.
         "user-early", "group-early", "perm-early", "umask", "unlink", "unlink-early", "unlink-late", "unlink-close",
+        // UNIX: socat 1.8's bind to a fresh name (UnixTempName).
+        "unix-bind-tempname",
         // OPEN: open(2) flags.
         "o-create", "o-excl", "o-trunc", "append", "async", "o-direct", "o-directory", "o-dsync", "o-largefile",
         "o-noctty", "o-nofollow", "o-rdonly", "o-rdwr", "o-wronly", "o-rsync", "o-sync",
@@ -82,7 +84,7 @@ internal static partial class OptionCatalog
         ("join-source-group", "ipv6-join-source-group"), ("ipv6-add-source-membership", "ipv6-join-source-group"),
         ("addrconfig", "ai-addrconfig"), ("passive", "ai-passive"), ("v4mapped", "ai-v4mapped"),
         ("retrans", "res-retrans"), ("res-maxretrans", "res-retrans"), ("res-maxretry", "res-retry"),
-        ("nsaddr", "res-nsaddr"), ("dns", "res-nsaddr"), ("nameserver", "res-nsaddr")];
+        ("nsaddr", "res-nsaddr"), ("dns", "res-nsaddr"), ("nameserver", "res-nsaddr"), ("bind-tempname", "unix-bind-tempname")];
 
     /// <summary>Groups that socat 1.8 adds to options of 1.7.4's catalog: its UDP-Lite and DCCP addresses bind as UDP and TCP do.</summary>
     internal static readonly Dictionary<string, OptionGroups> WidenedGroups = new(StringComparer.Ordinal)
@@ -120,5 +122,6 @@ internal static partial class OptionCatalog
         new("res-retrans", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Int),
         new("res-retry", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Int),
         new("res-nsaddr", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.String),
+        new("unix-bind-tempname", OptionGroups.Unix, OptionPhase.Preopen, OptionType.StringNull),
     ];
 }

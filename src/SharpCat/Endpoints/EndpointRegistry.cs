@@ -224,6 +224,7 @@ internal static class EndpointRegistry
     {
         if (Validators.TryGetValue(address.Kind.Keyword, out var check)) check(address);
         IpFamilyCheck.Check(address);
+        UnixTempName.Check(address);
         TcpWrappers.Check(address);
     }
 

@@ -51,7 +51,7 @@ internal static class UnixDatagramEndpoints
     {
         var options = request.Options;
         var target = UnixEndpoints.EndPoint(request.Parameters[0], abstractName, request.Address.Name);
-        string? ownPath = options.Text("bind");
+        string? ownPath = UnixTempName.BindName(options, abstractName);
         var socket = new Socket(AddressFamily.Unix, SocketOptions.Type(request.Options, SocketType.Dgram), ProtocolType.Unspecified);
         try
         {
