@@ -225,6 +225,7 @@ internal static class EndpointRegistry
         if (Validators.TryGetValue(address.Kind.Keyword, out var check)) check(address);
         IpFamilyCheck.Check(address);
         UnixTempName.Check(address);
+        MulticastOptions.Check(address);
         TcpWrappers.Check(address);
     }
 

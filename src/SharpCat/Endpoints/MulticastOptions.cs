@@ -139,6 +139,19 @@ internal static class MulticastOptions
         return [.. parts];
     }
 
+    /// <summary>
+    /// ipv6-join-source-group where no multicast membership is set (a stream, an inherited descriptor)
+    /// is refused before anything opens: only the UDP, UDP-Lite and raw IP sockets here apply it.
+    /// </summary>
+    public static void Check(ResolvedAddress address)
+    {
+        if (address.Options.Find("ipv6-join-source-group") is not { } o) return;
+        string k = address.Kind.Keyword;
+        if (k.StartsWith("udp", StringComparison.Ordinal) || k.StartsWith("ip-", StringComparison.Ordinal)
+            || k.StartsWith("ip4-", StringComparison.Ordinal) || k.StartsWith("ip6-", StringComparison.Ordinal)) return;
+        throw new SharpCatException($"{address.Name}: option \"{o.Spelling}\" joins a multicast group, which only UDP, UDPLITE and IP datagram addresses do");
+    }
+
     private static void SetInterface(Socket socket, string value)
     {
         if (!IPAddress.TryParse(value, out var address) || address.AddressFamily != AddressFamily.InterNetwork)

@@ -173,4 +173,14 @@ public class Socat18SocketOptionTests
         Assert.Equal(1, r.ExitCode);
         Assert.StartsWith("E ", Assert.Single(r.LogLines));
     }
+
+    [Theory]
+    [InlineData("TCP6-LISTEN:0,ipv6-join-source-group=[ff3e::1]:lo:[::1]")]
+    [InlineData("STDIO,join-source-group=[ff3e::1]:lo:[::1]")]
+    public async Task SourceGroupsWhereNoMembershipIsSetAreRefused(string address)
+    {
+        var r = await Run.SharpCatAsync("-u", address, "-");
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith("E ", Assert.Single(r.LogLines));
+    }
 }
