@@ -139,6 +139,29 @@ public class UdpLiteDccpDifferentialTests
         return Encoding.ASCII.GetString(relay.Stdout);
     }
 
+    /// <summary>With fork, each peer (LISTEN) or each datagram (RECVFROM) is served on its own: two peers both get their echo.</summary>
+    [Theory]
+    [InlineData("UDPLITE4-LISTEN:{port},fork")]
+    [InlineData("UDPLITE4-RECVFROM:{port},fork")]
+    public async Task ForkServesEveryPeerAsSocat18Does(string address)
+    {
+        if (!KernelHasUdpLite) return;
+        foreach (string program in new[] { "socat18", "sharpcat" })
+        {
+            int port = FreePorts.Next();
+            using var relay = LiveProcess.Start(Binaries.Of(program), "-d", "-d", address.Replace("{port}", port.ToString()), "PIPE");
+            await relay.WaitForStderrAsync(log => log.Contains("listening on") || log.Contains("receiving on"), "the socket is bound");
+            var to = new IPEndPoint(IPAddress.Loopback, port);
+            foreach (string text in new[] { "one\n", "two\n" })
+            {
+                using var peer = Peer(v6: false);
+                await peer.SendToAsync(Encoding.ASCII.GetBytes(text), SocketFlags.None, to);
+                var echo = await ReceiveAsync(peer) ?? throw new InvalidOperationException($"{program}: no echo of {text.Trim()}; stderr:\n{relay.StderrText}");
+                Assert.Equal(text, Encoding.ASCII.GetString(echo.Data));
+            }
+        }
+    }
+
     /// <summary>
     /// The checksum-coverage options, read back with getsockopt off each program's live UDP-Lite
     /// socket (a sender: socat 1.8.0.3's RECV forms leave them unused and fail with "INTERNAL").
