@@ -22,7 +22,9 @@ internal static class VersionText
         ("GOPEN", ["gopen"]), ("TERMIOS", ["pty"]), ("PIPE", ["pipe"]), ("SOCKETPAIR", ["socketpair"]), ("UNIX", ["unix-connect", "unix-listen", "unix-sendto", "unix-recvfrom", "unix-recv", "unix-client"]),
         ("ABSTRACT_UNIXSOCKET", ["abstract-connect", "abstract-listen", "abstract-client", "abstract-sendto", "abstract-recvfrom", "abstract-recv"]), ("IP4", ["tcp4-connect"]), ("IP6", ["tcp6-connect"]),
         ("RAWIP", ["ip-sendto"]), ("GENERICSOCKET", ["socket-connect", "socket-listen", "socket-sendto", "socket-recvfrom", "socket-recv", "socket-datagram"]), ("INTERFACE", ["interface"]), ("TCP", ["tcp-connect", "tcp-listen"]),
-        ("UDP", ["udp-connect", "udp-listen"]), ("SCTP", ["sctp-connect"]), ("LISTEN", ["tcp-listen"]),
+        ("UDP", ["udp-connect", "udp-listen"]), ("SCTP", ["sctp-connect"]),
+        // socat 1.8's, where its -V lists them; defined when implemented, as SCTP is: the kernel may still lack them.
+        ("DCCP", ["dccp-connect", "dccp-listen"]), ("UDPLITE", ["udplite-connect", "udplite-listen"]), ("LISTEN", ["tcp-listen"]),
         ("POSIXMQ", ["posixmq-read", "posixmq-receive", "posixmq-send", "posixmq-write", "posixmq-bidirectional"]), ("SOCKS4", ["socks4"]),
         ("SOCKS4A", ["socks4a"]), ("VSOCK", ["vsock-connect"]), ("PROXY", ["proxy"]), ("SYSTEM", ["system"]), ("EXEC", ["exec"]),
         ("READLINE", []), ("TUN", ["tun"]), ("PTY", ["pty"]), ("OPENSSL", ["openssl", "openssl-listen", "openssl-dtls-client", "openssl-dtls-server"]), ("FIPS", []), ("LIBWRAP", []),

@@ -19,8 +19,9 @@ internal static partial class AddressCatalog
     }
 
     /// <summary>
-    /// Addresses of later socat versions (1.8): SOCKS5 clients, SOCKETPAIR, ACCEPT-FD, POSIXMQ-*. The socks port may come before the
-    /// target (<c>server:[socks-port:]host:port</c>), so the optional parameter is counted, not placed.
+    /// Addresses of later socat versions (1.8): SOCKS5 clients (the socks port may come before the
+    /// target, <c>server:[socks-port:]host:port</c>, so the optional parameter is counted, not placed),
+    /// SOCKETPAIR, ACCEPT-FD, POSIXMQ-*, UDP-Lite and DCCP.
     /// </summary>
     private static readonly AddressKind[] ExtraKinds =
     [
@@ -35,9 +36,41 @@ internal static partial class AddressCatalog
         new("posixmq-receive", ["mqname"], [], PosixMqGroups | OptionGroups.Child),
         new("posixmq-send", ["mqname"], [], PosixMqGroups | OptionGroups.Child),
         new("posixmq-write", ["mqname"], [], PosixMqGroups | OptionGroups.Child),
+        // socat 1.8's UDP-Lite: UDP's six forms with another protocol, in the UDP and UDPLITE groups.
+        new("udplite-connect", ["host", "port"], [], UdpLite | Ip46),
+        new("udplite-listen", ["port"], [], UdpLite | Ip46 | OptionGroups.Listen | OptionGroups.Child | OptionGroups.Range),
+        new("udplite-sendto", ["host", "port"], [], UdpLite | Ip46),
+        new("udplite-datagram", ["host", "port"], [], UdpLite | Ip46 | OptionGroups.Range),
+        new("udplite-recvfrom", ["port"], [], UdpLite | Ip46 | OptionGroups.Child | OptionGroups.Range),
+        new("udplite-recv", ["port"], [], UdpLite | Ip46 | OptionGroups.Range),
+        new("udplite4-connect", ["host", "port"], [], UdpLite | OptionGroups.Ip4),
+        new("udplite4-listen", ["port"], [], UdpLite | OptionGroups.Ip4 | OptionGroups.Listen | OptionGroups.Child | OptionGroups.Range),
+        new("udplite4-sendto", ["host", "port"], [], UdpLite | OptionGroups.Ip4),
+        new("udplite4-datagram", ["host", "port"], [], UdpLite | OptionGroups.Ip4 | OptionGroups.Range),
+        new("udplite4-recvfrom", ["port"], [], UdpLite | OptionGroups.Ip4 | OptionGroups.Child | OptionGroups.Range),
+        new("udplite4-recv", ["port"], [], UdpLite | OptionGroups.Ip4 | OptionGroups.Range),
+        new("udplite6-connect", ["host", "port"], [], UdpLite | OptionGroups.Ip6),
+        new("udplite6-listen", ["port"], [], UdpLite | OptionGroups.Ip6 | OptionGroups.Listen | OptionGroups.Child | OptionGroups.Range),
+        new("udplite6-sendto", ["host", "port"], [], UdpLite | OptionGroups.Ip6),
+        new("udplite6-datagram", ["host", "port"], [], UdpLite | OptionGroups.Ip6 | OptionGroups.Range),
+        new("udplite6-recvfrom", ["port"], [], UdpLite | OptionGroups.Ip6 | OptionGroups.Child | OptionGroups.Range),
+        new("udplite6-recv", ["port"], [], UdpLite | OptionGroups.Ip6 | OptionGroups.Range),
+        // socat 1.8's DCCP: connected and listening as TCP, in the DCCP group.
+        new("dccp-connect", ["host", "port"], [], DccpConnect | Ip46),
+        new("dccp-listen", ["port"], [], DccpListen | Ip46),
+        new("dccp4-connect", ["host", "port"], [], DccpConnect | OptionGroups.Ip4),
+        new("dccp4-listen", ["port"], [], DccpListen | OptionGroups.Ip4),
+        new("dccp6-connect", ["host", "port"], [], DccpConnect | OptionGroups.Ip6),
+        new("dccp6-listen", ["port"], [], DccpListen | OptionGroups.Ip6),
     ];
 
     private const OptionGroups PosixMqGroups = OptionGroups.Fd | OptionGroups.Named | OptionGroups.Open | OptionGroups.Retry | OptionGroups.Posixmq;
+
+    private const OptionGroups DccpConnect = OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Child | OptionGroups.Retry | OptionGroups.Dccp;
+    private const OptionGroups DccpListen = DccpConnect | OptionGroups.Listen | OptionGroups.Range;
+
+    private const OptionGroups Ip46 = OptionGroups.Ip4 | OptionGroups.Ip6;
+    private const OptionGroups UdpLite = OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Udp | OptionGroups.Udplite;
 
     private const OptionGroups Socks5Groups = OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Child | OptionGroups.Retry
         | OptionGroups.Ip4 | OptionGroups.Ip6 | OptionGroups.Tcp | OptionGroups.Socks4;
@@ -47,8 +80,15 @@ internal static partial class AddressCatalog
 
     /// <summary>Spellings of later socat versions: SHELL (socat 1.8) runs a shell command as SYSTEM does; SOCKS5 is SOCKS5-CONNECT; ACCEPT is ACCEPT-FD.</summary>
     private static readonly (string Alias, string Keyword)[] ExtraAliases =
-        [("shell", "system"), ("socks5", "socks5-connect"), ("socks5-bind", "socks5-listen"), ("accept", "accept-fd"),
-         ("posixmq", "posixmq-bidirectional"), ("posixmq-recv", "posixmq-receive")];
+    [
+        ("shell", "system"), ("socks5", "socks5-connect"), ("socks5-bind", "socks5-listen"), ("accept", "accept-fd"),
+        ("posixmq", "posixmq-bidirectional"), ("posixmq-recv", "posixmq-receive"),
+        ("udplite", "udplite-connect"), ("udplite-dgram", "udplite-datagram"), ("udplite-l", "udplite-listen"), ("udplite-send", "udplite-sendto"),
+        ("udplite4", "udplite4-connect"), ("udplite4-dgram", "udplite4-datagram"), ("udplite4-l", "udplite4-listen"), ("udplite4-send", "udplite4-sendto"),
+        ("udplite6", "udplite6-connect"), ("udplite6-dgram", "udplite6-datagram"), ("udplite6-l", "udplite6-listen"), ("udplite6-send", "udplite6-sendto"),
+        ("dccp", "dccp-connect"), ("dccp-l", "dccp-listen"), ("dccp4", "dccp4-connect"), ("dccp4-l", "dccp4-listen"),
+        ("dccp6", "dccp6-connect"), ("dccp6-l", "dccp6-listen"),
+    ];
 
     /// <summary>
     /// Option groups an address accepts beyond those <c>socat -hhh</c> lists for it: socat applies
@@ -74,10 +114,14 @@ internal static partial class OptionCatalog
 
     private static FrozenDictionary<string, OptionDef> ByName => _byName ??= BuildIndex();
 
+    /// <summary>Every option once: socat 1.7.4's with the groups later versions added to them (<see cref="WidenedGroups"/>), then the later options.</summary>
+    public static IEnumerable<OptionDef> All =>
+        Options.Select(o => WidenedGroups.TryGetValue(o.Name, out var more) ? o with { Groups = o.Groups | more } : o).Concat(ExtraOptions);
+
     private static FrozenDictionary<string, OptionDef> BuildIndex()
     {
         var d = new Dictionary<string, OptionDef>(StringComparer.OrdinalIgnoreCase);
-        foreach (var o in Options.Concat(ExtraOptions)) d[o.Name] = o;
+        foreach (var o in All) d[o.Name] = o;
         foreach (var (alias, name) in Aliases)
             if (d.TryGetValue(name, out var def)) d[alias] = def;
         foreach (var (alias, name) in ExtraAliases) d[alias] = d[name];
@@ -85,9 +129,6 @@ internal static partial class OptionCatalog
     }
 
     public static OptionDef? Find(string name) => ByName.GetValueOrDefault(name);
-
-    /// <summary>Every option once: the generated ones, with an extra one of the same name (a later socat's wider groups) in its place.</summary>
-    public static IEnumerable<OptionDef> All => Options.Where(o => !Array.Exists(ExtraOptions, e => e.Name == o.Name)).Concat(ExtraOptions);
 
     /// <summary>The longest option name or alias.</summary>
     public static int LongestName => ByName.Keys.Max(k => k.Length);

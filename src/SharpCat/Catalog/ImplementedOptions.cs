@@ -18,6 +18,8 @@ internal static class ImplementedOptions
         "ioctl-void", "ioctl-int", "ioctl-intp", "ioctl-bin", "ioctl-string",
         // NAMED: file system entries.
         "user-early", "group-early", "perm-early", "umask", "unlink", "unlink-early", "unlink-late", "unlink-close",
+        // UNIX: socat 1.8's bind to a fresh name (UnixTempName).
+        "unix-bind-tempname",
         // OPEN: open(2) flags.
         "o-create", "o-excl", "o-trunc", "append", "async", "o-direct", "o-directory", "o-dsync", "o-largefile",
         "o-noctty", "o-nofollow", "o-rdonly", "o-rdwr", "o-wronly", "o-rsync", "o-sync",
@@ -28,6 +30,7 @@ internal static class ImplementedOptions
         // SOCKET, IP4/IP6, TCP: bind, connect, listen and the setsockopt table (SocketOptions).
         "bind", "connect-timeout", "protocol-family", "sourceport", "lowport",
         "setsockopt", "setsockopt-bin", "setsockopt-int", "setsockopt-string", "setsockopt-listen",
+        "setsockopt-socket", "setsockopt-connected",
         // EXEC, FORK, PROCESS: how a child program is connected and started.
         "pty", "pipes", "stderr", "fdin", "fdout", "setsid", "setpgid", "tiocsctty", "dash", "path",
         "sighup", "sigint", "sigquit", "nofork", "chroot", "setuid", "setgid", "substuser", "substuser-delayed",
@@ -37,7 +40,9 @@ internal static class ImplementedOptions
         // SOCKS4 and HTTP (proxy clients).
         "socksport", "socksuser", "sockspass", "proxyport", "proxy-authorization", "proxy-authorization-file", "proxy-resolve", "ignorecr",
         // Datagram sockets.
-        "null-eof", "ip-add-membership", "ipv6-join-group", "ip-add-source-membership", "ip-multicast-if", "so-type",
+        // socat 1.8's getaddrinfo flags (SocketAddressing.AiFlags).
+        "ai-addrconfig", "ai-passive", "ai-v4mapped", "ai-all",
+        "null-eof", "ip-add-membership", "ipv6-join-group", "ip-add-source-membership", "ipv6-join-source-group", "ip-multicast-if", "so-type",
         // OPENSSL (TLS over TCP).
         "openssl-certificate", "openssl-key", "openssl-cafile", "openssl-capath", "openssl-verify", "openssl-commonname",
         "openssl-snihost", "openssl-no-sni", "openssl-min-proto-version", "openssl-max-proto-version", "openssl-cipherlist", "openssl-dhparam", "openssl-compress",
@@ -65,6 +70,11 @@ internal static class ImplementedOptions
         ["openssl-egd"] = "OpenSSL 1.1 and later seed themselves from the kernel's random source and have no EGD support",
         ["openssl-fips"] = "FIPS mode belongs to the system's OpenSSL configuration (openssl.cnf); this build has no switch of its own for it",
         ["openssl-pseudo"] = "OpenSSL seeds itself from the kernel's random source; there is no missing /dev/urandom to stand in for",
+        // socat 1.8 writes these into glibc's resolver state (_res), which is not a public interface
+        // and which getaddrinfo does not promise to read; this build does not patch it.
+        ["res-retrans"] = "it would patch glibc's private resolver state (_res.retrans), which this build does not touch; set \"options timeout:N\" in resolv.conf (or RES_OPTIONS) instead",
+        ["res-retry"] = "it would patch glibc's private resolver state (_res.retry), which this build does not touch; set \"options attempts:N\" in resolv.conf (or RES_OPTIONS) instead",
+        ["res-nsaddr"] = "it would overwrite glibc's private resolver state (_res.nsaddr_list), which this build does not touch; name the server in resolv.conf instead",
     };
 
     static ImplementedOptions()
@@ -80,9 +90,27 @@ internal static class ImplementedOptions
 internal static partial class OptionCatalog
 {
     internal static readonly (string Alias, string Name)[] ExtraAliases =
-        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"),
-         ("mq-prio", "posixmq-priority"), ("mq-flush", "posixmq-flush"), ("mq-maxmsg", "posixmq-maxmsg"), ("mq-msgsize", "posixmq-msgsize"),
-         ("pipesz", "f-setpipe-sz"), ("cd", "chdir"), ("child-shutup", "children-shutup")];
+        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("ccid", "dccp-set-ccid"),
+        ("mq-prio", "posixmq-priority"), ("mq-flush", "posixmq-flush"), ("mq-maxmsg", "posixmq-maxmsg"), ("mq-msgsize", "posixmq-msgsize"),
+        ("pipesz", "f-setpipe-sz"), ("cd", "chdir"), ("child-shutup", "children-shutup"),
+        ("rcvtimeo", "so-rcvtimeo"), ("sndtimeo", "so-sndtimeo"), ("sockopt-sock", "setsockopt-socket"), ("sockopt-conn", "setsockopt-connected"),
+        ("join-source-group", "ipv6-join-source-group"), ("ipv6-add-source-membership", "ipv6-join-source-group"),
+        ("addrconfig", "ai-addrconfig"), ("passive", "ai-passive"), ("v4mapped", "ai-v4mapped"),
+        ("retrans", "res-retrans"), ("res-maxretrans", "res-retrans"), ("res-maxretry", "res-retry"),
+        ("nsaddr", "res-nsaddr"), ("dns", "res-nsaddr"), ("nameserver", "res-nsaddr"), ("bind-tempname", "unix-bind-tempname")];
+
+    /// <summary>
+    /// Groups that socat 1.8 adds to options of 1.7.4's catalog: its UDP-Lite and DCCP addresses bind
+    /// as UDP and TCP do; umask also reaches child programs (socat 1.8 takes chdir and umask on every
+    /// address and changes its own process for the opening; one process serving many relays cannot,
+    /// so here they are the child program's, and umask keeps 1.7.4's NAMED meaning too).
+    /// </summary>
+    internal static readonly Dictionary<string, OptionGroups> WidenedGroups = new(StringComparer.Ordinal)
+    {
+        ["sourceport"] = OptionGroups.Dccp | OptionGroups.Udplite,
+        ["lowport"] = OptionGroups.Dccp | OptionGroups.Udplite,
+        ["umask"] = OptionGroups.Exec,
+    };
 
     /// <summary>
     /// socat 1.8's SOCKS5 password (the user is socksuser); socat's FIPS switch (present in builds
@@ -118,11 +146,28 @@ internal static partial class OptionCatalog
         new("http-version", OptionGroups.Http, OptionPhase.Late, OptionType.String),
         new("f-setpipe-sz", OptionGroups.Fd, OptionPhase.Fd, OptionType.Int),
         new("netns", OptionGroups.Process, OptionPhase.Init, OptionType.String),
-        // socat 1.8 takes chdir and umask on every address and changes its own process for the
-        // opening; one process serving many relays cannot, so here they are the child program's
-        // (umask also keeps 1.7.4's NAMED meaning: the mode of entries the address creates).
+        // socat 1.8's chdir, for child programs (see WidenedGroups for umask).
         new("chdir", OptionGroups.Exec, OptionPhase.Init, OptionType.String),
-        new("umask", OptionGroups.Named | OptionGroups.Exec, OptionPhase.Early, OptionType.ModeT),
         new("children-shutup", OptionGroups.Child, OptionPhase.Pastaccept, OptionType.Int),
+        // socat 1.8: UDP-Lite's checksum coverage (SocketOptions sets them).
+        new("udplite-send-cscov", OptionGroups.Udplite, OptionPhase.Fd, OptionType.Int),
+        new("udplite-recv-cscov", OptionGroups.Udplite, OptionPhase.Fd, OptionType.Int),
+        // socat 1.8: the congestion control of a DCCP socket (DCCP_SOCKOPT_CCID).
+        new("dccp-set-ccid", OptionGroups.Dccp, OptionPhase.Pastsocket, OptionType.Byte),
+        // socat 1.8's socket options: receive and send timeouts, and setsockopt at two more phases.
+        new("so-rcvtimeo", OptionGroups.Socket, OptionPhase.Pastsocket, OptionType.StructTimeval),
+        new("so-sndtimeo", OptionGroups.Socket, OptionPhase.Pastsocket, OptionType.StructTimeval),
+        new("setsockopt-socket", OptionGroups.Socket, OptionPhase.Pastsocket, OptionType.Int_Int_Bin),
+        new("setsockopt-connected", OptionGroups.Socket, OptionPhase.Connected, OptionType.Int_Int_Bin),
+        new("ipv6-join-source-group", OptionGroups.Ip6, OptionPhase.Pastsocket, OptionType.String),
+        // socat 1.8's resolver options: getaddrinfo's flags, and three it writes into glibc's _res.
+        new("ai-addrconfig", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Bool),
+        new("ai-passive", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Bool),
+        new("ai-v4mapped", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Bool),
+        new("ai-all", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Bool),
+        new("res-retrans", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Int),
+        new("res-retry", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Int),
+        new("res-nsaddr", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.String),
+        new("unix-bind-tempname", OptionGroups.Unix, OptionPhase.Preopen, OptionType.StringNull),
     ];
 }

@@ -17,6 +17,8 @@ internal enum OptionGroups : ulong
     Process = 1UL << 17, Pty = 1UL << 18, Range = 1UL << 19, Reg = 1UL << 20, Retry = 1UL << 21,
     Sctp = 1UL << 22, Socket = 1UL << 23, Socks4 = 1UL << 24, Tcp = 1UL << 25, Termios = 1UL << 26,
     Udp = 1UL << 27, Unix = 1UL << 28,
+    // socat 1.8's groups of its UDP-Lite and DCCP addresses and their options.
+    Dccp = 1UL << 29, Udplite = 1UL << 30,
     // socat 1.8's groups; a high bit, apart from the 1.7.4 ones.
     Posixmq = 1UL << 48,
 #pragma warning restore CS1591

@@ -34,6 +34,8 @@ internal static class OptionRanges
         // Header fields: TTL, hop limit, TOS and traffic class are 8 bits, an MSS 16 bits.
         ["ip-ttl"] = (1, 255), ["ip-tos"] = (0, 255), ["ipv6-unicast-hops"] = (0, 255), ["ipv6-tclass"] = (0, 255),
         ["tcp-maxseg"] = (0, 65535), ["tcp-maxseg-late"] = (0, 65535),
+        // UDP-Lite checksum coverage counts bytes of a datagram, whose length field is 16 bits.
+        ["udplite-send-cscov"] = (0, 65535), ["udplite-recv-cscov"] = (0, 65535),
         // IP_PMTUDISC_DONT (0) to IP_PMTUDISC_OMIT (5).
         ["ip-mtu-discover"] = (0, 5),
         // Linux's own limits (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT, MAX_TCP_SYNCNT).

@@ -41,6 +41,12 @@ internal static class EndpointRegistry
         ["sctp-listen"] = new(null, SctpEndpoints.Listen),
         ["sctp4-listen"] = new(null, SctpEndpoints.Listen4),
         ["sctp6-listen"] = new(null, SctpEndpoints.Listen6),
+        ["dccp-connect"] = new(DccpEndpoints.Connect, null),
+        ["dccp-listen"] = new(null, DccpEndpoints.Listen),
+        ["dccp4-connect"] = new(DccpEndpoints.Connect4, null),
+        ["dccp4-listen"] = new(null, DccpEndpoints.Listen4),
+        ["dccp6-connect"] = new(DccpEndpoints.Connect6, null),
+        ["dccp6-listen"] = new(null, DccpEndpoints.Listen6),
         ["vsock-connect"] = new(VsockEndpoints.Connect, null),
         ["vsock-listen"] = new(null, VsockEndpoints.Listen),
         ["unix-connect"] = new(UnixEndpoints.Connect, null),
@@ -106,6 +112,24 @@ internal static class EndpointRegistry
         ["udp6-datagram"] = new(UdpEndpoints.Datagram6, null),
         ["udp6-recvfrom"] = new(UdpEndpoints.RecvFrom6, UdpEndpoints.RecvFromFork6),
         ["udp6-recv"] = new(UdpEndpoints.Recv6, null),
+        ["udplite-connect"] = new(UdpLiteEndpoints.Connect, null),
+        ["udplite-listen"] = new(null, UdpLiteEndpoints.Listen),
+        ["udplite-sendto"] = new(UdpLiteEndpoints.SendTo, null),
+        ["udplite-datagram"] = new(UdpLiteEndpoints.Datagram, null),
+        ["udplite-recvfrom"] = new(UdpLiteEndpoints.RecvFrom, UdpLiteEndpoints.RecvFromFork),
+        ["udplite-recv"] = new(UdpLiteEndpoints.Recv, null),
+        ["udplite4-connect"] = new(UdpLiteEndpoints.Connect4, null),
+        ["udplite4-listen"] = new(null, UdpLiteEndpoints.Listen4),
+        ["udplite4-sendto"] = new(UdpLiteEndpoints.SendTo4, null),
+        ["udplite4-datagram"] = new(UdpLiteEndpoints.Datagram4, null),
+        ["udplite4-recvfrom"] = new(UdpLiteEndpoints.RecvFrom4, UdpLiteEndpoints.RecvFromFork4),
+        ["udplite4-recv"] = new(UdpLiteEndpoints.Recv4, null),
+        ["udplite6-connect"] = new(UdpLiteEndpoints.Connect6, null),
+        ["udplite6-listen"] = new(null, UdpLiteEndpoints.Listen6),
+        ["udplite6-sendto"] = new(UdpLiteEndpoints.SendTo6, null),
+        ["udplite6-datagram"] = new(UdpLiteEndpoints.Datagram6, null),
+        ["udplite6-recvfrom"] = new(UdpLiteEndpoints.RecvFrom6, UdpLiteEndpoints.RecvFromFork6),
+        ["udplite6-recv"] = new(UdpLiteEndpoints.Recv6, null),
     };
 
     public static bool IsImplemented(string keyword) => Entries.ContainsKey(keyword);
@@ -135,6 +159,12 @@ internal static class EndpointRegistry
         ["sctp-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[0], "sctp"),
         ["sctp4-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[0], "sctp"),
         ["sctp6-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[0], "sctp"),
+        ["dccp-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "dccp"),
+        ["dccp-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[0], "dccp"),
+        ["dccp4-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "dccp"),
+        ["dccp4-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[0], "dccp"),
+        ["dccp6-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[1], "dccp"),
+        ["dccp6-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[0], "dccp"),
         ["unix-connect"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], false, a.Name),
         ["unix-listen"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], false, a.Name),
         ["unix-client"] = a => UnixEndpoints.EndPoint(a.Spec.Parameters[0], false, a.Name),
@@ -186,12 +216,33 @@ internal static class EndpointRegistry
         ["udp6-datagram"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
         ["udp6-recvfrom"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
         ["udp6-recv"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        // UDP-Lite's ports are named in the services database as UDP's (getaddrinfo looks them up so).
+        ["udplite-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite-sendto"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite-datagram"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite-recvfrom"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite-recv"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite4-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite4-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite4-sendto"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite4-datagram"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite4-recvfrom"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite4-recv"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite6-connect"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite6-listen"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite6-sendto"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite6-datagram"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite6-recvfrom"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
+        ["udplite6-recv"] = a => SocketAddressing.Port(a.Spec.Parameters[^1], "udp"),
     };
 
     public static void Validate(Catalog.ResolvedAddress address)
     {
         if (Validators.TryGetValue(address.Kind.Keyword, out var check)) check(address);
         IpFamilyCheck.Check(address);
+        UnixTempName.Check(address);
+        MulticastOptions.Check(address);
         TcpWrappers.Check(address);
         // netns: a missing namespace fails here, before anything is opened.
         if (address.Options.Text("netns") is { } netns) NetworkNamespace.Check(netns);

@@ -19,7 +19,8 @@ internal static class HttpProxyEndpoints
         string proxy = request.Parameters[0], host = request.Parameters[1];
         int port = SocketAddressing.Port(request.Parameters[2], "tcp");
         if (options.Flag("proxy-resolve"))
-            host = (await SocketAddressing.ResolveAsync(host, System.Net.Sockets.AddressFamily.InterNetwork, ct).ConfigureAwait(false)).ToString();
+            host = (await SocketAddressing.ResolveAsync(host, System.Net.Sockets.AddressFamily.InterNetwork, ct,
+                aiFlags: SocketAddressing.AiFlags(request.Options, System.Net.Sockets.AddressFamily.InterNetwork, passive: false)).ConfigureAwait(false)).ToString();
         string? authorization = ProxyCredentials.Basic(options);
         var channel = await TcpEndpoints.ConnectToAsync(request, proxy, SocketAddressing.Port(options.Text("proxyport") ?? "8080", "tcp"), 0, ct).ConfigureAwait(false);
         try

@@ -28,6 +28,10 @@ internal static class IpFamilyCheck
         var kind = address.Kind;
         // SOCKET-* addresses take any family by number; only the IP address types are checked here.
         if ((kind.Groups & (OptionGroups.Ip4 | OptionGroups.Ip6)) == 0 || kind.Keyword.StartsWith("socket-", StringComparison.Ordinal)) return;
+        // An inherited descriptor takes IP options as socket options, but nothing is looked up there.
+        if (Array.IndexOf(DescriptorKinds, kind.Keyword) >= 0
+            && address.Options.All.FirstOrDefault(o => o.Def.Name.StartsWith("ai-", StringComparison.Ordinal)) is { } ai)
+            throw new SharpCatException($"{address.Name}: option \"{ai.Spelling}\" sets name resolution, which this address type does not do");
         int keywordVersion = KeywordVersion(kind.Keyword);
         var pf = address.Options.Find("protocol-family");
         int pfVersion = pf is null ? 0 : PfVersion(address.Name, pf.Spelling, (string)pf.Value!);
@@ -36,7 +40,9 @@ internal static class IpFamilyCheck
         int wanted = keywordVersion != 0 ? keywordVersion : pfVersion;
         if (wanted == 0) return;
         string because = keywordVersion != 0 ? $"{address.Name} is IPv{wanted} only" : $"option \"{pf!.Spelling}={pf.Value}\" asks for IPv{wanted}";
-        if (ConnectedHost(address) is { } host) CheckLiteral(address.Name, $"\"{host}\"", host, wanted, because);
+        // ai-v4mapped asks getaddrinfo to map an IPv4 address into IPv6 on purpose.
+        bool mapped = wanted == 6 && address.Options.Flag("ai-v4mapped");
+        if (ConnectedHost(address) is { } host && !mapped) CheckLiteral(address.Name, $"\"{host}\"", host, wanted, because);
         if (address.Options.Find("bind") is { Value: string bind } b)
             CheckLiteral(address.Name, $"option \"{b.Spelling}={bind}\"", TcpEndpoints.SplitHostPort(bind).Host, wanted, because);
     }
@@ -49,7 +55,9 @@ internal static class IpFamilyCheck
         if (version != wanted) throw new SharpCatException($"{addressName}: {shown} is an IPv{version} address, but {because}");
     }
 
-    private static readonly string[] Protocols = ["tcp", "udp", "sctp", "ip"];
+    private static readonly string[] Protocols = ["tcp", "udp", "sctp", "ip", "udplite", "dccp"];
+
+    private static readonly string[] DescriptorKinds = ["stdio", "stdin", "stdout", "stderr", "fd"];
 
     /// <summary>TCP4-CONNECT → 4, UDP6-LISTEN → 6, TCP or SOCKS4 → 0.</summary>
     private static int KeywordVersion(string keyword)

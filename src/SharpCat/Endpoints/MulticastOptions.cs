@@ -8,7 +8,8 @@ namespace SharpCat.Endpoints;
 /// ip-add-membership (<c>group:interface-address</c>, <c>group:interface-name</c> or
 /// <c>group:interface-address:index</c>; IPv6 <c>[group]:interface-name</c>, which socat takes
 /// as ipv6-join-group only),
-/// ip-add-source-membership (<c>group:interface-address:source-address</c>, IPv4) and
+/// ip-add-source-membership (<c>group:interface-address:source-address</c>, IPv4),
+/// ipv6-join-source-group (socat 1.8, <c>[group]:interface:[source-address]</c>) and
 /// ip-multicast-if on a datagram socket, after it is bound.
 /// </summary>
 internal static class MulticastOptions
@@ -24,6 +25,9 @@ internal static class MulticastOptions
                     break;
                 case "ip-add-source-membership":
                     options.Apply((socket, (string)o.Value!), static s => JoinSource(s.socket, s.Item2));
+                    break;
+                case "ipv6-join-source-group":
+                    options.Apply((socket, (string)o.Value!), static s => JoinSource6(s.socket, s.Item2));
                     break;
                 case "ip-multicast-if":
                     options.Apply((socket, (string)o.Value!), static s => SetInterface(s.socket, s.Item2));
@@ -85,6 +89,67 @@ internal static class MulticastOptions
         int fd = (int)socket.Handle;
         if (Native.Libc.SetSockOpt(fd, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, request, 12) != 0)
             throw Native.Posix.Fail($"setsockopt({fd}, IP_ADD_SOURCE_MEMBERSHIP, {value})");
+    }
+
+    /// <summary>
+    /// socat 1.8's ipv6-join-source-group (<c>[group]:interface:[source]</c>, interface by name or
+    /// index): MCAST_JOIN_SOURCE_GROUP with a struct group_source_req, as socat sets it.
+    /// </summary>
+    private static unsafe void JoinSource6(Socket socket, string value)
+    {
+        const int IPPROTO_IPV6 = 41, MCAST_JOIN_SOURCE_GROUP = 46, Size = 264, GroupAt = 8, SourceAt = 136;
+        string[] parts = SplitBracketed(value);
+        IPAddress? group = null, source = null;
+        if (parts.Length != 3 || !IPAddress.TryParse(parts[0], out group) || !IPAddress.TryParse(parts[2], out source)
+            || group.AddressFamily != AddressFamily.InterNetworkV6 || source.AddressFamily != AddressFamily.InterNetworkV6 || parts[1].Length == 0)
+            throw new SharpCatException($"ipv6-join-source-group=\"{value}\": use [group]:interface:[source-address] (IPv6)");
+        if (!IsMulticast(group)) throw new SharpCatException($"ipv6-join-source-group: \"{parts[0]}\" is not a multicast address");
+        uint index = (uint)InterfaceIndex(parts[1]);
+        // struct group_source_req: gsr_interface, then two sockaddr_storage (8-byte aligned), each
+        // holding a sockaddr_in6 (family 10, address at offset 8).
+        byte* request = stackalloc byte[Size];
+        new Span<byte>(request, Size).Clear();
+        *(uint*)request = index;
+        foreach (var (at, address) in new[] { (GroupAt, group), (SourceAt, source) })
+        {
+            *(ushort*)(request + at) = 10;
+            address.TryWriteBytes(new Span<byte>(request + at + 8, 16), out _);
+        }
+        int fd = (int)socket.Handle;
+        if (Native.Libc.SetSockOpt(fd, IPPROTO_IPV6, MCAST_JOIN_SOURCE_GROUP, request, Size) != 0)
+            throw Native.Posix.Fail($"setsockopt({fd}, MCAST_JOIN_SOURCE_GROUP, {value})");
+    }
+
+    /// <summary>Splits at ':' outside brackets, and takes the brackets off: <c>[ff3e::1]:lo:[::1]</c>.</summary>
+    private static string[] SplitBracketed(string value)
+    {
+        var parts = new List<string>();
+        int depth = 0, start = 0;
+        for (int i = 0; i <= value.Length; i++)
+        {
+            if (i < value.Length && value[i] == '[') depth++;
+            else if (i < value.Length && value[i] == ']') depth--;
+            else if (i == value.Length || (value[i] == ':' && depth == 0))
+            {
+                string part = value[start..i];
+                parts.Add(part.StartsWith('[') && part.EndsWith(']') ? part[1..^1] : part);
+                start = i + 1;
+            }
+        }
+        return [.. parts];
+    }
+
+    /// <summary>
+    /// ipv6-join-source-group where no multicast membership is set (a stream, an inherited descriptor)
+    /// is refused before anything opens: only the UDP, UDP-Lite and raw IP sockets here apply it.
+    /// </summary>
+    public static void Check(ResolvedAddress address)
+    {
+        if (address.Options.Find("ipv6-join-source-group") is not { } o) return;
+        string k = address.Kind.Keyword;
+        if (k.StartsWith("udp", StringComparison.Ordinal) || k.StartsWith("ip-", StringComparison.Ordinal)
+            || k.StartsWith("ip4-", StringComparison.Ordinal) || k.StartsWith("ip6-", StringComparison.Ordinal)) return;
+        throw new SharpCatException($"{address.Name}: option \"{o.Spelling}\" joins a multicast group, which only UDP, UDPLITE and IP datagram addresses do");
     }
 
     private static void SetInterface(Socket socket, string value)

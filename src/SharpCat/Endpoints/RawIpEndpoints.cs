@@ -39,7 +39,8 @@ internal static class RawIpEndpoints
     private static async ValueTask<IChannel> ToHostAsync(OpenRequest request, int version, DatagramPeer mode, CancellationToken ct)
     {
         var family = SocketAddressing.Family(request, version);
-        var host = await SocketAddressing.ResolveAsync(request.Parameters[0], family, ct).ConfigureAwait(false);
+        var host = await SocketAddressing.ResolveAsync(request.Parameters[0], family, ct, SocketAddressing.FamilyIsFixed(request, version),
+            SocketAddressing.AiFlags(request.Options, family, passive: false)).ConfigureAwait(false);
         int protocol = Protocol(request.Parameters[1]);
         var socket = Open(request, host.AddressFamily, protocol, bindTo: null);
         return Wrap(request, socket, mode, new IPEndPoint(host, 0), protocol);
@@ -64,7 +65,7 @@ internal static class RawIpEndpoints
         var family = SocketAddressing.Family(request, version, listens: true);
         if (family == AddressFamily.Unspecified) family = AddressFamily.InterNetwork;
         int protocol = Protocol(request.Parameters[0]);
-        var any = new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        var any = new IPEndPoint(SocketAddressing.Unbound(request, family), 0);
         var socket = Open(request, family, protocol, any);
         Log.Notice($"receiving protocol {protocol} on {SocketAddressing.Format(socket.LocalEndPoint)}");
         Relay.RelayContext.Current?.Listening(socket.LocalEndPoint);

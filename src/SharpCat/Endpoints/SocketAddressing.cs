@@ -36,22 +36,20 @@ internal static class SocketAddressing
     }
 
     /// <summary>
-    /// The wildcard a listening or receiving address binds: IPv6's for IPv6, and under <c>-0</c>
-    /// (<see cref="RelayOptions.ListenOnBothIpVersions"/>) when nothing names a version, so that
-    /// the dual-stack socket serves both; IPv4's otherwise.
+    /// Resolves a host to one address of the wanted family (IPv4 first when none is wanted, as socat
+    /// 1.7.4). A family that is only a preference (<paramref name="strict"/> false: -4/-6 or
+    /// SOCAT_PREFERRED_RESOLVE_IP, not the address type or pf=) puts that family first and falls back
+    /// to the other, as socat does. With <paramref name="aiFlags"/> (ai-* options given) the lookup is
+    /// getaddrinfo's own with those flags.
     /// </summary>
-    public static IPAddress ListenAny(OpenRequest request, AddressFamily family) =>
-        family == AddressFamily.InterNetworkV6 || (family == AddressFamily.Unspecified && request.Relay.ListenOnBothIpVersions)
-            ? IPAddress.IPv6Any : IPAddress.Any;
-
-    /// <summary>Resolves a host to one address of the wanted family (IPv4 first when none is wanted, as socat 1.7.4).</summary>
     // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<IPAddress> ResolveAsync(string host, AddressFamily family, CancellationToken ct)
+    public static async ValueTask<IPAddress> ResolveAsync(string host, AddressFamily family, CancellationToken ct, bool strict = true, int? aiFlags = null)
     {
         string bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
         if (IPAddress.TryParse(bare, out var literal))
         {
+            if (!strict) return literal;
             if (family == AddressFamily.InterNetworkV6 && literal.AddressFamily == AddressFamily.InterNetwork)
                 return literal.MapToIPv6();
             if (family == AddressFamily.InterNetwork && literal.AddressFamily == AddressFamily.InterNetworkV6)
@@ -59,18 +57,73 @@ internal static class SocketAddressing
             return literal;
         }
         if (!IsHostName(bare)) throw new SharpCatException($"invalid host name \"{bare}\"");
+        var asked = strict ? family : AddressFamily.Unspecified;
         IPAddress[] found;
-        try
+        if (aiFlags is int flags)
         {
-            found = await Dns.GetHostAddressesAsync(bare, family == AddressFamily.Unspecified ? AddressFamily.Unspecified : family, ct).ConfigureAwait(false);
+            found = [.. await Task.Run(() => AddrInfo.Resolve(bare, LinuxFamily(asked), 1, 6, flags), ct).ConfigureAwait(false)];
         }
-        catch (SocketException e)
+        else
         {
-            throw new SharpCatException($"getaddrinfo(\"{bare}\", \"NULL\", {{1,{(int)family},1,6}}, {{}}): {e.Message}");
+            try
+            {
+                found = await Dns.GetHostAddressesAsync(bare, asked, ct).ConfigureAwait(false);
+            }
+            catch (SocketException e)
+            {
+                throw new SharpCatException($"getaddrinfo(\"{bare}\", \"NULL\", {{1,{LinuxFamily(asked)},1,6}}, {{}}): {e.Message}");
+            }
         }
-        return found.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && family != AddressFamily.InterNetworkV6)
-            ?? found.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetworkV6)
+        var first = family == AddressFamily.InterNetworkV6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+        return found.FirstOrDefault(a => a.AddressFamily == first)
+            ?? found.FirstOrDefault(a => !strict || family == AddressFamily.Unspecified || a.AddressFamily == family)
             ?? throw new SharpCatException($"getaddrinfo(\"{bare}\"): no address of the requested family");
+    }
+
+    /// <summary>The family's number as Linux and socat's messages give it (.NET numbers AF_INET6 23).</summary>
+    public static int LinuxFamily(AddressFamily family) => family switch
+    {
+        AddressFamily.InterNetwork => 2,
+        AddressFamily.InterNetworkV6 => 10,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Whether the address itself fixes the IP version (its keyword or pf=), so that name resolution
+    /// must keep to it; otherwise -4/-6 and SOCAT_PREFERRED_RESOLVE_IP only say which comes first.
+    /// </summary>
+    public static bool FamilyIsFixed(OpenRequest request, int keywordVersion) => keywordVersion != 0 || request.Options.Has("protocol-family");
+
+    /// <summary>
+    /// socat 1.8's getaddrinfo flags when an ai-* option is given (null otherwise, and the resolver
+    /// is .NET's as before): AI_ADDRCONFIG when no family is asked for, AI_PASSIVE for a local
+    /// (bind, listen) address, then each ai-* option sets or clears its flag.
+    /// </summary>
+    public static int? AiFlags(Catalog.OptionSet options, AddressFamily family, bool passive)
+    {
+        if (!options.Has("ai-addrconfig") && !options.Has("ai-passive") && !options.Has("ai-v4mapped") && !options.Has("ai-all")) return null;
+        int flags = (family == AddressFamily.Unspecified ? AddrInfo.AI_ADDRCONFIG : 0) | (passive ? AddrInfo.AI_PASSIVE : 0);
+        foreach (var (name, bit) in AiOptions)
+            if (options.Find(name)?.Value is bool on) flags = on ? flags | bit : flags & ~bit;
+        return flags;
+    }
+
+    private static readonly (string Name, int Bit)[] AiOptions =
+        [("ai-addrconfig", AddrInfo.AI_ADDRCONFIG), ("ai-passive", AddrInfo.AI_PASSIVE), ("ai-v4mapped", AddrInfo.AI_V4MAPPED), ("ai-all", AddrInfo.AI_ALL)];
+
+    /// <summary>
+    /// The local address a listening or receiving socket binds to without a bind= host: the
+    /// wildcard (IPv6's for IPv6, and under <c>-0</c>, <see cref="RelayOptions.ListenOnBothIpVersions"/>,
+    /// when nothing names a version, so that the dual-stack socket serves both; IPv4's otherwise),
+    /// or with ai-passive=0 the loopback address (getaddrinfo's answer for no host without
+    /// AI_PASSIVE, which socat 1.8 binds to).
+    /// </summary>
+    public static IPAddress Unbound(OpenRequest request, AddressFamily family)
+    {
+        bool loopback = request.Options.Find("ai-passive")?.Value is false;
+        return family == AddressFamily.InterNetworkV6 || (family == AddressFamily.Unspecified && request.Relay.ListenOnBothIpVersions)
+            ? loopback ? IPAddress.IPv6Loopback : IPAddress.IPv6Any
+            : loopback ? IPAddress.Loopback : IPAddress.Any;
     }
 
     /// <summary>RFC 1123 host names: dot-separated labels of letters, digits and hyphens (underscores tolerated), 1-63 bytes each.</summary>

@@ -6,7 +6,7 @@ using SharpCat.Native;
 namespace SharpCat.Endpoints;
 
 /// <summary>How a socket option's value is passed to setsockopt(2).</summary>
-internal enum SockOptValue { Int, Byte, Linger, String, Bin }
+internal enum SockOptValue { Int, Byte, Linger, String, Bin, Timeval }
 
 /// <summary>
 /// The setsockopt-based options of the SOCKET, IP4/IP6 and TCP groups, as one table: name,
@@ -16,7 +16,7 @@ internal enum SockOptValue { Int, Byte, Linger, String, Bin }
 /// </summary>
 internal static unsafe class SocketOptions
 {
-    private const int SOL_SOCKET = 1, IPPROTO_IP = 0, IPPROTO_IPV6 = 41, IPPROTO_TCP = 6;
+    private const int SOL_SOCKET = 1, IPPROTO_IP = 0, IPPROTO_IPV6 = 41, IPPROTO_TCP = 6, IPPROTO_UDPLITE = 136, SOL_DCCP = 269;
 
     internal sealed record Entry(string Name, int Level, int Option, SockOptValue Value, bool BeforeBind = false);
 
@@ -40,6 +40,9 @@ internal static unsafe class SocketOptions
         new("so-sndlowat", SOL_SOCKET, 19, SockOptValue.Int),
         new("so-bindtodevice", SOL_SOCKET, 25, SockOptValue.String),
         new("so-timestamp", SOL_SOCKET, 29, SockOptValue.Int),
+        // socat 1.8: the kernel's timeouts of blocking receives and sends (SO_RCVTIMEO, SO_SNDTIMEO).
+        new("so-rcvtimeo", SOL_SOCKET, 20, SockOptValue.Timeval),
+        new("so-sndtimeo", SOL_SOCKET, 21, SockOptValue.Timeval),
         new("so-rcvbuf-late", SOL_SOCKET, 8, SockOptValue.Int),
         new("so-sndbuf-late", SOL_SOCKET, 7, SockOptValue.Int),
         new("ip-tos", IPPROTO_IP, 1, SockOptValue.Int),
@@ -90,6 +93,10 @@ internal static unsafe class SocketOptions
         new("tcp-window-clamp", IPPROTO_TCP, 10, SockOptValue.Int),
         new("tcp-quickack", IPPROTO_TCP, 12, SockOptValue.Int),
         new("tcp-maxseg-late", IPPROTO_TCP, 2, SockOptValue.Int),
+        // socat 1.8: UDP-Lite's checksum coverage (UDPLITE_SEND_CSCOV, UDPLITE_RECV_CSCOV).
+        new("udplite-send-cscov", IPPROTO_UDPLITE, 10, SockOptValue.Int),
+        new("udplite-recv-cscov", IPPROTO_UDPLITE, 11, SockOptValue.Int),
+        new("dccp-set-ccid", SOL_DCCP, 13, SockOptValue.Byte),
     ];
 
     /// <summary>Options whose purpose is ancillary data with each received datagram (logged by DatagramChannel).</summary>
@@ -111,11 +118,18 @@ internal static unsafe class SocketOptions
     /// <summary>True for options whose numeric value defaults to 1 when none is given (<c>reuseaddr</c>, <c>nodelay</c>).</summary>
     public static bool IsSocketOption(string name) => ByName.ContainsKey(name) || name.StartsWith("setsockopt", StringComparison.Ordinal);
 
-    /// <summary>Sets the options of one phase: before bind, or once the socket exists.</summary>
     /// <summary><c>so-type</c> (socktype): the type socket(2) gets instead of the address's own, as in socat.</summary>
     public static SocketType Type(OptionSet options, SocketType own) => options.Number("so-type") is long t ? (SocketType)t : own;
 
-    public static void Apply(int fd, OptionSet options, bool beforeBind)
+    /// <summary>Sets the options of one phase: before bind, or once the socket exists.</summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="options">The address's options.</param>
+    /// <param name="beforeBind">True for the options of socat's phases before bind, false for those after.</param>
+    /// <param name="connectedLater">
+    /// True where the opener calls <see cref="ApplyConnected"/> once the socket is connected or
+    /// accepted; otherwise <c>setsockopt-connected</c> comes with the other options after bind.
+    /// </param>
+    public static void Apply(int fd, OptionSet options, bool beforeBind, bool connectedLater = false)
     {
         foreach (var o in options.Items)
         {
@@ -123,12 +137,38 @@ internal static unsafe class SocketOptions
             {
                 if (entry.BeforeBind == beforeBind) options.Apply((fd, entry, o.Value), static s => Set(s.fd, s.entry, s.Value));
             }
-            else if (o.Def.Name == "setsockopt-listen" ? beforeBind : !beforeBind && o.Def.Name.StartsWith("setsockopt", StringComparison.Ordinal))
+            else if (GenericPhase(o.Def.Name) is { } phase
+                && (beforeBind ? phase == GenericWhen.BeforeBind : phase == GenericWhen.AfterBind || (phase == GenericWhen.Connected && !connectedLater)))
             {
                 options.Apply((fd, o), static s => SetGeneric(s.fd, s.o));
             }
         }
     }
+
+    /// <summary>
+    /// <c>setsockopt-connected</c> (socat 1.8): on the socket once connect() or accept() has made the
+    /// connection (an accepted socket gets it, not the listening one), as socat's CONNECTED phase.
+    /// </summary>
+    public static void ApplyConnected(int fd, OptionSet options)
+    {
+        foreach (var o in options.Items)
+            if (GenericPhase(o.Def.Name) == GenericWhen.Connected) options.Apply((fd, o), static s => SetGeneric(s.fd, s.o));
+    }
+
+    private enum GenericWhen { BeforeBind, AfterBind, Connected }
+
+    /// <summary>
+    /// When each generic setsockopt option is set: <c>setsockopt-listen</c> before bind (socat's
+    /// PREBIND), socat 1.8's <c>setsockopt-socket</c> right after socket() (its PASTSOCKET, so also
+    /// before bind), <c>setsockopt-connected</c> on the connection, the others once the socket is bound.
+    /// </summary>
+    private static GenericWhen? GenericPhase(string name) => name switch
+    {
+        "setsockopt-listen" or "setsockopt-socket" => GenericWhen.BeforeBind,
+        "setsockopt-connected" => GenericWhen.Connected,
+        _ when name.StartsWith("setsockopt", StringComparison.Ordinal) => GenericWhen.AfterBind,
+        _ => null,
+    };
 
     private static void Set(int fd, Entry entry, object? value)
     {
@@ -159,6 +199,17 @@ internal static unsafe class SocketOptions
             {
                 byte[] s = [.. Encoding.UTF8.GetBytes((string)value!), 0];
                 fixed (byte* p = s) Call(fd, entry.Level, entry.Option, p, (uint)s.Length, $"\"{value}\"");
+                break;
+            }
+            case SockOptValue.Timeval:
+            {
+                // struct timeval: seconds and microseconds, each a long on 64-bit Linux.
+                double seconds = (double)value!;
+                long* tv = stackalloc long[2];
+                tv[0] = (long)Math.Floor(seconds);
+                tv[1] = (long)Math.Round((seconds - tv[0]) * 1e6);
+                if (tv[1] >= 1_000_000) { tv[0]++; tv[1] -= 1_000_000; }
+                Call(fd, entry.Level, entry.Option, tv, 16, $"{{{tv[0]},{tv[1]}}}");
                 break;
             }
             case SockOptValue.Bin:

@@ -80,7 +80,7 @@ internal static class StreamSockets
                 fd = (int)socket.Handle;
                 boundFile = SocketFile(bindTo);
             }
-            SocketOptions.Apply(fd, options, beforeBind: false);
+            SocketOptions.Apply(fd, options, beforeBind: false, connectedLater: true);
             Log.Notice($"opening connection to {SocketAddressing.Format(target)}");
             using var timeout = WithTimeout(ct, options.Seconds("connect-timeout"));
             try
@@ -98,6 +98,7 @@ internal static class StreamSockets
                 throw new PosixException($"connect({fd}, {SocketAddressing.Format(target)}, {SocketAddressing.SockAddrLength(target)})", errno);
             }
             Log.Notice($"successfully connected from local address {SocketAddressing.Format(socket.LocalEndPoint)}");
+            SocketOptions.ApplyConnected(fd, options);
             var channel = Wrap(socket, options);
             // The bind= socket file is this address's own: it goes at close, as in socat.
             if (boundFile is not null && NamedOptions.RemovesOnClose(options)) channel.OnClose(() => NamedOptions.UnlinkIfPresent(boundFile));
@@ -112,10 +113,11 @@ internal static class StreamSockets
     }
 
     /// <summary>Creates, binds and starts listening; the caller accepts.</summary>
-    public static Socket Listen(OpenRequest request, AddressFamily family, ProtocolType protocol, EndPoint local)
+    public static Socket Listen(OpenRequest request, AddressFamily family, ProtocolType protocol, EndPoint local,
+        SocketType type = SocketType.Stream)
     {
         var options = request.Options;
-        var socket = NewSocket(family, protocol, SocketOptions.Type(options, SocketType.Stream));
+        var socket = NewSocket(family, protocol, SocketOptions.Type(options, type));
         string? boundFile = null;
         try
         {
@@ -124,7 +126,7 @@ internal static class StreamSockets
             socket = Bind(socket, local);
             fd = (int)socket.Handle;
             boundFile = SocketFile(local);
-            SocketOptions.Apply(fd, options, beforeBind: false);
+            SocketOptions.Apply(fd, options, beforeBind: false, connectedLater: true); // StreamListener: each accepted socket
             // socat's default backlog is 5; in one process a burst of clients can overflow that
             // before the accept loop runs (the kernel then resets them), so the default here is the
             // system maximum (net.core.somaxconn). backlog= still sets it exactly.
@@ -284,6 +286,7 @@ internal sealed class StreamListener(Socket socket, OptionSet options, Action? o
             }
             try
             {
+                SocketOptions.ApplyConnected((int)accepted.Handle, options);
                 var channel = StreamSockets.Wrap(accepted, options);
                 channel.Passive = true;
                 return channel;

@@ -16,7 +16,15 @@ internal static class TcpEndpoints
     public static ValueTask<IListener> Listen6(OpenRequest r, CancellationToken ct) => ListenAsync(r, 6, ProtocolType.Tcp, ct);
 
     /// <summary>The service-name table of a stream protocol over IP (getservbyname's second argument).</summary>
-    internal static string ServiceProtocol(ProtocolType protocol) => protocol == ProtocolType.Tcp ? "tcp" : "sctp";
+    internal static string ServiceProtocol(ProtocolType protocol) => protocol switch
+    {
+        ProtocolType.Tcp => "tcp",
+        DccpEndpoints.Dccp => "dccp",
+        _ => "sctp",
+    };
+
+    /// <summary>The socket type of a connection-oriented protocol over IP: DCCP has its own (SOCK_DCCP), the others are streams.</summary>
+    private static SocketType SocketTypeOf(ProtocolType protocol) => protocol == DccpEndpoints.Dccp ? DccpEndpoints.SockDccp : SocketType.Stream;
 
     // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -32,10 +40,12 @@ internal static class TcpEndpoints
         ProtocolType protocol = ProtocolType.Tcp)
     {
         var family = SocketAddressing.Family(request, version);
-        var host = await SocketAddressing.ResolveAsync(hostText, family, ct).ConfigureAwait(false);
+        var host = await SocketAddressing.ResolveAsync(hostText, family, ct, SocketAddressing.FamilyIsFixed(request, version),
+            SocketAddressing.AiFlags(request.Options, family, passive: false)).ConfigureAwait(false);
         var target = new IPEndPoint(host, port);
-        var bindTo = await LocalEndPointAsync(request, host.AddressFamily, ct).ConfigureAwait(false);
-        return await StreamSockets.ConnectAsync(request, host.AddressFamily, protocol, target, bindTo, ct).ConfigureAwait(false);
+        var bindTo = await LocalEndPointAsync(request, host.AddressFamily, protocol, ct).ConfigureAwait(false);
+        return await StreamSockets.ConnectAsync(request, host.AddressFamily, protocol, target, bindTo, ct,
+            SocketOptions.Type(request.Options, SocketTypeOf(protocol))).ConfigureAwait(false);
     }
 
     internal static async ValueTask<IListener> ListenAsync(OpenRequest request, int version, ProtocolType protocol, CancellationToken ct)
@@ -43,23 +53,24 @@ internal static class TcpEndpoints
         var family = SocketAddressing.Family(request, version, listens: true);
         string service = ServiceProtocol(protocol);
         int port = SocketAddressing.Port(request.Parameters[0], service);
-        IPAddress any = SocketAddressing.ListenAny(request, family);
+        IPAddress any = SocketAddressing.Unbound(request, family);
         EndPoint local = new IPEndPoint(any, port);
         if (request.Options.Text("bind") is { } bind)
         {
             var (host, bindPort) = SplitHostPort(bind);
-            var address = host.Length == 0 ? any : await SocketAddressing.ResolveAsync(host, family, ct).ConfigureAwait(false);
+            var address = host.Length == 0 ? any : await SocketAddressing.ResolveAsync(host, family, ct,
+                aiFlags: SocketAddressing.AiFlags(request.Options, family, passive: true)).ConfigureAwait(false);
             local = new IPEndPoint(address, bindPort is null ? port : SocketAddressing.Port(bindPort, service));
         }
         // retry covers the listen too, as in socat: a port still held (by a relay before) is tried again.
         var socket = await StreamSockets.RetryAsync(request.Options, (request, local, protocol),
-            static (s, _) => ValueTask.FromResult(StreamSockets.Listen(s.request, s.local.AddressFamily, s.protocol, s.local)), ct).ConfigureAwait(false);
+            static (s, _) => ValueTask.FromResult(StreamSockets.Listen(s.request, s.local.AddressFamily, s.protocol, s.local, SocketTypeOf(s.protocol))), ct).ConfigureAwait(false);
         return new StreamListener(socket, request.Options, onClose: null);
     }
 
     /// <summary>The local end for a client: <c>bind=host[:port]</c>, <c>sourceport</c>, or <c>lowport</c>.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<EndPoint?> LocalEndPointAsync(OpenRequest request, AddressFamily family, CancellationToken ct)
+    private static async ValueTask<EndPoint?> LocalEndPointAsync(OpenRequest request, AddressFamily family, ProtocolType protocol, CancellationToken ct)
     {
         var options = request.Options;
         IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
@@ -68,11 +79,12 @@ internal static class TcpEndpoints
         if (options.Text("bind") is { } bind)
         {
             var (host, p) = SplitHostPort(bind);
-            if (host.Length > 0) address = await SocketAddressing.ResolveAsync(host, family, ct).ConfigureAwait(false);
-            if (p is not null) port = SocketAddressing.Port(p, "tcp");
+            if (host.Length > 0)
+                address = await SocketAddressing.ResolveAsync(host, family, ct, aiFlags: SocketAddressing.AiFlags(options, family, passive: true)).ConfigureAwait(false);
+            if (p is not null) port = SocketAddressing.Port(p, ServiceProtocol(protocol));
         }
         if (options.Number("sourceport") is long sp) port = (int)sp;
-        if (options.Flag("lowport") && port is null) port = LowPort.Pick(address ?? any);
+        if (options.Flag("lowport") && port is null) port = LowPort.Pick(address ?? any, SocketTypeOf(protocol), protocol);
         if (address is null && port is null) return null;
         return new IPEndPoint(address ?? any, port ?? 0);
     }
@@ -96,12 +108,14 @@ internal static class TcpEndpoints
 /// <summary><c>lowport</c>: a free privileged port between 640 and 1023, as socat picks one.</summary>
 internal static class LowPort
 {
-    public static int Pick(IPAddress address, SocketType type = SocketType.Stream)
+    public static int Pick(IPAddress address, SocketType type = SocketType.Stream, ProtocolType? protocol = null)
     {
+        // Each protocol has its own ports (UDP-Lite's are not UDP's): the probe uses the real one.
+        var probeProtocol = protocol ?? (type == SocketType.Stream ? ProtocolType.Tcp : ProtocolType.Udp);
         for (int port = 1023; port >= 640; port--)
         {
             // no SO_REUSEADDR, as the real bind
-            using var probe = StreamSockets.NewSocket(address.AddressFamily, type == SocketType.Stream ? ProtocolType.Tcp : ProtocolType.Udp, type);
+            using var probe = StreamSockets.NewSocket(address.AddressFamily, probeProtocol, type);
             try
             {
                 probe.Bind(new IPEndPoint(address, port));

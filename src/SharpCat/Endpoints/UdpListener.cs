@@ -6,11 +6,11 @@ using SharpCat.Relay;
 namespace SharpCat.Endpoints;
 
 /// <summary>
-/// UDP-LISTEN as a listener: it peeks at the first datagram, connects the socket to its sender and
+/// UDP-LISTEN (and UDPLITE-LISTEN) as a listener: it peeks at the first datagram, connects the socket to its sender and
 /// hands it over; the next peer finds a fresh socket bound to the same port (as socat's parent binds
 /// one after each fork), so each peer gets its own relay.
 /// </summary>
-internal sealed class UdpListener(OpenRequest request, int version) : IListener
+internal sealed class UdpListener(OpenRequest request, int version, ProtocolType protocol) : IListener
 {
     private readonly PeerCheck? _check = PeerCheck.For(request.Options, ports: true);
     private Socket? _socket;
@@ -23,11 +23,12 @@ internal sealed class UdpListener(OpenRequest request, int version) : IListener
         {
             if (_socket is null)
             {
-                _socket = await UdpEndpoints.BoundSocketAsync(request, version, ct, reuseAddress: fork, portOverride: _port).ConfigureAwait(false);
+                _socket = await UdpEndpoints.BoundSocketAsync(request, version, protocol, ct, reuseAddress: fork, portOverride: _port).ConfigureAwait(false);
                 // With fork each peer takes the bound socket and the port is bound again: reported once.
                 if (_port is null) Relay.RelayContext.Current?.Listening(_socket.LocalEndPoint);
                 _port ??= ((IPEndPoint)_socket.LocalEndPoint!).Port;
-                Log.Notice($"listening on UDP {SocketAddressing.Format(_socket.LocalEndPoint)}");
+                // socat 1.8 names a protocol other than UDP by number ("listening on PROTO136 AF=2 …").
+                Log.Notice($"listening on {(protocol == ProtocolType.Udp ? "UDP" : $"PROTO{(int)protocol}")} {SocketAddressing.Format(_socket.LocalEndPoint)}");
             }
             var any = _socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
             // Peek: the datagram stays queued for the relay that takes this socket.

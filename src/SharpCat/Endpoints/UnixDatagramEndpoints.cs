@@ -51,7 +51,7 @@ internal static class UnixDatagramEndpoints
     {
         var options = request.Options;
         var target = UnixEndpoints.EndPoint(request.Parameters[0], abstractName, request.Address.Name);
-        string? ownPath = options.Text("bind");
+        string? ownPath = UnixTempName.BindName(options, abstractName);
         // netns: abstract names belong to a network namespace.
         var socket = NetworkNamespace.Run(SocketOptions.Type(request.Options, SocketType.Dgram), static type => new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified));
         try

@@ -38,7 +38,7 @@ internal static class UnixEndpoints
     private static async ValueTask<IChannel> ConnectAsync(OpenRequest request, bool abstractName, CancellationToken ct, SocketType? type = null)
     {
         var target = EndPoint(request.Parameters[0], abstractName, request.Address.Name);
-        var bindTo = request.Options.Text("bind") is { } b ? EndPoint(b, abstractName, request.Address.Name) : null;
+        var bindTo = UnixTempName.BindName(request.Options, abstractName) is { } b ? EndPoint(b, abstractName, request.Address.Name) : null;
         return await StreamSockets.ConnectAsync(request, AddressFamily.Unix, ProtocolType.Unspecified, target, bindTo, ct, type).ConfigureAwait(false);
     }
 

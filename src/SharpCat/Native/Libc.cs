@@ -130,6 +130,15 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "getservbyname", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint GetServByName(string name, string protocol);
 
+    [LibraryImport(Lib, EntryPoint = "getaddrinfo", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int GetAddrInfo(string? node, string? service, void* hints, void** result);
+
+    [LibraryImport(Lib, EntryPoint = "freeaddrinfo")]
+    internal static partial void FreeAddrInfo(void* info);
+
+    [LibraryImport(Lib, EntryPoint = "gai_strerror")]
+    internal static partial nint GaiStrError(int code);
+
     [LibraryImport(Lib, EntryPoint = "splice", SetLastError = true)]
     internal static partial nint Splice(int fdIn, long* offIn, int fdOut, long* offOut, nuint length, uint flags);
 

@@ -88,6 +88,14 @@ public sealed class ForeignSocket : IDisposable
         return BitConverter.ToInt32(value);
     }
 
+    /// <summary>A struct timeval option (SO_RCVTIMEO, SO_SNDTIMEO) as "seconds.microseconds", e.g. "1.500000".</summary>
+    public string Timeval(int level, int option)
+    {
+        byte[] value = new byte[16];
+        Get(level, option, value);
+        return $"{BitConverter.ToInt64(value, 0)}.{BitConverter.ToInt64(value, 8):D6}";
+    }
+
     /// <summary>SO_LINGER as "onoff,seconds".</summary>
     public string Linger()
     {
