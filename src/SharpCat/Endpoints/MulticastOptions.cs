@@ -140,17 +140,21 @@ internal static class MulticastOptions
     }
 
     /// <summary>
-    /// ipv6-join-source-group where no multicast membership is set (a stream, an inherited descriptor)
-    /// is refused before anything opens: only the UDP, UDP-Lite and raw IP sockets here apply it.
+    /// These options where no multicast membership is set (a stream, STDIO, an inherited descriptor)
+    /// are refused before anything opens: only the UDP, UDP-Lite and raw IP sockets here apply them
+    /// (socat takes them there and ends with "1 option(s) could not be used").
     /// </summary>
     public static void Check(ResolvedAddress address)
     {
-        if (address.Options.Find("ipv6-join-source-group") is not { } o) return;
         string k = address.Kind.Keyword;
         if (k.StartsWith("udp", StringComparison.Ordinal) || k.StartsWith("ip-", StringComparison.Ordinal)
             || k.StartsWith("ip4-", StringComparison.Ordinal) || k.StartsWith("ip6-", StringComparison.Ordinal)) return;
-        throw new SharpCatException($"{address.Name}: option \"{o.Spelling}\" joins a multicast group, which only UDP, UDPLITE and IP datagram addresses do");
+        foreach (string name in Names)
+            if (address.Options.Find(name) is { } o)
+                throw new SharpCatException($"{address.Name}: option \"{o.Spelling}\" sets a multicast membership or interface, which only UDP, UDPLITE and IP datagram addresses do");
     }
+
+    private static readonly string[] Names = ["ip-add-membership", "ipv6-join-group", "ip-add-source-membership", "ipv6-join-source-group", "ip-multicast-if"];
 
     private static void SetInterface(Socket socket, string value)
     {

@@ -39,6 +39,9 @@ internal sealed class RelaySession
         _rightToLeft = new DirectionTally(context, RelaySide.Right);
     }
 
+    // socat's xioshutdown waits this long (an alarm of 1 s) for a child it only writes to.
+    private static readonly TimeSpan WriteOnlyChildGrace = TimeSpan.FromSeconds(1);
+
     public async Task RunAsync(CancellationToken ct)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -145,11 +148,14 @@ internal sealed class RelaySession
                 closeTimer ??= ClosingWait(cts.Token);
             }
             // The transfer is over: a process that has not ended yet gets the closing time to say
-            // how it ended, so that its status is reported whatever the order of EOF and exit.
-            foreach (var (_, completion) in processes)
+            // how it ended, so that its status is reported whatever the order of EOF and exit. One
+            // the relay only wrote to (-u into a program) gets the second socat gives such a child
+            // to finish its work after its input ended, before it is terminated.
+            foreach (var (channel, completion) in processes)
             {
                 if (cts.IsCancellationRequested) break;
-                await Task.WhenAny(completion, Task.Delay(_options.CloseTimeout, cts.Token)).ConfigureAwait(false);
+                bool readFrom = channel == _left.Channel ? leftToRight : rightToLeft;
+                await Task.WhenAny(completion, Task.Delay(readFrom ? _options.CloseTimeout : WriteOnlyChildGrace, cts.Token)).ConfigureAwait(false);
                 if (completion.IsFaulted) throw completion.Exception!.InnerException!;
             }
         }

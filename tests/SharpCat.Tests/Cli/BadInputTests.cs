@@ -33,6 +33,10 @@ public class BadInputTests
         { ["OPENSSL-DTLS-SERVER:4433", "-"], "E OPENSSL-DTLS-SERVER: option cert is required (the server's certificate and key)" },
         { ["OPENSSL-LISTEN:4433", "-"], "E OPENSSL-LISTEN: option cert is required (the server's certificate and key)" },
         { ["OPEN:{dir}/f,creat,tcpwrap=x", "-"], "does not apply to this address type" },
+        // socat takes these there, does nothing with them and ends with "1 option(s) could not be used".
+        { ["-", "TCP4:127.0.0.1:9,ip-add-membership=224.1.0.1:127.0.0.1"], "sets a multicast membership or interface, which only UDP, UDPLITE and IP datagram addresses do" },
+        { ["STDIO,ip-add-source-membership=232.1.1.1:127.0.0.1:127.0.0.1", "-"], "sets a multicast membership or interface, which only UDP, UDPLITE and IP datagram addresses do" },
+        { ["-", "TCP4:127.0.0.1:9,ip-multicast-if=127.0.0.1"], "sets a multicast membership or interface, which only UDP, UDPLITE and IP datagram addresses do" },
         { ["-Z", "-", "-"], "E unknown option \"-Z\"" },
         { ["-b", "abc", "-", "-"], "E option -b: invalid buffer size \"abc\"" },
         { ["-b", "9223372036854775808", "-", "-"], "E buffer size option (-b) to big - 9223372036854775808 (max is 1073741824)" },

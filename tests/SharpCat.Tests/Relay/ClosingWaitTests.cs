@@ -77,6 +77,18 @@ public class ClosingWaitTests
         await Wait.UntilAsync(() => File.ReadAllText(dir["out"]) == TenLines, seconds: 10);
     }
 
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public async Task AProgramOnlyWrittenToGetsASecondToFinishAfterItsInputEnds(string program)
+    {
+        // -u into a program: socat waits up to a second for it to finish its work, whatever -t.
+        using var dir = new TempDir();
+        var r = await RunAsync(program, "data\n", "-t", "0.1", "-u", "-", $"SYSTEM:cat >{dir["in"]}; sleep 0.4; echo done >{dir["done"]}");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("data\n", File.ReadAllText(dir["in"]));
+        Assert.Equal("done\n", File.ReadAllText(dir["done"]));
+    }
+
     private static Task<RunResult> RunAsync(string program, string stdin, params string[] args) =>
         Run.ProgramAsync(Binaries.Of(program), args, Encoding.ASCII.GetBytes(stdin), Run.DefaultTimeout);
 
