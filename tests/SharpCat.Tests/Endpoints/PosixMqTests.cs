@@ -109,6 +109,19 @@ public sealed class PosixMqTests : IDisposable
         Assert.Equal(["--", "--", "--", "one", "three", "two"], File.ReadAllLines(dir["out"]).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>SEND with fork starts a relay (here a shell's echo) every interval, each one message.</summary>
+    [Theory]
+    [InlineData("socat18")]
+    [InlineData("sharpcat")]
+    public async Task SendWithForkStartsARelayEveryInterval(string program)
+    {
+        using var relay = LiveProcess.Start(Binaries.Of(program), "-U", $"POSIXMQ-SEND:{_queue},fork,interval=0.1", "SYSTEM:echo tick");
+        for (int i = 0; i < 3; i++) Assert.Equal("tick\n", await ReceiveAsync("sharpcat"));
+        Assert.False(relay.HasExited);
+        relay.Signal(15);
+        await relay.WaitForExitAsync();
+    }
+
     /// <summary>posixmq-flush drops what is queued before the transfer: RECEIVE then waits for a new message.</summary>
     [Theory]
     [InlineData("socat18")]
