@@ -84,7 +84,7 @@ internal static class HelpText
         if (level >= 3)
         {
             var names = present.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-            lines = lines.Concat(OptionCatalog.Aliases.Where(a => names.Contains(a.Name)).Select(a => (Name: a.Alias, Line: $"{a.Alias} is an alias for {a.Name}")));
+            lines = lines.Concat(OptionCatalog.Aliases.Concat(OptionCatalog.ExtraAliases).Where(a => names.Contains(a.Name)).Select(a => (Name: a.Alias, Line: $"{a.Alias} is an alias for {a.Name}")));
         }
         foreach (var (_, line) in lines.OrderBy(l => l.Name, StringComparer.Ordinal)) sb.Append("      ").Append(line).Append('\n');
         return sb.ToString();
