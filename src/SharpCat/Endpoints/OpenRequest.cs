@@ -30,6 +30,12 @@ internal sealed record OpenRequest(ResolvedAddress Address, Access Access, Relay
     /// </summary>
     public bool RetriesConnect { get; init; } = true;
 
+    /// <summary>
+    /// Opened for one relay of a forking address (socat's child): an inherited fd such as stdout is
+    /// then used, not closed, since the next relay uses it too (socat's parent keeps its copy open).
+    /// </summary>
+    public bool Forked { get; init; }
+
     public OptionSet Options => Address.Options;
     public IReadOnlyList<string> Parameters => Address.Spec.Parameters;
 }

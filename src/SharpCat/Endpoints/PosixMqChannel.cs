@@ -165,3 +165,36 @@ internal sealed class PosixMqReceiveListener(PosixMqChannel queue, int messageSi
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
+
+/// <summary>POSIXMQ-SEND and -WRITE with fork: the queue opened once, a dup of it for each relay, one per interval.</summary>
+internal sealed class PosixMqSendForkListener(int mqd, string name, uint priority, bool unlinkOnClose, TimeSpan interval) : IListener
+{
+    private const int F_DUPFD_CLOEXEC = 1030;
+    private bool _started;
+
+    public async ValueTask<IChannel> AcceptAsync(CancellationToken ct)
+    {
+        if (_started) await Task.Delay(interval, ct).ConfigureAwait(false);
+        _started = true;
+        int copy = Libc.Fcntl(mqd, F_DUPFD_CLOEXEC, 0);
+        if (copy < 0) throw Posix.Fail($"fcntl({mqd}, F_DUPFD_CLOEXEC, 0)");
+        var channel = new PosixMqChannel(copy, name, Access.Write, priority, oneShot: false, unlinkOnClose);
+        try
+        {
+            // socat's parent forks once the queue has room for a message.
+            await channel.WaitAsync(4, ct).ConfigureAwait(false);
+            return channel;
+        }
+        catch
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Libc.MqClose(mqd);
+        return ValueTask.CompletedTask;
+    }
+}

@@ -9,7 +9,7 @@ namespace SharpCat.Endpoints;
 /// socat 1.8's POSIX message queues: POSIXMQ-READ and -RECEIVE read, -SEND and -WRITE write,
 /// -BIDIRECTIONAL does what the relay needs (both ways: an echo). One message is one read and one
 /// write, boundaries kept. RECEIVE takes one message and ends; with <c>fork</c> every message is
-/// its own relay. The queue is created when missing (<c>o-creat</c> is on, mode 0666 under
+/// its own relay, and SEND with fork starts a relay every <c>interval</c>. The queue is created when missing (<c>o-creat</c> is on, mode 0666 under
 /// <c>umask</c>), with <c>posixmq-maxmsg</c>/<c>-msgsize</c>; <c>posixmq-priority</c> is the
 /// priority of what is sent; <c>posixmq-flush</c> drops what is queued first.
 /// </summary>
@@ -30,6 +30,19 @@ internal static class PosixMqEndpoints
         Log.Info("starting POSIX-MQ fork loop");
         return new PosixMqReceiveListener(new PosixMqChannel(mqd, request.Parameters[0], Access.Read, 0, oneShot: false,
             UnlinkOnClose(request)), (int)attr.MsgSize);
+    }
+
+    /// <summary>
+    /// POSIXMQ-SEND with fork: as socat's parent, a relay as soon as the queue has room, then the next
+    /// one after <c>interval</c> (1 s by default), and so on (with max-children, while fewer are live).
+    /// </summary>
+    public static async ValueTask<IListener> SendFork(OpenRequest request, CancellationToken ct)
+    {
+        // Opened once, as by socat's parent (unlink-early and flush happen once); each relay has a dup of it.
+        var (mqd, _) = await OpenQueueAsync(request, Access.Write, ct).ConfigureAwait(false);
+        var interval = TimeSpan.FromSeconds(request.Options.Seconds("interval") ?? 1.0);
+        uint priority = (uint)(request.Options.Number("posixmq-priority") ?? 0);
+        return new PosixMqSendForkListener(mqd, request.Parameters[0], priority, UnlinkOnClose(request), interval);
     }
 
     private static async ValueTask<IChannel> OpenAsync(OpenRequest request, Access access, bool oneShot, CancellationToken ct)
@@ -162,8 +175,6 @@ internal static class PosixMqEndpoints
                 throw new SharpCatException($"{address.Name}: option \"{o.Spelling}\" is not supported: sharpcat never blocks on a queue and waits for it with poll, as socat does before each transfer");
             if (option == "posixmq-priority" && reads)
                 throw new SharpCatException($"{address.Name}: option \"{o.Spelling}\" sets the priority of messages sent; a reader always gets the highest priority first");
-            if (option == "fork" && address.Kind.Keyword is "posixmq-send" or "posixmq-write")
-                throw new SharpCatException($"{address.Name}: option \"{o.Spelling}\" is supported on POSIXMQ-RECEIVE only by this build");
             if (!Usable.Contains(option) && (o.Def.Groups & OptionGroups.Fd) == 0)
                 throw new SharpCatException($"{address.Name}: option \"{o.Spelling}\" cannot be used on a message queue");
         }

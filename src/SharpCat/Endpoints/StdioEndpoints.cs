@@ -72,8 +72,8 @@ internal static class StdioEndpoints
             FdOptions.ApplyFdPhase(fd, options);
             FdOptions.ApplyLatePhase(fd, options);
         }
-        if (readFd >= 0) reader = new FdStream(readFd, owns: Claim(readFd), readTerminal);
-        if (writeFd >= 0) writer = writeFd == readFd ? reader : new FdStream(writeFd, owns: Claim(writeFd), writeTerminal);
+        if (readFd >= 0) reader = new FdStream(readFd, owns: !request.Forked && Claim(readFd), readTerminal);
+        if (writeFd >= 0) writer = writeFd == readFd ? reader : new FdStream(writeFd, owns: !request.Forked && Claim(writeFd), writeTerminal);
         var channel = new FdChannel(reader, writer);
         channel.Shutdown = FdOptions.ShutdownMode(options);
         return ValueTask.FromResult<IChannel>(channel);

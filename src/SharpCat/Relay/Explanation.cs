@@ -13,6 +13,14 @@ namespace SharpCat.Relay;
 /// </summary>
 internal static class Explanation
 {
+    // Addresses whose fork is not a listener's: a message queue serves messages, or sends in a loop.
+    private static readonly Dictionary<string, (string Once, string Forking)> ForkMeanings = new(StringComparer.Ordinal)
+    {
+        ["posixmq-receive"] = ("; waits for one message and ends", "; with fork, every message is a relay of its own"),
+        ["posixmq-send"] = ("", "; with fork, a relay of its own every interval"),
+        ["posixmq-write"] = ("", "; with fork, a relay of its own every interval"),
+    };
+
     public static string Build(RelayPlan plan)
     {
         var sb = new StringBuilder();
@@ -64,7 +72,8 @@ internal static class Explanation
             Access.Write => "writing only",
             _ => "reading and writing",
         });
-        if (EndpointRegistry.Listens(kind.Keyword)) sb.Append(forks ? "; listens, and serves every connection" : "; listens, and serves one connection");
+        if (ForkMeanings.TryGetValue(kind.Keyword, out var meaning)) sb.Append(forks ? meaning.Forking : meaning.Once);
+        else if (EndpointRegistry.Listens(kind.Keyword)) sb.Append(forks ? "; listens, and serves every connection" : "; listens, and serves one connection");
         else if (forks) sb.Append("; with fork, opens again as soon as it has opened (a loop)");
         sb.Append('\n');
         if (address.Options.All.Count == 0) sb.Append(indent).Append("  no options\n");

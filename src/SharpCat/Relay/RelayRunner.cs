@@ -276,7 +276,7 @@ internal static class RelayRunner
                 {
                     try
                     {
-                        peer = await OpenAsync(other, otherAccess, options, locks, 2, opening.Token, accepted.Channel).ConfigureAwait(false);
+                        peer = await OpenAsync(other, otherAccess, options, locks, 2, opening.Token, accepted.Channel, forked: true).ConfigureAwait(false);
                     }
                     catch (Exception e) when (ResourceExhaustion.Is(e))
                     {
@@ -351,21 +351,21 @@ internal static class RelayRunner
     // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<OpenedEndpoint> OpenAsync((ResolvedAddress Read, ResolvedAddress? Write) spec, Access access,
-        RelayOptions options, List<LockFile> locks, int index, CancellationToken ct, IChannel? openedBefore = null)
+        RelayOptions options, List<LockFile> locks, int index, CancellationToken ct, IChannel? openedBefore = null, bool forked = false)
     {
         // A one-way relay opens only the half of a dual address it uses, as socat does.
         var single = spec.Write is null ? spec.Read : access == Access.Read ? spec.Read : access == Access.Write ? spec.Write : null;
         if (single is not null)
         {
-            var channel = await OpenSingleAsync(single, access, options, locks, ct, openedBefore).ConfigureAwait(false);
+            var channel = await OpenSingleAsync(single, access, options, locks, ct, openedBefore, forked).ConfigureAwait(false);
             var behaviour = AddressBehaviour.From(single.Options);
             return new OpenedEndpoint(channel, behaviour, behaviour, SocketName(index), single.Spec.Text);
         }
         IChannel? reader = null;
         try
         {
-            reader = await OpenSingleAsync(spec.Read, Access.Read, options, locks, ct, openedBefore).ConfigureAwait(false);
-            var writer = await OpenSingleAsync(spec.Write!, Access.Write, options, locks, ct, openedBefore).ConfigureAwait(false);
+            reader = await OpenSingleAsync(spec.Read, Access.Read, options, locks, ct, openedBefore, forked).ConfigureAwait(false);
+            var writer = await OpenSingleAsync(spec.Write!, Access.Write, options, locks, ct, openedBefore, forked).ConfigureAwait(false);
             return new OpenedEndpoint(new DualChannel(reader, writer),
                 AddressBehaviour.From(spec.Read.Options), AddressBehaviour.From(spec.Write!.Options), SocketName(index),
                 $"{spec.Read.Spec.Text}!!{spec.Write.Spec.Text}");
@@ -379,12 +379,12 @@ internal static class RelayRunner
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<IChannel> OpenSingleAsync(ResolvedAddress address, Access access, RelayOptions options,
-        List<LockFile> locks, CancellationToken ct, IChannel? openedBefore)
+        List<LockFile> locks, CancellationToken ct, IChannel? openedBefore, bool forked = false)
     {
         if (address.Options.Text("lockfile") is { } lockPath) locks.Add(LockFile.Acquire(lockPath));
         if (address.Options.Text("waitlock") is { } waitPath) locks.Add(await LockFile.WaitAsync(waitPath, ct).ConfigureAwait(false));
         // Openers that may block (open(2) of a FIFO) leave the caller's thread themselves.
-        var channel = await EndpointRegistry.Opener(address.Kind.Keyword)(new OpenRequest(address, access, options) { OpenedBefore = openedBefore }, ct).ConfigureAwait(false);
+        var channel = await EndpointRegistry.Opener(address.Kind.Keyword)(new OpenRequest(address, access, options) { OpenedBefore = openedBefore, Forked = forked }, ct).ConfigureAwait(false);
         try
         {
             await channel.WaitForPeerAsync(ct).ConfigureAwait(false);

@@ -116,7 +116,6 @@ public class BadInputTests
         { ["-", "POSIXMQ-SEND:/sharpcat-bad,mq-prio=32768"], "E option \"mq-prio\": invalid value \"32768\": out of range 0..32767" },
         { ["-", "POSIXMQ-SEND:/sharpcat-bad,mq-msgsize=0"], "E option \"mq-msgsize\": invalid value \"0\": out of range 1..2147483647" },
         { ["-", "POSIXMQ-SEND:/sharpcat-bad,mq-maxmsg=10x"], "E option \"mq-maxmsg\": invalid value \"10x\": trailing garbage after the number" },
-        { ["-", "POSIXMQ-SEND:/sharpcat-bad,fork"], "E POSIXMQ-SEND: option \"fork\" is supported on POSIXMQ-RECEIVE only by this build" },
         { ["-", "POSIXMQ:/sharpcat-bad,o-nonblock"], "E POSIXMQ-BIDIRECTIONAL: option \"o-nonblock\" is not supported" },
         { ["-", "POSIXMQ-WRITE:/sharpcat-bad,o-trunc"], "E POSIXMQ-WRITE: option \"o-trunc\" cannot be used on a message queue" },
         { ["-", "POSIXMQ:/sharpcat-bad,fork"], "E POSIXMQ-BIDIRECTIONAL: option \"fork\" does not apply to this address type" },

@@ -109,6 +109,41 @@ public sealed class PosixMqTests : IDisposable
         Assert.Equal(["--", "--", "--", "one", "three", "two"], File.ReadAllLines(dir["out"]).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// socat's test.sh POSIXMQ_RECV_FORK: every message's relay writes to the one stdout, which the
+    /// first relay must not close (socat's children each close only their own copy).
+    /// </summary>
+    [Theory]
+    [InlineData("socat18")]
+    [InlineData("sharpcat")]
+    public async Task ReceiveWithForkWritesEveryMessageToStdout(string program)
+    {
+        await SendAsync(program, "first\n");
+        await SendAsync(program, "second\n");
+        using var relay = LiveProcess.Start(Binaries.Of(program), "-u", $"POSIXMQ-RECV:{_queue},fork", "STDOUT");
+        await relay.WaitForStdoutAsync(o => o.Length >= 13);
+        await SendAsync(program, "third\n");
+        await relay.WaitForStdoutAsync(o => o.Length >= 19);
+        relay.Signal(15);
+        await relay.WaitForExitAsync();
+        // The relays run side by side: the first two may come out in either order.
+        Assert.Equal(["first", "second", "third"], Encoding.ASCII.GetString(relay.Stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(" E ", relay.StderrText);
+    }
+
+    /// <summary>SEND with fork starts a relay (here a shell's echo) every interval, each one message.</summary>
+    [Theory]
+    [InlineData("socat18")]
+    [InlineData("sharpcat")]
+    public async Task SendWithForkStartsARelayEveryInterval(string program)
+    {
+        using var relay = LiveProcess.Start(Binaries.Of(program), "-U", $"POSIXMQ-SEND:{_queue},fork,interval=0.1", "SYSTEM:echo tick");
+        for (int i = 0; i < 3; i++) Assert.Equal("tick\n", await ReceiveAsync("sharpcat"));
+        Assert.False(relay.HasExited);
+        relay.Signal(15);
+        await relay.WaitForExitAsync();
+    }
+
     /// <summary>posixmq-flush drops what is queued before the transfer: RECEIVE then waits for a new message.</summary>
     [Theory]
     [InlineData("socat18")]
