@@ -52,7 +52,8 @@ namespace SharpCat.Cli
             if (cl.ShowVersion) { Output.Write(VersionText.Build()); return 0; }
             if (cl.HelpLevel > 0) { Output.Write(HelpText.Build(cl.HelpLevel)); return 0; }
             Native.Posix.RaiseFdLimit();
-            logging.MinimumLevel = Severities.FromDebugCount(cl.DebugLevel);
+            // socat 1.8 shows warnings when no -d says otherwise (-d0 hides them again).
+            logging.MinimumLevel = Severities.FromDebugCount(cl.Socat18Defaults && !cl.DebugLevelGiven ? 1 : cl.DebugLevel);
             logging.Format = cl.LogFormat;
             if (cl.Addresses.Count != 2)
             {

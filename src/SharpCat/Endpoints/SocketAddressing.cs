@@ -44,6 +44,28 @@ internal static class SocketAddressing
         family == AddressFamily.InterNetworkV6 || (family == AddressFamily.Unspecified && request.Relay.ListenOnBothIpVersions)
             ? IPAddress.IPv6Any : IPAddress.Any;
 
+    /// <summary>
+    /// Every address of the wanted family a host resolves to, IPv4 ones first when none is wanted
+    /// (the order <see cref="ResolveAsync"/> picks its one from); a literal is itself.
+    /// </summary>
+    public static async ValueTask<IPAddress[]> ResolveAllAsync(string host, AddressFamily family, CancellationToken ct)
+    {
+        string bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
+        if (IPAddress.TryParse(bare, out _) || !IsHostName(bare)) return [await ResolveAsync(host, family, ct).ConfigureAwait(false)];
+        IPAddress[] found;
+        try
+        {
+            found = await Dns.GetHostAddressesAsync(bare, family, ct).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            throw new SharpCatException($"getaddrinfo(\"{bare}\", \"NULL\", {{1,{(int)family},1,6}}, {{}}): {e.Message}");
+        }
+        var ordered = found.Where(a => a.AddressFamily == AddressFamily.InterNetwork && family != AddressFamily.InterNetworkV6)
+            .Concat(found.Where(a => a.AddressFamily == AddressFamily.InterNetworkV6)).Distinct().ToArray();
+        return ordered.Length > 0 ? ordered : throw new SharpCatException($"getaddrinfo(\"{bare}\"): no address of the requested family");
+    }
+
     /// <summary>Resolves a host to one address of the wanted family (IPv4 first when none is wanted, as socat 1.7.4).</summary>
     // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
