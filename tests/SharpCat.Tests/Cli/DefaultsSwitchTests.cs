@@ -98,6 +98,20 @@ public class DefaultsSwitchTests
         Assert.Equal(waitsForData ? "late\n" : "", r.StdoutText);
     }
 
+    /// <summary>SOCAT_DEFAULT_LISTEN_IP=0: socat 1.8 listens on both versions (as -0); 1.7.4 stays on IPv4.</summary>
+    [Theory]
+    [InlineData("socat", "AF=2 0.0.0.0:")]
+    [InlineData("sharpcat", "AF=2 0.0.0.0:")]
+    [InlineData("socat18", "AF=10 [0000:0000:0000:0000:0000:0000:0000:0000]:")]
+    [InlineData("sharpcat18", "AF=10 [0000:0000:0000:0000:0000:0000:0000:0000]:")]
+    public async Task DefaultListenIpZero(string program, string listening)
+    {
+        var (binary, args) = Program(program);
+        using var relay = LiveProcess.Start("env", ["SOCAT_DEFAULT_LISTEN_IP=0", binary, .. args, "-d", "-d", "TCP-LISTEN:0", "PIPE"]);
+        await relay.WaitForStderrAsync("listening on");
+        Assert.Contains("listening on " + listening, relay.StderrText);
+    }
+
     [Fact]
     public async Task ANegativeDashTIsRefusedUnder174()
     {
