@@ -19,6 +19,10 @@ internal sealed class CommandLine
     public char IpVersionOption { get; set; }
     /// <summary><c>-S</c>: the signals caught to log them before exiting (socat 1.8); null for the default set.</summary>
     public ulong? SignalMask { get; set; }
+    /// <summary><c>--defaults=1.8</c>: socat 1.8's changed defaults instead of 1.7.4's (see README).</summary>
+    public bool Socat18Defaults { get; set; }
+    /// <summary>The <c>-T</c> value as given: what 0 and negatives mean depends on <see cref="Socat18Defaults"/>.</summary>
+    public string? InactivityTimeoutText { get; set; }
     /// <summary><c>--experimental</c> (socat 1.8): nothing of SharpCat's is held back behind it.</summary>
     public bool Experimental { get; set; }
     public List<string> Addresses { get; } = [];
@@ -107,7 +111,11 @@ internal static class GlobalOptions
                 case 'b': cl.Relay.BufferSize = ParseBufferSize(Value(2)); break;
                 case 's': Expect(a, "-s"); cl.Relay.Sloppy = true; break;
                 case 't': cl.Relay.CloseTimeout = ParseSeconds("-t", Value(2)); break;
-                case 'T': cl.Relay.InactivityTimeout = ParseSeconds("-T", Value(2)); break;
+                case 'T':
+                    cl.InactivityTimeoutText = Value(2);
+                    // Checked now, so that a bad value is reported where socat reports it.
+                    InactivityTimeout(cl.InactivityTimeoutText, socat18: true);
+                    break;
                 case 'u' or 'U':
                     Expect(a, a[1] == 'u' ? "-u" : "-U");
                     var wanted = a[1] == 'u' ? RelayDirection.LeftToRight : RelayDirection.RightToLeft;
@@ -139,7 +147,22 @@ internal static class GlobalOptions
             }
         }
         cl.Addresses.AddRange(args.Skip(i));
+        // What --defaults changes, wherever on the command line it came.
+        if (cl.InactivityTimeoutText is { } total) cl.Relay.InactivityTimeout = InactivityTimeout(total, cl.Socat18Defaults);
+        cl.Relay.ReuseAddressOnTcpListeners = cl.Socat18Defaults;
         return cl;
+    }
+
+    /// <summary>
+    /// -T: socat 1.7.4 takes 0 for no timeout (and fails on a negative one at its first poll);
+    /// socat 1.8 (since 1.8.0.1) takes 0 as 0 seconds and a negative value for none.
+    /// </summary>
+    private static TimeSpan? InactivityTimeout(string text, bool socat18)
+    {
+        bool negative = socat18 && text.StartsWith('-');
+        var seconds = ParseSeconds("-T", negative ? text[1..] : text);
+        if (negative) return null;
+        return seconds == TimeSpan.Zero && !socat18 ? null : seconds;
     }
 
     private static void ParseLogOption(string a, Func<int, string> value, SocatLoggerProvider? logging, CommandLine cl)

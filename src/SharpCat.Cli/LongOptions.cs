@@ -27,6 +27,8 @@ internal static class LongOptions
             "print what each address will do (type, parameters, every option with its group and phase) and exit, opening nothing"),
         new("progress", Takes.Nothing, (cl, _) => cl.Progress = true,
             "when stderr is a terminal, a line with the bytes moved each way, the rate, and the share done and time left where the size is known (like pv)"),
+        new("defaults", Takes.Required, (cl, v) => cl.Socat18Defaults = OneOf("defaults", v!, ["1.7.4", "1.8"]) == "1.8",
+            "1.8: socat 1.8's defaults (warnings shown, SO_REUSEADDR on TCP listeners, -T 0 is 0 s); 1.7.4 (the default): 1.7.4's", "<version>"),
         new("experimental", Takes.Nothing, (cl, _) => cl.Experimental = true,
             "socat 1.8's switch for its experimental features; everything of this build works without it"),
         new("statistics", Takes.Nothing, (cl, _) => cl.Statistics = true,

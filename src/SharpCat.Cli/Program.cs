@@ -24,6 +24,9 @@ namespace SharpCat.Cli
             static int Version(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v && v[0] is '4' or '6' ? v[0] - '0' : 0;
             cl.Relay.ListenIpVersion = Version("SOCAT_DEFAULT_LISTEN_IP");
             cl.Relay.PreferredIpVersion = Version("SOCAT_PREFERRED_RESOLVE_IP");
+            // socat 1.8 reads any other listening value as -0 (1.7.4 ignores it): both versions.
+            if (cl.Socat18Defaults && Environment.GetEnvironmentVariable("SOCAT_DEFAULT_LISTEN_IP") is not null && cl.Relay.ListenIpVersion == 0)
+                cl.Relay.ListenOnBothIpVersions = true;
         }
 
         public static async Task<int> RunAsync(string[] args)
@@ -52,7 +55,8 @@ namespace SharpCat.Cli
             if (cl.ShowVersion) { Output.Write(VersionText.Build()); return 0; }
             if (cl.HelpLevel > 0) { Output.Write(HelpText.Build(cl.HelpLevel)); return 0; }
             Native.Posix.RaiseFdLimit();
-            logging.MinimumLevel = Severities.FromDebugCount(cl.DebugLevel);
+            // socat 1.8 shows warnings when no -d says otherwise (-d0 hides them again).
+            logging.MinimumLevel = Severities.FromDebugCount(cl.Socat18Defaults && !cl.DebugLevelGiven ? 1 : cl.DebugLevel);
             logging.Format = cl.LogFormat;
             if (cl.SyslogSocket is not null)
             {

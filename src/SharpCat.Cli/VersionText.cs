@@ -51,6 +51,8 @@ internal static class VersionText
             bool works = keywords.Length > 0 && keywords.All(EndpointRegistry.IsImplemented);
             sb.Append(works ? $"  #define WITH_{feature} 1\n" : $"  #undef WITH_{feature}\n");
         }
+        // socat 1.8's feature names for what is not an address: netns= and --statistics.
+        sb.Append("  #define WITH_NAMESPACES 1\n  #define WITH_STATS 1\n");
         sb.Append("  #define WITH_MSGLEVEL 0 /*debug*/\n");
         return sb.ToString();
     }

@@ -84,6 +84,12 @@ public sealed class RelayOptions
     /// </summary>
     public bool ListenOnBothIpVersions { get; set; }
 
+    /// <summary>
+    /// socat 1.8's default: a TCP listener (TCP-LISTEN, OPENSSL-LISTEN) that does not say
+    /// <c>reuseaddr</c> gets SO_REUSEADDR anyway (socat 1.7.4, and SharpCat by default, leave it off).
+    /// </summary>
+    public bool ReuseAddressOnTcpListeners { get; set; }
+
     /// <summary>Where the traffic dumps of <c>-v</c>/<c>-x</c> go; fd 2 by default, as socat.</summary>
     public int DumpFd { get; set; } = 2;
 

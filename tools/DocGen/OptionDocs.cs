@@ -52,7 +52,7 @@ internal static partial class OptionDocs
         ["ioctl-bin"] = "Calls ioctl(2) with a request number and a pointer to bytes given in hexadecimal (request:x...).",
         ["ioctl-string"] = "Calls ioctl(2) with a request number and a pointer to a string (request:string).",
         // NAMED
-        ["umask"] = "Sets the umask while the address is opened (and for a child program).",
+        ["umask"] = "Sets the umask while the address creates its file system entries, and the umask of a child program (EXEC, SYSTEM, SHELL).",
         ["unlink"] = "Removes the file before it is opened.",
         ["unlink-early"] = "Removes the file before anything else is done with the address.",
         ["unlink-late"] = "Removes the file once it is open (it stays usable through the descriptor).",
@@ -152,6 +152,12 @@ internal static partial class OptionDocs
         ["proxy-authorization"] = "Sends user:password to the HTTP proxy (basic authentication).",
         ["proxy-authorization-file"] = "Reads user:password for the HTTP proxy from this file.",
         ["proxy-resolve"] = "Resolves the target host here and sends its address to the proxy.",
+        // socat 1.8's
+        ["http-version"] = "The HTTP version in the proxy's CONNECT request line (1.0 unless given; a version only, such as 1.1).",
+        ["f-setpipe-sz"] = "Sets the buffer size of the pipe or FIFO in bytes (fcntl F_SETPIPE_SZ); on anything else it fails as fcntl does.",
+        ["netns"] = "Opens the address inside the network namespace /run/netns/NAME (as ip netns add makes them): its sockets, listeners and child programs are made there, other relays stay where they are. A missing namespace is an error before anything is opened.",
+        ["chdir"] = "The working directory of the child program (EXEC, SYSTEM, SHELL); a missing one is an error naming chdir.",
+        ["children-shutup"] = "With fork, each connection's relay logs this many levels lower (1 when no value is given); the listener's own messages stay.",
         ["ignorecr"] = "Accepts proxy reply lines that end in LF alone.",
         // OPENSSL
         ["openssl-certificate"] = "The file with this side's certificate (PEM), which may also hold the key.",

@@ -42,19 +42,28 @@ internal static class SocketAddressing
     /// to the other, as socat does. With <paramref name="aiFlags"/> (ai-* options given) the lookup is
     /// getaddrinfo's own with those flags.
     /// </summary>
-    // Pooled: one of these runs per connection; with fork, its box would be garbage each time.
+    // Pooled (both): one of these runs per connection; with fork, its box would be garbage each time.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<IPAddress> ResolveAsync(string host, AddressFamily family, CancellationToken ct, bool strict = true, int? aiFlags = null)
+    public static async ValueTask<IPAddress> ResolveAsync(string host, AddressFamily family, CancellationToken ct, bool strict = true, int? aiFlags = null) =>
+        (await ResolveAllAsync(host, family, ct, strict, aiFlags).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Every address a host resolves to that the address may use, in the order to try them: the
+    /// wanted family's first (IPv4's when none is wanted), then, where the family is only a
+    /// preference, the other's. A literal is itself.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public static async ValueTask<IPAddress[]> ResolveAllAsync(string host, AddressFamily family, CancellationToken ct, bool strict = true, int? aiFlags = null)
     {
         string bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
         if (IPAddress.TryParse(bare, out var literal))
         {
-            if (!strict) return literal;
+            if (!strict) return [literal];
             if (family == AddressFamily.InterNetworkV6 && literal.AddressFamily == AddressFamily.InterNetwork)
-                return literal.MapToIPv6();
+                return [literal.MapToIPv6()];
             if (family == AddressFamily.InterNetwork && literal.AddressFamily == AddressFamily.InterNetworkV6)
                 throw new SharpCatException($"getaddrinfo(\"{bare}\", \"NULL\", {{1,2,1,6}}, {{}}): Address family for hostname not supported (IPv4 is required here)");
-            return literal;
+            return [literal];
         }
         if (!IsHostName(bare)) throw new SharpCatException($"invalid host name \"{bare}\"");
         var asked = strict ? family : AddressFamily.Unspecified;
@@ -75,9 +84,10 @@ internal static class SocketAddressing
             }
         }
         var first = family == AddressFamily.InterNetworkV6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
-        return found.FirstOrDefault(a => a.AddressFamily == first)
-            ?? found.FirstOrDefault(a => !strict || family == AddressFamily.Unspecified || a.AddressFamily == family)
-            ?? throw new SharpCatException($"getaddrinfo(\"{bare}\"): no address of the requested family");
+        var ordered = found.Where(a => a.AddressFamily == first)
+            .Concat(found.Where(a => a.AddressFamily != first && (!strict || family == AddressFamily.Unspecified || a.AddressFamily == family)))
+            .Distinct().ToArray();
+        return ordered.Length > 0 ? ordered : throw new SharpCatException($"getaddrinfo(\"{bare}\"): no address of the requested family");
     }
 
     /// <summary>The family's number as Linux and socat's messages give it (.NET numbers AF_INET6 23).</summary>

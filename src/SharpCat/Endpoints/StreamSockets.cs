@@ -123,6 +123,12 @@ internal static class StreamSockets
         {
             int fd = (int)socket.Handle;
             SocketOptions.Apply(fd, options, beforeBind: true);
+            if (protocol == ProtocolType.Tcp && request.Relay.ReuseAddressOnTcpListeners && !options.Has("so-reuseaddr"))
+            {
+                // socat 1.8's default (--defaults=1.8), in its words.
+                Log.Info("Setting SO_REUSADDR on TCP listen socket implicitly");
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            }
             socket = Bind(socket, local);
             fd = (int)socket.Handle;
             boundFile = SocketFile(local);

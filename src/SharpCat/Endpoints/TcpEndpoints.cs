@@ -1,3 +1,4 @@
+using SharpCat.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Net;
 using System.Net.Sockets;
@@ -40,12 +41,25 @@ internal static class TcpEndpoints
         ProtocolType protocol = ProtocolType.Tcp)
     {
         var family = SocketAddressing.Family(request, version);
-        var host = await SocketAddressing.ResolveAsync(hostText, family, ct, SocketAddressing.FamilyIsFixed(request, version),
+        // As socat 1.8 (and better than 1.7.4's first address only): every address the name
+        // resolves to is tried in turn until one connects; a failure before the last is a warning.
+        var hosts = await SocketAddressing.ResolveAllAsync(hostText, family, ct, SocketAddressing.FamilyIsFixed(request, version),
             SocketAddressing.AiFlags(request.Options, family, passive: false)).ConfigureAwait(false);
-        var target = new IPEndPoint(host, port);
-        var bindTo = await LocalEndPointAsync(request, host.AddressFamily, protocol, ct).ConfigureAwait(false);
-        return await StreamSockets.ConnectAsync(request, host.AddressFamily, protocol, target, bindTo, ct,
-            SocketOptions.Type(request.Options, SocketTypeOf(protocol))).ConfigureAwait(false);
+        for (int i = 0; ; i++)
+        {
+            var host = hosts[i];
+            try
+            {
+                var target = new IPEndPoint(host, port);
+                var bindTo = await LocalEndPointAsync(request, host.AddressFamily, protocol, ct).ConfigureAwait(false);
+                return await StreamSockets.ConnectAsync(request, host.AddressFamily, protocol, target, bindTo, ct,
+                    SocketOptions.Type(request.Options, SocketTypeOf(protocol))).ConfigureAwait(false);
+            }
+            catch (SharpCatException e) when (i < hosts.Length - 1 && !ct.IsCancellationRequested)
+            {
+                Log.Warn(e.Message);
+            }
+        }
     }
 
     internal static async ValueTask<IListener> ListenAsync(OpenRequest request, int version, ProtocolType protocol, CancellationToken ct)

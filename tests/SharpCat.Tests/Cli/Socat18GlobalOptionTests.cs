@@ -95,6 +95,17 @@ public class Socat18GlobalOptionTests
     [Theory]
     [InlineData("socat18")]
     [InlineData("sharpcat")]
+    public async Task VersionListsNamespacesAndStatistics(string program)
+    {
+        var r = await Run.ProgramAsync(Binaries.Of(program), ["-V"], [], Run.DefaultTimeout);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("  #define WITH_NAMESPACES 1\n", r.StdoutText);
+        Assert.Contains("  #define WITH_STATS 1\n", r.StdoutText);
+    }
+
+    [Theory]
+    [InlineData("socat18")]
+    [InlineData("sharpcat")]
     public async Task ExperimentalIsAccepted(string program)
     {
         var r = await Run.ProgramAsync(Binaries.Of(program), ["--experimental", "-u", "-", "-"], "exp\n"u8.ToArray(), Run.DefaultTimeout);
@@ -115,7 +126,7 @@ public class Socat18GlobalOptionTests
                 if not chunk: break
                 err += chunk
         p.send_signal(sig)
-        # stdin stays open until the end: its EOF would race the signal to end the relay
+        # stdin stays open until the end: its EOF must not end the relay before the signal does.
         p.wait(timeout=20)
         rest = p.stderr.read()
         print(p.returncode)

@@ -166,6 +166,55 @@ public class Socat18AddressOptionTests
         Assert.Matches($@"\] {level} starting data transfer loop", server.StderrText);
         Assert.Matches(@"\] N accepting connection from", server.StderrText);
     }
+
+    /// <summary>
+    /// max-children on a proxy client with fork (socat's connecting in a loop): at most that many
+    /// tunnels at once; when one ends, the next is made.
+    /// </summary>
+    [Theory]
+    [InlineData("socat18")]
+    [InlineData("sharpcat")]
+    public async Task MaxChildrenBoundsAProxyClientsConnectLoop(string program)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var tunnels = new List<TcpClient>();
+        using var stop = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var client = await listener.AcceptTcpClientAsync(stop.Token);
+                var stream = client.GetStream();
+                var request = new List<byte>();
+                var one = new byte[1];
+                while (!request.AsEnumerable().Reverse().Take(4).SequenceEqual("\n\r\n\r"u8.ToArray()) && await stream.ReadAsync(one) > 0)
+                    request.Add(one[0]);
+                await stream.WriteAsync("HTTP/1.0 200 OK\r\n\r\n"u8.ToArray());
+                lock (tunnels) tunnels.Add(client);
+            }
+        });
+        int Count() { lock (tunnels) return tunnels.Count; }
+        using var relay = LiveProcess.Start(Binaries.Of(program), $"PROXY:127.0.0.1:target.test:80,proxyport={port},fork,max-children=2", "SYSTEM:cat");
+        try
+        {
+            await Wait.UntilAsync(() => Count() >= 2, 10);
+            int before = Count();
+            TcpClient first;
+            lock (tunnels) first = tunnels[0];
+            first.Dispose(); // its relay ends: a slot is free
+            await Wait.UntilAsync(() => Count() >= 3, 10);
+            Assert.Equal(2, before);
+            Assert.Equal(3, Count());
+        }
+        finally
+        {
+            stop.Cancel();
+            listener.Stop();
+            lock (tunnels) foreach (var t in tunnels) t.Dispose();
+        }
+    }
 }
 
 /// <summary>
