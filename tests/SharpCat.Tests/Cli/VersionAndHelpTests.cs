@@ -35,7 +35,6 @@ public class VersionAndHelpTests
     {
         if (Binaries.Socat is null) throw new InvalidOperationException("socat is not installed (test.sh installs it)");
         var socat = await Run.SocatAsync([], "-V");
-        var socat18 = await Run.ProgramAsync(Binaries.Socat18, ["-V"], [], Run.DefaultTimeout);
         var ours = await Run.SharpCatAsync("-V");
         static IEnumerable<string> Features(string text) => text.Split('\n')
             .Where(l => l.StartsWith("  #")).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
