@@ -46,10 +46,12 @@ public sealed class SoakRelay : IDisposable
     /// (a notice per connection would be megabytes here): ready once the kernel lists its port as
     /// listening (a probe connection would be relayed, and count as a client of the test's server).
     /// </summary>
-    public static async Task<SoakRelay> StartAsync(string right, params string[] globals)
+    public static Task<SoakRelay> StartAsync(string right, params string[] globals) => StartAsync(right, null, globals);
+
+    public static async Task<SoakRelay> StartAsync(string right, IReadOnlyDictionary<string, string?>? environment, params string[] globals)
     {
         int port = FreePorts.Next();
-        var process = LiveProcess.Start(Binaries.SharpCat, [.. globals, "-d", $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork", right]);
+        var process = LiveProcess.Start(Binaries.SharpCat, [.. globals, "-d", $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork", right], environment);
         string local = $"0100007F:{port:X4}";
         await Wait.UntilAsync(() => File.ReadLines("/proc/net/tcp").Any(l =>
         {
@@ -63,6 +65,12 @@ public sealed class SoakRelay : IDisposable
 
     /// <summary>Proportional set size in KiB (what the process costs the machine).</summary>
     public long PssKiB => Field($"/proc/{Process.Pid}/smaps_rollup", "Pss:");
+
+    /// <summary>
+    /// Memory no other process shares, in KiB: what the relay itself holds. Unlike PSS it does not
+    /// move when other processes mapping the same binary start or end (the suite runs many).
+    /// </summary>
+    public long PrivateKiB => Field($"/proc/{Process.Pid}/smaps_rollup", "Private_Clean:") + Field($"/proc/{Process.Pid}/smaps_rollup", "Private_Dirty:");
 
     /// <summary>Resident set size in KiB.</summary>
     public long RssKiB => Field($"/proc/{Process.Pid}/status", "VmRSS:");

@@ -29,7 +29,10 @@ public sealed class LiveProcess : IDisposable
 
     public Stream Stdin => _process.StandardInput.BaseStream;
 
-    public static LiveProcess Start(string program, params string[] args)
+    public static LiveProcess Start(string program, params string[] args) => Start(program, args, environment: null);
+
+    /// <summary>Starts a program with variables added to (or, set to null, removed from) its environment.</summary>
+    public static LiveProcess Start(string program, string[] args, IReadOnlyDictionary<string, string?>? environment)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -39,6 +42,7 @@ public sealed class LiveProcess : IDisposable
             UseShellExecute = false,
         };
         foreach (string a in args) psi.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>()) psi.Environment[name] = value;
         return new LiveProcess(Process.Start(psi)!);
     }
 
