@@ -11,6 +11,10 @@ internal readonly struct ConnectionScope(long id) : IReadOnlyList<KeyValuePair<s
 {
     public long Id => id;
 
+    /// <summary>The relay's scope for connection <paramref name="id"/>, or null where its logger would not show it.</summary>
+    public static IDisposable? Open(Relay.RelayContext context, long id) =>
+        SocatLoggerProvider.WantsConnectionScopes(context.Logger) ? context.Logger.BeginScope(new ConnectionScope(id)) : null;
+
     public int Count => 1;
 
     public KeyValuePair<string, object?> this[int index] =>

@@ -91,7 +91,7 @@ internal static class RelayRunner
             }
             b = await OpenAsync(r, rightAccess, options, locks, 2, ct, a.Channel).ConfigureAwait(false);
             long id = context.NextConnectionId();
-            using var scope = context.Logger.BeginScope(new ConnectionScope(id));
+            using var scope = ConnectionScope.Open(context, id);
             await TransferAsync(id, a, b, context, dumps, transferStop).ConfigureAwait(false);
         }
         catch (SharpCatException) when (b is null)
@@ -264,7 +264,7 @@ internal static class RelayRunner
         if (shutup > 0) Log.Shutup = shutup;
         var locks = new List<LockFile>();
         OpenedEndpoint? peer = null;
-        using var scope = context.Logger.BeginScope(new ConnectionScope(id));
+        using var scope = ConnectionScope.Open(context, id);
         try
         {
             if (shared is not null) peer = shared.ForRelay();
