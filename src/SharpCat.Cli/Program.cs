@@ -175,7 +175,7 @@ namespace SharpCat.Cli
             try
             {
                 await relay.StartAsync();
-                if (cl.Progress) progress = ProgressLine.Start(relay, EndpointSpec.Parse(cl.Addresses[0]), EndpointSpec.Parse(cl.Addresses[1]), cl.Relay.Direction);
+                if (cl.Progress) progress = ProgressLine.Start(relay);
                 await relay.Completion;
             }
             catch (SharpCatException)

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using SharpCat.Grammar;
+using SharpCat.Catalog;
 using SharpCat.Native;
 
 namespace SharpCat.Cli;
@@ -34,12 +34,13 @@ internal sealed class ProgressLine : IAsyncDisposable
     }
 
     /// <summary>Starts the line when stderr is a terminal; null otherwise.</summary>
-    public static ProgressLine? Start(RelayHost relay, EndpointSpec left, EndpointSpec right, RelayDirection direction)
+    public static ProgressLine? Start(RelayHost relay)
     {
         if (!Termios.IsTerminal(2)) return null;
+        var plan = relay.Plan;
         // With fork each connection moves its own share: no one size to count down from.
-        bool forks = Forks(left) || Forks(right);
-        return new ProgressLine(relay, direction, forks ? null : SourceSize(left.Primary), forks ? null : SourceSize(right.Primary));
+        bool forks = plan.ForkSide != 0;
+        return new ProgressLine(relay, plan.Options.Direction, forks ? null : SourceSize(plan.Left.Read), forks ? null : SourceSize(plan.Right.Read));
     }
 
     public async ValueTask DisposeAsync()
@@ -111,23 +112,21 @@ internal sealed class ProgressLine : IAsyncDisposable
         try { Posix.WriteAll(2, Encoding.UTF8.GetBytes(text)); } catch (PosixException) { }
     }
 
-    private static bool Forks(EndpointSpec e) =>
-        e.Primary.Options.Any(o => o.Name.Equals("fork", StringComparison.OrdinalIgnoreCase))
-        || e.WriteSide?.Options.Any(o => o.Name.Equals("fork", StringComparison.OrdinalIgnoreCase)) == true;
-
     /// <summary>
     /// The bytes an address will read, when it reads a regular file from its start: stdin or an
     /// FD that is one, or a file that OPEN or GOPEN opens without options that move or cut it.
     /// </summary>
-    private static long? SourceSize(AddressSpec a)
+    private static long? SourceSize(ResolvedAddress a)
     {
-        string keyword = a.Keyword.ToUpperInvariant();
-        if (keyword is "STDIO" or "STDIN") return FileSize(0);
-        if (keyword == "FD" && a.Parameters.Count == 1 && int.TryParse(a.Parameters[0], CultureInfo.InvariantCulture, out int fd)) return FileSize(fd);
-        if (keyword is not ("OPEN" or "GOPEN") || a.Parameters.Count != 1) return null;
-        if (a.Options.Any(o => o.Name.StartsWith("seek", StringComparison.OrdinalIgnoreCase) || o.Name.Contains("trunc", StringComparison.OrdinalIgnoreCase)))
-            return null;
-        return Posix.TryStat(a.Parameters[0], out var st) && IsRegular(st.Mode) ? st.Size : null;
+        var parameters = a.Spec.Parameters;
+        string keyword = a.Kind.Keyword;
+        if (keyword is "stdio" or "stdin") return FileSize(0);
+        if (keyword == "fd" && parameters.Count == 1 && int.TryParse(parameters[0], CultureInfo.InvariantCulture, out int fd)) return FileSize(fd);
+        if (keyword is not ("open" or "gopen") || parameters.Count != 1) return null;
+        // Canonical names: seek and lseek are lseek64-set; trunc is o-trunc; ftruncate32/64.
+        foreach (var o in a.Options.Items)
+            if (o.Def.Name.StartsWith("lseek", StringComparison.Ordinal) || o.Def.Name.Contains("trunc", StringComparison.Ordinal)) return null;
+        return Posix.TryStat(parameters[0], out var st) && IsRegular(st.Mode) ? st.Size : null;
     }
 
     private static long? FileSize(int fd)

@@ -209,6 +209,9 @@ public sealed class RelayHost : IAsyncDisposable
     /// <summary>What the relay will do, in words, without opening anything (<c>--explain</c>).</summary>
     internal string Explain() => Explanation.Build(_plan);
 
+    /// <summary>The checked addresses and settings the relay runs (the program's --progress reads them).</summary>
+    internal RelayPlan Plan => _plan;
+
     /// <summary>Stops without waiting (what a first signal does).</summary>
     internal void BeginStop()
     {

@@ -99,6 +99,11 @@ internal static partial class AddressCatalog
 
     public static AddressKind? Find(string keyword) => ByName.GetValueOrDefault(keyword);
 
+    /// <summary>UDP, UDP-Lite and raw IP addresses: the IP datagram sockets (multicast memberships apply to these).</summary>
+    public static bool IsIpDatagram(string keyword) =>
+        keyword.StartsWith("udp", StringComparison.Ordinal) || keyword.StartsWith("ip-", StringComparison.Ordinal)
+        || keyword.StartsWith("ip4-", StringComparison.Ordinal) || keyword.StartsWith("ip6-", StringComparison.Ordinal);
+
     /// <summary>The longest keyword or alias: anything longer is not a misspelling but a wrong token.</summary>
     public static int LongestKeyword => ByName.Keys.Max(k => k.Length);
 

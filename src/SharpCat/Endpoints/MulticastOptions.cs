@@ -146,9 +146,7 @@ internal static class MulticastOptions
     /// </summary>
     public static void Check(ResolvedAddress address)
     {
-        string k = address.Kind.Keyword;
-        if (k.StartsWith("udp", StringComparison.Ordinal) || k.StartsWith("ip-", StringComparison.Ordinal)
-            || k.StartsWith("ip4-", StringComparison.Ordinal) || k.StartsWith("ip6-", StringComparison.Ordinal)) return;
+        if (AddressCatalog.IsIpDatagram(address.Kind.Keyword)) return;
         foreach (string name in Names)
             if (address.Options.Find(name) is { } o)
                 throw new SharpCatException($"{address.Name}: option \"{o.Spelling}\" sets a multicast membership or interface, which only UDP, UDPLITE and IP datagram addresses do");

@@ -80,10 +80,9 @@ internal sealed record FaultPlan(
                     : $"{address.Name}: option \"{options.Find(name)!.Spelling}\" acts on datagrams, and this address is a byte stream");
     }
 
-    // Datagram addresses by name: UDP, DTLS, raw IP, INTERFACE and the generic and UNIX datagram forms.
+    // Datagram addresses by name: UDP and raw IP, DTLS, INTERFACE and the generic and UNIX datagram forms.
     private static bool IsDatagramKeyword(string k) =>
-        k.StartsWith("udp", StringComparison.Ordinal) || k.StartsWith("ip-", StringComparison.Ordinal)
-        || k.StartsWith("ip4-", StringComparison.Ordinal) || k.StartsWith("ip6-", StringComparison.Ordinal)
+        AddressCatalog.IsIpDatagram(k)
         || k.Contains("dtls", StringComparison.Ordinal) || k.Contains("sendto", StringComparison.Ordinal)
         || k.Contains("recv", StringComparison.Ordinal) || k.Contains("datagram", StringComparison.Ordinal) || k == "interface";
 
