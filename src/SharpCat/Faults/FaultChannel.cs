@@ -29,6 +29,8 @@ internal sealed class FaultChannel : IChannel
     private long _written, _lastDue, _nextByteAt;
     private Exception? _failure;
     private volatile bool _stalled;
+    // The byte count at which the first of stall, reset and close fires; the connection's faults end there.
+    private readonly long? _trigger;
     // Datagram faults: decided as each datagram is written, so the seed and the order of the
     // datagrams decide them, never the timing.
     private readonly bool _datagrams;
@@ -40,6 +42,7 @@ internal sealed class FaultChannel : IChannel
     {
         _id = id;
         _datagrams = inner.IsDatagram;
+        _trigger = new[] { plan.StallAfter, plan.ResetAfter, plan.CloseAfter }.Min();
         _inner = inner;
         _plan = plan;
         _random = random;
@@ -201,8 +204,7 @@ internal sealed class FaultChannel : IChannel
         while (!data.IsEmpty)
         {
             int piece = Math.Min(data.Length, _plan.SliceSize ?? data.Length);
-            long? trigger = Next(_plan.StallAfter, _plan.ResetAfter, _plan.CloseAfter);
-            if (trigger is long at && _written + piece >= at) piece = (int)(at - _written);
+            if (_trigger is long at && _written + piece >= at) piece = (int)(at - _written);
             if (piece > 0)
             {
                 await PaceAsync(piece).ConfigureAwait(false);
@@ -210,21 +212,13 @@ internal sealed class FaultChannel : IChannel
                 _written += piece;
                 data = data[piece..];
             }
-            if (trigger is long fired && _written == fired)
+            if (_trigger is long fired && _written == fired)
             {
                 await FireAsync(fired).ConfigureAwait(false);
                 return;
             }
             if (!data.IsEmpty && _plan.SliceDelay > TimeSpan.Zero) await Task.Delay(_plan.SliceDelay, _cut.Token).ConfigureAwait(false);
         }
-    }
-
-    private static long? Next(params long?[] triggers)
-    {
-        long? first = null;
-        foreach (var t in triggers)
-            if (t is long v && (first is null || v < first)) first = v;
-        return first;
     }
 
     // The rate: each byte has its time, as a token bucket with no burst.
