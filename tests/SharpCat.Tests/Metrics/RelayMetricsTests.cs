@@ -90,19 +90,12 @@ public class RelayMetricsTests
         Assert.NotEmpty(histogram.Advice!.HistogramBucketBoundaries!);
     }
 
-    private static async Task<(RelayHost Relay, Recorder Recorder)> StartMeteredAsync(string left, string right, ProgramMeterFactoryHolder meters, int bufferSize = 8192)
+    private static async Task<(RelayHost Relay, Recorder Recorder)> StartMeteredAsync(string left, string right, IMeterFactory meters, int bufferSize = 8192)
     {
-        var relay = new RelayHost(left, right, new RelayOptions { MeterFactory = meters.Factory, BufferSize = bufferSize });
+        var relay = new RelayHost(left, right, new RelayOptions { MeterFactory = meters, BufferSize = bufferSize });
         var recorder = new Recorder(m => m.Scope == relay);
         await relay.StartAsync().WaitAsync(Bound);
         return (relay, recorder);
-    }
-
-    /// <summary>The program's meter factory, disposed with the test.</summary>
-    private sealed class ProgramMeterFactoryHolder : IDisposable
-    {
-        public SharpCat.Cli.Metrics.ProgramMeterFactory Factory { get; } = new();
-        public void Dispose() => Factory.Dispose();
     }
 
     private static async Task ConnectAndReadToEndAsync(EndPoint to)
@@ -121,7 +114,7 @@ public class RelayMetricsTests
     [Fact]
     public async Task FailuresAreCountedByKind()
     {
-        using var meters = new ProgramMeterFactoryHolder();
+        using var meters = new SharpCat.Cli.Metrics.ProgramMeterFactory();
         var (refusing, refusals) = await StartMeteredAsync("TCP4-LISTEN:0,bind=127.0.0.1,fork,range=10.0.0.0/8", "TCP4:127.0.0.1:9", meters);
         await using (refusing)
         using (refusals)
@@ -143,7 +136,7 @@ public class RelayMetricsTests
     [Fact]
     public async Task DatagramsCutOrDroppedAreCounted()
     {
-        using var meters = new ProgramMeterFactoryHolder();
+        using var meters = new SharpCat.Cli.Metrics.ProgramMeterFactory();
         using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         sink.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         int recvPort = FreePorts.Next();
