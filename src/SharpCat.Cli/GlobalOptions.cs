@@ -41,6 +41,15 @@ internal sealed class CommandLine
     public bool Statistics { get; set; }
     /// <summary>Where <c>--metrics</c> serves Prometheus' scrapes, or null.</summary>
     public System.Net.EndPoint? MetricsEndPoint { get; set; }
+
+    /// <summary>--control: serve toxiproxy's API here instead of relaying two addresses.</summary>
+    public System.Net.EndPoint? ControlEndPoint { get; set; }
+
+    /// <summary>--config: the control API's proxies at start (toxiproxy's config file).</summary>
+    public string? ConfigFile { get; set; }
+
+    /// <summary>--fault-seed: the seed of the control API's toxicity draws.</summary>
+    public ulong? FaultSeed { get; set; }
 }
 
 /// <summary>

@@ -45,6 +45,13 @@ internal static class LongOptions
             "the syslog daemon's socket for -ly and -lm (default /dev/log)", "<path>"),
         new("metrics", Takes.Required, (cl, v) => cl.MetricsEndPoint = Metrics.PrometheusEndpoint.ParseAddress(v!),
             "serve Prometheus metrics at http://host:port/metrics (host 127.0.0.1 unless given)", "[<host>:]<port>"),
+        new("control", Takes.Required, (cl, v) => cl.ControlEndPoint = Metrics.PrometheusEndpoint.ParseAddress(v!, "--control"),
+            "no addresses: serve toxiproxy's HTTP API (proxies and toxics, each proxy a relay) at http://host:port (host 127.0.0.1 unless given)", "[<host>:]<port>"),
+        new("config", Takes.Required, (cl, file) => cl.ConfigFile = file,
+            "with --control: make the proxies of this toxiproxy config file (a JSON array of proxies) at start", "<file>"),
+        new("fault-seed", Takes.Required, (cl, v) => cl.FaultSeed = ulong.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong seed)
+                ? seed : throw new SharpCatException($"option --fault-seed: {Shown.Token(v!)} is not a number"),
+            "with --control: the seed of the toxics' draws (toxicity), so that a run can be replayed", "<number>"),
         new("pcap", Takes.Required, (cl, file) => cl.Relay.CaptureFile = file,
             "write what the relay moves to this pcapng file, one TCP conversation per connection (Wireshark)", "<file>"),
     ];

@@ -72,6 +72,12 @@ namespace SharpCat.Cli
                 }
                 logging.SyslogSocketPath = cl.SyslogSocket;
             }
+            if (cl.ControlEndPoint is not null) return await Control.ControlMode.RunAsync(cl, logging);
+            if (cl.ConfigFile is not null || cl.FaultSeed is not null)
+            {
+                Log.Error($"option --{(cl.ConfigFile is not null ? "config" : "fault-seed")} goes with --control");
+                return 1;
+            }
             if (cl.Addresses.Count != 2)
             {
                 Log.Error($"exactly 2 addresses required (there are {cl.Addresses.Count}); use option \"-h\" for help");

@@ -48,6 +48,12 @@ public sealed class RelayOptions
     /// </summary>
     public string? CaptureFile { get; set; }
 
+    /// <summary>
+    /// Faults to inject, changed while the relay runs (<see cref="RelayFaults.Set"/>); beside them
+    /// each address's own <c>fault-…</c> options act as given. Null (the default) costs nothing.
+    /// </summary>
+    public RelayFaults? Faults { get; set; }
+
     /// <summary>Check option groups (off with <c>-g</c>).</summary>
     public bool CheckOptionGroups { get; set; } = true;
 

@@ -36,7 +36,7 @@ internal sealed class PrometheusEndpoint : IAsyncDisposable
     /// <exception cref="SharpCatException">The host does not resolve, or the address cannot be bound (in use, …).</exception>
     public static PrometheusEndpoint Start(EndPoint at, MeterCollector collector)
     {
-        var endPoint = at as IPEndPoint ?? Resolve((DnsEndPoint)at);
+        var endPoint = at as IPEndPoint ?? Resolve((DnsEndPoint)at, "--metrics");
         var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -52,35 +52,37 @@ internal sealed class PrometheusEndpoint : IAsyncDisposable
         return new PrometheusEndpoint(listener, collector);
     }
 
-    private static IPEndPoint Resolve(DnsEndPoint at)
+    /// <summary>A host name's address for a server of the program's: IPv4 first, as Go's listeners take localhost.</summary>
+    /// <exception cref="SharpCatException">The name does not resolve.</exception>
+    public static IPEndPoint Resolve(DnsEndPoint at, string option)
     {
         try
         {
             var found = Dns.GetHostAddresses(at.Host);
             var chosen = Array.Find(found, a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault()
-                ?? throw new SharpCatException($"--metrics: \"{at.Host}\" has no address");
+                ?? throw new SharpCatException($"{option}: \"{at.Host}\" has no address");
             return new IPEndPoint(chosen, at.Port);
         }
         catch (SocketException e)
         {
-            throw new SharpCatException($"--metrics: getaddrinfo(\"{at.Host}\"): {e.Message}");
+            throw new SharpCatException($"{option}: getaddrinfo(\"{at.Host}\"): {e.Message}");
         }
     }
 
     /// <summary>
-    /// The value of <c>--metrics=[HOST:]PORT</c>; HOST defaults to 127.0.0.1 (the metrics are not
-    /// for the network unless asked).
+    /// The value of <c>--metrics=[HOST:]PORT</c> (or <c>--control</c>'s); HOST defaults to 127.0.0.1
+    /// (the metrics and the control API are not for the network unless asked).
     /// </summary>
     /// <exception cref="SharpCatException">Not a port number.</exception>
-    public static EndPoint ParseAddress(string value)
+    public static EndPoint ParseAddress(string value, string option = "--metrics")
     {
         int colon = value.LastIndexOf(':');
         string host = colon < 0 ? "127.0.0.1" : value[..colon];
         string port = value[(colon + 1)..];
         if (!ushort.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out ushort number))
-            throw new SharpCatException($"--metrics={value}: \"{port}\" is not a port number (0-65535)");
+            throw new SharpCatException($"{option}={value}: \"{port}\" is not a port number (0-65535)");
         if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
-        if (host.Length == 0) throw new SharpCatException($"--metrics={value}: no host before the port");
+        if (host.Length == 0) throw new SharpCatException($"{option}={value}: no host before the port");
         // A name is resolved when the endpoint starts, not while the command line is read.
         return IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, number) : new DnsEndPoint(host, number);
     }

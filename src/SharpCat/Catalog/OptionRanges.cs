@@ -25,7 +25,7 @@ internal static class OptionRanges
     {
         ["escape"] = (0, 255), // one byte
         // Faults: a rate or a slice of nothing would never move a byte.
-        ["fault-rate"] = (1, long.MaxValue), ["fault-slice"] = (1, IntMax),
+        ["fault-rate"] = (1, long.MaxValue), ["fault-slice"] = (1, IntMax), ["fault-slice-variation"] = (0, IntMax),
         // Sizes and counts: a negative one has no meaning (max-children=0 is socat's "no limit").
         ["so-rcvbuf"] = (0, IntMax), ["so-sndbuf"] = (0, IntMax), ["so-rcvbuf-late"] = (0, IntMax), ["so-sndbuf-late"] = (0, IntMax),
         ["so-rcvlowat"] = (0, IntMax), ["so-sndlowat"] = (0, IntMax), ["so-priority"] = (0, IntMax),

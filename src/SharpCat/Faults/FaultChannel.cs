@@ -9,67 +9,167 @@ namespace SharpCat.Faults;
 /// An address's channel with faults on what is written to it (DESIGN §10: a transforming layer is a
 /// channel wrapping a channel). Writes are queued with their arrival time and a writer sends each
 /// when its latency has passed, so that latency delays data without capping the throughput, as a
-/// slow link does; the rate and the slices pace the writer; after a number of bytes it stalls, or
-/// resets or closes the connection. The queue is bounded: a slow fault holds the relay back as a
-/// slow peer would, without buffering more than <see cref="QueuedWrites"/> reads.
+/// slow link does; the rate and the slices pace the writer; after a number of bytes or a time it
+/// stalls, or resets or closes the connection. The queue is bounded: a slow fault holds the relay
+/// back as a slow peer would, without buffering more than <see cref="QueuedWrites"/> reads.
+/// The faults come from the address's options (fixed for the connection) and from the relay's
+/// <see cref="RelayFaults"/> (changed while it runs: each change is merged in at once).
 /// </summary>
 internal sealed class FaultChannel : IChannel
 {
     private const int QueuedWrites = 64;
+    private const string OptionsName = "options";
 
     private readonly IChannel _inner;
-    private readonly FaultPlan _plan;
-    private readonly Random _random;
     private readonly string _name;
     private readonly long _id;
+    private readonly int _side;
+    private readonly RelayFaults? _live;
+    private readonly RelayDirection _direction;
+    private readonly Random _random;
     private readonly Channel<(byte[] Data, long Due)> _queue =
         Channel.CreateBounded<(byte[], long)>(new BoundedChannelOptions(QueuedWrites) { SingleReader = true, SingleWriter = true });
     private readonly CancellationTokenSource _cut = new();
     private readonly Task _writer;
+    private readonly Lock _gate = new();
+    // The faults that reached this connection, by name; the merged state the writer reads.
+    private readonly Dictionary<string, FaultState.Reached> _reached = [];
+    private volatile FaultState _state = FaultState.None;
+    // Completed (and replaced) whenever the state changes: a stalled writer waits on it.
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource? _timerCut;
     private long _written, _lastDue, _nextByteAt;
     private Exception? _failure;
-    private volatile bool _stalled;
-    // The byte count at which the first of stall, reset and close fires; the connection's faults end there.
-    private readonly long? _trigger;
+    private bool _stallLogged;
     // Datagram faults: decided as each datagram is written, so the seed and the order of the
     // datagrams decide them, never the timing.
     private readonly bool _datagrams;
     private bool _inBurst;
     private byte[][]? _held;
-    private long _seen, _lost, _duplicated, _reordered;
+    private long _seen, _lost, _duplicated, _reordered, _discarded;
 
-    private FaultChannel(IChannel inner, FaultPlan plan, Random random, long id, string name)
+    private FaultChannel(IChannel inner, Fault? own, RelayFaults? live, Random random, long id, int side, string name)
     {
-        _id = id;
-        _datagrams = inner.IsDatagram;
-        _trigger = new[] { plan.StallAfter, plan.ResetAfter, plan.CloseAfter }.Min();
         _inner = inner;
-        _plan = plan;
+        _datagrams = inner.IsDatagram;
+        _live = live;
+        _direction = side == 1 ? RelayDirection.RightToLeft : RelayDirection.LeftToRight;
         _random = random;
+        _id = id;
+        _side = side;
         _name = name;
+        if (own is not null) _reached[OptionsName] = new FaultState.Reached(OptionsName, own, 0, 0, Stopwatch.GetTimestamp());
+        if (live is not null) live.Changed += Refresh;
+        Refresh();
         _writer = Task.Run(WriteQueuedAsync);
     }
 
     /// <summary>
-    /// The channel itself when this connection draws no fault; else the channel with the faults,
-    /// logged with the connection they hit.
+    /// The channel itself when no fault can reach this connection's side; else the channel with
+    /// the faults, logged with the connection they hit.
     /// </summary>
-    public static IChannel Wrap(IChannel channel, FaultPlan plan, long id, int side, string name)
+    public static IChannel Wrap(IChannel channel, FaultPlan? plan, RelayFaults? live, long id, int side, string name)
     {
-        // The address check refuses these by the address's type; this catches a descriptor that is
-        // only known to carry datagrams once opened (FD, GOPEN of a socket).
-        if (channel.IsDatagram && (plan.SliceSize is not null || plan.StallAfter is not null || plan.ResetAfter is not null || plan.CloseAfter is not null))
-            throw new SharpCatException($"{name}: fault-slice, fault-stall, fault-reset and fault-close act on byte streams, and this address moves datagrams");
-        if (!channel.IsDatagram && (plan.Loss > 0 || plan.Duplicate > 0 || plan.Reorder > 0))
-            throw new SharpCatException($"{name}: fault-loss, fault-duplicate and fault-reorder act on datagrams, and this address is a byte stream");
-        var random = plan.Draw(id, side);
-        if (random is null)
+        Random? random = null;
+        if (plan is not null)
         {
-            Log.Notice($"relay {id}: no fault on {name} (probability {plan.Probability}, seed {plan.Seed})");
-            return channel;
+            // The address check refuses these by the address's type; this catches a descriptor that is
+            // only known to carry datagrams once opened (FD, GOPEN of a socket).
+            var own = FaultState.Merge([new FaultState.Reached(OptionsName, plan.Fault, 0, 0, 0)]);
+            if (channel.IsDatagram && own.StreamOnly(out _))
+                throw new SharpCatException($"{name}: fault-slice, fault-stall, fault-reset, fault-close and fault-slow-close act on byte streams, and this address moves datagrams");
+            if (!channel.IsDatagram && own.DatagramOnly)
+                throw new SharpCatException($"{name}: fault-loss, fault-duplicate and fault-reorder act on datagrams, and this address is a byte stream");
+            random = plan.Draw(id, side);
+            if (random is null)
+                Log.Notice($"relay {id}: no fault on {name} (probability {plan.Fault.Probability}, seed {plan.Seed})");
+            else
+                Log.Notice($"relay {id}: faults on what is written to {name}: {FaultText.Describe(plan.Fault)} (seed {plan.Seed})");
         }
-        Log.Notice($"relay {id}: faults on what is written to {name}: {plan.Describe()} (seed {plan.Seed})");
-        return new FaultChannel(channel, plan, random, id, name);
+        if (random is null && live is null) return channel;
+        var fault = random is null ? null : plan!.Fault;
+        return new FaultChannel(channel, fault, live, random ?? new Random(FaultDraws.Mix(live!.Seed, id * 2 + side, 1)), id, side, name);
+    }
+
+    /// <summary>Takes the relay's faults as they are now: draws the new ones, drops the removed ones, merges.</summary>
+    private void Refresh()
+    {
+        List<FaultApplied>? applied = null;
+        lock (_gate)
+        {
+            if (_live is not null)
+            {
+                var entries = _live.Entries;
+                foreach (var name in _reached.Keys.ToArray())
+                    if (name != OptionsName && Array.FindIndex(entries, e => e.Name == name) < 0) _reached.Remove(name);
+                foreach (var e in entries)
+                {
+                    if ((e.Fault.Direction & _direction) == 0) continue;
+                    if (_reached.TryGetValue(e.Name, out var had) && had.Serial == e.Serial) continue;
+                    _reached.Remove(e.Name);
+                    var draw = new Random(FaultDraws.Mix(_live.Seed, _id * 2 + _side, FaultDraws.NameHash(e.Name) ^ e.Serial));
+                    if (draw.NextDouble() >= e.Fault.Probability) continue;
+                    var one = FaultState.Merge([new FaultState.Reached(e.Name, e.Fault, e.Serial, 0, 0)]);
+                    string what = FaultText.Describe(e.Fault);
+                    bool streamOnly = one.StreamOnly(out string kind);
+                    if (_datagrams ? streamOnly : one.DatagramOnly)
+                    {
+                        what = _datagrams ? $"not applied: {kind} acts on a byte stream, and this address moves datagrams"
+                            : "not applied: loss, duplication and reordering act on datagrams, and this address is a byte stream";
+                        Log.Warn($"relay {_id}: fault \"{e.Name}\" on {_name}: {what}");
+                    }
+                    else
+                    {
+                        _reached[e.Name] = new FaultState.Reached(e.Name, e.Fault, e.Serial, Volatile.Read(ref _written), Stopwatch.GetTimestamp());
+                        Log.Notice($"relay {_id}: fault \"{e.Name}\" on what is written to {_name}: {what}");
+                    }
+                    (applied ??= []).Add(new FaultApplied(_id, e.Name, _name, what));
+                }
+            }
+            _state = FaultState.Merge(_reached.Values);
+            _stallLogged = false;
+            var changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            changed.TrySetResult();
+            ArmTimer();
+        }
+        if (applied is not null)
+            foreach (var a in applied) _live!.OnApplied(a);
+    }
+
+    // A reset or close at a time needs no write to happen: a timer fires it.
+    private void ArmTimer()
+    {
+        _timerCut?.Cancel();
+        _timerCut = null;
+        var state = _state;
+        if (state.NextDue == FaultState.Never || _cut.IsCancellationRequested) return;
+        var cut = _timerCut = CancellationTokenSource.CreateLinkedTokenSource(_cut.Token);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await UntilAsync(state.NextDue, cut.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            long now = Stopwatch.GetTimestamp();
+            if (state.ResetDue <= now) await FireAsync(Trigger.Reset, "s").ConfigureAwait(false);
+            else if (state.CloseDue <= now) await FireAsync(Trigger.Close, "s").ConfigureAwait(false);
+            else Wake();
+        });
+    }
+
+    private void Wake()
+    {
+        lock (_gate)
+        {
+            var changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            changed.TrySetResult();
+        }
     }
 
     // A reset or close cuts the reading direction too, at once, rather than at the next write.
@@ -104,28 +204,35 @@ internal sealed class FaultChannel : IChannel
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         if (_failure is not null) throw _failure;
-        if (!_datagrams)
+        var state = _state;
+        if (state.Fault.Discard)
         {
-            if (!data.IsEmpty) await EnqueueAsync(data.ToArray(), ct).ConfigureAwait(false);
+            _discarded += data.Length;
             return;
         }
+        if (!_datagrams)
+        {
+            if (!data.IsEmpty) await EnqueueAsync(data.ToArray(), state, ct).ConfigureAwait(false);
+            return;
+        }
+        var f = state.Fault;
         _seen++;
-        if (Lost())
+        if (Lost(f))
         {
             _lost++;
             return;
         }
         byte[] copy = data.ToArray();
-        byte[][] copies = _plan.Duplicate > 0 && _random.NextDouble() < _plan.Duplicate ? [copy, copy] : [copy];
+        byte[][] copies = f.Duplicate > 0 && _random.NextDouble() < f.Duplicate ? [copy, copy] : [copy];
         if (copies.Length == 2) _duplicated++;
-        if (_held is null && _plan.Reorder > 0 && _random.NextDouble() < _plan.Reorder)
+        if (_held is null && f.Reorder > 0 && _random.NextDouble() < f.Reorder)
         {
             // Held back until the next datagram has gone: the two swap places.
             _held = copies;
             _reordered++;
             return;
         }
-        foreach (var d in copies) await EnqueueAsync(d, ct).ConfigureAwait(false);
+        foreach (var d in copies) await EnqueueAsync(d, state, ct).ConfigureAwait(false);
         await ReleaseHeldAsync(ct).ConfigureAwait(false);
     }
 
@@ -133,28 +240,30 @@ internal sealed class FaultChannel : IChannel
     {
         if (_held is not { } held) return;
         _held = null;
-        foreach (var d in held) await EnqueueAsync(d, ct).ConfigureAwait(false);
+        foreach (var d in held) await EnqueueAsync(d, _state, ct).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// fault-loss: each datagram alone, or in bursts (a two-state chain whose lossy state holds
-    /// fault-loss of the datagrams, in runs of fault-loss-burst on average).
+    /// Loss: each datagram alone, or in bursts (a two-state chain whose lossy state holds the loss
+    /// share of the datagrams, in runs of the burst length on average).
     /// </summary>
-    private bool Lost()
+    private bool Lost(Fault f)
     {
-        if (_plan.Loss <= 0) return false;
-        if (_plan.LossBurst <= 1) return _random.NextDouble() < _plan.Loss;
-        double toBurst = _plan.Loss / (_plan.LossBurst * (1 - _plan.Loss)), toGood = 1 / _plan.LossBurst;
+        if (f.Loss <= 0) return false;
+        if (f.LossBurst <= 1) return _random.NextDouble() < f.Loss;
+        if (f.Loss >= 1) return true;
+        double toBurst = f.Loss / (f.LossBurst * (1 - f.Loss)), toGood = 1 / f.LossBurst;
         _inBurst = _inBurst ? _random.NextDouble() >= toGood : _random.NextDouble() < toBurst;
         return _inBurst;
     }
 
-    private async ValueTask EnqueueAsync(byte[] data, CancellationToken ct)
+    private async ValueTask EnqueueAsync(byte[] data, FaultState state, CancellationToken ct)
     {
         long now = Stopwatch.GetTimestamp();
-        double jitter = _plan.Jitter > TimeSpan.Zero ? (_random.NextDouble() * 2 - 1) * _plan.Jitter.TotalSeconds : 0;
+        var f = state.Fault;
+        double jitter = f.Jitter > TimeSpan.Zero ? (_random.NextDouble() * 2 - 1) * f.Jitter.TotalSeconds : 0;
         // Never before an earlier write: jitter varies the delay, not the order of the bytes.
-        long due = Math.Max(_lastDue, now + Ticks(_plan.Latency.TotalSeconds + jitter));
+        long due = Math.Max(_lastDue, now + Ticks(f.Latency.TotalSeconds + jitter));
         _lastDue = due;
         try
         {
@@ -170,11 +279,16 @@ internal sealed class FaultChannel : IChannel
     {
         if (_failure is null) await ReleaseHeldAsync(CancellationToken.None).ConfigureAwait(false);
         _queue.Writer.TryComplete();
-        // A stalled connection stays silent, without even an end of file, until the relay ends.
-        if (_stalled) return;
+        // A stalled writer holds the end of the stream back too, until the stall is lifted or the relay ends.
         await _writer.ConfigureAwait(false);
         if (_failure is not null) throw _failure;
-        if (_stalled) return;
+        if (_cut.IsCancellationRequested) return;
+        if (_state.Fault.SlowClose is { } late && late > TimeSpan.Zero)
+        {
+            Log.Notice($"relay {_id}: {_name}: slow close: the end of the stream goes {late.TotalSeconds} s late");
+            try { await Task.Delay(late, _cut.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+        }
         await _inner.ShutdownWriteAsync().ConfigureAwait(false);
     }
 
@@ -184,7 +298,7 @@ internal sealed class FaultChannel : IChannel
         {
             await foreach (var (data, due) in _queue.Reader.ReadAllAsync(_cut.Token).ConfigureAwait(false))
             {
-                await UntilAsync(due).ConfigureAwait(false);
+                await UntilAsync(due, _cut.Token).ConfigureAwait(false);
                 await SendAsync(data).ConfigureAwait(false);
             }
         }
@@ -198,65 +312,110 @@ internal sealed class FaultChannel : IChannel
         }
     }
 
+    private enum Trigger { None, Stall, Reset, Close }
+
     /// <summary>Sends one queued write in slices, at the rate, up to the byte at which a fault fires.</summary>
     private async ValueTask SendAsync(ReadOnlyMemory<byte> data)
     {
         while (!data.IsEmpty)
         {
-            int piece = Math.Min(data.Length, _plan.SliceSize ?? data.Length);
-            if (_trigger is long at && _written + piece >= at) piece = (int)(at - _written);
-            if (piece > 0)
+            var state = await WhileStalledAsync().ConfigureAwait(false);
+            var (at, trigger) = NextTrigger(state);
+            if (trigger != Trigger.None && at == _written)
             {
-                await PaceAsync(piece).ConfigureAwait(false);
-                await _inner.WriteAsync(data[..piece], _cut.Token).ConfigureAwait(false);
-                _written += piece;
-                data = data[piece..];
-            }
-            if (_trigger is long fired && _written == fired)
-            {
-                await FireAsync(fired).ConfigureAwait(false);
+                await FireAsync(trigger, "bytes").ConfigureAwait(false);
                 return;
             }
-            if (!data.IsEmpty && _plan.SliceDelay > TimeSpan.Zero) await Task.Delay(_plan.SliceDelay, _cut.Token).ConfigureAwait(false);
+            var f = state.Fault;
+            int piece = data.Length;
+            if (f.SliceSize is int slice)
+                piece = Math.Min(piece, Math.Max(1, slice + (f.SliceVariation > 0 ? _random.Next(-f.SliceVariation, f.SliceVariation + 1) : 0)));
+            if (trigger != Trigger.None && _written + piece > at) piece = (int)(at - _written);
+            await PaceAsync(piece, f).ConfigureAwait(false);
+            await _inner.WriteAsync(data[..piece], _cut.Token).ConfigureAwait(false);
+            Volatile.Write(ref _written, _written + piece);
+            data = data[piece..];
+            if (!data.IsEmpty && f.SliceDelay > TimeSpan.Zero) await Task.Delay(f.SliceDelay, _cut.Token).ConfigureAwait(false);
+        }
+        // A fault whose count is reached exactly at the end of a write fires now, not at the next write.
+        var after = _state;
+        var (end, fired) = NextTrigger(after);
+        if (fired is Trigger.Reset or Trigger.Close && end == _written) await FireAsync(fired, "bytes").ConfigureAwait(false);
+    }
+
+    private (long At, Trigger Trigger) NextTrigger(FaultState s)
+    {
+        (long, Trigger) best = (long.MaxValue, Trigger.None);
+        foreach (var (at, t) in new[] { (s.ResetAt, Trigger.Reset), (s.CloseAt, Trigger.Close), (s.StallAt, Trigger.Stall) })
+            if (at is long n && n >= _written && n < best.Item1) best = (n, t);
+        return best;
+    }
+
+    /// <summary>Waits while a stall holds (by bytes or by time); returns the state to send under.</summary>
+    private async ValueTask<FaultState> WhileStalledAsync()
+    {
+        while (true)
+        {
+            Task changed;
+            FaultState state;
+            lock (_gate)
+            {
+                state = _state;
+                changed = _changed.Task;
+            }
+            bool stalled = state.StallAt is long at && at <= _written || state.StallDue <= Stopwatch.GetTimestamp();
+            if (!stalled) return state;
+            if (!_stallLogged)
+            {
+                _stallLogged = true;
+                Log.Notice($"relay {_id}: {_name}: stall: nothing more is written after {_written} bytes, until the fault is lifted");
+                _live?.OnApplied(new FaultApplied(_id, "stall", _name, $"stalled after {_written} bytes"));
+            }
+            await changed.WaitAsync(_cut.Token).ConfigureAwait(false);
         }
     }
 
     // The rate: each byte has its time, as a token bucket with no burst.
-    private async ValueTask PaceAsync(int bytes)
+    private async ValueTask PaceAsync(int bytes, Fault f)
     {
-        if (_plan.Rate is not long rate) return;
+        if (f.BytesPerSecond is not long rate) return;
         long start = Math.Max(Stopwatch.GetTimestamp(), _nextByteAt);
         _nextByteAt = start + Ticks((double)bytes / rate);
-        await UntilAsync(start).ConfigureAwait(false);
+        await UntilAsync(start, _cut.Token).ConfigureAwait(false);
     }
 
     private static long Ticks(double seconds) => (long)(Math.Max(0, seconds) * Stopwatch.Frequency);
 
     /// <summary>Waits until the stopwatch reaches <paramref name="due"/>: a timer may fire a little early, never this.</summary>
-    private async ValueTask UntilAsync(long due)
+    private static async ValueTask UntilAsync(long due, CancellationToken ct)
     {
         for (long now = Stopwatch.GetTimestamp(); now < due; now = Stopwatch.GetTimestamp())
-            await Task.Delay(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, (due - now) * TimeSpan.TicksPerSecond / Stopwatch.Frequency)), _cut.Token).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, (due - now) * TimeSpan.TicksPerSecond / Stopwatch.Frequency)), ct).ConfigureAwait(false);
     }
 
-    private async ValueTask FireAsync(long at)
+    private async Task FireAsync(Trigger trigger, string unit)
     {
-        if (_plan.StallAfter == at)
+        string when = unit == "bytes" ? $"after {Volatile.Read(ref _written)} bytes" : "at its time";
+        SharpCatException failure;
+        lock (_gate)
         {
-            // The connection stays open and silent: nothing more is written until the relay ends.
-            Log.Notice($"relay {_id}: {_name}: fault-stall: nothing more is written after {at} bytes");
-            _stalled = true;
-            await Task.Delay(Timeout.Infinite, _cut.Token).ConfigureAwait(false);
+            if (_failure is not null) return;
+            failure = trigger == Trigger.Reset
+                ? new SharpCatException($"{_name}: reset {when} by a fault")
+                : new SharpCatException($"{_name}: closed {when} by a fault");
+            _failure = failure;
         }
-        if (_plan.ResetAfter == at)
+        Log.Notice($"relay {_id}: {_name}: {(trigger == Trigger.Reset ? "resetting" : "closing")} the connection {when}");
+        _live?.OnApplied(new FaultApplied(_id, trigger == Trigger.Reset ? "reset" : "close", _name, $"{(trigger == Trigger.Reset ? "reset" : "closed")} {when}"));
+        if (trigger == Trigger.Reset)
         {
-            Log.Notice($"relay {_id}: {_name}: fault-reset: resetting the connection after {at} bytes");
             _inner.AbortOnClose();
-            throw new SharpCatException($"{_name}: reset after {at} bytes by fault-reset");
+            _cut.Cancel();
+            return;
         }
-        Log.Notice($"relay {_id}: {_name}: fault-close: closing the connection after {at} bytes");
-        await _inner.ShutdownWriteAsync().ConfigureAwait(false);
-        throw new SharpCatException($"{_name}: closed after {at} bytes by fault-close");
+        _cut.Cancel();
+        try { await _inner.ShutdownWriteAsync().ConfigureAwait(false); }
+        catch (Exception e) when (e is SharpCatException or IOException or System.Net.Sockets.SocketException or ObjectDisposedException) { }
     }
 
     public bool IsDatagram => _datagrams;
@@ -276,11 +435,21 @@ internal sealed class FaultChannel : IChannel
     /// <summary>Stops the writer; the channel it wraps belongs to whoever opened it and is closed by them.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_live is not null) _live.Changed -= Refresh;
         _queue.Writer.TryComplete();
-        _cut.Cancel();
+        lock (_gate)
+        {
+            _cut.Cancel();
+            _timerCut?.Cancel();
+        }
         await _writer.ConfigureAwait(false);
-        _cut.Dispose();
-        if (_datagrams)
-            Log.Notice($"relay {_id}: {_name}: faults: {_seen} datagrams written, {_lost} lost, {_duplicated} duplicated, {_reordered} reordered");
+        string? summary = _datagrams && (_seen > 0 || _reached.Count > 0)
+            ? $"{_seen} datagrams written, {_lost} lost, {_duplicated} duplicated, {_reordered} reordered"
+            : _discarded > 0 ? $"{_discarded} bytes dropped" : null;
+        if (summary is not null)
+        {
+            Log.Notice($"relay {_id}: {_name}: faults: {summary}");
+            _live?.OnApplied(new FaultApplied(_id, "summary", _name, summary));
+        }
     }
 }

@@ -108,15 +108,16 @@ internal static class RelayRunner
     }
 
     private static Task TransferAsync(long id, OpenedEndpoint a, OpenedEndpoint b, RelayContext context, RawDumps dumps, CancellationToken ct) =>
-        a.WriteBehaviour.Faults is null && b.WriteBehaviour.Faults is null
+        a.WriteBehaviour.Faults is null && b.WriteBehaviour.Faults is null && context.Options.Faults is null
             ? TransferPlainAsync(id, a, b, context, dumps, ct)
             : TransferWithFaultsAsync(id, a, b, context, dumps, ct);
 
-    /// <summary>A transfer whose addresses have fault options: each drawn fault wraps its channel for this connection only.</summary>
+    /// <summary>A transfer with faults (an address's options, or the relay's <see cref="RelayFaults"/>): they wrap its channels for this connection only.</summary>
     private static async Task TransferWithFaultsAsync(long id, OpenedEndpoint a, OpenedEndpoint b, RelayContext context, RawDumps dumps, CancellationToken ct)
     {
-        var faultyA = a.WriteBehaviour.Faults is { } fa ? Faults.FaultChannel.Wrap(a.Channel, fa, id, 1, a.Name) : a.Channel;
-        var faultyB = b.WriteBehaviour.Faults is { } fb ? Faults.FaultChannel.Wrap(b.Channel, fb, id, 2, b.Name) : b.Channel;
+        var live = context.Options.Faults;
+        var faultyA = Faults.FaultChannel.Wrap(a.Channel, a.WriteBehaviour.Faults, live, id, 1, a.Name);
+        var faultyB = Faults.FaultChannel.Wrap(b.Channel, b.WriteBehaviour.Faults, live, id, 2, b.Name);
         try
         {
             await TransferPlainAsync(id, a with { Channel = faultyA }, b with { Channel = faultyB }, context, dumps, ct).ConfigureAwait(false);
