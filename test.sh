@@ -12,7 +12,8 @@ missing=()
 for pair in socat:socat ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:util-linux python3:python3 \
             danted:dante-server tinyproxy:tinyproxy sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
             useradd:passwd chpasswd:passwd openssl:openssl jq:jq mandoc:mandoc groff:groff-base zsh:zsh fish:fish \
-            lintian:lintian man:man-db dpkg-shlibdeps:dpkg-dev promtool:prometheus tshark:tshark rsyslogd:rsyslog; do
+            lintian:lintian man:man-db dpkg-shlibdeps:dpkg-dev promtool:prometheus tshark:tshark rsyslogd:rsyslog \
+            node:nodejs npm:npm; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 # The library sample's fixture runs a private PostgreSQL server (Debian keeps it out of PATH).
@@ -54,6 +55,12 @@ fi
 # here: those tests then fail, quoting this log, and the rest of the suite still runs.
 ./package.sh --no-build >artifacts/package.log 2>&1 ||
   echo "package.sh failed (artifacts/package.log): $(tail -n 2 artifacts/package.log | head -n 1)"
+
+# The Node.js peers (toxiproxy's client), from the lock file; again only when it changed.
+if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules ]; then
+  (cd tests/node && npm ci --no-audit --no-fund >../../artifacts/npm.log 2>&1 && touch node_modules) ||
+    echo "npm ci failed (artifacts/npm.log): the tests of the Node.js peers will fail"
+fi
 
 # socat 1.8.0.3, the reference for 1.8's additions, built from Debian's source (reused once built).
 # A failure is not fatal here: the tests that compare with it fail, naming artifacts/socat18.log.
