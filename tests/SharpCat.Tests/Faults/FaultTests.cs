@@ -154,6 +154,80 @@ public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     }
 
     [Fact]
+    public async Task TimedFaultsFireWithoutAWrite()
+    {
+        // A reset 0.5 s into the connection, with nothing moving at that moment.
+        using (var faulty = await FaultyRelay.StartAsync("fault-reset-time=0.5"))
+        {
+            using var client = await ConnectAsync(faulty.Port);
+            var watch = Stopwatch.StartNew();
+            await client.SendAsync(new byte[10]);
+            await ReadAsync(client, 10);
+            var e = await Assert.ThrowsAsync<SocketException>(async () => await client.ReceiveAsync(new byte[100]).WaitAsync(Bound));
+            Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+            Assert.InRange(watch.Elapsed.TotalSeconds, 0.45, 15);
+        }
+        using (var faulty = await FaultyRelay.StartAsync("fault-close-time=0.5"))
+        {
+            using var client = await ConnectAsync(faulty.Port);
+            var watch = Stopwatch.StartNew();
+            Assert.Equal(0, await client.ReceiveAsync(new byte[100]).WaitAsync(Bound));
+            Assert.InRange(watch.Elapsed.TotalSeconds, 0.45, 15);
+        }
+    }
+
+    [Fact]
+    public async Task ATimedStallSilencesAnOpenConnection()
+    {
+        using var faulty = await FaultyRelay.StartAsync("fault-stall-time=0.3");
+        using var client = await ConnectAsync(faulty.Port);
+        await client.SendAsync(new byte[10]);
+        await ReadAsync(client, 10);
+        await faulty.Relay.WaitForStderrAsync(s => s.Contains("stall after 0.3 s"), "the fault's notice");
+        await Task.Delay(TimeSpan.FromSeconds(0.4));
+        await client.SendAsync(new byte[10]);
+        var more = client.ReceiveAsync(new byte[100]);
+        Assert.False(await Task.WhenAny(more, Task.Delay(TimeSpan.FromSeconds(1))) == more, "bytes or an end after the stall");
+        await faulty.Relay.WaitForStderrAsync("stall: nothing more is written after 10 bytes");
+    }
+
+    [Fact]
+    public async Task SlowCloseDelaysTheEndOfFile()
+    {
+        using var faulty = await FaultyRelay.StartAsync("fault-slow-close=0.6");
+        using var client = await ConnectAsync(faulty.Port);
+        await client.SendAsync(Encoding.ASCII.GetBytes("bye"));
+        await ReadAsync(client, 3);
+        var watch = Stopwatch.StartNew();
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Equal(0, await client.ReceiveAsync(new byte[100]).WaitAsync(Bound));
+        Assert.InRange(watch.Elapsed.TotalSeconds, 0.6, 15);
+    }
+
+    [Fact]
+    public async Task DiscardDropsWhatIsWrittenAndKeepsTheConnection()
+    {
+        using var faulty = await FaultyRelay.StartAsync("fault-discard");
+        using var client = await ConnectAsync(faulty.Port);
+        await client.SendAsync(new byte[1000]);
+        var more = client.ReceiveAsync(new byte[100]);
+        Assert.False(await Task.WhenAny(more, Task.Delay(TimeSpan.FromSeconds(1))) == more, "bytes or an end despite fault-discard");
+        client.Shutdown(SocketShutdown.Send);
+        await faulty.Relay.WaitForStderrAsync("faults: 1000 bytes dropped");
+    }
+
+    [Fact]
+    public async Task SliceSizesVaryWithinTheVariation()
+    {
+        using var faulty = await FaultyRelay.StartAsync("fault-slice=20,fault-slice-variation=5,fault-slice-delay=0.03,fault-seed=3");
+        using var client = await ConnectAsync(faulty.Port);
+        await client.SendAsync(new byte[400]);
+        var reads = await ReadAsync(client, 400);
+        Assert.True(reads.Count > 1, string.Join(",", reads));
+        Assert.Contains("slices of 20 ± 5 bytes every 0.03 s", faulty.Relay.StderrText);
+    }
+
+    [Fact]
     public async Task FaultsWorkOnUnixSockets()
     {
         using var dir = new TempDir();
@@ -217,6 +291,10 @@ public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     [InlineData("UDP4:127.0.0.1:9,fault-loss-burst=3", "qualifies a fault, and none is given")]
     [InlineData("UDP4:127.0.0.1:9,fault-loss=0.1,fault-loss-burst=0.5", "a burst is one datagram or more on average")]
     [InlineData("TCP4:127.0.0.1:9,fault-lossy=1", "unknown option \"fault-lossy\"")]
+    [InlineData("TCP4:127.0.0.1:9,fault-close=5,fault-slice-variation=2", "varies fault-slice, which is not given")]
+    [InlineData("TCP4:127.0.0.1:9,fault-slice=4,fault-slice-variation=4", "a piece varies by less than fault-slice")]
+    [InlineData("UDP4:127.0.0.1:9,fault-reset-time=1", "acts on a byte stream, and this address moves datagrams")]
+    [InlineData("TCP4:127.0.0.1:9,fault-close-time=-1", "fault-close-time")]
     public async Task BadFaultOptionsAreRefusedBeforeAnythingOpens(string address, string message)
     {
         var r = await Run.SharpCatAsync("-", address);
