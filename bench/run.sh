@@ -25,6 +25,9 @@
 #             Clients open at most 4 ahead of the backend's accepts (socat listens with backlog 5),
 #             all within 60 s.
 #   start-up  -V, 200 runs spawned from python; limit = /bin/true.
+#   faults    "off costs nothing": TCP bulk and the 64 B round trip through sharpcat with fault options
+#             that no connection draws (fault-latency=0.001,fault-probability=0 on the listening
+#             address), in the sharpcat column, against plain sharpcat in the socat column.
 #   udp       RELAY -u -b 65536 UDP-RECV:P1 UDP-SENDTO:127.0.0.1:P2, BENCH_UDP (100000) datagrams of
 #             64, 1400 and 16384 bytes from a python sender with 32 in flight to a python sink;
 #             datagrams/s, MiB/s, relay CPU ms per 100k datagrams.
@@ -39,7 +42,7 @@
 # Usage: bench/run.sh [size_in_MiB]   (default 1024; `bench/run.sh 256` is a quicker run)
 #   env: BENCH_RUNS (5), BENCH_CONNS (2000), BENCH_MEMCONNS (500), BENCH_PINGS (2000),
 #        SHARPCAT_BIN (artifacts/sharpcat), BENCH_ONLY (space-separated subset of:
-#        stdio tcp unix conn latency memory startup udp tls)
+#        stdio tcp unix conn latency memory startup udp tls faults)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MIB=${1:-1024}
@@ -47,7 +50,7 @@ RUNS=${BENCH_RUNS:-5}
 CONNS=${BENCH_CONNS:-2000}
 MEMCONNS=${BENCH_MEMCONNS:-500}
 PINGS=${BENCH_PINGS:-2000}
-ONLY=${BENCH_ONLY:-stdio tcp unix conn latency memory startup udp tls}
+ONLY=${BENCH_ONLY:-stdio tcp unix conn latency memory startup udp tls faults}
 SHARPCAT=$(realpath "${SHARPCAT_BIN:-artifacts/sharpcat}")
 [ -x "$SHARPCAT" ] || ./build.sh >/dev/null
 command -v socat >/dev/null || { echo "socat is needed: apt-get install -y socat" >&2; exit 1; }
@@ -686,6 +689,26 @@ PY
   row "start-up of -V (200 runs)" "ms" "$(r2 "$1")" "$(r2 "$2")" "$(r2 "$3")"
 }
 
+# ---------------------------------------------------------------- faults off
+scen_faults() {
+  local off=$tmp/sharpcat-faults-off res r i l s o
+  # the same binary, with fault options on the listening address that no connection draws
+  printf '#!/bin/bash\na=("$@"); for i in "${!a[@]}"; do case ${a[$i]} in TCP-LISTEN:*) a[$i]+=",fault-latency=0.001,fault-probability=0";; esac; done\nexec %q "${a[@]}"\n' "$SHARPCAT" > "$off"
+  chmod +x "$off"
+  mapfile -t res < <(KIND=tcp WARMUP=1 series xfer "$RUNS" "" "$off" "$SHARPCAT")
+  for i in "${!res[@]}"; do r[$i]=$(rate "${res[$i]}"); done
+  row "TCP->TCP, faults off vs plain sharpcat" "MiB/s" "${r[0]%% *}" ${r[1]%% *} ${r[2]%% *} ${r[1]#* } ${r[2]#* }
+  local ep
+  read -r ECHO_PORT < <(h freeport)
+  python3 "$PY" echoserver "$ECHO_PORT" & ep=$!; track "$ep"
+  h waitlisten tcp "$ECHO_PORT" 10 || { note "faults: echo server did not start"; stop "$ep"; return; }
+  mapfile -t res < <(WARMUP=1 series lat_once "$RUNS" "" "$off" "$SHARPCAT")
+  stop "$ep"
+  read -r -a l <<<"${res[0]}"; read -r -a s <<<"${res[1]}"; read -r -a o <<<"${res[2]}"
+  row "round trip, faults off vs plain, p50" "us" "$(r1 "${l[0]}")" "$(r1 "${s[0]}")" "$(r1 "${o[0]}")"
+  row "round trip, faults off vs plain, p99" "us" "$(r1 "${l[1]}")" "$(r1 "${s[1]}")" "$(r1 "${o[1]}")"
+}
+
 # ---------------------------------------------------------------- main
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 echo "SharpCat vs socat, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, ${SIZE_MIB} MiB per transfer, median of $RUNS runs"
@@ -703,6 +726,7 @@ want memory  && scen_memory
 want udp     && scen_udp
 want tls     && scen_tls
 want startup && scen_startup
+want faults  && scen_faults
 echo "($((SECONDS - start)) s)"
 if [ -s "$NOTES" ]; then
   echo; echo "Notes:"

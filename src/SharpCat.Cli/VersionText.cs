@@ -53,6 +53,8 @@ internal static class VersionText
         }
         // socat 1.8's feature names for what is not an address: netns= and --statistics.
         sb.Append("  #define WITH_NAMESPACES 1\n  #define WITH_STATS 1\n");
+        // SharpCat's own: the fault-… options, and --control (toxiproxy's HTTP API).
+        sb.Append($"  #define WITH_FAULTS 1\n  #define WITH_TOXIPROXY_API 1 /* {Control.ToxiproxyApi.ApiVersion} */\n");
         sb.Append("  #define WITH_MSGLEVEL 0 /*debug*/\n");
         return sb.ToString();
     }

@@ -234,6 +234,34 @@ public class ControlApiTests
     }
 
     [Fact]
+    public async Task ADatagramProxyLosesTheShareOfItsLossToxic()
+    {
+        using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        sink.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var control = await ControlServer.StartAsync("--fault-seed=5");
+        int port = FreePorts.Next();
+        var (status, _) = await control.SendAsync("POST", "/proxies",
+            $$"""{"name":"udp","listen":"UDP4-LISTEN:{{port}},bind=127.0.0.1","upstream":"UDP4:127.0.0.1:{{((IPEndPoint)sink.LocalEndPoint!).Port}}"}""");
+        Assert.Equal(201, status);
+        await control.ToxicAsync("udp", """{"type":"loss","stream":"upstream","attributes":{"probability":0.5}}""");
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        client.Connect(IPAddress.Loopback, port);
+        for (int i = 0; i < 200; i++) await client.SendAsync(BitConverter.GetBytes(i));
+        int got = 0;
+        var buffer = new byte[100];
+        while (true)
+        {
+            var next = sink.ReceiveAsync(buffer);
+            if (await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(1))) != next) break;
+            await next;
+            got++;
+        }
+        // Half of 200 lost: outside 60–140 is a 1-in-10^8 event for a fair draw.
+        Assert.InRange(got, 60, 140);
+        await control.Process.WaitForStderrAsync("fault \"loss_upstream\" on what is written to");
+    }
+
+    [Fact]
     public async Task TheConfigFileMakesTheProxiesAtStart()
     {
         using var dir = new TempDir();

@@ -24,4 +24,12 @@ public class ToxiproxyClientTests
         Assert.Contains("# pass 10", r.StdoutText);
         Assert.Contains("# fail 0", r.StdoutText);
     }
+
+    [Fact]
+    public async Task VersionListsTheFaultsAndTheApi()
+    {
+        var r = await Run.SharpCatAsync("-V");
+        Assert.Contains("  #define WITH_FAULTS 1\n", r.StdoutText);
+        Assert.Contains("  #define WITH_TOXIPROXY_API 1 /* 2.12.0 */\n", r.StdoutText);
+    }
 }
