@@ -41,6 +41,8 @@ internal sealed class FaultChannel : IChannel
     private long _written, _lastDue, _nextByteAt;
     private Exception? _failure;
     private bool _stallLogged;
+    // Set when the writer first stalls: from then on the end of the stream waits with the data.
+    private readonly TaskCompletionSource _stallEntered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Datagram faults: decided as each datagram is written, so the seed and the order of the
     // datagrams decide them, never the timing.
     private readonly bool _datagrams;
@@ -279,17 +281,10 @@ internal sealed class FaultChannel : IChannel
     {
         if (_failure is null) await ReleaseHeldAsync(CancellationToken.None).ConfigureAwait(false);
         _queue.Writer.TryComplete();
-        // A stalled writer holds the end of the stream back too, until the stall is lifted or the relay ends.
-        await _writer.ConfigureAwait(false);
+        // The writer sends the end of the stream once the queue is empty. A stall holds it back too,
+        // and the pump does not wait for a stall: the relay goes on, and ends it when it ends.
+        await Task.WhenAny(_writer, _stallEntered.Task).ConfigureAwait(false);
         if (_failure is not null) throw _failure;
-        if (_cut.IsCancellationRequested) return;
-        if (_state.Fault.SlowClose is { } late && late > TimeSpan.Zero)
-        {
-            Log.Notice($"relay {_id}: {_name}: slow close: the end of the stream goes {late.TotalSeconds} s late");
-            try { await Task.Delay(late, _cut.Token).ConfigureAwait(false); }
-            catch (OperationCanceledException) { return; }
-        }
-        await _inner.ShutdownWriteAsync().ConfigureAwait(false);
     }
 
     private async Task WriteQueuedAsync()
@@ -301,6 +296,13 @@ internal sealed class FaultChannel : IChannel
                 await UntilAsync(due, _cut.Token).ConfigureAwait(false);
                 await SendAsync(data).ConfigureAwait(false);
             }
+            if (_failure is not null || _cut.IsCancellationRequested) return;
+            if (_state.Fault.SlowClose is { } late && late > TimeSpan.Zero)
+            {
+                Log.Notice($"relay {_id}: {_name}: slow close: the end of the stream goes {late.TotalSeconds} s late");
+                await Task.Delay(late, _cut.Token).ConfigureAwait(false);
+            }
+            await _inner.ShutdownWriteAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_cut.IsCancellationRequested)
         {
@@ -365,6 +367,7 @@ internal sealed class FaultChannel : IChannel
             }
             bool stalled = state.StallAt is long at && at <= _written || state.StallDue <= Stopwatch.GetTimestamp();
             if (!stalled) return state;
+            _stallEntered.TrySetResult();
             if (!_stallLogged)
             {
                 _stallLogged = true;
