@@ -107,7 +107,7 @@ namespace SharpCat.Cli
                 Output.Write(relay.Explain());
                 return 0;
             }
-            Metrics.PrometheusEndpoint? metricsEndpoint = null;
+            Http.HttpServer? metricsEndpoint = null;
             if (cl.MetricsEndPoint is { } metricsAt)
             {
                 try

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
+using SharpCat.Cli.Http;
 using SharpCat.Diagnostics;
 
 namespace SharpCat.Cli.Control;
@@ -23,7 +24,7 @@ internal static class ControlMode
         try
         {
             if (cl.ConfigFile is { } config) await api.PopulateFromFileAsync(config);
-            server = HttpServer.Start(Resolve(cl.ControlEndPoint!), api.HandleAsync, "--control");
+            server = HttpServer.Start(cl.ControlEndPoint!, api.HandleAsync, "--control");
         }
         catch (SharpCatException e)
         {
@@ -50,8 +51,4 @@ internal static class ControlMode
             return status;
         }
     }
-
-    // localhost is the IPv4 loopback, where toxiproxy's Go listener puts it.
-    private static IPEndPoint Resolve(EndPoint at) =>
-        at as IPEndPoint ?? Metrics.PrometheusEndpoint.Resolve((DnsEndPoint)at, "--control");
 }

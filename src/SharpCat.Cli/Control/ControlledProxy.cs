@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using SharpCat.Catalog;
 
+using SharpCat.Cli.Http;
+
 namespace SharpCat.Cli.Control;
 
 /// <summary>One toxic as the API shows it: name, type, stream, toxicity and attributes.</summary>

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using SharpCat.Diagnostics;
 
+using SharpCat.Cli.Http;
+
 namespace SharpCat.Cli.Control;
 
 /// <summary>

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using SharpCat.Diagnostics;
 
-namespace SharpCat.Cli.Control;
+namespace SharpCat.Cli.Http;
 
 /// <summary>One HTTP request as the control API needs it: method, path, headers, body.</summary>
 internal sealed record HttpRequest(string Method, string Path, Dictionary<string, string> Headers, byte[] Body);
@@ -18,9 +18,11 @@ internal sealed record HttpResponse(int Status, string ContentType, byte[] Body)
 }
 
 /// <summary>
-/// A small HTTP/1.1 server for the control API: keep-alive, requests with a Content-Length body,
-/// headers and body read up to a bound and within a time limit. Clients of a test-control API send
-/// a few small JSON requests; nothing more is needed, and no web framework comes into the AOT binary.
+/// The small HTTP/1.1 server of <c>--metrics</c> and <c>--control</c>: keep-alive, requests with a
+/// Content-Length body, headers and body read up to a bound and within a time limit, so a client
+/// that sends too much or nothing costs a few kilobytes for a few seconds. Prometheus scrapes once
+/// every few seconds and a test-control client sends a few small JSON requests: nothing more is
+/// needed, and no web framework comes into the AOT binary.
 /// </summary>
 internal sealed class HttpServer : IAsyncDisposable
 {
@@ -32,11 +34,13 @@ internal sealed class HttpServer : IAsyncDisposable
     private readonly Func<HttpRequest, Task<HttpResponse>> _handler;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private readonly string _option;
 
-    private HttpServer(Socket listener, Func<HttpRequest, Task<HttpResponse>> handler)
+    private HttpServer(Socket listener, Func<HttpRequest, Task<HttpResponse>> handler, string option)
     {
         _listener = listener;
         _handler = handler;
+        _option = option;
         _accepting = AcceptAsync();
     }
 
@@ -44,8 +48,9 @@ internal sealed class HttpServer : IAsyncDisposable
 
     /// <summary>Binds and starts serving.</summary>
     /// <exception cref="SharpCatException">The address cannot be bound (in use, …).</exception>
-    public static HttpServer Start(IPEndPoint at, Func<HttpRequest, Task<HttpResponse>> handler, string option)
+    public static HttpServer Start(EndPoint where, Func<HttpRequest, Task<HttpResponse>> handler, string option)
     {
+        var at = where as IPEndPoint ?? Resolve((DnsEndPoint)where, option);
         var listener = new Socket(at.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -58,7 +63,41 @@ internal sealed class HttpServer : IAsyncDisposable
             listener.Dispose();
             throw new SharpCatException($"{option}: bind({Shown(at)}): {e.Message}");
         }
-        return new HttpServer(listener, handler);
+        return new HttpServer(listener, handler, option);
+    }
+
+    /// <summary>A host name's address for a server of the program's: IPv4 first, as Go's listeners take localhost.</summary>
+    /// <exception cref="SharpCatException">The name does not resolve.</exception>
+    private static IPEndPoint Resolve(DnsEndPoint at, string option)
+    {
+        try
+        {
+            var found = Dns.GetHostAddresses(at.Host);
+            var chosen = Array.Find(found, a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault()
+                ?? throw new SharpCatException($"{option}: \"{at.Host}\" has no address");
+            return new IPEndPoint(chosen, at.Port);
+        }
+        catch (SocketException e)
+        {
+            throw new SharpCatException($"{option}: getaddrinfo(\"{at.Host}\"): {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The value of <c>--metrics=[HOST:]PORT</c> or <c>--control=…</c>; HOST defaults to 127.0.0.1
+    /// (neither is for the network unless asked). A name is resolved when the server starts.
+    /// </summary>
+    /// <exception cref="SharpCatException">Not a port number.</exception>
+    public static EndPoint ParseAddress(string value, string option)
+    {
+        int colon = value.LastIndexOf(':');
+        string host = colon < 0 ? "127.0.0.1" : value[..colon];
+        string port = value[(colon + 1)..];
+        if (!ushort.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out ushort number))
+            throw new SharpCatException($"{option}={value}: \"{port}\" is not a port number (0-65535)");
+        if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
+        if (host.Length == 0) throw new SharpCatException($"{option}={value}: no host before the port");
+        return IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, number) : new DnsEndPoint(host, number);
     }
 
     public static string Shown(IPEndPoint ep) =>
@@ -77,7 +116,8 @@ internal sealed class HttpServer : IAsyncDisposable
             catch (ObjectDisposedException) { return; }
             catch (SocketException e)
             {
-                Log.Warn($"control API: accept(): {e.Message}");
+                // Out of descriptors and the like: the relay matters more than this request.
+                Log.Warn($"{_option}: accept(): {e.Message}");
                 await Task.Delay(100).ConfigureAwait(false);
                 continue;
             }
@@ -107,7 +147,7 @@ internal sealed class HttpServer : IAsyncDisposable
                     }
                     catch (Exception e)
                     {
-                        Log.Error($"control API: {request!.Method} {request.Path}: {e.Message}");
+                        Log.Error($"{_option}: {request!.Method} {request.Path}: {e.Message}");
                         response = HttpResponse.Text(500, "internal error\n");
                     }
                     bool close = problem is not null || request!.Headers.TryGetValue("connection", out var c) && c.Equals("close", StringComparison.OrdinalIgnoreCase);
