@@ -541,17 +541,19 @@ lat_once() { # relay prefix or "" (straight to the echo server) -> "p50 p99" or 
   fi
   echo "$out"
 }
-scen_latency() {
+# round trips through two relays (and none), beside an echo server: $1 title, $2 and $3 relay prefixes
+latency_rows() {
   local ep res l s o
   read -r ECHO_PORT < <(h freeport)
   python3 "$PY" echoserver "$ECHO_PORT" & ep=$!; track "$ep"
   h waitlisten tcp "$ECHO_PORT" 10 || { note "latency: echo server did not start"; stop "$ep"; return; }
-  mapfile -t res < <(WARMUP=1 series lat_once "$RUNS" "" "$SHARPCAT" "socat")
+  mapfile -t res < <(WARMUP=1 series lat_once "$RUNS" "" "$2" "$3")
   stop "$ep"
   read -r -a l <<<"${res[0]}"; read -r -a s <<<"${res[1]}"; read -r -a o <<<"${res[2]}"
-  row "round trip 64 B ($PINGS pings), p50" "us" "$(r1 "${l[0]}")" "$(r1 "${s[0]}")" "$(r1 "${o[0]}")"
-  row "round trip 64 B ($PINGS pings), p99" "us" "$(r1 "${l[1]}")" "$(r1 "${s[1]}")" "$(r1 "${o[1]}")"
+  row "$1, p50" "us" "$(r1 "${l[0]}")" "$(r1 "${s[0]}")" "$(r1 "${o[0]}")"
+  row "$1, p99" "us" "$(r1 "${l[1]}")" "$(r1 "${s[1]}")" "$(r1 "${o[1]}")"
 }
+scen_latency() { latency_rows "round trip 64 B ($PINGS pings)" "$SHARPCAT" "socat"; }
 
 # ---------------------------------------------------------------- TLS terminator
 TLS_CONNS=${BENCH_TLS_CONNS:-500}
@@ -691,22 +693,14 @@ PY
 
 # ---------------------------------------------------------------- faults off
 scen_faults() {
-  local off=$tmp/sharpcat-faults-off res r i l s o
+  local off=$tmp/sharpcat-faults-off res r i
   # the same binary, with fault options on the listening address that no connection draws
   printf '#!/bin/bash\na=("$@"); for i in "${!a[@]}"; do case ${a[$i]} in TCP-LISTEN:*) a[$i]+=",fault-latency=0.001,fault-probability=0";; esac; done\nexec %q "${a[@]}"\n' "$SHARPCAT" > "$off"
   chmod +x "$off"
   mapfile -t res < <(KIND=tcp WARMUP=1 series xfer "$RUNS" "" "$off" "$SHARPCAT")
   for i in "${!res[@]}"; do r[$i]=$(rate "${res[$i]}"); done
   row "TCP->TCP, faults off vs plain sharpcat" "MiB/s" "${r[0]%% *}" ${r[1]%% *} ${r[2]%% *} ${r[1]#* } ${r[2]#* }
-  local ep
-  read -r ECHO_PORT < <(h freeport)
-  python3 "$PY" echoserver "$ECHO_PORT" & ep=$!; track "$ep"
-  h waitlisten tcp "$ECHO_PORT" 10 || { note "faults: echo server did not start"; stop "$ep"; return; }
-  mapfile -t res < <(WARMUP=1 series lat_once "$RUNS" "" "$off" "$SHARPCAT")
-  stop "$ep"
-  read -r -a l <<<"${res[0]}"; read -r -a s <<<"${res[1]}"; read -r -a o <<<"${res[2]}"
-  row "round trip, faults off vs plain, p50" "us" "$(r1 "${l[0]}")" "$(r1 "${s[0]}")" "$(r1 "${o[0]}")"
-  row "round trip, faults off vs plain, p99" "us" "$(r1 "${l[1]}")" "$(r1 "${s[1]}")" "$(r1 "${o[1]}")"
+  latency_rows "round trip, faults off vs plain" "$off" "$SHARPCAT"
 }
 
 # ---------------------------------------------------------------- main

@@ -17,6 +17,31 @@ public class ControlApiTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
+    /// <summary>A control server with one proxy to an echo server, the toxic on it, and a client connected through it.</summary>
+    private sealed class Toxified : IDisposable
+    {
+        public EchoServer Echo { get; } = new();
+        public ControlServer Control { get; private set; } = null!;
+        public Socket Client { get; private set; } = null!;
+
+        public static async Task<Toxified> StartAsync(string toxic)
+        {
+            var t = new Toxified();
+            t.Control = await ControlServer.StartAsync();
+            int port = await t.Control.ProxyAsync("p", $"127.0.0.1:{t.Echo.Port}");
+            await t.Control.ToxicAsync("p", toxic);
+            t.Client = await ControlServer.ConnectAsync(port);
+            return t;
+        }
+
+        public void Dispose()
+        {
+            Client?.Dispose();
+            Control?.Dispose();
+            Echo.Dispose();
+        }
+    }
+
     private static async Task<int> ReadAllAsync(Socket s, int atMost = int.MaxValue)
     {
         var buffer = new byte[65536];
@@ -78,11 +103,8 @@ public class ControlApiTests
     [Fact]
     public async Task BandwidthPacesWhatTheClientReceives()
     {
-        using var echo = new EchoServer();
-        using var control = await ControlServer.StartAsync();
-        int port = await control.ProxyAsync("bw", $"127.0.0.1:{echo.Port}");
-        await control.ToxicAsync("bw", """{"type":"bandwidth","attributes":{"rate":100}}""");
-        using var client = await ControlServer.ConnectAsync(port);
+        using var t = await Toxified.StartAsync("""{"type":"bandwidth","attributes":{"rate":100}}""");
+        var client = t.Client;
         var watch = Stopwatch.StartNew();
         await client.SendAsync(new byte[200_000]);
         Assert.Equal(200_000, await ReadAllAsync(client, 200_000));
@@ -93,11 +115,8 @@ public class ControlApiTests
     [Fact]
     public async Task SlicerCutsWritesIntoSeparateReads()
     {
-        using var echo = new EchoServer();
-        using var control = await ControlServer.StartAsync();
-        int port = await control.ProxyAsync("sl", $"127.0.0.1:{echo.Port}");
-        await control.ToxicAsync("sl", """{"type":"slicer","attributes":{"average_size":10,"size_variation":4,"delay":50000}}""");
-        using var client = await ControlServer.ConnectAsync(port);
+        using var t = await Toxified.StartAsync("""{"type":"slicer","attributes":{"average_size":10,"size_variation":4,"delay":50000}}""");
+        var client = t.Client;
         await client.SendAsync(new byte[100]);
         var reads = new List<int>();
         var buffer = new byte[1000];
@@ -109,17 +128,14 @@ public class ControlApiTests
         }
         // Pieces of 6 to 14 bytes, 50 ms apart: several reads (a busy host may merge some).
         Assert.True(reads.Count >= 3, string.Join(",", reads));
-        Assert.Contains("slices of 10 ± 4 bytes every 0.05 s", control.Process.StderrText);
+        Assert.Contains("slices of 10 ± 4 bytes every 0.05 s", t.Control.Process.StderrText);
     }
 
     [Fact]
     public async Task SlowCloseDelaysTheEndOfTheStream()
     {
-        using var echo = new EchoServer();
-        using var control = await ControlServer.StartAsync();
-        int port = await control.ProxyAsync("sc", $"127.0.0.1:{echo.Port}");
-        await control.ToxicAsync("sc", """{"type":"slow_close","attributes":{"delay":600}}""");
-        using var client = await ControlServer.ConnectAsync(port);
+        using var t = await Toxified.StartAsync("""{"type":"slow_close","attributes":{"delay":600}}""");
+        var client = t.Client;
         await client.SendAsync(Encoding.ASCII.GetBytes("bye\n"));
         var watch = Stopwatch.StartNew();
         client.Shutdown(SocketShutdown.Send);
@@ -130,11 +146,8 @@ public class ControlApiTests
     [Fact]
     public async Task TimeoutDropsEverythingThenCloses()
     {
-        using var echo = new EchoServer();
-        using var control = await ControlServer.StartAsync();
-        int port = await control.ProxyAsync("to", $"127.0.0.1:{echo.Port}");
-        await control.ToxicAsync("to", """{"type":"timeout","attributes":{"timeout":700}}""");
-        using var client = await ControlServer.ConnectAsync(port);
+        using var t = await Toxified.StartAsync("""{"type":"timeout","attributes":{"timeout":700}}""");
+        var client = t.Client;
         var watch = Stopwatch.StartNew();
         await client.SendAsync(Encoding.ASCII.GetBytes("anyone there?\n"));
         Assert.Equal(0, await ReadAllAsync(client));
@@ -144,11 +157,8 @@ public class ControlApiTests
     [Fact]
     public async Task ResetPeerResetsTheConnection()
     {
-        using var echo = new EchoServer();
-        using var control = await ControlServer.StartAsync();
-        int port = await control.ProxyAsync("rp", $"127.0.0.1:{echo.Port}");
-        await control.ToxicAsync("rp", """{"type":"reset_peer","attributes":{"timeout":300}}""");
-        using var client = await ControlServer.ConnectAsync(port);
+        using var t = await Toxified.StartAsync("""{"type":"reset_peer","attributes":{"timeout":300}}""");
+        var client = t.Client;
         var watch = Stopwatch.StartNew();
         await client.SendAsync(Encoding.ASCII.GetBytes("hello\n"));
         var e = await Assert.ThrowsAsync<SocketException>(async () => await ReadAllAsync(client));
@@ -159,19 +169,16 @@ public class ControlApiTests
     [Fact]
     public async Task LimitDataEndsEachDirectionAfterItsBytes()
     {
-        using var echo = new EchoServer();
-        using var control = await ControlServer.StartAsync();
-        int port = await control.ProxyAsync("ld", $"127.0.0.1:{echo.Port}");
-        await control.ToxicAsync("ld", """{"type":"limit_data","attributes":{"bytes":1000}}""");
-        using var client = await ControlServer.ConnectAsync(port);
+        using var t = await Toxified.StartAsync("""{"type":"limit_data","attributes":{"bytes":1000}}""");
+        var client = t.Client;
         await client.SendAsync(new byte[5000]);
         Assert.Equal(1000, await ReadAllAsync(client));
         // Upstream: the server receives 300 bytes of what the client sends, then the end of the stream.
         using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         server.Listen();
-        int up = await control.ProxyAsync("ld-up", $"127.0.0.1:{((IPEndPoint)server.LocalEndPoint!).Port}");
-        await control.ToxicAsync("ld-up", """{"type":"limit_data","stream":"upstream","attributes":{"bytes":300}}""");
+        int up = await t.Control.ProxyAsync("ld-up", $"127.0.0.1:{((IPEndPoint)server.LocalEndPoint!).Port}");
+        await t.Control.ToxicAsync("ld-up", """{"type":"limit_data","stream":"upstream","attributes":{"bytes":300}}""");
         using var second = await ControlServer.ConnectAsync(up);
         await second.SendAsync(new byte[5000]);
         using var accepted = await server.AcceptAsync().WaitAsync(Bound);
