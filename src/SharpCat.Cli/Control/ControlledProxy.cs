@@ -70,7 +70,7 @@ internal sealed class ControlledProxy(string name, string listen, string upstrea
         if (differs)
         {
             // Checked before the running proxy is stopped, so a bad update leaves it as it was.
-            _ = new RelayHost(ListenAddress(newListen), UpstreamAddress(newUpstream));
+            await new RelayHost(ListenAddress(newListen), UpstreamAddress(newUpstream)).DisposeAsync().ConfigureAwait(false);
             await StopAsync().ConfigureAwait(false);
             Listen = newListen;
             Upstream = newUpstream;

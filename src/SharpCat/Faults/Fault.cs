@@ -92,7 +92,7 @@ public sealed record Fault
         {
             if (t < TimeSpan.Zero) throw new ArgumentException($"fault \"{name}\": {what} is negative");
         }
-        void Positive(long? n, string what)
+        void NotNegativeCount(long? n, string what)
         {
             if (n < 0) throw new ArgumentException($"fault \"{name}\": {what} is negative");
         }
@@ -108,10 +108,10 @@ public sealed record Fault
         NotNegative(ResetAfter, nameof(ResetAfter));
         NotNegative(CloseAfter, nameof(CloseAfter));
         NotNegative(SlowClose, nameof(SlowClose));
-        Positive(StallAfterBytes, nameof(StallAfterBytes));
-        Positive(ResetAfterBytes, nameof(ResetAfterBytes));
-        Positive(CloseAfterBytes, nameof(CloseAfterBytes));
-        Positive(SliceVariation, nameof(SliceVariation));
+        NotNegativeCount(StallAfterBytes, nameof(StallAfterBytes));
+        NotNegativeCount(ResetAfterBytes, nameof(ResetAfterBytes));
+        NotNegativeCount(CloseAfterBytes, nameof(CloseAfterBytes));
+        NotNegativeCount(SliceVariation, nameof(SliceVariation));
         if (BytesPerSecond is <= 0) throw new ArgumentException($"fault \"{name}\": {nameof(BytesPerSecond)} must be 1 or more");
         if (SliceSize is <= 0) throw new ArgumentException($"fault \"{name}\": {nameof(SliceSize)} must be 1 or more");
         if (Direction is not (RelayDirection.LeftToRight or RelayDirection.RightToLeft or RelayDirection.Both))
