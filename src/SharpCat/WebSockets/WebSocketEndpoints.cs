@@ -1,0 +1,63 @@
+using SharpCat.Catalog;
+using SharpCat.Diagnostics;
+using SharpCat.Endpoints;
+using SharpCat.Relay;
+
+namespace SharpCat.WebSockets;
+
+/// <summary>
+/// WS-CONNECT and WS-LISTEN over TCP, WSS-CONNECT and WSS-LISTEN over TLS: each is the transport's
+/// own address (TCP's or OPENSSL's opener, with all their options) with the opening handshake and
+/// <see cref="WebSocketChannel"/> on top, composed rather than copied.
+/// </summary>
+internal static class WebSocketEndpoints
+{
+    public static ValueTask<IChannel> Connect(OpenRequest r, CancellationToken ct) => ConnectAsync(r, secure: false, ct);
+    public static ValueTask<IChannel> ConnectSecure(OpenRequest r, CancellationToken ct) => ConnectAsync(r, secure: true, ct);
+    public static ValueTask<IListener> Listen(OpenRequest r, CancellationToken ct) => ListenAsync(r, secure: false, ct);
+    public static ValueTask<IListener> ListenSecure(OpenRequest r, CancellationToken ct) => ListenAsync(r, secure: true, ct);
+
+    /// <summary>The checks that need no I/O: the port, the TLS files, the WEBSOCKET options.</summary>
+    public static void Check(ResolvedAddress address)
+    {
+        var parameters = address.Spec.Parameters;
+        SocketAddressing.Port(parameters[^1], "tcp");
+        if (address.Kind.Keyword.StartsWith("wss", StringComparison.Ordinal)) TlsFiles.Check(address);
+        WebSocketSettings.From(address.Options, address.Name);
+    }
+
+    private static async ValueTask<IChannel> ConnectAsync(OpenRequest request, bool secure, CancellationToken ct)
+    {
+        var settings = WebSocketSettings.From(request.Options, request.Address.Name);
+        var transport = secure ? await OpenSslEndpoints.Connect(request, ct).ConfigureAwait(false) : await TcpEndpoints.Connect(request, ct).ConfigureAwait(false);
+        string host = request.Parameters[0];
+        int port = SocketAddressing.Port(request.Parameters[1], "tcp");
+        return await ClientHandshake.RunAsync(transport, host, port, secure, settings, request.Address.Name, ct).ConfigureAwait(false);
+    }
+
+    private static async ValueTask<IListener> ListenAsync(OpenRequest request, bool secure, CancellationToken ct)
+    {
+        var settings = WebSocketSettings.From(request.Options, request.Address.Name);
+        var transport = secure ? await OpenSslEndpoints.Listen(request, ct).ConfigureAwait(false) : await TcpEndpoints.Listen(request, ct).ConfigureAwait(false);
+        return new WebSocketListener(transport, settings, request.Address.Name);
+    }
+
+    /// <summary>
+    /// A listener whose connections are WebSockets: a request that is not served is answered with
+    /// its HTTP error and the listener goes on waiting, with or without fork.
+    /// </summary>
+    private sealed class WebSocketListener(IListener transport, WebSocketSettings settings, string name) : IListener
+    {
+        public async ValueTask<IChannel> AcceptAsync(CancellationToken ct)
+        {
+            while (true)
+            {
+                var accepted = await transport.AcceptAsync(ct).ConfigureAwait(false);
+                if (await ServerHandshake.RunAsync(accepted, settings, name, ct).ConfigureAwait(false) is { } channel) return channel;
+                Log.Info($"{name}: waiting for the next connection");
+            }
+        }
+
+        public ValueTask DisposeAsync() => transport.DisposeAsync();
+    }
+}
