@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs the real peers and tools the tests use (socat, ss, dante, tinyproxy,
-# sshd, …) when they are missing and we are root, publishes the NativeAOT binary, runs xunit, and ends with the line
+# sshd, python3-websockets, node's ws, …) when they are missing and we are root, publishes the NativeAOT binary, runs xunit, and ends with the line
 # "N passed, N failed, N skipped" read from the test results file.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -12,9 +12,12 @@ missing=()
 for pair in socat:socat ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:util-linux python3:python3 \
             danted:dante-server tinyproxy:tinyproxy sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
             useradd:passwd chpasswd:passwd openssl:openssl jq:jq mandoc:mandoc groff:groff-base zsh:zsh fish:fish \
-            lintian:lintian man:man-db dpkg-shlibdeps:dpkg-dev promtool:prometheus tshark:tshark rsyslogd:rsyslog; do
+            lintian:lintian man:man-db dpkg-shlibdeps:dpkg-dev promtool:prometheus tshark:tshark rsyslogd:rsyslog \
+            node:nodejs npm:npm; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
+# The WebSocket tests' python peer is a module of Debian's python, not a command.
+/usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || missing+=(python3-websockets)
 # The library sample's fixture runs a private PostgreSQL server (Debian keeps it out of PATH).
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -49,6 +52,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 ./build.sh >/dev/null || { echo "build failed"; ./build.sh; exit 1; }
+
+# node's ws, the WebSocket tests' second peer, exactly as tests/ws-peers/package-lock.json pins it.
+# A failure is not fatal here: the node WebSocket tests then fail, naming the missing module.
+if [ ! -d tests/ws-peers/node_modules/ws ]; then
+  (cd tests/ws-peers && npm ci --no-audit --no-fund >/dev/null 2>&1) || echo "npm ci in tests/ws-peers failed: the node WebSocket tests will fail" >&2
+fi
 
 # The packages the Packaging tests install (about a minute and a half). A failure is not fatal
 # here: those tests then fail, quoting this log, and the rest of the suite still runs.

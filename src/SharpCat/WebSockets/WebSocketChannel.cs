@@ -50,6 +50,7 @@ internal sealed class WebSocketChannel : IChannel
     private int _carryLength;
     private volatile bool _closeSent;
     private bool _abort;
+    private volatile SharpCatException? _failure;
 
     /// <param name="inner">The connection after the opening handshake.</param>
     /// <param name="client">True for a client, which masks what it sends and expects unmasked frames.</param>
@@ -70,9 +71,6 @@ internal sealed class WebSocketChannel : IChannel
             _end = early.Length;
         }
     }
-
-    /// <summary>The code of the peer's Close frame, once one came (1005 when it had none).</summary>
-    public int? PeerCloseCode => _peerCloseCode;
 
     public bool IsDatagram => false;
 
@@ -110,8 +108,10 @@ internal sealed class WebSocketChannel : IChannel
         {
             _readDone = true;
             ReleaseBuffer(force: true);
+            // Set before the Close goes: a write racing with it fails with this same error, not another.
+            _failure = new SharpCatException($"{_name}: {e.Message}; closed the WebSocket with {e.Code} ({WebSocketFrame.CloseCodeName(e.Code)})");
             await CloseQuietlyAsync(e.Code, e.Reason).ConfigureAwait(false);
-            throw new SharpCatException($"{_name}: {e.Message}; closed the WebSocket with {e.Code} ({WebSocketFrame.CloseCodeName(e.Code)})");
+            throw _failure;
         }
     }
 
@@ -303,7 +303,7 @@ internal sealed class WebSocketChannel : IChannel
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        if (_closeSent) throw new SharpCatException($"{_name}: cannot send after the WebSocket's Close frame");
+        if (_closeSent) throw AfterClose();
         if (!_text)
         {
             await SendAsync(Opcode.Binary, data, ct).ConfigureAwait(false);
@@ -343,6 +343,12 @@ internal sealed class WebSocketChannel : IChannel
         await _writing.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            // Nothing follows a Close (§5.5.1): a message that waited for the lock meanwhile fails.
+            if (_closeSent && opcode != Opcode.Close)
+            {
+                if (opcode == Opcode.Pong) return;
+                throw AfterClose();
+            }
             uint? mask = _client ? NewMask() : null;
             int header = WebSocketFrame.WriteHeader(frame, opcode, payload.Length, mask);
             var body = frame.AsSpan(header, payload.Length);
@@ -356,6 +362,8 @@ internal sealed class WebSocketChannel : IChannel
             ArrayPool<byte>.Shared.Return(frame);
         }
     }
+
+    private SharpCatException AfterClose() => _failure ?? new SharpCatException($"{_name}: cannot send after the WebSocket's Close frame");
 
     private static uint NewMask()
     {
@@ -409,8 +417,10 @@ internal sealed class WebSocketChannel : IChannel
 
     public async ValueTask DisposeAsync()
     {
-        // A relay cut by -T or by the other side's error still ends the WebSocket cleanly.
-        await CloseQuietlyAsync(CloseCode.GoingAway, "").ConfigureAwait(false);
+        // A relay cut by -T or by the other side's error still ends the WebSocket cleanly; a
+        // direction never written (-u) answers the peer's Close with its code, as a half-close would.
+        int code = _peerCloseCode is int c && c != CloseCode.NoStatus ? c : _peerCloseCode is null ? CloseCode.GoingAway : CloseCode.Normal;
+        await CloseQuietlyAsync(code, "").ConfigureAwait(false);
         await _inner.DisposeAsync().ConfigureAwait(false);
         ReleaseBuffer(force: true);
         if (_carry is not null) _carry = null;
