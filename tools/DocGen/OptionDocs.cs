@@ -167,6 +167,7 @@ internal static partial class OptionDocs
         ["ws-basic-auth"] = "user:password: a client sends it (HTTP Basic authentication); a server requires it and answers 401 without it.",
         ["ws-max-message"] = "The largest message accepted, in bytes (default 0: no limit, as messages are streamed through); a larger one closes the WebSocket with 1009.",
         ["ws-text"] = "Sends text messages instead of binary ones: the data must be UTF-8 (a character split between reads goes out whole).",
+        ["ws-lines"] = "Each line written is one message, without its newline (a line's start waits for its end, at most ws-max-message or 16 MiB); each message read ends with a newline. With ws-text the messages are text.",
         ["ws-handshake-timeout"] = "How long the opening handshake may take (default 10 seconds); a listener then drops that connection and goes on.",
         // OPENSSL
         ["openssl-certificate"] = "The file with this side's certificate (PEM), which may also hold the key.",

@@ -179,5 +179,6 @@ internal static partial class OptionCatalog
         new("ws-max-message", OptionGroups.Websocket, OptionPhase.Late, OptionType.SizeT),
         new("ws-text", OptionGroups.Websocket, OptionPhase.Late, OptionType.Bool),
         new("ws-handshake-timeout", OptionGroups.Websocket, OptionPhase.Late, OptionType.StructTimeval),
+        new("ws-lines", OptionGroups.Websocket, OptionPhase.Late, OptionType.Bool),
     ];
 }

@@ -19,12 +19,15 @@ namespace SharpCat.WebSockets;
 internal sealed class WebSocketChannel : IChannel
 {
     private const int BufferSize = 16 * 1024;
+    private const int DefaultLongestLine = 16 * 1024 * 1024;
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(1);
 
     private readonly IChannel _inner;
     private readonly bool _client;
     private readonly long _maxMessage;
     private readonly bool _text;
+    private readonly bool _lines;
+    private readonly long _longestLine;
     private readonly string _name;
     private readonly SemaphoreSlim _writing = new(1, 1);
 
@@ -42,12 +45,17 @@ internal sealed class WebSocketChannel : IChannel
     private long _messageLength;
     private Utf8Check _incoming;
     private bool _readDone;
+    // ws-lines: the newline that ends a message read, when the caller's buffer had no room for it.
+    private bool _newlineOwed;
     private int? _peerCloseCode;
 
     // Writing: in text mode, the start of a character the last write ended in.
     private Utf8Check _outgoing;
     private byte[]? _carry;
     private int _carryLength;
+    // ws-lines: the start of a line whose end has not come yet.
+    private byte[]? _held;
+    private int _heldLength;
     private volatile bool _closeSent;
     private bool _abort;
     private volatile SharpCatException? _failure;
@@ -63,6 +71,9 @@ internal sealed class WebSocketChannel : IChannel
         _client = client;
         _maxMessage = settings.MaxMessage;
         _text = settings.Text;
+        _lines = settings.Lines;
+        // A line is held until its end comes: bounded by ws-max-message, else by a generous default.
+        _longestLine = settings.MaxMessage > 0 ? settings.MaxMessage : DefaultLongestLine;
         _name = name;
         if (!early.IsEmpty)
         {
@@ -117,8 +128,14 @@ internal sealed class WebSocketChannel : IChannel
 
     private async ValueTask<int> ReadPayloadAsync(Memory<byte> buffer, CancellationToken ct)
     {
-        while (!_readDone)
+        while (!_readDone || _newlineOwed)
         {
+            if (_newlineOwed)
+            {
+                _newlineOwed = false;
+                buffer.Span[0] = (byte)'\n';
+                return 1;
+            }
             if (_payloadLeft == 0)
             {
                 if (!await NextFrameAsync(ct).ConfigureAwait(false)) break;
@@ -145,6 +162,12 @@ internal sealed class WebSocketChannel : IChannel
             if (_messageType == Opcode.Text && !_incoming.Feed(got))
                 throw new ProtocolViolation(CloseCode.InvalidData, "a text message is not valid UTF-8");
             if (_payloadLeft == 0) EndFrame();
+            if (_newlineOwed && n < buffer.Length)
+            {
+                // ws-lines: the message's end is the line's end, in the same read when there is room.
+                buffer.Span[n++] = (byte)'\n';
+                _newlineOwed = false;
+            }
             return n;
         }
         return 0;
@@ -216,6 +239,7 @@ internal sealed class WebSocketChannel : IChannel
         if (_messageType == Opcode.Text && _incoming.InCharacter)
             throw new ProtocolViolation(CloseCode.InvalidData, "a text message ends in the middle of a UTF-8 character");
         _inMessage = false;
+        _newlineOwed = _lines;
     }
 
     private async ValueTask<bool> ControlFrameAsync(Opcode opcode, bool final, long length, uint mask, bool masked, CancellationToken ct)
@@ -304,6 +328,11 @@ internal sealed class WebSocketChannel : IChannel
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         if (_closeSent) throw AfterClose();
+        if (_lines)
+        {
+            await WriteLinesAsync(data, ct).ConfigureAwait(false);
+            return;
+        }
         if (!_text)
         {
             await SendAsync(Opcode.Binary, data, ct).ConfigureAwait(false);
@@ -333,6 +362,48 @@ internal sealed class WebSocketChannel : IChannel
         {
             ArrayPool<byte>.Shared.Return(joined);
         }
+    }
+
+    /// <summary>ws-lines: each complete line is one message, without its newline; a line's start waits for its end.</summary>
+    private async ValueTask WriteLinesAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        while (true)
+        {
+            int end = data.Span.IndexOf((byte)'\n');
+            if (end < 0)
+            {
+                Hold(data.Span);
+                return;
+            }
+            if (_heldLength == 0) await SendLineAsync(data[..end], ct).ConfigureAwait(false);
+            else
+            {
+                Hold(data.Span[..end]);
+                await SendLineAsync(_held.AsMemory(0, _heldLength), ct).ConfigureAwait(false);
+                _heldLength = 0;
+            }
+            data = data[(end + 1)..];
+        }
+    }
+
+    private void Hold(ReadOnlySpan<byte> part)
+    {
+        if (part.IsEmpty) return;
+        long length = (long)_heldLength + part.Length;
+        if (length > _longestLine)
+            throw new SharpCatException($"{_name}: ws-lines: a line is longer than {_longestLine} bytes (ws-max-message)");
+        if (_held is null || _held.Length < length) Array.Resize(ref _held, (int)Math.Min(_longestLine, Math.Max(length, 2L * (_held?.Length ?? 1024))));
+        part.CopyTo(_held.AsSpan(_heldLength));
+        _heldLength = (int)length;
+    }
+
+    private ValueTask SendLineAsync(ReadOnlyMemory<byte> line, CancellationToken ct)
+    {
+        if (!_text) return SendAsync(Opcode.Binary, line, ct);
+        var check = new Utf8Check();
+        if (!check.Feed(line.Span) || check.InCharacter)
+            throw new SharpCatException($"{_name}: ws-text: a line is not valid UTF-8 and cannot be sent as a text message");
+        return SendAsync(Opcode.Text, line, ct);
     }
 
     /// <summary>Sends one final frame, whole: a frame is never interleaved with another (a pong, a close).</summary>
@@ -409,6 +480,12 @@ internal sealed class WebSocketChannel : IChannel
         {
             await CloseQuietlyAsync(CloseCode.InvalidData, "text ended in the middle of a character").ConfigureAwait(false);
             throw new SharpCatException($"{_name}: ws-text: the data ended in the middle of a UTF-8 character");
+        }
+        if (_heldLength > 0 && !_closeSent)
+        {
+            // ws-lines: a last line without its newline is a message too.
+            await SendLineAsync(_held.AsMemory(0, _heldLength), CancellationToken.None).ConfigureAwait(false);
+            _heldLength = 0;
         }
         int code = _peerCloseCode is int c && c != CloseCode.NoStatus ? c : CloseCode.Normal;
         await SendCloseAsync(code, "", CancellationToken.None).ConfigureAwait(false);

@@ -14,12 +14,13 @@ namespace SharpCat.WebSockets;
 /// <param name="MaxMessage">The largest message read, in bytes; 0 for no limit.</param>
 /// <param name="Text">Send text messages (UTF-8 checked) instead of binary ones.</param>
 /// <param name="HandshakeTimeout">How long the opening handshake may take.</param>
+/// <param name="Lines">Each line written is one message (without its newline); each message read ends with a newline.</param>
 internal sealed record WebSocketSettings(string? Path, string[] Protocols, string[] Origins, (string Name, string Value)[] Headers,
-    string? BasicAuth, long MaxMessage, bool Text, TimeSpan HandshakeTimeout)
+    string? BasicAuth, long MaxMessage, bool Text, TimeSpan HandshakeTimeout, bool Lines)
 {
     /// <summary>The option names of the group (ImplementedOptions lists them).</summary>
     public static readonly string[] Names =
-        ["ws-path", "ws-protocol", "ws-origin", "ws-header", "ws-basic-auth", "ws-max-message", "ws-text", "ws-handshake-timeout"];
+        ["ws-path", "ws-protocol", "ws-origin", "ws-header", "ws-basic-auth", "ws-max-message", "ws-text", "ws-handshake-timeout", "ws-lines"];
 
     private const double DefaultHandshakeSeconds = 10;
 
@@ -62,7 +63,7 @@ internal sealed record WebSocketSettings(string? Path, string[] Protocols, strin
         double seconds = options.Seconds("ws-handshake-timeout") ?? DefaultHandshakeSeconds;
         if (seconds <= 0) throw new SharpCatException($"{addressName}: option \"ws-handshake-timeout\": give a time above 0 seconds");
         return new WebSocketSettings(options.Text("ws-path"), [.. protocols], [.. origins], [.. headers], options.Text("ws-basic-auth"),
-            options.Number("ws-max-message") ?? 0, options.Flag("ws-text"), TimeSpan.FromSeconds(seconds));
+            options.Number("ws-max-message") ?? 0, options.Flag("ws-text"), TimeSpan.FromSeconds(seconds), options.Flag("ws-lines"));
     }
 
     private static (string, string) Header(string addressName, ResolvedOption option, string text)
