@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs the real peers and tools the tests use (socat, ss, dante, tinyproxy,
-# sshd, python3-websockets, node's ws, …) when they are missing and we are root, publishes the NativeAOT binary, runs xunit, and ends with the line
+# sshd, python3-websockets, node's ws, chromium, …) when they are missing and we are root, publishes the NativeAOT binary, runs xunit, and ends with the line
 # "N passed, N failed, N skipped" read from the test results file.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -13,7 +13,7 @@ for pair in socat:socat ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:
             danted:dante-server tinyproxy:tinyproxy sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
             useradd:passwd chpasswd:passwd openssl:openssl jq:jq mandoc:mandoc groff:groff-base zsh:zsh fish:fish \
             lintian:lintian man:man-db dpkg-shlibdeps:dpkg-dev promtool:prometheus tshark:tshark rsyslogd:rsyslog \
-            node:nodejs npm:npm; do
+            node:nodejs npm:npm chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 # The WebSocket tests' python peer is a module of Debian's python, not a command.
