@@ -168,6 +168,8 @@ internal static partial class OptionDocs
         ["ws-max-message"] = "The largest message accepted, in bytes (default 0: no limit, as messages are streamed through); a larger one closes the WebSocket with 1009.",
         ["ws-text"] = "Sends text messages instead of binary ones: the data must be UTF-8 (a character split between reads goes out whole).",
         ["ws-lines"] = "Each line written is one message, without its newline (a line's start waits for its end, at most ws-max-message or 16 MiB); each message read ends with a newline. With ws-text the messages are text.",
+        ["ws-ping-interval"] = "Sends a ping after this many seconds without a byte from the peer (keep-alive through proxies and NAT; default none).",
+        ["ws-ping-timeout"] = "With ws-ping-interval: when nothing comes this many seconds after a ping, closes the WebSocket with 1011 and fails the relay.",
         ["ws-handshake-timeout"] = "How long the opening handshake may take (default 10 seconds); a listener then drops that connection and goes on.",
         // OPENSSL
         ["openssl-certificate"] = "The file with this side's certificate (PEM), which may also hold the key.",

@@ -180,5 +180,7 @@ internal static partial class OptionCatalog
         new("ws-text", OptionGroups.Websocket, OptionPhase.Late, OptionType.Bool),
         new("ws-handshake-timeout", OptionGroups.Websocket, OptionPhase.Late, OptionType.StructTimeval),
         new("ws-lines", OptionGroups.Websocket, OptionPhase.Late, OptionType.Bool),
+        new("ws-ping-interval", OptionGroups.Websocket, OptionPhase.Late, OptionType.StructTimeval),
+        new("ws-ping-timeout", OptionGroups.Websocket, OptionPhase.Late, OptionType.StructTimeval),
     ];
 }

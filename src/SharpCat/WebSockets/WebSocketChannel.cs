@@ -16,7 +16,7 @@ namespace SharpCat.WebSockets;
 /// answered; a Close from the peer is the end of file, and a half-close sends our Close. A frame
 /// that breaks the protocol closes the WebSocket with the matching code and fails the relay.
 /// </summary>
-internal sealed class WebSocketChannel : IChannel
+internal sealed partial class WebSocketChannel : IChannel
 {
     private const int BufferSize = 16 * 1024;
     private const int DefaultLongestLine = 16 * 1024 * 1024;
@@ -81,6 +81,7 @@ internal sealed class WebSocketChannel : IChannel
             early.CopyTo(_buffer);
             _end = early.Length;
         }
+        if (settings.PingInterval is { } interval) StartKeepAlive(interval, settings.PingTimeout);
     }
 
     public bool IsDatagram => false;
@@ -106,14 +107,16 @@ internal sealed class WebSocketChannel : IChannel
     public string Describe() => _inner.Describe();
 
     public ValueTask WaitReadableAsync(CancellationToken ct) =>
-        _readDone || _end > _start ? ValueTask.CompletedTask : _inner.WaitReadableAsync(ct);
+        _readDone || _end > _start ? ValueTask.CompletedTask
+        : _keepAlive is null ? _inner.WaitReadableAsync(ct) : WaitReadableCuttableAsync(ct);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
         try
         {
-            return await ReadPayloadAsync(buffer, ct).ConfigureAwait(false);
+            return _keepAlive is null ? await ReadPayloadAsync(buffer, ct).ConfigureAwait(false)
+                : await ReadCuttableAsync(buffer, ct).ConfigureAwait(false);
         }
         catch (ProtocolViolation e)
         {
@@ -154,6 +157,7 @@ internal sealed class WebSocketChannel : IChannel
             {
                 n = await _inner.ReadAsync(into, ct).ConfigureAwait(false);
                 if (n == 0) throw EndedInFrame();
+                Heard();
             }
             var got = into.Span[..n];
             if (_masked) WebSocketFrame.Mask(got, _mask, _payloadOffset);
@@ -310,6 +314,7 @@ internal sealed class WebSocketChannel : IChannel
             int n = await _inner.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
             if (n == 0) return false;
             _end += n;
+            Heard();
         }
         return true;
     }
@@ -496,6 +501,7 @@ internal sealed class WebSocketChannel : IChannel
     {
         // A relay cut by -T or by the other side's error still ends the WebSocket cleanly; a
         // direction never written (-u) answers the peer's Close with its code, as a half-close would.
+        await StopKeepAliveAsync().ConfigureAwait(false);
         int code = _peerCloseCode is int c && c != CloseCode.NoStatus ? c : _peerCloseCode is null ? CloseCode.GoingAway : CloseCode.Normal;
         await CloseQuietlyAsync(code, "").ConfigureAwait(false);
         await _inner.DisposeAsync().ConfigureAwait(false);

@@ -15,12 +15,14 @@ namespace SharpCat.WebSockets;
 /// <param name="Text">Send text messages (UTF-8 checked) instead of binary ones.</param>
 /// <param name="HandshakeTimeout">How long the opening handshake may take.</param>
 /// <param name="Lines">Each line written is one message (without its newline); each message read ends with a newline.</param>
+/// <param name="PingInterval">A ping goes after this long without a byte from the peer; null for none.</param>
+/// <param name="PingTimeout">The WebSocket fails when nothing comes this long after a ping; null to wait for ever.</param>
 internal sealed record WebSocketSettings(string? Path, string[] Protocols, string[] Origins, (string Name, string Value)[] Headers,
-    string? BasicAuth, long MaxMessage, bool Text, TimeSpan HandshakeTimeout, bool Lines)
+    string? BasicAuth, long MaxMessage, bool Text, TimeSpan HandshakeTimeout, bool Lines, TimeSpan? PingInterval, TimeSpan? PingTimeout)
 {
     /// <summary>The option names of the group (ImplementedOptions lists them).</summary>
     public static readonly string[] Names =
-        ["ws-path", "ws-protocol", "ws-origin", "ws-header", "ws-basic-auth", "ws-max-message", "ws-text", "ws-handshake-timeout", "ws-lines"];
+        ["ws-path", "ws-protocol", "ws-origin", "ws-header", "ws-basic-auth", "ws-max-message", "ws-text", "ws-handshake-timeout", "ws-lines", "ws-ping-interval", "ws-ping-timeout"];
 
     private const double DefaultHandshakeSeconds = 10;
 
@@ -62,9 +64,19 @@ internal sealed record WebSocketSettings(string? Path, string[] Protocols, strin
         }
         double seconds = options.Seconds("ws-handshake-timeout") ?? DefaultHandshakeSeconds;
         if (seconds <= 0) throw new SharpCatException($"{addressName}: option \"ws-handshake-timeout\": give a time above 0 seconds");
+        TimeSpan? interval = Positive(options, "ws-ping-interval", addressName), timeout = Positive(options, "ws-ping-timeout", addressName);
+        if (timeout is not null && interval is null)
+            throw new SharpCatException($"{addressName}: option \"ws-ping-timeout\" needs ws-ping-interval: no ping is sent without it");
         return new WebSocketSettings(options.Text("ws-path"), [.. protocols], [.. origins], [.. headers], options.Text("ws-basic-auth"),
-            options.Number("ws-max-message") ?? 0, options.Flag("ws-text"), TimeSpan.FromSeconds(seconds), options.Flag("ws-lines"));
+            options.Number("ws-max-message") ?? 0, options.Flag("ws-text"), TimeSpan.FromSeconds(seconds), options.Flag("ws-lines"), interval, timeout);
     }
+
+    private static TimeSpan? Positive(OptionSet options, string name, string addressName) => options.Seconds(name) switch
+    {
+        null => null,
+        > 0 and var s => TimeSpan.FromSeconds(s),
+        _ => throw new SharpCatException($"{addressName}: option \"{name}\": give a time above 0 seconds"),
+    };
 
     private static (string, string) Header(string addressName, ResolvedOption option, string text)
     {

@@ -152,6 +152,8 @@ public class WebSocketHandshakeTests
     [InlineData("WS-CONNECT:127.0.0.1:9,ws-header=Host:x", "WS-CONNECT: option \"ws-header=Host:x\": the handshake writes Host itself")]
     [InlineData("WS-CONNECT:127.0.0.1:9,ws-header=novalue", "WS-CONNECT: option \"ws-header=novalue\": give Name:value")]
     [InlineData("WS-CONNECT:127.0.0.1:9,ws-basic-auth=nocolon", "WS-CONNECT: option \"ws-basic-auth=nocolon\": give user:password")]
+    [InlineData("WS-CONNECT:127.0.0.1:9,ws-ping-timeout=5", "WS-CONNECT: option \"ws-ping-timeout\" needs ws-ping-interval: no ping is sent without it")]
+    [InlineData("WS-CONNECT:127.0.0.1:9,ws-ping-interval=0", "WS-CONNECT: option \"ws-ping-interval\": give a time above 0 seconds")]
     [InlineData("TCP:127.0.0.1:9,ws-path=/", "TCP-CONNECT: option \"ws-path\" does not apply to this address type")]
     public async Task BadOptionValuesAreRefusedBeforeOpening(string address, string error)
     {

@@ -78,6 +78,28 @@ public class WebSocketHostilePeerTests
     }
 
     /// <summary>
+    /// ws-ping-interval pings a quiet peer; a pong keeps the WebSocket up, and a peer that stays
+    /// silent after a ping for ws-ping-timeout gets a 1011 close and the relay exits 1.
+    /// </summary>
+    [Fact]
+    public async Task APeerThatStopsAnsweringPingsIsClosedWith1011()
+    {
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "WS-LISTEN:0,bind=127.0.0.1,ws-ping-interval=0.5,ws-ping-timeout=3", "PIPE");
+        using var _ = server;
+        using var ws = await RawWebSocket.ConnectAsync(port);
+        var ping = await ws.ReadFrameAsync() ?? throw new InvalidOperationException(server.StderrText);
+        Assert.Equal(0x89, ping.First);
+        await ws.SendAsync(RawWebSocket.Frame(0x8A, ping.Payload, masked: true));
+        // Answered: the next frame is the next ping, not a close; this one stays unanswered.
+        var next = await ws.ReadFrameAsync() ?? throw new InvalidOperationException(server.StderrText);
+        Assert.Equal(0x89, next.First);
+        Assert.NotEqual(ping.Payload, next.Payload);
+        Assert.Equal(1011, await ws.ReadCloseCodeAsync());
+        Assert.Equal(1, await server.WaitForExitAsync());
+        Assert.Contains("E WS-LISTEN: nothing from the peer within 3 s of a ping (ws-ping-timeout); closed the WebSocket with 1011 (internal error)", server.StderrText);
+    }
+
+    /// <summary>
     /// A message in fragments with a ping between them (§5.4: control frames may come between
     /// fragments) is relayed whole and in order, the ping answered with a pong of the same payload;
     /// the client's close is answered with its code and the relay exits 0.
