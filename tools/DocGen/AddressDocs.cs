@@ -72,6 +72,8 @@ internal static partial class AddressDocs
         ["ws-listen"] = "Listens on a TCP port for WebSocket clients (browsers, websockify's peers); a request it does not serve is answered with its HTTP error and it goes on listening; with fork, every client.",
         ["wss-connect"] = "WS-CONNECT over TLS, with OPENSSL's options (the server's certificate is checked unless verify=0).",
         ["wss-listen"] = "WS-LISTEN over TLS, with OPENSSL-LISTEN's options (cert= is required).",
+        ["ws-unix-connect"] = "WS-CONNECT over a UNIX stream socket (the request names localhost).",
+        ["ws-unix-listen"] = "WS-LISTEN on a UNIX stream socket, for a reverse proxy (nginx) that forwards WebSocket requests to one.",
         ["openssl-dtls-client"] = "Speaks DTLS (TLS over UDP) as a client to a UDP port of a host.",
         ["openssl-dtls-server"] = "Waits on a UDP port and speaks DTLS as a server (cert= is required).",
         ["proxy"] = "Connects through an HTTP proxy with the CONNECT method to a host and port.",

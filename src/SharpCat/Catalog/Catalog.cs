@@ -67,7 +67,11 @@ internal static partial class AddressCatalog
         new("ws-listen", ["port"], [], TcpListen | OptionGroups.Websocket),
         new("wss-connect", ["host", "port"], [], TcpConnect | OptionGroups.Openssl | OptionGroups.Websocket),
         new("wss-listen", ["port"], [], TcpListen | OptionGroups.Openssl | OptionGroups.Websocket),
+        new("ws-unix-connect", ["filename"], [], UnixConnect | OptionGroups.Websocket),
+        new("ws-unix-listen", ["filename"], [], UnixConnect | OptionGroups.Listen | OptionGroups.Child | OptionGroups.Websocket),
     ];
+
+    private const OptionGroups UnixConnect = OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Named | OptionGroups.Retry | OptionGroups.Unix;
 
     private const OptionGroups TcpConnect = OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Child | OptionGroups.Retry | Ip46 | OptionGroups.Tcp;
     private const OptionGroups TcpListen = TcpConnect | OptionGroups.Listen | OptionGroups.Range;
@@ -96,7 +100,7 @@ internal static partial class AddressCatalog
         ("udplite6", "udplite6-connect"), ("udplite6-dgram", "udplite6-datagram"), ("udplite6-l", "udplite6-listen"), ("udplite6-send", "udplite6-sendto"),
         ("dccp", "dccp-connect"), ("dccp-l", "dccp-listen"), ("dccp4", "dccp4-connect"), ("dccp4-l", "dccp4-listen"),
         ("dccp6", "dccp6-connect"), ("dccp6-l", "dccp6-listen"),
-        ("ws", "ws-connect"), ("ws-l", "ws-listen"), ("wss", "wss-connect"), ("wss-l", "wss-listen"),
+        ("ws", "ws-connect"), ("ws-l", "ws-listen"), ("wss", "wss-connect"), ("wss-l", "wss-listen"), ("ws-unix", "ws-unix-connect"), ("ws-unix-l", "ws-unix-listen"),
     ];
 
     /// <summary>

@@ -90,6 +90,8 @@ internal static class EndpointRegistry
         ["ws-listen"] = new(null, WebSockets.WebSocketEndpoints.Listen),
         ["wss-connect"] = new(WebSockets.WebSocketEndpoints.ConnectSecure, null),
         ["wss-listen"] = new(null, WebSockets.WebSocketEndpoints.ListenSecure),
+        ["ws-unix-connect"] = new(WebSockets.WebSocketEndpoints.ConnectUnix, null),
+        ["ws-unix-listen"] = new(null, WebSockets.WebSocketEndpoints.ListenUnix),
         // The device and its configuration socket are made where the namespace (if any) says.
         ["tun"] = new(static (r, ct) => NetworkNamespace.Run((r, ct), static s => TunEndpoints.Open(s.r, s.ct)), null),
         ["interface"] = new(InterfaceEndpoints.Open, null),
@@ -189,6 +191,8 @@ internal static class EndpointRegistry
         ["ws-listen"] = WebSockets.WebSocketEndpoints.Check,
         ["wss-connect"] = WebSockets.WebSocketEndpoints.Check,
         ["wss-listen"] = WebSockets.WebSocketEndpoints.Check,
+        ["ws-unix-connect"] = WebSockets.WebSocketEndpoints.Check,
+        ["ws-unix-listen"] = WebSockets.WebSocketEndpoints.Check,
         ["ip-sendto"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[1]),
         ["ip-datagram"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[1]),
         ["ip-recvfrom"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[0]),

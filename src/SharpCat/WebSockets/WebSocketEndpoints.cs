@@ -6,9 +6,10 @@ using SharpCat.Relay;
 namespace SharpCat.WebSockets;
 
 /// <summary>
-/// WS-CONNECT and WS-LISTEN over TCP, WSS-CONNECT and WSS-LISTEN over TLS: each is the transport's
-/// own address (TCP's or OPENSSL's opener, with all their options) with the opening handshake and
-/// <see cref="WebSocketChannel"/> on top, composed rather than copied.
+/// WS-CONNECT and WS-LISTEN over TCP, WSS-CONNECT and WSS-LISTEN over TLS, WS-UNIX-CONNECT and
+/// WS-UNIX-LISTEN over a UNIX socket (behind a reverse proxy such as nginx): each is the transport's
+/// own address (TCP's, OPENSSL's or UNIX's opener, with all their options) with the opening
+/// handshake and <see cref="WebSocketChannel"/> on top, composed rather than copied.
 /// </summary>
 internal static class WebSocketEndpoints
 {
@@ -16,12 +17,15 @@ internal static class WebSocketEndpoints
     public static ValueTask<IChannel> ConnectSecure(OpenRequest r, CancellationToken ct) => ConnectAsync(r, secure: true, ct);
     public static ValueTask<IListener> Listen(OpenRequest r, CancellationToken ct) => ListenAsync(r, secure: false, ct);
     public static ValueTask<IListener> ListenSecure(OpenRequest r, CancellationToken ct) => ListenAsync(r, secure: true, ct);
+    public static ValueTask<IChannel> ConnectUnix(OpenRequest r, CancellationToken ct) => ConnectUnixAsync(r, ct);
+    public static ValueTask<IListener> ListenUnix(OpenRequest r, CancellationToken ct) => ListenUnixAsync(r, ct);
 
-    /// <summary>The checks that need no I/O: the port, the TLS files, the WEBSOCKET options.</summary>
+    /// <summary>The checks that need no I/O: the port or socket path, the TLS files, the WEBSOCKET options.</summary>
     public static void Check(ResolvedAddress address)
     {
         var parameters = address.Spec.Parameters;
-        SocketAddressing.Port(parameters[^1], "tcp");
+        if (address.Kind.Keyword.StartsWith("ws-unix", StringComparison.Ordinal)) UnixEndpoints.EndPoint(parameters[0], false, address.Name);
+        else SocketAddressing.Port(parameters[^1], "tcp");
         if (address.Kind.Keyword.StartsWith("wss", StringComparison.Ordinal)) TlsFiles.Check(address);
         WebSocketSettings.From(address.Options, address.Name);
     }
@@ -40,6 +44,20 @@ internal static class WebSocketEndpoints
         var settings = WebSocketSettings.From(request.Options, request.Address.Name);
         var transport = secure ? await OpenSslEndpoints.Listen(request, ct).ConfigureAwait(false) : await TcpEndpoints.Listen(request, ct).ConfigureAwait(false);
         return new WebSocketListener(transport, settings, request.Address.Name);
+    }
+
+    private static async ValueTask<IChannel> ConnectUnixAsync(OpenRequest request, CancellationToken ct)
+    {
+        var settings = WebSocketSettings.From(request.Options, request.Address.Name);
+        var transport = await UnixEndpoints.Connect(request, ct).ConfigureAwait(false);
+        // A socket has no host name: the request names the local host, as a reverse proxy's would.
+        return await ClientHandshake.RunAsync(transport, "localhost", 80, secure: false, settings, request.Address.Name, ct).ConfigureAwait(false);
+    }
+
+    private static async ValueTask<IListener> ListenUnixAsync(OpenRequest request, CancellationToken ct)
+    {
+        var settings = WebSocketSettings.From(request.Options, request.Address.Name);
+        return new WebSocketListener(await UnixEndpoints.Listen(request, ct).ConfigureAwait(false), settings, request.Address.Name);
     }
 
     /// <summary>
