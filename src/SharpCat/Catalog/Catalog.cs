@@ -69,6 +69,9 @@ internal static partial class AddressCatalog
         new("wss-listen", ["port"], [], TcpListen | OptionGroups.Openssl | OptionGroups.Websocket),
         new("ws-unix-connect", ["filename"], [], UnixConnect | OptionGroups.Websocket),
         new("ws-unix-listen", ["filename"], [], UnixConnect | OptionGroups.Listen | OptionGroups.Child | OptionGroups.Websocket),
+        // Through PROXY's and SOCKS5-CONNECT's tunnels, with their parameters and groups.
+        new("ws-proxy", ["proxy-server", "host", "port"], [], TcpConnect | OptionGroups.Http | OptionGroups.Websocket),
+        new("ws-socks5", ["socks-server", "host", "port"], ["socks-port"], Socks5Groups | OptionGroups.Websocket),
     ];
 
     private const OptionGroups UnixConnect = OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Named | OptionGroups.Retry | OptionGroups.Unix;

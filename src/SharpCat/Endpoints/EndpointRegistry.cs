@@ -92,6 +92,8 @@ internal static class EndpointRegistry
         ["wss-listen"] = new(null, WebSockets.WebSocketEndpoints.ListenSecure),
         ["ws-unix-connect"] = new(WebSockets.WebSocketEndpoints.ConnectUnix, null),
         ["ws-unix-listen"] = new(null, WebSockets.WebSocketEndpoints.ListenUnix),
+        ["ws-proxy"] = new(WebSockets.WebSocketEndpoints.ConnectHttpProxy, null),
+        ["ws-socks5"] = new(WebSockets.WebSocketEndpoints.ConnectSocks5, null),
         // The device and its configuration socket are made where the namespace (if any) says.
         ["tun"] = new(static (r, ct) => NetworkNamespace.Run((r, ct), static s => TunEndpoints.Open(s.r, s.ct)), null),
         ["interface"] = new(InterfaceEndpoints.Open, null),
@@ -193,6 +195,8 @@ internal static class EndpointRegistry
         ["wss-listen"] = WebSockets.WebSocketEndpoints.Check,
         ["ws-unix-connect"] = WebSockets.WebSocketEndpoints.Check,
         ["ws-unix-listen"] = WebSockets.WebSocketEndpoints.Check,
+        ["ws-proxy"] = WebSockets.WebSocketEndpoints.Check,
+        ["ws-socks5"] = WebSockets.WebSocketEndpoints.Check,
         ["ip-sendto"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[1]),
         ["ip-datagram"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[1]),
         ["ip-recvfrom"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[0]),

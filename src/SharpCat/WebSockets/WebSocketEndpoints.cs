@@ -19,12 +19,15 @@ internal static class WebSocketEndpoints
     public static ValueTask<IListener> ListenSecure(OpenRequest r, CancellationToken ct) => ListenAsync(r, secure: true, ct);
     public static ValueTask<IChannel> ConnectUnix(OpenRequest r, CancellationToken ct) => ConnectUnixAsync(r, ct);
     public static ValueTask<IListener> ListenUnix(OpenRequest r, CancellationToken ct) => ListenUnixAsync(r, ct);
+    public static ValueTask<IChannel> ConnectHttpProxy(OpenRequest r, CancellationToken ct) => ConnectProxiedAsync(r, HttpProxyEndpoints.Open, ct);
+    public static ValueTask<IChannel> ConnectSocks5(OpenRequest r, CancellationToken ct) => ConnectProxiedAsync(r, Socks5Endpoints.ConnectAsync, ct);
 
     /// <summary>The checks that need no I/O: the port or socket path, the TLS files, the WEBSOCKET options.</summary>
     public static void Check(ResolvedAddress address)
     {
         var parameters = address.Spec.Parameters;
         if (address.Kind.Keyword.StartsWith("ws-unix", StringComparison.Ordinal)) UnixEndpoints.EndPoint(parameters[0], false, address.Name);
+        else if (address.Kind.Keyword is "ws-proxy" or "ws-socks5") ProxyTargets.Check(address);
         else SocketAddressing.Port(parameters[^1], "tcp");
         if (address.Kind.Keyword.StartsWith("wss", StringComparison.Ordinal)) TlsFiles.Check(address);
         WebSocketSettings.From(address.Options, address.Name);
@@ -44,6 +47,19 @@ internal static class WebSocketEndpoints
         var settings = WebSocketSettings.From(request.Options, request.Address.Name);
         var transport = secure ? await OpenSslEndpoints.Listen(request, ct).ConfigureAwait(false) : await TcpEndpoints.Listen(request, ct).ConfigureAwait(false);
         return new WebSocketListener(transport, settings, request.Address.Name);
+    }
+
+    /// <summary>
+    /// WS-PROXY and WS-SOCKS5: the tunnel of PROXY (HTTP CONNECT) or SOCKS5-CONNECT, with their
+    /// options, and the WebSocket through it; the request names the target, not the proxy.
+    /// </summary>
+    private static async ValueTask<IChannel> ConnectProxiedAsync(OpenRequest request, AddressOpener tunnel, CancellationToken ct)
+    {
+        var settings = WebSocketSettings.From(request.Options, request.Address.Name);
+        var transport = await tunnel(request, ct).ConfigureAwait(false);
+        var p = request.Parameters;
+        return await ClientHandshake.RunAsync(transport, p[^2], SocketAddressing.Port(p[^1], "tcp"), secure: false, settings, request.Address.Name, ct)
+            .ConfigureAwait(false);
     }
 
     private static async ValueTask<IChannel> ConnectUnixAsync(OpenRequest request, CancellationToken ct)
