@@ -27,12 +27,13 @@ internal static class ServerHandshake
         try
         {
             var (outcome, head) = await HttpHead.ReadAsync(transport, bounded.Token).ConfigureAwait(false);
+            string? protocol = null;
             var refusal = outcome switch
             {
                 HttpHead.Outcome.Closed => null,
                 HttpHead.Outcome.TooLarge => new Refusal(431, "Request Header Fields Too Large", $"the request's head is longer than {HttpHead.MaxLength} bytes"),
                 HttpHead.Outcome.Malformed => new Refusal(400, "Bad Request", "the request is not HTTP"),
-                _ => Check(head!, settings, out _),
+                _ => Check(head!, settings, out protocol),
             };
             if (outcome == HttpHead.Outcome.Closed)
             {
@@ -47,7 +48,6 @@ internal static class ServerHandshake
                 await transport.DisposeAsync().ConfigureAwait(false);
                 return null;
             }
-            Check(head!, settings, out string? protocol);
             await transport.WriteAsync(Encoding.Latin1.GetBytes(Accepted(head!, settings, protocol)), bounded.Token).ConfigureAwait(false);
             string path = head!.FirstLine.Split(' ')[1];
             Log.Notice($"{name}: WebSocket request for {HttpHead.Shown(path)} from {peer} accepted" + (protocol is null ? "" : $", subprotocol {protocol}"));

@@ -113,6 +113,7 @@ internal sealed partial class WebSocketChannel : IChannel
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
+        if (buffer.IsEmpty) return 0;
         try
         {
             return _keepAlive is null ? await ReadPayloadAsync(buffer, ct).ConfigureAwait(false)
