@@ -67,6 +67,24 @@ public class WebSocketMessageModeTests
         Assert.Equal("bytes b'a\\nb\\n'|end", Seen(server));
     }
 
+    /// <summary>-v shows the payloads each way, never the frames' headers or masks.</summary>
+    [Fact]
+    public async Task VerboseDumpsShowPayloadsNotFrames()
+    {
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "WS-LISTEN:0,bind=127.0.0.1", "PIPE");
+        using var _ = server;
+        using var client = LiveProcess.SharpCat("-v", "-", $"WS-CONNECT:127.0.0.1:{port}");
+        await client.Stdin.WriteAsync("payload\n"u8.ToArray());
+        await client.Stdin.FlushAsync();
+        await client.WaitForStdoutAsync(o => System.Text.Encoding.ASCII.GetString(o) == "payload\n");
+        client.Stdin.Close();
+        Assert.Equal(0, await client.WaitForExitAsync());
+        var lines = client.StderrText.Split('\n');
+        Assert.Equal(2, lines.Count(l => l.StartsWith("> ") || l.StartsWith("< ")));
+        Assert.All(lines.Where(l => l.StartsWith("> ") || l.StartsWith("< ")), l => Assert.Contains("length=8 ", l));
+        Assert.Equal(2, lines.Count(l => l == "payload"));
+    }
+
     [Fact]
     public async Task TextThatIsNotUtf8IsAnError()
     {
