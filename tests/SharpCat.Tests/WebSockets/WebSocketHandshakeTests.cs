@@ -145,6 +145,22 @@ public class WebSocketHandshakeTests
         Assert.False(server.HasExited);
     }
 
+    /// <summary>TCP-LISTEN's range applies before any HTTP: a peer outside it is closed unanswered, one inside is served.</summary>
+    [Fact]
+    public async Task RangeIsCheckedBeforeTheHandshake()
+    {
+        var (server, port) = await Listeners.SharpCatAsync("-d", "-d", "WS-LISTEN:0,bind=127.0.0.1,fork,range=127.0.0.2/32", "PIPE");
+        using var _ = server;
+        Assert.Equal("", await RawWebSocket.HttpAsync(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        await server.WaitForStderrAsync("refusing connection from AF=2 127.0.0.1:");
+        Assert.DoesNotContain("WebSocket request", server.StderrText);
+        var allowed = await Listeners.SharpCatAsync("-d", "-d", "WS-LISTEN:0,bind=127.0.0.1,range=127.0.0.0/8", "PIPE");
+        using var __ = allowed.Process;
+        var r = await Run.SharpCatAsync("in range\n"u8.ToArray(), "-t", "5", "-", $"WS-CONNECT:127.0.0.1:{allowed.Port}");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("in range\n", r.StdoutText);
+    }
+
     /// <summary>Malformed option values are refused before anything opens.</summary>
     [Theory]
     [InlineData("WS-CONNECT:127.0.0.1:9,ws-protocol=a b", "WS-CONNECT: option \"ws-protocol=a b\": a subprotocol is one HTTP token (give the option once per subprotocol)")]
