@@ -46,7 +46,7 @@ internal static class WebSocketEndpoints
     {
         var settings = WebSocketSettings.From(request.Options, request.Address.Name);
         var transport = secure ? await OpenSslEndpoints.Listen(request, ct).ConfigureAwait(false) : await TcpEndpoints.Listen(request, ct).ConfigureAwait(false);
-        return new WebSocketListener(transport, settings, request.Address.Name);
+        return Over(transport, request, settings);
     }
 
     /// <summary>
@@ -73,8 +73,13 @@ internal static class WebSocketEndpoints
     private static async ValueTask<IListener> ListenUnixAsync(OpenRequest request, CancellationToken ct)
     {
         var settings = WebSocketSettings.From(request.Options, request.Address.Name);
-        return new WebSocketListener(await UnixEndpoints.Listen(request, ct).ConfigureAwait(false), settings, request.Address.Name);
+        return Over(await UnixEndpoints.Listen(request, ct).ConfigureAwait(false), request, settings);
     }
+
+    /// <summary>With fork, handshakes run side by side; without, the one connection is awaited in turn.</summary>
+    private static IListener Over(IListener transport, OpenRequest request, WebSocketSettings settings) =>
+        request.Options.Flag("fork") ? new ConcurrentHandshakes(transport, settings, request.Address.Name)
+            : new WebSocketListener(transport, settings, request.Address.Name);
 
     /// <summary>
     /// A listener whose connections are WebSockets: a request that is not served is answered with
