@@ -76,6 +76,8 @@ internal static partial class AddressDocs
         ["ws-unix-listen"] = "WS-LISTEN on a UNIX stream socket, for a reverse proxy (nginx) that forwards WebSocket requests to one.",
         ["ws-proxy"] = "WS-CONNECT through an HTTP proxy's CONNECT tunnel, with PROXY's options (proxyport, proxy-authorization, ...).",
         ["ws-socks5"] = "WS-CONNECT through a SOCKS5 server, with SOCKS5-CONNECT's parameters and options (socksport, socksuser, sockspass).",
+        ["wss-proxy"] = "WS-PROXY with TLS inside the tunnel, with OPENSSL's options (the target's certificate is checked unless verify=0).",
+        ["wss-socks5"] = "WS-SOCKS5 with TLS inside the tunnel, with OPENSSL's options (the target's certificate is checked unless verify=0).",
         ["openssl-dtls-client"] = "Speaks DTLS (TLS over UDP) as a client to a UDP port of a host.",
         ["openssl-dtls-server"] = "Waits on a UDP port and speaks DTLS as a server (cert= is required).",
         ["proxy"] = "Connects through an HTTP proxy with the CONNECT method to a host and port.",

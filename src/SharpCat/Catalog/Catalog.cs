@@ -72,6 +72,8 @@ internal static partial class AddressCatalog
         // Through PROXY's and SOCKS5-CONNECT's tunnels, with their parameters and groups.
         new("ws-proxy", ["proxy-server", "host", "port"], [], TcpConnect | OptionGroups.Http | OptionGroups.Websocket),
         new("ws-socks5", ["socks-server", "host", "port"], ["socks-port"], Socks5Groups | OptionGroups.Websocket),
+        new("wss-proxy", ["proxy-server", "host", "port"], [], TcpConnect | OptionGroups.Http | OptionGroups.Openssl | OptionGroups.Websocket),
+        new("wss-socks5", ["socks-server", "host", "port"], ["socks-port"], Socks5Groups | OptionGroups.Openssl | OptionGroups.Websocket),
     ];
 
     private const OptionGroups UnixConnect = OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Named | OptionGroups.Retry | OptionGroups.Unix;

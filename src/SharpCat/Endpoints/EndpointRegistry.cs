@@ -94,6 +94,8 @@ internal static class EndpointRegistry
         ["ws-unix-listen"] = new(null, WebSockets.WebSocketEndpoints.ListenUnix),
         ["ws-proxy"] = new(WebSockets.WebSocketEndpoints.ConnectHttpProxy, null),
         ["ws-socks5"] = new(WebSockets.WebSocketEndpoints.ConnectSocks5, null),
+        ["wss-proxy"] = new(WebSockets.WebSocketEndpoints.ConnectHttpProxySecure, null),
+        ["wss-socks5"] = new(WebSockets.WebSocketEndpoints.ConnectSocks5Secure, null),
         // The device and its configuration socket are made where the namespace (if any) says.
         ["tun"] = new(static (r, ct) => NetworkNamespace.Run((r, ct), static s => TunEndpoints.Open(s.r, s.ct)), null),
         ["interface"] = new(InterfaceEndpoints.Open, null),
@@ -197,6 +199,8 @@ internal static class EndpointRegistry
         ["ws-unix-listen"] = WebSockets.WebSocketEndpoints.Check,
         ["ws-proxy"] = WebSockets.WebSocketEndpoints.Check,
         ["ws-socks5"] = WebSockets.WebSocketEndpoints.Check,
+        ["wss-proxy"] = WebSockets.WebSocketEndpoints.Check,
+        ["wss-socks5"] = WebSockets.WebSocketEndpoints.Check,
         ["ip-sendto"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[1]),
         ["ip-datagram"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[1]),
         ["ip-recvfrom"] = a => RawIpEndpoints.Protocol(a.Spec.Parameters[0]),

@@ -21,6 +21,7 @@ internal static class ProxyTargets
         ["socks5-connect"] = ("socksport", "1080"), ["socks5-listen"] = ("socksport", "1080"),
         // The WebSocket addresses through these proxies (WebSockets/WebSocketEndpoints).
         ["ws-proxy"] = ("proxyport", "8080"), ["ws-socks5"] = ("socksport", "1080"),
+        ["wss-proxy"] = ("proxyport", "8080"), ["wss-socks5"] = ("socksport", "1080"),
     };
 
     public static void Check(ResolvedAddress address)

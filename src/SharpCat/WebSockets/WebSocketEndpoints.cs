@@ -21,13 +21,16 @@ internal static class WebSocketEndpoints
     public static ValueTask<IListener> ListenUnix(OpenRequest r, CancellationToken ct) => ListenUnixAsync(r, ct);
     public static ValueTask<IChannel> ConnectHttpProxy(OpenRequest r, CancellationToken ct) => ConnectProxiedAsync(r, HttpProxyEndpoints.Open, ct);
     public static ValueTask<IChannel> ConnectSocks5(OpenRequest r, CancellationToken ct) => ConnectProxiedAsync(r, Socks5Endpoints.ConnectAsync, ct);
+    public static ValueTask<IChannel> ConnectHttpProxySecure(OpenRequest r, CancellationToken ct) => ConnectProxiedAsync(r, HttpProxyEndpoints.Open, ct, secure: true);
+    public static ValueTask<IChannel> ConnectSocks5Secure(OpenRequest r, CancellationToken ct) => ConnectProxiedAsync(r, Socks5Endpoints.ConnectAsync, ct, secure: true);
 
     /// <summary>The checks that need no I/O: the port or socket path, the TLS files, the WEBSOCKET options.</summary>
     public static void Check(ResolvedAddress address)
     {
         var parameters = address.Spec.Parameters;
         if (address.Kind.Keyword.StartsWith("ws-unix", StringComparison.Ordinal)) UnixEndpoints.EndPoint(parameters[0], false, address.Name);
-        else if (address.Kind.Keyword is "ws-proxy" or "ws-socks5") ProxyTargets.Check(address);
+        else if (address.Kind.Keyword.EndsWith("-proxy", StringComparison.Ordinal) || address.Kind.Keyword.EndsWith("-socks5", StringComparison.Ordinal))
+            ProxyTargets.Check(address);
         else SocketAddressing.Port(parameters[^1], "tcp");
         if (address.Kind.Keyword.StartsWith("wss", StringComparison.Ordinal)) TlsFiles.Check(address);
         WebSocketSettings.From(address.Options, address.Name);
@@ -52,13 +55,16 @@ internal static class WebSocketEndpoints
     /// <summary>
     /// WS-PROXY and WS-SOCKS5: the tunnel of PROXY (HTTP CONNECT) or SOCKS5-CONNECT, with their
     /// options, and the WebSocket through it; the request names the target, not the proxy.
+    /// WSS-PROXY and WSS-SOCKS5 put OPENSSL's client in between, checking the target's certificate.
     /// </summary>
-    private static async ValueTask<IChannel> ConnectProxiedAsync(OpenRequest request, AddressOpener tunnel, CancellationToken ct)
+    private static async ValueTask<IChannel> ConnectProxiedAsync(OpenRequest request, AddressOpener tunnel, CancellationToken ct, bool secure = false)
     {
         var settings = WebSocketSettings.From(request.Options, request.Address.Name);
-        var transport = await tunnel(request, ct).ConfigureAwait(false);
         var p = request.Parameters;
-        return await ClientHandshake.RunAsync(transport, p[^2], SocketAddressing.Port(p[^1], "tcp"), secure: false, settings, request.Address.Name, ct)
+        string host = p[^2];
+        var transport = await tunnel(request, ct).ConfigureAwait(false);
+        if (secure) transport = await OpenSslEndpoints.SecureClientAsync(transport, request.Options, host, ct).ConfigureAwait(false);
+        return await ClientHandshake.RunAsync(transport, host, SocketAddressing.Port(p[^1], "tcp"), secure, settings, request.Address.Name, ct)
             .ConfigureAwait(false);
     }
 
