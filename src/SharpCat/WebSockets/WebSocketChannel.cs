@@ -107,7 +107,7 @@ internal sealed partial class WebSocketChannel : IChannel
     public string Describe() => _inner.Describe();
 
     public ValueTask WaitReadableAsync(CancellationToken ct) =>
-        _readDone || _end > _start ? ValueTask.CompletedTask
+        _readDone || _newlineOwed || _end > _start ? ValueTask.CompletedTask
         : _keepAlive is null ? _inner.WaitReadableAsync(ct) : WaitReadableCuttableAsync(ct);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -284,7 +284,8 @@ internal sealed partial class WebSocketChannel : IChannel
         var reasonBytes = payload.AsSpan(Math.Min(2, payload.Length));
         if (!reasonCheck.Feed(reasonBytes) || reasonCheck.InCharacter)
             throw new ProtocolViolation(CloseCode.InvalidData, "a Close frame's reason is not valid UTF-8");
-        string reason = Encoding.UTF8.GetString(reasonBytes);
+        // Printable in a log line whatever the peer sent: control characters (a newline, an escape) become '?'.
+        string reason = new(Encoding.UTF8.GetString(reasonBytes).Select(ch => char.IsControl(ch) ? '?' : ch).ToArray());
         _peerCloseCode = code;
         _readDone = true;
         string message = $"{_name}: the peer closed the WebSocket: {code} ({WebSocketFrame.CloseCodeName(code)})"
