@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs the real peers and tools the tests use (socat, ss, dante, tinyproxy,
-# sshd, …) when they are missing and we are root, publishes the NativeAOT binary, runs xunit, and ends with the line
+# sshd, python3-websockets, node's ws, chromium, …) when they are missing and we are root, publishes the NativeAOT binary, runs xunit, and ends with the line
 # "N passed, N failed, N skipped" read from the test results file.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -13,9 +13,11 @@ for pair in socat:socat ss:iproute2 lsattr:e2fsprogs setpriv:util-linux unshare:
             danted:dante-server tinyproxy:tinyproxy sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
             useradd:passwd chpasswd:passwd openssl:openssl jq:jq mandoc:mandoc groff:groff-base zsh:zsh fish:fish \
             lintian:lintian man:man-db dpkg-shlibdeps:dpkg-dev promtool:prometheus tshark:tshark rsyslogd:rsyslog \
-            node:nodejs npm:npm; do
+            node:nodejs npm:npm chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
+# The WebSocket tests' python peer is a module of Debian's python, not a command.
+/usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || missing+=(python3-websockets)
 # The library sample's fixture runs a private PostgreSQL server (Debian keeps it out of PATH).
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -56,7 +58,8 @@ fi
 ./package.sh --no-build >artifacts/package.log 2>&1 ||
   echo "package.sh failed (artifacts/package.log): $(tail -n 2 artifacts/package.log | head -n 1)"
 
-# The Node.js peers (toxiproxy's client), from the lock file; again only when it changed.
+# The Node.js peers (toxiproxy's client, node's ws), as tests/node/package-lock.json pins them;
+# again only when the lock changed. A failure is not fatal here: the tests of those peers fail.
 if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules ]; then
   (cd tests/node && npm ci --no-audit --no-fund >../../artifacts/npm.log 2>&1 && touch node_modules) ||
     echo "npm ci failed (artifacts/npm.log): the tests of the Node.js peers will fail"

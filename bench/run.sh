@@ -42,7 +42,7 @@
 # Usage: bench/run.sh [size_in_MiB]   (default 1024; `bench/run.sh 256` is a quicker run)
 #   env: BENCH_RUNS (5), BENCH_CONNS (2000), BENCH_MEMCONNS (500), BENCH_PINGS (2000),
 #        SHARPCAT_BIN (artifacts/sharpcat), BENCH_ONLY (space-separated subset of:
-#        stdio tcp unix conn latency memory startup udp tls faults)
+#        stdio tcp unix conn latency memory startup udp tls faults ws)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MIB=${1:-1024}
@@ -50,7 +50,7 @@ RUNS=${BENCH_RUNS:-5}
 CONNS=${BENCH_CONNS:-2000}
 MEMCONNS=${BENCH_MEMCONNS:-500}
 PINGS=${BENCH_PINGS:-2000}
-ONLY=${BENCH_ONLY:-stdio tcp unix conn latency memory startup udp tls faults}
+ONLY=${BENCH_ONLY:-stdio tcp unix conn latency memory startup udp tls faults ws}
 SHARPCAT=$(realpath "${SHARPCAT_BIN:-artifacts/sharpcat}")
 [ -x "$SHARPCAT" ] || ./build.sh >/dev/null
 command -v socat >/dev/null || { echo "socat is needed: apt-get install -y socat" >&2; exit 1; }
@@ -703,6 +703,42 @@ scen_faults() {
   latency_rows "round trip, faults off vs plain" "$off" "$SHARPCAT"
 }
 
+# ---------------------------------------------------------------- WebSocket gateway
+# A sharpcat WS-CONNECT client sends SIZE MiB (binary messages of 64 KiB, masked) through a
+# WS-LISTEN gateway to a TCP sink, against the same client straight to the sink over TCP (socat has
+# no WebSocket, so its column stays empty). $1 = relay prefix, or "" for the direct connection.
+ws_once() {
+  local relay=$1 p sk rp cl st w0 w1 c0=0 c1=0 cpu=- dst
+  read -r p sk < <(h freeport 2)
+  socat -u -b 262144 TCP-LISTEN:$sk,reuseaddr,bind=127.0.0.1 OPEN:/dev/null & cl=$!; track "$cl"
+  h waitlisten tcp "$sk" 10 || { echo FAIL; note "ws: sink did not listen"; stop "$cl"; return; }
+  dst="TCP:127.0.0.1:$sk"
+  if [ -n "$relay" ]; then
+    # fork keeps the gateway alive after the transfer, so that its CPU can be read
+    $relay -u -b 65536 WS-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 TCP:127.0.0.1:$sk 2>"$tmp/ws.err" & rp=$!; track "$rp"
+    h waitlisten tcp "$p" 10 || { echo FAIL; note "ws: gateway did not listen: $(head -c 200 "$tmp/ws.err")"; stop "$rp $cl"; return; }
+    dst="WS-CONNECT:127.0.0.1:$p"; c0=$(cpu_ticks "$rp")
+  fi
+  w0=$EPOCHREALTIME
+  timeout "$XFER_T" "$SHARPCAT" -u -b 65536 OPEN:/dev/zero,readbytes=$BYTES "$dst" 2>"$tmp/wsc.err"; st=$?
+  bounded_wait "$cl" "$XFER_T"; w1=$EPOCHREALTIME
+  if [ -n "$relay" ]; then
+    for i in $(seq 100); do [ -z "$(pgrep -P "$rp")" ] && break; sleep 0.05; done
+    c1=$(cpu_ticks "$rp"); stop "$rp"
+    cpu=$(awk -v c="$((c1 - c0))" -v t="$TICK" 'BEGIN {printf "%.3f", c / t}')
+  fi
+  if [ "$st" != 0 ] || [ "$BW_RC" != 0 ]; then
+    echo FAIL; note "ws via $(label "${relay:-no relay}"): client exit $st, sink exit $BW_RC: $(head -c 200 "$tmp/wsc.err") $(head -c 200 "$tmp/ws.err" 2>/dev/null)"; return
+  fi
+  awk -v a="$w0" -v b="$w1" -v c="$cpu" 'BEGIN {printf "%.6f %s\n", b - a, c}'
+}
+scen_ws() {
+  local res r i
+  mapfile -t res < <(WARMUP=1 series ws_once "$RUNS" "" "$SHARPCAT")
+  for i in "${!res[@]}"; do r[$i]=$(rate "${res[$i]}"); done
+  row "WebSocket gateway (WS client -> TCP)" "MiB/s" "${r[0]%% *}" ${r[1]%% *} "-" ${r[1]#* } "-"
+}
+
 # ---------------------------------------------------------------- main
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 echo "SharpCat vs socat, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, ${SIZE_MIB} MiB per transfer, median of $RUNS runs"
@@ -719,6 +755,7 @@ want latency && scen_latency
 want memory  && scen_memory
 want udp     && scen_udp
 want tls     && scen_tls
+want ws      && scen_ws
 want startup && scen_startup
 want faults  && scen_faults
 echo "($((SECONDS - start)) s)"

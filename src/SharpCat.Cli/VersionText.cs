@@ -29,6 +29,8 @@ internal static class VersionText
         ("SOCKS4A", ["socks4a"]), ("VSOCK", ["vsock-connect"]), ("PROXY", ["proxy"]), ("SYSTEM", ["system"]), ("SHELL", ["system"]), ("EXEC", ["exec"]),
         ("READLINE", []), ("TUN", ["tun"]), ("PTY", ["pty"]), ("OPENSSL", ["openssl", "openssl-listen", "openssl-dtls-client", "openssl-dtls-server"]), ("FIPS", []), ("LIBWRAP", []),
         ("SYCLS", ["pty"]), ("FILAN", []), ("RETRY", ["tcp-connect"]),
+        // SharpCat's own: the WebSocket addresses (WS-*, WS-UNIX-*, and WSS-* over OPENSSL).
+        ("WEBSOCKET", ["ws-connect", "ws-listen", "wss-connect", "wss-listen", "ws-unix-connect", "ws-unix-listen", "ws-proxy", "ws-socks5", "wss-proxy", "wss-socks5"]),
     ];
 
     public static string Build()

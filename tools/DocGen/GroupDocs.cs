@@ -27,6 +27,7 @@ internal static class GroupDocs
         ("INTERFACE", "TUN/TAP and packet sockets: interface flags and names."),
         ("OPENSSL", "TLS and DTLS: certificates, verification, protocol versions, ciphers."),
         ("SOCKS4, HTTP", "Proxy clients: SOCKS user, password and port; HTTP proxy port and authorization."),
+        ("WEBSOCKET", "The WebSocket addresses (SharpCat's own): request path, subprotocols, Origin, headers, Basic authentication, message size and type."),
     ];
 
     private static readonly Dictionary<OptionType, string> ValueWords = new()

@@ -159,6 +159,18 @@ internal static partial class OptionDocs
         ["chdir"] = "The working directory of the child program (EXEC, SYSTEM, SHELL); a missing one is an error naming chdir.",
         ["children-shutup"] = "With fork, each connection's relay logs this many levels lower (1 when no value is given); the listener's own messages stay.",
         ["ignorecr"] = "Accepts proxy reply lines that end in LF alone.",
+        // WEBSOCKET (SharpCat's own)
+        ["ws-path"] = "A client's request path (default /, a query may follow); a server serves only this path and answers others with 404.",
+        ["ws-protocol"] = "A subprotocol, once per option: a client offers them in this order and fails when the server picks none or another; a server picks the first of its own the client offers, and answers 400 when it offers only others.",
+        ["ws-origin"] = "The Origin a client sends; on a server, an Origin allowed (once per option): a request with another or none gets 403.",
+        ["ws-header"] = "An extra header line Name:value, once per option: in a client's request, or in a server's 101 answer.",
+        ["ws-basic-auth"] = "user:password: a client sends it (HTTP Basic authentication); a server requires it and answers 401 without it.",
+        ["ws-max-message"] = "The largest message accepted, in bytes (default 0: no limit, as messages are streamed through); a larger one closes the WebSocket with 1009.",
+        ["ws-text"] = "Sends text messages instead of binary ones: the data must be UTF-8 (a character split between reads goes out whole).",
+        ["ws-lines"] = "Each line written is one message, without its newline (a line's start waits for its end, at most ws-max-message or 16 MiB); each message read ends with a newline. With ws-text the messages are text.",
+        ["ws-ping-interval"] = "Sends a ping after this many seconds without a byte from the peer (keep-alive through proxies and NAT; default none).",
+        ["ws-ping-timeout"] = "With ws-ping-interval: when nothing comes this many seconds after a ping, closes the WebSocket with 1011 and fails the relay.",
+        ["ws-handshake-timeout"] = "How long the opening handshake may take (default 10 seconds); a listener then drops that connection and goes on.",
         // OPENSSL
         ["openssl-certificate"] = "The file with this side's certificate (PEM), which may also hold the key.",
         ["openssl-key"] = "The file with this side's private key (PEM).",

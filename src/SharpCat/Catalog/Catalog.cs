@@ -21,7 +21,7 @@ internal static partial class AddressCatalog
     /// <summary>
     /// Addresses of later socat versions (1.8): SOCKS5 clients (the socks port may come before the
     /// target, <c>server:[socks-port:]host:port</c>, so the optional parameter is counted, not placed),
-    /// SOCKETPAIR, ACCEPT-FD, POSIXMQ-*, UDP-Lite and DCCP.
+    /// SOCKETPAIR, ACCEPT-FD, POSIXMQ-*, UDP-Lite and DCCP; and SharpCat's WebSocket addresses.
     /// </summary>
     private static readonly AddressKind[] ExtraKinds =
     [
@@ -62,7 +62,24 @@ internal static partial class AddressCatalog
         new("dccp4-listen", ["port"], [], DccpListen | OptionGroups.Ip4),
         new("dccp6-connect", ["host", "port"], [], DccpConnect | OptionGroups.Ip6),
         new("dccp6-listen", ["port"], [], DccpListen | OptionGroups.Ip6),
+        // SharpCat's WebSocket addresses: TCP's and OPENSSL's groups, and the WEBSOCKET group.
+        new("ws-connect", ["host", "port"], [], TcpConnect | OptionGroups.Websocket),
+        new("ws-listen", ["port"], [], TcpListen | OptionGroups.Websocket),
+        new("wss-connect", ["host", "port"], [], TcpConnect | OptionGroups.Openssl | OptionGroups.Websocket),
+        new("wss-listen", ["port"], [], TcpListen | OptionGroups.Openssl | OptionGroups.Websocket),
+        new("ws-unix-connect", ["filename"], [], UnixConnect | OptionGroups.Websocket),
+        new("ws-unix-listen", ["filename"], [], UnixConnect | OptionGroups.Listen | OptionGroups.Child | OptionGroups.Websocket),
+        // Through PROXY's and SOCKS5-CONNECT's tunnels, with their parameters and groups.
+        new("ws-proxy", ["proxy-server", "host", "port"], [], TcpConnect | OptionGroups.Http | OptionGroups.Websocket),
+        new("ws-socks5", ["socks-server", "host", "port"], ["socks-port"], Socks5Groups | OptionGroups.Websocket),
+        new("wss-proxy", ["proxy-server", "host", "port"], [], TcpConnect | OptionGroups.Http | OptionGroups.Openssl | OptionGroups.Websocket),
+        new("wss-socks5", ["socks-server", "host", "port"], ["socks-port"], Socks5Groups | OptionGroups.Openssl | OptionGroups.Websocket),
     ];
+
+    private const OptionGroups UnixConnect = OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Named | OptionGroups.Retry | OptionGroups.Unix;
+
+    private const OptionGroups TcpConnect = OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Child | OptionGroups.Retry | Ip46 | OptionGroups.Tcp;
+    private const OptionGroups TcpListen = TcpConnect | OptionGroups.Listen | OptionGroups.Range;
 
     private const OptionGroups PosixMqGroups = OptionGroups.Fd | OptionGroups.Named | OptionGroups.Open | OptionGroups.Retry | OptionGroups.Posixmq;
 
@@ -88,6 +105,7 @@ internal static partial class AddressCatalog
         ("udplite6", "udplite6-connect"), ("udplite6-dgram", "udplite6-datagram"), ("udplite6-l", "udplite6-listen"), ("udplite6-send", "udplite6-sendto"),
         ("dccp", "dccp-connect"), ("dccp-l", "dccp-listen"), ("dccp4", "dccp4-connect"), ("dccp4-l", "dccp4-listen"),
         ("dccp6", "dccp6-connect"), ("dccp6-l", "dccp6-listen"),
+        ("ws", "ws-connect"), ("ws-l", "ws-listen"), ("wss", "wss-connect"), ("wss-l", "wss-listen"), ("ws-unix", "ws-unix-connect"), ("ws-unix-l", "ws-unix-listen"),
     ];
 
     /// <summary>

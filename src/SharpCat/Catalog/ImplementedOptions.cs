@@ -83,6 +83,7 @@ internal static class ImplementedOptions
         foreach (var name in Endpoints.TermiosOptions.Names) Names.Add(name);
         foreach (var name in Endpoints.TunEndpoints.Names) Names.Add(name);
         foreach (var name in Faults.FaultPlan.Names) Names.Add(name);
+        foreach (var name in WebSockets.WebSocketSettings.Names) Names.Add(name);
     }
 }
 
@@ -175,5 +176,17 @@ internal static partial class OptionCatalog
         new("res-retry", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Int),
         new("res-nsaddr", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.String),
         new("unix-bind-tempname", OptionGroups.Unix, OptionPhase.Preopen, OptionType.StringNull),
+        // SharpCat's WebSocket options (WebSockets/WebSocketSettings.cs); ws-protocol, ws-origin and ws-header may be repeated.
+        new("ws-path", OptionGroups.Websocket, OptionPhase.Late, OptionType.String),
+        new("ws-protocol", OptionGroups.Websocket, OptionPhase.Late, OptionType.String),
+        new("ws-origin", OptionGroups.Websocket, OptionPhase.Late, OptionType.String),
+        new("ws-header", OptionGroups.Websocket, OptionPhase.Late, OptionType.String),
+        new("ws-basic-auth", OptionGroups.Websocket, OptionPhase.Late, OptionType.String),
+        new("ws-max-message", OptionGroups.Websocket, OptionPhase.Late, OptionType.SizeT),
+        new("ws-text", OptionGroups.Websocket, OptionPhase.Late, OptionType.Bool),
+        new("ws-handshake-timeout", OptionGroups.Websocket, OptionPhase.Late, OptionType.StructTimeval),
+        new("ws-lines", OptionGroups.Websocket, OptionPhase.Late, OptionType.Bool),
+        new("ws-ping-interval", OptionGroups.Websocket, OptionPhase.Late, OptionType.StructTimeval),
+        new("ws-ping-timeout", OptionGroups.Websocket, OptionPhase.Late, OptionType.StructTimeval),
     ];
 }

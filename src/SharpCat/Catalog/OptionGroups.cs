@@ -21,6 +21,8 @@ internal enum OptionGroups : ulong
     Dccp = 1UL << 29, Udplite = 1UL << 30,
     // socat 1.8's groups; a high bit, apart from the 1.7.4 ones.
     Posixmq = 1UL << 48,
+    // SharpCat's WebSocket addresses and options (WebSockets/).
+    Websocket = 1UL << 49,
 #pragma warning restore CS1591
 }
 

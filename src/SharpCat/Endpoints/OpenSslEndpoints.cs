@@ -70,6 +70,36 @@ internal static class OpenSslEndpoints
         }
     }
 
+    /// <summary>
+    /// A TLS client over a connection another address opened (a proxy's tunnel: WSS-PROXY,
+    /// WSS-SOCKS5), with the address's OPENSSL options and its target <paramref name="host"/> as the
+    /// name checked and sent; the connection is closed when the handshake fails.
+    /// </summary>
+    internal static async ValueTask<IChannel> SecureClientAsync(IChannel transport, OptionSet options, string host, CancellationToken ct)
+    {
+        nint context;
+        try
+        {
+            context = OpenSslContext.Create(options, server: false, dtls: false);
+        }
+        catch
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        try
+        {
+            bool verify = TlsSharedOptions.Verifies(options);
+            string name = options.Text("openssl-commonname") ?? host;
+            return await SecureAsync(context, transport, options, client: true, verify, verify ? name : null, TlsSharedOptions.Sni(options, name.Trim('[', ']')), ct)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            SSL_CTX_free(context);
+        }
+    }
+
     /// <summary>The handshake over an opened connection (TCP for TLS, connected UDP for DTLS), which is closed when it fails.</summary>
     private static async ValueTask<IChannel> SecureAsync(nint context, IChannel transport, OptionSet options, bool client, bool verifying,
         string? expectedName, string? sni, CancellationToken ct)

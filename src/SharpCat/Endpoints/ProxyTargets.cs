@@ -19,6 +19,9 @@ internal static class ProxyTargets
     {
         ["socks4"] = ("socksport", "1080"), ["socks4a"] = ("socksport", "1080"), ["proxy"] = ("proxyport", "8080"),
         ["socks5-connect"] = ("socksport", "1080"), ["socks5-listen"] = ("socksport", "1080"),
+        // The WebSocket addresses through these proxies (WebSockets/WebSocketEndpoints).
+        ["ws-proxy"] = ("proxyport", "8080"), ["ws-socks5"] = ("socksport", "1080"),
+        ["wss-proxy"] = ("proxyport", "8080"), ["wss-socks5"] = ("socksport", "1080"),
     };
 
     public static void Check(ResolvedAddress address)
@@ -30,7 +33,7 @@ internal static class ProxyTargets
         SocketAddressing.Port(p[^1], "tcp");
         var (option, fallback) = ServerPorts[address.Kind.Keyword];
         SocketAddressing.Port(p.Count == 4 ? p[1] : address.Options.Text(option) ?? fallback, "tcp");
-        if (!address.Kind.Keyword.StartsWith("socks5", StringComparison.Ordinal)) return;
+        if (!address.Kind.Keyword.Contains("socks5", StringComparison.Ordinal)) return;
         foreach (string field in (string[])["socksuser", "sockspass"])
             if (address.Options.Find(field) is { Value: string v } o && Encoding.UTF8.GetByteCount(v) > MaxName)
                 throw new SharpCatException($"{address.Name}: option \"{o.Spelling}\" is longer than {MaxName} bytes ({Encoding.UTF8.GetByteCount(v)}), which SOCKS5 cannot carry");

@@ -61,6 +61,8 @@ internal static unsafe partial class LibSsl
 
     [LibraryImport(Crypto)] internal static partial nint BIO_new_dgram(int fd, int closeFlag);
     [LibraryImport(Crypto)] internal static partial nint BIO_s_mem();
+    // The WebSocket handshake's Sec-WebSocket-Accept (WebSockets/WebSocketKey.cs).
+    [LibraryImport(Crypto)] internal static partial byte* SHA1(byte* data, nuint count, byte* digest);
     [LibraryImport(Crypto)] internal static partial nint BIO_new_socket(int fd, int closeFlag);
     [LibraryImport(Crypto)] internal static partial nint BIO_new(nint type);
     [LibraryImport(Crypto)] internal static partial int BIO_read(nint bio, byte* buffer, int count);
