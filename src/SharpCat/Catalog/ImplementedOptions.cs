@@ -40,7 +40,7 @@ internal static class ImplementedOptions
         // SOCKS4 and HTTP (proxy clients).
         "socksport", "socksuser", "sockspass", "proxyport", "proxy-authorization", "proxy-authorization-file", "proxy-resolve", "ignorecr",
         // Datagram sockets.
-        // socat 1.8's getaddrinfo flags (SocketAddressing.AiFlags).
+        // socat 1.8's getaddrinfo flags (NameLookup).
         "ai-addrconfig", "ai-passive", "ai-v4mapped", "ai-all",
         "null-eof", "ip-add-membership", "ipv6-join-group", "ip-add-source-membership", "ipv6-join-source-group", "ip-multicast-if", "so-type",
         // OPENSSL (TLS over TCP).
@@ -59,6 +59,8 @@ internal static class ImplementedOptions
         "chdir",
         // socat 1.8's children-shutup: each connection's relay logs lower.
         "children-shutup",
+        // socat 1.8's resolver settings for the address's lookups (NameLookup, ResolverState).
+        "res-retrans", "res-retry", "res-nsaddr",
     };
 
     /// <summary>
@@ -70,11 +72,6 @@ internal static class ImplementedOptions
         ["openssl-egd"] = "OpenSSL 1.1 and later seed themselves from the kernel's random source and have no EGD support",
         ["openssl-fips"] = "FIPS mode belongs to the system's OpenSSL configuration (openssl.cnf); this build has no switch of its own for it",
         ["openssl-pseudo"] = "OpenSSL seeds itself from the kernel's random source; there is no missing /dev/urandom to stand in for",
-        // socat 1.8 writes these into glibc's resolver state (_res), which is not a public interface
-        // and which getaddrinfo does not promise to read; this build does not patch it.
-        ["res-retrans"] = "it would patch glibc's private resolver state (_res.retrans), which this build does not touch; set \"options timeout:N\" in resolv.conf (or RES_OPTIONS) instead",
-        ["res-retry"] = "it would patch glibc's private resolver state (_res.retry), which this build does not touch; set \"options attempts:N\" in resolv.conf (or RES_OPTIONS) instead",
-        ["res-nsaddr"] = "it would overwrite glibc's private resolver state (_res.nsaddr_list), which this build does not touch; name the server in resolv.conf instead",
     };
 
     static ImplementedOptions()
