@@ -19,7 +19,7 @@ internal static class VersionText
     private static readonly (string Feature, string[] Keywords)[] Features =
     [
         ("STDIO", ["stdio", "stdin", "stdout", "stderr"]), ("FDNUM", ["fd"]), ("FILE", ["open"]), ("CREAT", ["create"]),
-        ("GOPEN", ["gopen"]), ("TERMIOS", ["pty"]), ("PIPE", ["pipe"]), ("SOCKETPAIR", ["socketpair"]), ("UNIX", ["unix-connect", "unix-listen", "unix-sendto", "unix-recvfrom", "unix-recv", "unix-client"]),
+        ("GOPEN", ["gopen"]), ("TERMIOS", ["pty"]), ("PIPE", ["pipe"]), ("STALL", ["stall"]), ("TEXT", ["text"]), ("SOCKETPAIR", ["socketpair"]), ("UNIX", ["unix-connect", "unix-listen", "unix-sendto", "unix-recvfrom", "unix-recv", "unix-client"]),
         ("ABSTRACT_UNIXSOCKET", ["abstract-connect", "abstract-listen", "abstract-client", "abstract-sendto", "abstract-recvfrom", "abstract-recv"]), ("IP4", ["tcp4-connect"]), ("IP6", ["tcp6-connect"]),
         ("RAWIP", ["ip-sendto"]), ("GENERICSOCKET", ["socket-connect", "socket-listen", "socket-sendto", "socket-recvfrom", "socket-recv", "socket-datagram"]), ("INTERFACE", ["interface"]), ("TCP", ["tcp-connect", "tcp-listen"]),
         ("UDP", ["udp-connect", "udp-listen"]), ("SCTP", ["sctp-connect"]),

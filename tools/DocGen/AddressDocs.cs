@@ -20,6 +20,8 @@ internal static partial class AddressDocs
         ["create"] = "Creates (or truncates) a file and writes to it.",
         ["gopen"] = "Opens a path whatever it is: a file, a device, a FIFO, or connects to a UNIX socket (also written as a bare path containing a /).",
         ["pipe"] = "Without a name, an unnamed pipe that echoes back what is written to it; with a name, a named pipe (FIFO), created if missing.",
+        ["stall"] = "Never gives data or end of file, and never takes data, so the other address is not read for it (socat 1.8.1): for holding a connection open and idle.",
+        ["text"] = "The string is the data read from this address, then end of file (socat 1.8.1); what is written to it goes to stdout. Written to only, it is STDOUT.",
         ["socketpair"] = "A pair of connected UNIX sockets that echoes back what is written to it (socat 1.8); datagrams by default, so each message comes back whole; socktype=1 makes it a stream, socktype=5 seqpacket.",
         ["accept-fd"] = "Accepts connections on a listening socket handed over as an open descriptor, as systemd's socket activation (fd 3, LISTEN_FDS) or inetd do (socat 1.8); one connection, or with fork every one.",
         ["posixmq-read"] = "Reads messages from a POSIX message queue (/name), created if missing (socat 1.8); each message is one read.",

@@ -158,6 +158,7 @@ internal static partial class OptionDocs
         ["netns"] = "Opens the address inside the network namespace /run/netns/NAME (as ip netns add makes them): its sockets, listeners and child programs are made there, other relays stay where they are. A missing namespace is an error before anything is opened.",
         ["chdir"] = "The working directory of the child program (EXEC, SYSTEM, SHELL); a missing one is an error naming chdir.",
         ["children-shutup"] = "With fork, each connection's relay logs this many levels lower (1 when no value is given); the listener's own messages stay.",
+        ["tiocswinsz"] = "Sets the terminal's size, columns:rows (0 to 65535 each), as a terminal emulator does (TIOCSWINSZ); on a pty, the program on its other side sees it.",
         ["res-nsaddr"] = "The DNS server (an IPv4 address, optional :port, 53 by default) the address's name lookups ask, in place of resolv.conf's; /etc/hosts is still read first.",
         ["res-retrans"] = "Seconds the address's DNS lookups wait for an answer before asking again (resolv.conf's timeout).",
         ["res-retry"] = "How many times the address's DNS lookups ask each server before they fail (resolv.conf's attempts; 0 asks none).",

@@ -21,7 +21,7 @@ internal static partial class AddressCatalog
     /// <summary>
     /// Addresses of later socat versions (1.8): SOCKS5 clients (the socks port may come before the
     /// target, <c>server:[socks-port:]host:port</c>, so the optional parameter is counted, not placed),
-    /// SOCKETPAIR, ACCEPT-FD, POSIXMQ-*, UDP-Lite and DCCP.
+    /// SOCKETPAIR, ACCEPT-FD, POSIXMQ-*, UDP-Lite and DCCP; 1.8.1's STALL and TEXT.
     /// </summary>
     private static readonly AddressKind[] ExtraKinds =
     [
@@ -29,6 +29,9 @@ internal static partial class AddressCatalog
         new("socks5-listen", ["socks-server", "listen-host", "listen-port"], ["socks-port"], Socks5Groups),
         // socat 1.8's help shows SOCKETPAIR:<filename>, but it takes no parameter.
         new("socketpair", [], [], OptionGroups.Fd | OptionGroups.Socket),
+        // socat 1.8.1's: a dead end, and a string as input.
+        new("stall", [], [], OptionGroups.Fd | OptionGroups.Fifo),
+        new("text", ["string"], [], OptionGroups.Fd | OptionGroups.Fifo),
         new("accept-fd", ["fdnum"], [], OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Child | OptionGroups.Retry | OptionGroups.Range
             | OptionGroups.Unix | OptionGroups.Ip4 | OptionGroups.Ip6 | OptionGroups.Udp | OptionGroups.Tcp | OptionGroups.Sctp),
         new("posixmq-bidirectional", ["mqname"], [], PosixMqGroups),

@@ -94,7 +94,7 @@ internal static partial class OptionCatalog
         ("join-source-group", "ipv6-join-source-group"), ("ipv6-add-source-membership", "ipv6-join-source-group"),
         ("addrconfig", "ai-addrconfig"), ("passive", "ai-passive"), ("v4mapped", "ai-v4mapped"),
         ("retrans", "res-retrans"), ("res-maxretrans", "res-retrans"), ("res-maxretry", "res-retry"),
-        ("nsaddr", "res-nsaddr"), ("dns", "res-nsaddr"), ("nameserver", "res-nsaddr"), ("bind-tempname", "unix-bind-tempname")];
+        ("winsz", "tiocswinsz"), ("nsaddr", "res-nsaddr"), ("dns", "res-nsaddr"), ("nameserver", "res-nsaddr"), ("bind-tempname", "unix-bind-tempname")];
 
     /// <summary>
     /// Groups that socat 1.8 adds to options of 1.7.4's catalog: its UDP-Lite and DCCP addresses bind
@@ -166,5 +166,7 @@ internal static partial class OptionCatalog
         new("res-retry", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Int),
         new("res-nsaddr", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.String),
         new("unix-bind-tempname", OptionGroups.Unix, OptionPhase.Preopen, OptionType.StringNull),
+        // socat 1.8.1's terminal size, columns:rows (TermiosOptions).
+        new("tiocswinsz", OptionGroups.Termios, OptionPhase.Fd, OptionType.Int_Int),
     ];
 }

@@ -23,6 +23,8 @@ internal static class EndpointRegistry
         ["gopen"] = new(FileEndpoints.OpenGeneric, null),
         ["pipe"] = new(PipeEndpoints.OpenPipe, null),
         ["socketpair"] = new(SocketPairEndpoints.Open, null),
+        ["stall"] = new(StallEndpoints.Open, null),
+        ["text"] = new(TextEndpoints.Open, null),
         ["accept-fd"] = new(null, AcceptFdEndpoints.Listen),
         ["posixmq-read"] = new(PosixMqEndpoints.Read, null),
         ["posixmq-receive"] = new(PosixMqEndpoints.Receive, PosixMqEndpoints.ReceiveFork),
