@@ -60,7 +60,7 @@ internal static class ImplementedOptions
         // socat 1.8's children-shutup: each connection's relay logs lower.
         "children-shutup",
         // socat 1.8's resolver settings for the address's lookups (NameLookup, ResolverState).
-        "res-retrans", "res-retry", "res-nsaddr",
+        "res-retrans", "res-retry", "res-nsaddr", "res-usevc", "res-igntc", "res-recurse", "res-defnames", "res-stayopen", "res-dnsrch",
     };
 
     /// <summary>
@@ -71,6 +71,8 @@ internal static class ImplementedOptions
     {
         ["openssl-egd"] = "OpenSSL 1.1 and later seed themselves from the kernel's random source and have no EGD support",
         ["openssl-fips"] = "FIPS mode belongs to the system's OpenSSL configuration (openssl.cnf); this build has no switch of its own for it",
+        // glibc prints the resolver's debug output only when built with DEBUG, which release builds are not.
+        ["res-debug"] = "glibc's resolver prints its debug output (RES_DEBUG) only when glibc itself is built for debugging, which release builds are not; it would do nothing",
         ["openssl-pseudo"] = "OpenSSL seeds itself from the kernel's random source; there is no missing /dev/urandom to stand in for",
     };
 

@@ -7,8 +7,9 @@ namespace SharpCat.Endpoints;
 
 /// <summary>
 /// How an IP address looks its names up when socat 1.8's resolver options are on it: getaddrinfo
-/// itself with socat 1.8's flags (the ai-* options), and with <c>res-retrans</c>, <c>res-retry</c>
-/// or <c>res-nsaddr</c> the resolver state socat writes for the address's open phase
+/// itself with socat 1.8's flags (the ai-* options), and with <c>res-retrans</c>, <c>res-retry</c>,
+/// <c>res-nsaddr</c> or the res-* flags (usevc, igntc, recurse, defnames, stayopen, dnsrch) the
+/// resolver state socat writes for the address's open phase
 /// (<see cref="ResolverState"/>). Without any of them there is no lookup of this kind and .NET's
 /// resolver answers as before.
 /// </summary>
@@ -39,7 +40,15 @@ internal sealed record NameLookup(int Flags, ResolverState.Settings? Resolver)
     {
         long? retrans = options.Number("res-retrans"), retry = options.Number("res-retry");
         var server = options.Find("res-nsaddr") is { Value: string text } o ? ParseNameServer(o.Spelling, text) : null;
-        return retrans is null && retry is null && server is null ? null : new((int?)retrans, (int?)retry, server);
+        ulong set = 0, clear = 0;
+        foreach (var (name, bit) in ResolverState.OptionBits)
+            if (options.Find(name)?.Value is bool on)
+            {
+                if (on) set |= bit;
+                else clear |= bit;
+            }
+        return retrans is null && retry is null && server is null && set == 0 && clear == 0 ? null
+            : new((int?)retrans, (int?)retry, server, set, clear);
     }
 
     /// <summary>

@@ -31,7 +31,15 @@ internal static unsafe partial class ResolverState
     /// <param name="Retrans">_res.retrans: seconds to wait for an answer (glibc doubles it for each further server).</param>
     /// <param name="Retry">_res.retry: how many rounds over the servers before the lookup fails.</param>
     /// <param name="NameServer">_res.nsaddr_list[0], the only server (nscount 1); IPv4 only, as that field is.</param>
-    internal sealed record Settings(int? Retrans, int? Retry, IPEndPoint? NameServer);
+    /// <param name="SetOptions">RES_* bits to set in _res.options.</param>
+    /// <param name="ClearOptions">RES_* bits to clear there.</param>
+    internal sealed record Settings(int? Retrans, int? Retry, IPEndPoint? NameServer, ulong SetOptions = 0, ulong ClearOptions = 0);
+
+    /// <summary>The _res.options bits of socat's res-* flag options (resolv.h).</summary>
+    public static readonly (string Option, ulong Bit)[] OptionBits =
+    [
+        ("res-usevc", 0x8), ("res-igntc", 0x20), ("res-recurse", 0x40), ("res-defnames", 0x80), ("res-stayopen", 0x100), ("res-dnsrch", 0x200),
+    ];
 
     /// <summary>
     /// The addresses for <paramref name="host"/> as <see cref="AddrInfo.Resolve"/> finds them, with
@@ -67,6 +75,8 @@ internal static unsafe partial class ResolverState
         byte* res = ResStatePointer();
         if ((*(ulong*)(res + OptionsOffset) & RES_INIT) == 0 && ResInit() < 0)
             throw new SharpCatException("res_init() failed");
+        ref ulong options = ref *(ulong*)(res + OptionsOffset);
+        options = (options | settings.SetOptions) & ~settings.ClearOptions;
         if (settings.Retrans is int retrans) *(int*)(res + RetransOffset) = retrans;
         if (settings.Retry is int retry) *(int*)(res + RetryOffset) = retry;
         if (settings.NameServer is { } server)

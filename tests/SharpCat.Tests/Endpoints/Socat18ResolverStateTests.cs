@@ -6,7 +6,7 @@ using SharpCat.Tests.Support;
 namespace SharpCat.Tests.Endpoints;
 
 /// <summary>
-/// socat 1.8's res-nsaddr, res-retrans and res-retry beside socat 1.8.0.3, with a DNS server of the
+/// socat 1.8's res-nsaddr, res-retrans, res-retry and the res-* flags beside socat 1.8.0.3, with a DNS server of the
 /// test's own on 127.0.0.1 (every lookup here names it, so nothing asks the machine's own servers):
 /// the name is asked of that server, an unanswered query is sent again after res-retrans seconds,
 /// res-retry rounds and no more. /etc/hosts is read first by both (glibc's "files dns"), so the names
@@ -157,6 +157,108 @@ public class Socat18ResolverStateTests
         }
         await Wait.UntilAsync(() => Directory.GetFiles($"/proc/{relay.Pid}/fd").Length <= before, 10);
         Assert.Equal(8, dns.Queries.Count(q => q.Type == 1));
+    }
+
+    private static async Task<RunResult> LookUpAsync(string program, string host, int port, string options, Dictionary<string, string?>? environment = null) =>
+        await Run.ProgramAsync(Binaries.Of(program), ["-", $"TCP4:{host}:{port},{options}"], "flags\n"u8.ToArray(), Run.DefaultTimeout, environment: environment);
+
+    /// <summary>res-usevc: the resolver asks over TCP (each lookup its own connection unless res-stayopen).</summary>
+    [Theory]
+    [InlineData("res-usevc")]
+    [InlineData("usevc=1")]
+    public async Task UsevcAsksOverTcpAsInSocat18(string option)
+    {
+        using var echo = new EchoServer();
+        foreach (string program in Programs)
+        {
+            using var dns = new DnsServer([Name], tcp: true);
+            var r = await LookUpAsync(program, Name, echo.Port, $"res-nsaddr=127.0.0.1:{dns.Port},{option}");
+            Assert.True(r.ExitCode == 0 && r.StdoutText == "flags\n", $"{program}: {r}");
+            Assert.NotEmpty(dns.Queries);
+            Assert.All(dns.Queries, q => Assert.NotEqual(0, q.Connection));
+        }
+    }
+
+    /// <summary>res-recurse=0 clears the query's RD bit, which is set by default.</summary>
+    [Fact]
+    public async Task RecurseDecidesTheRecursionBitAsInSocat18()
+    {
+        using var echo = new EchoServer();
+        foreach (string program in Programs)
+        foreach (var (option, recursion) in new[] { ("res-recurse=0", false), ("recurse", true), ("res-retry=2", true) })
+        {
+            using var dns = new DnsServer([Name]);
+            var r = await LookUpAsync(program, Name, echo.Port, $"res-nsaddr=127.0.0.1:{dns.Port},{option}");
+            Assert.True(r.ExitCode == 0, $"{program} {option}: {r}");
+            Assert.All(dns.Queries, q => Assert.Equal(recursion, q.Recursion));
+        }
+    }
+
+    /// <summary>An answer marked truncated is asked again over TCP, unless res-igntc takes it as it is.</summary>
+    [Fact]
+    public async Task IgntcTakesATruncatedAnswerAsInSocat18()
+    {
+        using var echo = new EchoServer();
+        foreach (string program in Programs)
+        foreach (var (option, overTcp) in new[] { ("res-igntc=0", true), ("res-igntc", false), ("igntc=1", false) })
+        {
+            using var dns = new DnsServer([Name], tcp: true, truncate: true);
+            var r = await LookUpAsync(program, Name, echo.Port, $"res-nsaddr=127.0.0.1:{dns.Port},{option}");
+            Assert.True(r.ExitCode == 0, $"{program} {option}: {r}");
+            Assert.Equal(overTcp, dns.Queries.Any(q => q.Connection != 0));
+        }
+    }
+
+    /// <summary>
+    /// The search list (LOCALDOMAIN here): a name without a dot gets it with res-defnames (on by
+    /// default), a name with one after the name itself failed with res-dnsrch (on by default).
+    /// </summary>
+    [Theory]
+    [InlineData("relay", "", true)]
+    [InlineData("relay", "res-defnames=0", false)]
+    [InlineData("relay", "defnames=1", true)]
+    [InlineData("relay.sub", "", true)]
+    [InlineData("relay.sub", "res-dnsrch=0", false)]
+    [InlineData("relay.sub", "dnsrch", true)]
+    public async Task SearchListFlagsAsInSocat18(string host, string option, bool found)
+    {
+        using var echo = new EchoServer();
+        var environment = new Dictionary<string, string?> { ["LOCALDOMAIN"] = "sharpcat.test" };
+        foreach (string program in Programs)
+        {
+            using var dns = new DnsServer([host + ".sharpcat.test"]);
+            var r = await LookUpAsync(program, host, echo.Port, $"res-nsaddr=127.0.0.1:{dns.Port},{option}", environment);
+            Assert.True((r.ExitCode == 0) == found, $"{program} {host},{option}: {r}\n{string.Join("\n", dns.Queries)}");
+            Assert.Equal(found, dns.Queries.Any(q => q.Name == host + ".sharpcat.test"));
+        }
+    }
+
+    /// <summary>res-stayopen keeps the TCP connection of res-usevc for the next query of the lookup (the search list's second name).</summary>
+    [Theory]
+    [InlineData("res-usevc,res-stayopen", 1)]
+    [InlineData("usevc,stayopen=1", 1)]
+    [InlineData("res-usevc", 2)]
+    public async Task StayopenKeepsTheConnectionAsInSocat18(string options, int connections)
+    {
+        using var echo = new EchoServer();
+        var environment = new Dictionary<string, string?> { ["LOCALDOMAIN"] = "sharpcat.test" };
+        foreach (string program in Programs)
+        {
+            using var dns = new DnsServer(["relay.sub.sharpcat.test"], tcp: true);
+            var r = await LookUpAsync(program, "relay.sub", echo.Port, $"res-nsaddr=127.0.0.1:{dns.Port},{options}", environment);
+            Assert.True(r.ExitCode == 0, $"{program}: {r}");
+            Assert.Equal(2, dns.Queries.Count);
+            Assert.Equal(connections, dns.Queries.Select(q => q.Connection).Distinct().Count());
+        }
+    }
+
+    /// <summary>res-debug would do nothing (glibc prints resolver debug output only in debugging builds): refused with the reason.</summary>
+    [Fact]
+    public async Task ResDebugIsRefused()
+    {
+        var r = await Run.SharpCatAsync("-", $"TCP4:{Name}:9,res-debug");
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith("E TCP4-CONNECT: option \"res-debug\" is not supported: glibc's resolver prints", Assert.Single(r.LogLines));
     }
 
     /// <summary>Bad values: one error, exit 1, nothing connects or asks (socat 1.8 looks a name up, and takes a negative count as none given).</summary>
