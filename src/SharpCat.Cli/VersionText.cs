@@ -26,7 +26,7 @@ internal static class VersionText
         // socat 1.8's, where its -V lists them; defined when implemented, as SCTP is: the kernel may still lack them.
         ("DCCP", ["dccp-connect", "dccp-listen"]), ("UDPLITE", ["udplite-connect", "udplite-listen"]), ("LISTEN", ["tcp-listen"]),
         ("POSIXMQ", ["posixmq-read", "posixmq-receive", "posixmq-send", "posixmq-write", "posixmq-bidirectional"]), ("SOCKS4", ["socks4"]),
-        ("SOCKS4A", ["socks4a"]), ("VSOCK", ["vsock-connect"]), ("PROXY", ["proxy"]), ("SYSTEM", ["system"]), ("SHELL", ["system"]), ("EXEC", ["exec"]),
+        ("SOCKS4A", ["socks4a"]), ("VSOCK", ["vsock-connect"]), ("PROXY", ["proxy"]), ("SYSTEM", ["system"]), ("SHELL", ["shell"]), ("EXEC", ["exec"]),
         ("READLINE", []), ("TUN", ["tun"]), ("PTY", ["pty"]), ("OPENSSL", ["openssl", "openssl-listen", "openssl-dtls-client", "openssl-dtls-server"]), ("FIPS", []), ("LIBWRAP", []),
         ("SYCLS", ["pty"]), ("FILAN", []), ("RETRY", ["tcp-connect"]),
     ];

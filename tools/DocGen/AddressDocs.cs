@@ -31,6 +31,7 @@ internal static partial class AddressDocs
         ["posixmq-bidirectional"] = "Reads and writes messages of a POSIX message queue as the relay needs (socat 1.8); both ways it is an echo.",
         ["exec"] = "Starts a program (not through a shell) and relays with its standard input and output.",
         ["system"] = "Runs a shell command with /bin/sh -c and relays with its standard input and output.",
+        ["shell"] = "Runs a shell command with the shell that SHELL (or the shell option) names, as SYSTEM does with /bin/sh (socat 1.8).",
         ["pty"] = "Creates a pseudo terminal and relays its master side; link= gives the slave a fixed name.",
         ["tcp-connect"] = "Connects to a TCP port of a host.",
         ["tcp-listen"] = "Listens on a TCP port and relays the connection it accepts (with fork, every connection).",

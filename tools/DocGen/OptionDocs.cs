@@ -158,6 +158,7 @@ internal static partial class OptionDocs
         ["netns"] = "Opens the address inside the network namespace /run/netns/NAME (as ip netns add makes them): its sockets, listeners and child programs are made there, other relays stay where they are. A missing namespace is an error before anything is opened.",
         ["chdir"] = "The working directory of the child program (EXEC, SYSTEM, SHELL); a missing one is an error naming chdir.",
         ["children-shutup"] = "With fork, each connection's relay logs this many levels lower (1 when no value is given); the listener's own messages stay.",
+        ["shell"] = "The shell that runs SHELL's command, in place of the SHELL variable; the program gets it as SHELL.",
         ["tiocswinsz"] = "Sets the terminal's size, columns:rows (0 to 65535 each), as a terminal emulator does (TIOCSWINSZ); on a pty, the program on its other side sees it.",
         ["res-usevc"] = "The address's DNS lookups ask over TCP.",
         ["res-igntc"] = "The address's DNS lookups take an answer marked truncated as it is, instead of asking again over TCP.",

@@ -29,6 +29,9 @@ internal static partial class AddressCatalog
         new("socks5-listen", ["socks-server", "listen-host", "listen-port"], ["socks-port"], Socks5Groups),
         // socat 1.8's help shows SOCKETPAIR:<filename>, but it takes no parameter.
         new("socketpair", [], [], OptionGroups.Fd | OptionGroups.Socket),
+        // socat 1.8's SHELL: SYSTEM's command run by $SHELL (or shell=) instead of /bin/sh.
+        new("shell", ["shell-command"], [], OptionGroups.Fd | OptionGroups.Fifo | OptionGroups.Socket | OptionGroups.Exec | OptionGroups.Fork
+            | OptionGroups.Termios | OptionGroups.Pty | OptionGroups.Parent | OptionGroups.Unix | OptionGroups.Shell),
         // socat 1.8.1's: a dead end, and a string as input.
         new("stall", [], [], OptionGroups.Fd | OptionGroups.Fifo),
         new("text", ["string"], [], OptionGroups.Fd | OptionGroups.Fifo),
@@ -84,7 +87,7 @@ internal static partial class AddressCatalog
     /// <summary>Spellings of later socat versions: SHELL (socat 1.8) runs a shell command as SYSTEM does; SOCKS5 is SOCKS5-CONNECT; ACCEPT is ACCEPT-FD.</summary>
     private static readonly (string Alias, string Keyword)[] ExtraAliases =
     [
-        ("shell", "system"), ("socks5", "socks5-connect"), ("socks5-bind", "socks5-listen"), ("accept", "accept-fd"),
+("socks5", "socks5-connect"), ("socks5-bind", "socks5-listen"), ("accept", "accept-fd"),
         ("posixmq", "posixmq-bidirectional"), ("posixmq-recv", "posixmq-receive"),
         ("udplite", "udplite-connect"), ("udplite-dgram", "udplite-datagram"), ("udplite-l", "udplite-listen"), ("udplite-send", "udplite-sendto"),
         ("udplite4", "udplite4-connect"), ("udplite4-dgram", "udplite4-datagram"), ("udplite4-l", "udplite4-listen"), ("udplite4-send", "udplite4-sendto"),
@@ -95,10 +98,10 @@ internal static partial class AddressCatalog
 
     /// <summary>
     /// Option groups an address accepts beyond those <c>socat -hhh</c> lists for it: socat applies
-    /// the PROCESS options (setsid, su, chroot, setuid, …) in the child of EXEC and SYSTEM.
+    /// the PROCESS options (setsid, su, chroot, setuid, …) in the child of EXEC, SYSTEM and SHELL.
     /// </summary>
     public static OptionGroups AcceptedGroups(AddressKind kind) =>
-        kind.Keyword is "exec" or "system" ? kind.Groups | OptionGroups.Process : kind.Groups;
+        kind.Keyword is "exec" or "system" or "shell" ? kind.Groups | OptionGroups.Process : kind.Groups;
 
     public static AddressKind? Find(string keyword) => ByName.GetValueOrDefault(keyword);
 

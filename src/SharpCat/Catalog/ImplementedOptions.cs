@@ -59,6 +59,8 @@ internal static class ImplementedOptions
         "chdir",
         // socat 1.8's children-shutup: each connection's relay logs lower.
         "children-shutup",
+        // socat 1.8's SHELL: the shell that runs the command.
+        "shell",
         // socat 1.8's resolver settings for the address's lookups (NameLookup, ResolverState).
         "res-retrans", "res-retry", "res-nsaddr", "res-usevc", "res-igntc", "res-recurse", "res-defnames", "res-stayopen", "res-dnsrch",
     };
@@ -89,7 +91,7 @@ internal static class ImplementedOptions
 internal static partial class OptionCatalog
 {
     internal static readonly (string Alias, string Name)[] ExtraAliases =
-        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("ccid", "dccp-set-ccid"),
+        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("add-source-membership", "ip-add-source-membership"), ("o_creat", "o-create"), ("ccid", "dccp-set-ccid"),
         ("mq-prio", "posixmq-priority"), ("mq-flush", "posixmq-flush"), ("mq-maxmsg", "posixmq-maxmsg"), ("mq-msgsize", "posixmq-msgsize"),
         ("pipesz", "f-setpipe-sz"), ("cd", "chdir"), ("child-shutup", "children-shutup"),
         ("rcvtimeo", "so-rcvtimeo"), ("sndtimeo", "so-sndtimeo"), ("sockopt-sock", "setsockopt-socket"), ("sockopt-conn", "setsockopt-connected"),
@@ -168,6 +170,7 @@ internal static partial class OptionCatalog
         new("res-retry", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Int),
         new("res-nsaddr", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.String),
         new("unix-bind-tempname", OptionGroups.Unix, OptionPhase.Preopen, OptionType.StringNull),
+        new("shell", OptionGroups.Shell, OptionPhase.Preexec, OptionType.String),
         // socat 1.8.1's terminal size, columns:rows (TermiosOptions).
         new("tiocswinsz", OptionGroups.Termios, OptionPhase.Fd, OptionType.Int_Int),
     ];

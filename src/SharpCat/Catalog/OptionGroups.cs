@@ -20,7 +20,7 @@ internal enum OptionGroups : ulong
     // socat 1.8's groups of its UDP-Lite and DCCP addresses and their options.
     Dccp = 1UL << 29, Udplite = 1UL << 30,
     // socat 1.8's groups; a high bit, apart from the 1.7.4 ones.
-    Posixmq = 1UL << 48,
+    Posixmq = 1UL << 48, Shell = 1UL << 49,
 #pragma warning restore CS1591
 }
 

@@ -83,6 +83,7 @@ internal static class EndpointRegistry
         ["socket-recv"] = new(GenericSocketEndpoints.Recv, null),
         ["exec"] = new(ExecEndpoints.OpenExec, null),
         ["system"] = new(ExecEndpoints.OpenSystem, null),
+        ["shell"] = new(ExecEndpoints.OpenSystem, null),
         ["pty"] = new(PtyEndpoints.Open, null),
         ["openssl"] = new(OpenSslEndpoints.Connect, null),
         ["openssl-listen"] = new(null, OpenSslEndpoints.Listen),
