@@ -69,6 +69,8 @@ fi
 # A failure is not fatal here: the tests that compare with it fail, naming artifacts/socat18.log.
 tools/socat18.sh >artifacts/socat18.log 2>&1 ||
   echo "tools/socat18.sh failed (artifacts/socat18.log): $(tail -n 1 artifacts/socat18.log)"
+tools/socat181.sh >artifacts/socat181.log 2>&1 ||
+  echo "tools/socat181.sh failed (artifacts/socat181.log): $(tail -n 1 artifacts/socat181.log)"
 
 results=artifacts/test-results
 rm -rf "$results"

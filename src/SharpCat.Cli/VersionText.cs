@@ -19,14 +19,14 @@ internal static class VersionText
     private static readonly (string Feature, string[] Keywords)[] Features =
     [
         ("STDIO", ["stdio", "stdin", "stdout", "stderr"]), ("FDNUM", ["fd"]), ("FILE", ["open"]), ("CREAT", ["create"]),
-        ("GOPEN", ["gopen"]), ("TERMIOS", ["pty"]), ("PIPE", ["pipe"]), ("SOCKETPAIR", ["socketpair"]), ("UNIX", ["unix-connect", "unix-listen", "unix-sendto", "unix-recvfrom", "unix-recv", "unix-client"]),
+        ("GOPEN", ["gopen"]), ("TERMIOS", ["pty"]), ("PIPE", ["pipe"]), ("STALL", ["stall"]), ("TEXT", ["text"]), ("SOCKETPAIR", ["socketpair"]), ("UNIX", ["unix-connect", "unix-listen", "unix-sendto", "unix-recvfrom", "unix-recv", "unix-client"]),
         ("ABSTRACT_UNIXSOCKET", ["abstract-connect", "abstract-listen", "abstract-client", "abstract-sendto", "abstract-recvfrom", "abstract-recv"]), ("IP4", ["tcp4-connect"]), ("IP6", ["tcp6-connect"]),
         ("RAWIP", ["ip-sendto"]), ("GENERICSOCKET", ["socket-connect", "socket-listen", "socket-sendto", "socket-recvfrom", "socket-recv", "socket-datagram"]), ("INTERFACE", ["interface"]), ("TCP", ["tcp-connect", "tcp-listen"]),
         ("UDP", ["udp-connect", "udp-listen"]), ("SCTP", ["sctp-connect"]),
         // socat 1.8's, where its -V lists them; defined when implemented, as SCTP is: the kernel may still lack them.
         ("DCCP", ["dccp-connect", "dccp-listen"]), ("UDPLITE", ["udplite-connect", "udplite-listen"]), ("LISTEN", ["tcp-listen"]),
         ("POSIXMQ", ["posixmq-read", "posixmq-receive", "posixmq-send", "posixmq-write", "posixmq-bidirectional"]), ("SOCKS4", ["socks4"]),
-        ("SOCKS4A", ["socks4a"]), ("VSOCK", ["vsock-connect"]), ("PROXY", ["proxy"]), ("SYSTEM", ["system"]), ("SHELL", ["system"]), ("EXEC", ["exec"]),
+        ("SOCKS4A", ["socks4a"]), ("VSOCK", ["vsock-connect"]), ("PROXY", ["proxy"]), ("SYSTEM", ["system"]), ("SHELL", ["shell"]), ("EXEC", ["exec"]),
         ("READLINE", []), ("TUN", ["tun"]), ("PTY", ["pty"]), ("OPENSSL", ["openssl", "openssl-listen", "openssl-dtls-client", "openssl-dtls-server"]), ("FIPS", []), ("LIBWRAP", []),
         ("SYCLS", ["pty"]), ("FILAN", []), ("RETRY", ["tcp-connect"]),
         // SharpCat's own: the WebSocket addresses (WS-*, WS-UNIX-*, and WSS-* over OPENSSL).

@@ -21,7 +21,7 @@ internal static partial class AddressCatalog
     /// <summary>
     /// Addresses of later socat versions (1.8): SOCKS5 clients (the socks port may come before the
     /// target, <c>server:[socks-port:]host:port</c>, so the optional parameter is counted, not placed),
-    /// SOCKETPAIR, ACCEPT-FD, POSIXMQ-*, UDP-Lite and DCCP; and SharpCat's WebSocket addresses.
+    /// SOCKETPAIR, ACCEPT-FD, POSIXMQ-*, UDP-Lite and DCCP; 1.8.1's STALL and TEXT; and SharpCat's WebSocket addresses.
     /// </summary>
     private static readonly AddressKind[] ExtraKinds =
     [
@@ -29,6 +29,12 @@ internal static partial class AddressCatalog
         new("socks5-listen", ["socks-server", "listen-host", "listen-port"], ["socks-port"], Socks5Groups),
         // socat 1.8's help shows SOCKETPAIR:<filename>, but it takes no parameter.
         new("socketpair", [], [], OptionGroups.Fd | OptionGroups.Socket),
+        // socat 1.8's SHELL: SYSTEM's command run by $SHELL (or shell=) instead of /bin/sh.
+        new("shell", ["shell-command"], [], OptionGroups.Fd | OptionGroups.Fifo | OptionGroups.Socket | OptionGroups.Exec | OptionGroups.Fork
+            | OptionGroups.Termios | OptionGroups.Pty | OptionGroups.Parent | OptionGroups.Unix | OptionGroups.Shell),
+        // socat 1.8.1's: a dead end, and a string as input.
+        new("stall", [], [], OptionGroups.Fd | OptionGroups.Fifo),
+        new("text", ["string"], [], OptionGroups.Fd | OptionGroups.Fifo),
         new("accept-fd", ["fdnum"], [], OptionGroups.Fd | OptionGroups.Socket | OptionGroups.Child | OptionGroups.Retry | OptionGroups.Range
             | OptionGroups.Unix | OptionGroups.Ip4 | OptionGroups.Ip6 | OptionGroups.Udp | OptionGroups.Tcp | OptionGroups.Sctp),
         new("posixmq-bidirectional", ["mqname"], [], PosixMqGroups),
@@ -98,7 +104,7 @@ internal static partial class AddressCatalog
     /// <summary>Spellings of later socat versions: SHELL (socat 1.8) runs a shell command as SYSTEM does; SOCKS5 is SOCKS5-CONNECT; ACCEPT is ACCEPT-FD.</summary>
     private static readonly (string Alias, string Keyword)[] ExtraAliases =
     [
-        ("shell", "system"), ("socks5", "socks5-connect"), ("socks5-bind", "socks5-listen"), ("accept", "accept-fd"),
+("socks5", "socks5-connect"), ("socks5-bind", "socks5-listen"), ("accept", "accept-fd"),
         ("posixmq", "posixmq-bidirectional"), ("posixmq-recv", "posixmq-receive"),
         ("udplite", "udplite-connect"), ("udplite-dgram", "udplite-datagram"), ("udplite-l", "udplite-listen"), ("udplite-send", "udplite-sendto"),
         ("udplite4", "udplite4-connect"), ("udplite4-dgram", "udplite4-datagram"), ("udplite4-l", "udplite4-listen"), ("udplite4-send", "udplite4-sendto"),
@@ -110,10 +116,10 @@ internal static partial class AddressCatalog
 
     /// <summary>
     /// Option groups an address accepts beyond those <c>socat -hhh</c> lists for it: socat applies
-    /// the PROCESS options (setsid, su, chroot, setuid, …) in the child of EXEC and SYSTEM.
+    /// the PROCESS options (setsid, su, chroot, setuid, …) in the child of EXEC, SYSTEM and SHELL.
     /// </summary>
     public static OptionGroups AcceptedGroups(AddressKind kind) =>
-        kind.Keyword is "exec" or "system" ? kind.Groups | OptionGroups.Process : kind.Groups;
+        kind.Keyword is "exec" or "system" or "shell" ? kind.Groups | OptionGroups.Process : kind.Groups;
 
     public static AddressKind? Find(string keyword) => ByName.GetValueOrDefault(keyword);
 

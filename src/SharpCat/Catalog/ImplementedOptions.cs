@@ -40,7 +40,7 @@ internal static class ImplementedOptions
         // SOCKS4 and HTTP (proxy clients).
         "socksport", "socksuser", "sockspass", "proxyport", "proxy-authorization", "proxy-authorization-file", "proxy-resolve", "ignorecr",
         // Datagram sockets.
-        // socat 1.8's getaddrinfo flags (SocketAddressing.AiFlags).
+        // socat 1.8's getaddrinfo flags (NameLookup).
         "ai-addrconfig", "ai-passive", "ai-v4mapped", "ai-all",
         "null-eof", "ip-add-membership", "ipv6-join-group", "ip-add-source-membership", "ipv6-join-source-group", "ip-multicast-if", "so-type",
         // OPENSSL (TLS over TCP).
@@ -59,6 +59,10 @@ internal static class ImplementedOptions
         "chdir",
         // socat 1.8's children-shutup: each connection's relay logs lower.
         "children-shutup",
+        // socat 1.8's SHELL: the shell that runs the command.
+        "shell",
+        // socat 1.8's resolver settings for the address's lookups (NameLookup, ResolverState).
+        "res-retrans", "res-retry", "res-nsaddr", "res-usevc", "res-igntc", "res-recurse", "res-defnames", "res-stayopen", "res-dnsrch",
     };
 
     /// <summary>
@@ -69,12 +73,9 @@ internal static class ImplementedOptions
     {
         ["openssl-egd"] = "OpenSSL 1.1 and later seed themselves from the kernel's random source and have no EGD support",
         ["openssl-fips"] = "FIPS mode belongs to the system's OpenSSL configuration (openssl.cnf); this build has no switch of its own for it",
+        // glibc prints the resolver's debug output only when built with DEBUG, which release builds are not.
+        ["res-debug"] = "glibc's resolver prints its debug output (RES_DEBUG) only when glibc itself is built for debugging, which release builds are not; it would do nothing",
         ["openssl-pseudo"] = "OpenSSL seeds itself from the kernel's random source; there is no missing /dev/urandom to stand in for",
-        // socat 1.8 writes these into glibc's resolver state (_res), which is not a public interface
-        // and which getaddrinfo does not promise to read; this build does not patch it.
-        ["res-retrans"] = "it would patch glibc's private resolver state (_res.retrans), which this build does not touch; set \"options timeout:N\" in resolv.conf (or RES_OPTIONS) instead",
-        ["res-retry"] = "it would patch glibc's private resolver state (_res.retry), which this build does not touch; set \"options attempts:N\" in resolv.conf (or RES_OPTIONS) instead",
-        ["res-nsaddr"] = "it would overwrite glibc's private resolver state (_res.nsaddr_list), which this build does not touch; name the server in resolv.conf instead",
     };
 
     static ImplementedOptions()
@@ -91,14 +92,14 @@ internal static class ImplementedOptions
 internal static partial class OptionCatalog
 {
     internal static readonly (string Alias, string Name)[] ExtraAliases =
-        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("ccid", "dccp-set-ccid"),
+        [("fips", "openssl-fips"), ("source-membership", "ip-add-source-membership"), ("add-source-membership", "ip-add-source-membership"), ("o_creat", "o-create"), ("ccid", "dccp-set-ccid"),
         ("mq-prio", "posixmq-priority"), ("mq-flush", "posixmq-flush"), ("mq-maxmsg", "posixmq-maxmsg"), ("mq-msgsize", "posixmq-msgsize"),
         ("pipesz", "f-setpipe-sz"), ("cd", "chdir"), ("child-shutup", "children-shutup"),
         ("rcvtimeo", "so-rcvtimeo"), ("sndtimeo", "so-sndtimeo"), ("sockopt-sock", "setsockopt-socket"), ("sockopt-conn", "setsockopt-connected"),
         ("join-source-group", "ipv6-join-source-group"), ("ipv6-add-source-membership", "ipv6-join-source-group"),
         ("addrconfig", "ai-addrconfig"), ("passive", "ai-passive"), ("v4mapped", "ai-v4mapped"),
         ("retrans", "res-retrans"), ("res-maxretrans", "res-retrans"), ("res-maxretry", "res-retry"),
-        ("nsaddr", "res-nsaddr"), ("dns", "res-nsaddr"), ("nameserver", "res-nsaddr"), ("bind-tempname", "unix-bind-tempname")];
+        ("winsz", "tiocswinsz"), ("nsaddr", "res-nsaddr"), ("dns", "res-nsaddr"), ("nameserver", "res-nsaddr"), ("bind-tempname", "unix-bind-tempname")];
 
     /// <summary>
     /// Groups that socat 1.8 adds to options of 1.7.4's catalog: its UDP-Lite and DCCP addresses bind
@@ -176,6 +177,9 @@ internal static partial class OptionCatalog
         new("res-retry", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.Int),
         new("res-nsaddr", OptionGroups.Ip4 | OptionGroups.Ip6, OptionPhase.Init, OptionType.String),
         new("unix-bind-tempname", OptionGroups.Unix, OptionPhase.Preopen, OptionType.StringNull),
+        new("shell", OptionGroups.Shell, OptionPhase.Preexec, OptionType.String),
+        // socat 1.8.1's terminal size, columns:rows (TermiosOptions).
+        new("tiocswinsz", OptionGroups.Termios, OptionPhase.Fd, OptionType.Int_Int),
         // SharpCat's WebSocket options (WebSockets/WebSocketSettings.cs); ws-protocol, ws-origin and ws-header may be repeated.
         new("ws-path", OptionGroups.Websocket, OptionPhase.Late, OptionType.String),
         new("ws-protocol", OptionGroups.Websocket, OptionPhase.Late, OptionType.String),

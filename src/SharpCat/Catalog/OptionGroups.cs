@@ -23,6 +23,8 @@ internal enum OptionGroups : ulong
     Posixmq = 1UL << 48,
     // SharpCat's WebSocket addresses and options (WebSockets/).
     Websocket = 1UL << 49,
+    // socat 1.8's SHELL address (its shell= option).
+    Shell = 1UL << 50,
 #pragma warning restore CS1591
 }
 

@@ -24,6 +24,8 @@ internal static class OptionRanges
     private static readonly Dictionary<string, (long Min, long Max)> Ranges = new(StringComparer.Ordinal)
     {
         ["escape"] = (0, 255), // one byte
+        // socat 1.8 takes a negative resolver setting as none given; here it is an error, not ignored.
+        ["res-retrans"] = (0, IntMax), ["res-retry"] = (0, IntMax),
         // Faults: a rate or a slice of nothing would never move a byte.
         ["fault-rate"] = (1, long.MaxValue), ["fault-slice"] = (1, IntMax), ["fault-slice-variation"] = (0, IntMax),
         // Sizes and counts: a negative one has no meaning (max-children=0 is socat's "no limit").

@@ -26,6 +26,11 @@ internal static class OptionValueParser
         // Only a version goes into PROXY's request line (socat sends any text, a CR LF too).
         if (def.Name == "http-version" && parsed is string version && !IsHttpVersion(version))
             throw Bad(spelling, version, "an HTTP version such as 1.0 or 1.1");
+        // The name server is checked before anything opens (socat looks a name up there too; this build wants an address).
+        if (def.Name == "res-nsaddr" && parsed is string server) Endpoints.NameLookup.ParseNameServer(spelling, server);
+        // The kernel's struct winsize holds 16-bit sizes (socat 1.8.1 warns and clamps; here it is an error).
+        if (def.Name == "tiocswinsz" && parsed is long[] size && size.Any(n => n is < 0 or > ushort.MaxValue))
+            throw Bad(spelling, value!, "columns and rows are 0 to 65535");
         if (def.Name is "ispeed" or "ospeed" && parsed is long speed) Endpoints.TermiosOptions.SpeedValue(spelling, speed);
         return parsed;
     }

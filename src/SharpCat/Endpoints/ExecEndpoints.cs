@@ -7,8 +7,9 @@ using SharpCat.Relay;
 namespace SharpCat.Endpoints;
 
 /// <summary>
-/// EXEC (a program and its arguments, see <see cref="CommandLineSplitter"/>), SYSTEM and its later spelling SHELL (a
-/// command for /bin/sh -c): the child is started with posix_spawn and connected by a socketpair
+/// EXEC (a program and its arguments, see <see cref="CommandLineSplitter"/>), SYSTEM (a command for
+/// /bin/sh -c) and socat 1.8's SHELL (the same for $SHELL, or <c>shell=</c>, which the program also
+/// gets as SHELL): the child is started with posix_spawn and connected by a socketpair
 /// (default), two pipes (<c>pipes</c>) or a pseudo-terminal (<c>pty</c>).
 /// </summary>
 internal static class ExecEndpoints
@@ -28,15 +29,29 @@ internal static class ExecEndpoints
     public static (string Program, string[] Argv) CommandOf(ResolvedAddress address)
     {
         string text = address.Spec.Parameters[0];
-        if (address.Kind.Keyword == "system")
+        if (address.Kind.Keyword is "system" or "shell")
         {
-            if (address.Options.Flag("dash")) throw new SharpCatException("SYSTEM: option login (dash) applies to EXEC only");
-            return ("/bin/sh", ["sh", "-c", text]);
+            if (address.Options.Flag("dash")) throw new SharpCatException($"{address.Kind.Keyword.ToUpperInvariant()}: option login (dash) applies to EXEC only");
+            if (ShellOf(address) is not { } shell) return ("/bin/sh", ["sh", "-c", text]);
+            return (shell, [shell[(shell.LastIndexOf('/') + 1)..], "-c", text]);
         }
         var argv = CommandLineSplitter.Split(text).ToArray();
         string program = argv[0];
         if (address.Options.Flag("dash")) argv[0] = "-" + argv[0];
         return (program, argv);
+    }
+
+    /// <summary>
+    /// SHELL's shell: <c>shell=</c>, else the SHELL variable; socat's errors when there is none or it
+    /// is not a path. Null for the other addresses.
+    /// </summary>
+    internal static string? ShellOf(ResolvedAddress address)
+    {
+        if (address.Kind.Keyword != "shell") return null;
+        string? shell = address.Options.Text("shell") ?? Environment.GetEnvironmentVariable("SHELL");
+        if (shell is null) throw new SharpCatException("SHELL variable undefined");
+        if (!shell.Contains('/')) throw new SharpCatException($"SHELL \"{shell}\" variable does not specify a path (has no '/')");
+        return shell;
     }
 
     /// <summary>execvp's lookup, in <c>path=</c> when given; a missing program is socat's execvp error.</summary>
@@ -83,6 +98,7 @@ internal static class ExecEndpoints
         string shown = shell ? request.Parameters[0] : program;
         string? path = options.Text("path");
         var environment = ChildEnvironment(options, request.OpenedBefore);
+        if (ShellOf(request.Address) is { } shellPath) environment.Add($"SHELL={shellPath}");
         // With chroot the program is looked up inside the new root, by the helper.
         bool credentials = CredentialHelper.Needed(options);
         string file = credentials && options.Has("chroot") ? program : FindProgram(request.Address, program, argv);

@@ -20,7 +20,7 @@ internal static class HttpProxyEndpoints
         int port = SocketAddressing.Port(request.Parameters[2], "tcp");
         if (options.Flag("proxy-resolve"))
             host = (await SocketAddressing.ResolveAsync(host, System.Net.Sockets.AddressFamily.InterNetwork, ct,
-                aiFlags: SocketAddressing.AiFlags(request.Options, System.Net.Sockets.AddressFamily.InterNetwork, passive: false)).ConfigureAwait(false)).ToString();
+                lookup: NameLookup.Of(request.Options, System.Net.Sockets.AddressFamily.InterNetwork, passive: false)).ConfigureAwait(false)).ToString();
         string? authorization = ProxyCredentials.Basic(options);
         var channel = await TcpEndpoints.ConnectToAsync(request, proxy, SocketAddressing.Port(options.Text("proxyport") ?? "8080", "tcp"), 0, ct).ConfigureAwait(false);
         try

@@ -30,7 +30,7 @@ internal static class IpFamilyCheck
         if ((kind.Groups & (OptionGroups.Ip4 | OptionGroups.Ip6)) == 0 || kind.Keyword.StartsWith("socket-", StringComparison.Ordinal)) return;
         // An inherited descriptor takes IP options as socket options, but nothing is looked up there.
         if (Array.IndexOf(DescriptorKinds, kind.Keyword) >= 0
-            && address.Options.All.FirstOrDefault(o => o.Def.Name.StartsWith("ai-", StringComparison.Ordinal)) is { } ai)
+            && address.Options.All.FirstOrDefault(o => o.Def.Name.StartsWith("ai-", StringComparison.Ordinal) || o.Def.Name.StartsWith("res-", StringComparison.Ordinal)) is { } ai)
             throw new SharpCatException($"{address.Name}: option \"{ai.Spelling}\" sets name resolution, which this address type does not do");
         int keywordVersion = KeywordVersion(kind.Keyword);
         var pf = address.Options.Find("protocol-family");

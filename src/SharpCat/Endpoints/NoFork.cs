@@ -37,7 +37,7 @@ internal static class NoFork
     /// <summary>Runs the program on the channel's fds; returns only with the exit status of a SYSTEM shell.</summary>
     public static async Task<int> RunAsync(ResolvedAddress exec, IChannel first, CancellationToken ct)
     {
-        if (exec.Kind.Keyword != "system")
+        if (exec.Kind.Keyword is not ("system" or "shell"))
         {
             Exec(exec, first);
             return 1; // not reached: Exec replaces this process or throws
@@ -48,6 +48,7 @@ internal static class NoFork
         if (first.ReadFd >= 0) spawn.Fds.Add((first.ReadFd, 0));
         if (first.WriteFd >= 0) spawn.Fds.Add((first.WriteFd, 1));
         spawn.Environment.AddRange(ExecEndpoints.ChildEnvironment(exec.Options, first));
+        if (ExecEndpoints.ShellOf(exec) is { } shell) spawn.Environment.Add($"SHELL={shell}");
         Log.Info($"executing shell command \"{exec.Spec.Parameters[0]}\"");
         var exit = await ChildReaper.Watch(NamedOptions.WithUmask(exec.Options, () => ChildSpawn.Spawn(spawn))).WaitAsync(ct).ConfigureAwait(false);
         // system(3)'s status, as socat reports it and exits with (its high byte).

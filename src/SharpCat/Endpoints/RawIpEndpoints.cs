@@ -40,7 +40,7 @@ internal static class RawIpEndpoints
     {
         var family = SocketAddressing.Family(request, version);
         var host = await SocketAddressing.ResolveAsync(request.Parameters[0], family, ct, SocketAddressing.FamilyIsFixed(request, version),
-            SocketAddressing.AiFlags(request.Options, family, passive: false)).ConfigureAwait(false);
+            NameLookup.Of(request.Options, family, passive: false)).ConfigureAwait(false);
         int protocol = Protocol(request.Parameters[1]);
         var socket = Open(request, host.AddressFamily, protocol, bindTo: null);
         return Wrap(request, socket, mode, new IPEndPoint(host, 0), protocol);

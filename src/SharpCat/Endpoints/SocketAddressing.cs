@@ -39,13 +39,13 @@ internal static class SocketAddressing
     /// Resolves a host to one address of the wanted family (IPv4 first when none is wanted, as socat
     /// 1.7.4). A family that is only a preference (<paramref name="strict"/> false: -4/-6 or
     /// SOCAT_PREFERRED_RESOLVE_IP, not the address type or pf=) puts that family first and falls back
-    /// to the other, as socat does. With <paramref name="aiFlags"/> (ai-* options given) the lookup is
-    /// getaddrinfo's own with those flags.
+    /// to the other, as socat does. With a <paramref name="lookup"/> (socat 1.8's ai-* or res-* options
+    /// given) the lookup is getaddrinfo's own with its flags and resolver settings.
     /// </summary>
     // Pooled (both): one of these runs per connection; with fork, its box would be garbage each time.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<IPAddress> ResolveAsync(string host, AddressFamily family, CancellationToken ct, bool strict = true, int? aiFlags = null) =>
-        (await ResolveAllAsync(host, family, ct, strict, aiFlags).ConfigureAwait(false))[0];
+    public static async ValueTask<IPAddress> ResolveAsync(string host, AddressFamily family, CancellationToken ct, bool strict = true, NameLookup? lookup = null) =>
+        (await ResolveAllAsync(host, family, ct, strict, lookup).ConfigureAwait(false))[0];
 
     /// <summary>
     /// Every address a host resolves to that the address may use, in the order to try them: the
@@ -53,7 +53,7 @@ internal static class SocketAddressing
     /// preference, the other's. A literal is itself.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<IPAddress[]> ResolveAllAsync(string host, AddressFamily family, CancellationToken ct, bool strict = true, int? aiFlags = null)
+    public static async ValueTask<IPAddress[]> ResolveAllAsync(string host, AddressFamily family, CancellationToken ct, bool strict = true, NameLookup? lookup = null)
     {
         string bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
         if (IPAddress.TryParse(bare, out var literal))
@@ -68,9 +68,13 @@ internal static class SocketAddressing
         if (!IsHostName(bare)) throw new SharpCatException($"invalid host name \"{bare}\"");
         var asked = strict ? family : AddressFamily.Unspecified;
         IPAddress[] found;
-        if (aiFlags is int flags)
+        if (lookup is { Resolver: { } resolver })
         {
-            found = [.. await Task.Run(() => AddrInfo.Resolve(bare, LinuxFamily(asked), 1, 6, flags), ct).ConfigureAwait(false)];
+            found = [.. await ResolverState.ResolveAsync(bare, LinuxFamily(asked), 1, 6, lookup.Flags, resolver, ct).ConfigureAwait(false)];
+        }
+        else if (lookup is not null)
+        {
+            found = [.. await Task.Run(() => AddrInfo.Resolve(bare, LinuxFamily(asked), 1, 6, lookup.Flags), ct).ConfigureAwait(false)];
         }
         else
         {
@@ -103,23 +107,6 @@ internal static class SocketAddressing
     /// must keep to it; otherwise -4/-6 and SOCAT_PREFERRED_RESOLVE_IP only say which comes first.
     /// </summary>
     public static bool FamilyIsFixed(OpenRequest request, int keywordVersion) => keywordVersion != 0 || request.Options.Has("protocol-family");
-
-    /// <summary>
-    /// socat 1.8's getaddrinfo flags when an ai-* option is given (null otherwise, and the resolver
-    /// is .NET's as before): AI_ADDRCONFIG when no family is asked for, AI_PASSIVE for a local
-    /// (bind, listen) address, then each ai-* option sets or clears its flag.
-    /// </summary>
-    public static int? AiFlags(Catalog.OptionSet options, AddressFamily family, bool passive)
-    {
-        if (!options.Has("ai-addrconfig") && !options.Has("ai-passive") && !options.Has("ai-v4mapped") && !options.Has("ai-all")) return null;
-        int flags = (family == AddressFamily.Unspecified ? AddrInfo.AI_ADDRCONFIG : 0) | (passive ? AddrInfo.AI_PASSIVE : 0);
-        foreach (var (name, bit) in AiOptions)
-            if (options.Find(name)?.Value is bool on) flags = on ? flags | bit : flags & ~bit;
-        return flags;
-    }
-
-    private static readonly (string Name, int Bit)[] AiOptions =
-        [("ai-addrconfig", AddrInfo.AI_ADDRCONFIG), ("ai-passive", AddrInfo.AI_PASSIVE), ("ai-v4mapped", AddrInfo.AI_V4MAPPED), ("ai-all", AddrInfo.AI_ALL)];
 
     /// <summary>
     /// The local address a listening or receiving socket binds to without a bind= host: the

@@ -27,7 +27,7 @@ internal static class SocksEndpoints
         int port = SocketAddressing.Port(request.Parameters[2], "tcp");
         // SOCKS4 carries an IPv4 address: the target is resolved before the server is contacted.
         IPAddress? target = socks4a ? null : await SocketAddressing.ResolveAsync(host, AddressFamily.InterNetwork, ct,
-            aiFlags: SocketAddressing.AiFlags(request.Options, AddressFamily.InterNetwork, passive: false)).ConfigureAwait(false);
+            lookup: NameLookup.Of(request.Options, AddressFamily.InterNetwork, passive: false)).ConfigureAwait(false);
         var channel = await TcpEndpoints.ConnectToAsync(request, server, ServerPort(request), 0, ct).ConfigureAwait(false);
         try
         {

@@ -44,7 +44,7 @@ internal static class TcpEndpoints
         // As socat 1.8 (and better than 1.7.4's first address only): every address the name
         // resolves to is tried in turn until one connects; a failure before the last is a warning.
         var hosts = await SocketAddressing.ResolveAllAsync(hostText, family, ct, SocketAddressing.FamilyIsFixed(request, version),
-            SocketAddressing.AiFlags(request.Options, family, passive: false)).ConfigureAwait(false);
+            NameLookup.Of(request.Options, family, passive: false)).ConfigureAwait(false);
         for (int i = 0; ; i++)
         {
             var host = hosts[i];
@@ -73,7 +73,7 @@ internal static class TcpEndpoints
         {
             var (host, bindPort) = SplitHostPort(bind);
             var address = host.Length == 0 ? any : await SocketAddressing.ResolveAsync(host, family, ct,
-                aiFlags: SocketAddressing.AiFlags(request.Options, family, passive: true)).ConfigureAwait(false);
+                lookup: NameLookup.Of(request.Options, family, passive: true)).ConfigureAwait(false);
             local = new IPEndPoint(address, bindPort is null ? port : SocketAddressing.Port(bindPort, service));
         }
         // retry covers the listen too, as in socat: a port still held (by a relay before) is tried again.
@@ -94,7 +94,7 @@ internal static class TcpEndpoints
         {
             var (host, p) = SplitHostPort(bind);
             if (host.Length > 0)
-                address = await SocketAddressing.ResolveAsync(host, family, ct, aiFlags: SocketAddressing.AiFlags(options, family, passive: true)).ConfigureAwait(false);
+                address = await SocketAddressing.ResolveAsync(host, family, ct, lookup: NameLookup.Of(options, family, passive: true)).ConfigureAwait(false);
             if (p is not null) port = SocketAddressing.Port(p, ServiceProtocol(protocol));
         }
         if (options.Number("sourceport") is long sp) port = (int)sp;

@@ -59,10 +59,10 @@ internal static class TermiosOptions
     /// <summary>Every TERMIOS option this build applies.</summary>
     public static IEnumerable<string> Names =>
         Flags.Keys.Concat(NumericFields.Keys).Concat(FieldValues.Keys).Concat(ControlChars.Keys).Concat(Presets)
-            .Concat(Termios.Bauds.Select(b => $"b{b.Speed}")).Append("ispeed").Append("ospeed");
+            .Concat(Termios.Bauds.Select(b => $"b{b.Speed}")).Append("ispeed").Append("ospeed").Append("tiocswinsz");
 
     private static bool IsTermios(string name) =>
-        name is "ispeed" or "ospeed" || Flags.ContainsKey(name) || NumericFields.ContainsKey(name) || FieldValues.ContainsKey(name)
+        name is "ispeed" or "ospeed" or "tiocswinsz" || Flags.ContainsKey(name) || NumericFields.ContainsKey(name) || FieldValues.ContainsKey(name)
         || ControlChars.ContainsKey(name) || Presets.Contains(name) || BaudCode(name) is not null;
 
     /// <summary>True when some option of the set is a terminal setting.</summary>
@@ -81,6 +81,7 @@ internal static class TermiosOptions
         if (!Any(options)) return null;
         var before = Termios.Get(fd); // fails with ENOTTY on anything but a terminal, as socat's tcgetattr does
         var t = before;
+        long[]? windowSize = null;
         foreach (var o in options.Items)
         {
             string name = o.Def.Name;
@@ -116,10 +117,22 @@ internal static class TermiosOptions
             else if (name is "raw" or "termios-rawer") MakeRawLikeStty(ref t, rawer: name == "termios-rawer");
             else if (name == "termios-cfmakeraw") Termios.MakeRaw(ref t);
             else if (name == "sane") MakeSane(ref t);
+            else if (name == "tiocswinsz") windowSize = (long[])o.Value!;
         }
         Termios.Set(fd, t);
+        if (windowSize is [long columns, long rows]) SetWindowSize(fd, (ushort)columns, (ushort)rows);
         Log.Info($"fd {fd}: terminal settings applied");
         return before;
+    }
+
+    /// <summary>socat 1.8.1's tiocswinsz=columns:rows: the terminal's size, as a terminal emulator sets it.</summary>
+    private static unsafe void SetWindowSize(int fd, ushort columns, ushort rows)
+    {
+        const nuint TIOCSWINSZ = 0x5414;
+        // struct winsize: ws_row, ws_col, ws_xpixel, ws_ypixel.
+        ushort* size = stackalloc ushort[4] { rows, columns, 0, 0 };
+        if (Libc.Ioctl(fd, TIOCSWINSZ, (nint)size) < 0) throw Posix.Fail($"ioctl({fd}, TIOCSWINSZ, {{ {columns},{rows} }})");
+        Log.Info($"fd {fd}: window size {columns} columns, {rows} rows");
     }
 
     private static uint? BaudCode(string name)

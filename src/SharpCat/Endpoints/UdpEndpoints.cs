@@ -89,7 +89,7 @@ internal static class UdpEndpoints
     {
         var family = SocketAddressing.Family(request, version);
         var host = await SocketAddressing.ResolveAsync(request.Parameters[0], family, ct, SocketAddressing.FamilyIsFixed(request, version),
-            SocketAddressing.AiFlags(request.Options, family, passive: false)).ConfigureAwait(false);
+            NameLookup.Of(request.Options, family, passive: false)).ConfigureAwait(false);
         return new IPEndPoint(host, SocketAddressing.Port(request.Parameters[1], "udp"));
     }
 
@@ -104,7 +104,7 @@ internal static class UdpEndpoints
         {
             var (host, _) = TcpEndpoints.SplitHostPort(bind);
             if (host.Length > 0)
-                address = await SocketAddressing.ResolveAsync(host, family, ct, aiFlags: SocketAddressing.AiFlags(request.Options, family, passive: true)).ConfigureAwait(false);
+                address = await SocketAddressing.ResolveAsync(host, family, ct, lookup: NameLookup.Of(request.Options, family, passive: true)).ConfigureAwait(false);
         }
         return await OpenSocketAsync(request, address.AddressFamily, protocol, new IPEndPoint(address, port), ct, reuseAddress).ConfigureAwait(false);
     }
@@ -122,7 +122,7 @@ internal static class UdpEndpoints
             {
                 var (host, p) = TcpEndpoints.SplitHostPort(bind);
                 if (host.Length > 0)
-                    address = await SocketAddressing.ResolveAsync(host, family, ct, aiFlags: SocketAddressing.AiFlags(options, family, passive: true)).ConfigureAwait(false);
+                    address = await SocketAddressing.ResolveAsync(host, family, ct, lookup: NameLookup.Of(options, family, passive: true)).ConfigureAwait(false);
                 if (p is not null) port = SocketAddressing.Port(p, "udp");
             }
             IPAddress any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;

@@ -188,6 +188,8 @@ internal sealed class FaultChannel : IChannel
         }
     }
 
+    public ValueTask WaitWritableAsync(CancellationToken ct) => _inner.WaitWritableAsync(ct);
+
     public async ValueTask WaitReadableAsync(CancellationToken ct)
     {
         using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, _cut.Token);

@@ -13,6 +13,8 @@ internal sealed class DualChannel(IChannel reader, IChannel writer) : IChannel
 
     public ValueTask WaitReadableAsync(CancellationToken ct) => reader.WaitReadableAsync(ct);
 
+    public ValueTask WaitWritableAsync(CancellationToken ct) => writer.WaitWritableAsync(ct);
+
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct) => writer.WriteAsync(data, ct);
 
     public ValueTask ShutdownWriteAsync() => writer.ShutdownWriteAsync();

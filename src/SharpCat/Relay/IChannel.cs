@@ -15,6 +15,13 @@ internal interface IChannel : IAsyncDisposable
     /// </summary>
     ValueTask WaitReadableAsync(CancellationToken ct) => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// Completes when the address would take data. The relay waits for it before it reads the other
+    /// address, so that one that never takes any (STALL) leaves that data with its sender, as socat's
+    /// loop does; every other channel is ready at once and waits in its write instead.
+    /// </summary>
+    ValueTask WaitWritableAsync(CancellationToken ct) => ValueTask.CompletedTask;
+
     /// <summary>Writes all of <paramref name="data"/> before completing.</summary>
     ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct);
 

@@ -32,7 +32,9 @@ internal sealed class Pump(
     {
         if (_remaining <= 0) return false;
         var rb = source.ReadBehaviour;
-        // An idle direction holds no buffer (DESIGN.md §8): wait first, rent after.
+        // An idle direction holds no buffer (DESIGN.md §8): wait first, rent after. A sink that never
+        // takes data (STALL) is never read for.
+        await sink.Channel.WaitWritableAsync(ct).ConfigureAwait(false);
         await source.Channel.WaitReadableAsync(ct).ConfigureAwait(false);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
         try

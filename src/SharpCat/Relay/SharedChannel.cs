@@ -64,6 +64,8 @@ internal sealed class SharedChannel(IChannel inner, SemaphoreSlim reading, Semap
         }
     }
 
+    public ValueTask WaitWritableAsync(CancellationToken ct) => inner.WaitWritableAsync(ct);
+
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         await writing.WaitAsync(ct).ConfigureAwait(false);

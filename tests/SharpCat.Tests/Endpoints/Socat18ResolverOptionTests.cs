@@ -7,7 +7,7 @@ namespace SharpCat.Tests.Endpoints;
 /// <summary>
 /// socat 1.8's resolver options and variables beside socat 1.8.0.3: getaddrinfo's flags
 /// (ai-v4mapped, ai-passive, ai-addrconfig, ai-all), SOCAT_PREFERRED_RESOLVE_IP and
-/// SOCAT_DEFAULT_LISTEN_IP, and the _res options this build refuses. This machine's /etc/hosts
+/// SOCAT_DEFAULT_LISTEN_IP (the _res options: Socat18ResolverStateTests). This machine's /etc/hosts
 /// names localhost for 127.0.0.1 only, which is what the v4mapped and preference cases rely on.
 /// </summary>
 public class Socat18ResolverOptionTests
@@ -102,24 +102,6 @@ public class Socat18ResolverOptionTests
         var r = await Run.SharpCatAsync(address, "PIPE");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("sets name resolution", Assert.Single(r.LogLines));
-    }
-
-    /// <summary>res-retrans, res-retry and res-nsaddr would patch glibc's private _res: refused, with the reason, before anything opens.</summary>
-    [Theory]
-    [InlineData("res-retrans=2", "res-retrans")]
-    [InlineData("retrans=2", "retrans")]
-    [InlineData("res-retry=3", "res-retry")]
-    [InlineData("res-nsaddr=127.0.0.1", "res-nsaddr")]
-    [InlineData("dns=127.0.0.1:53", "dns")]
-    public async Task ResolverStateOptionsAreRefused(string option, string spelling)
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var r = await Run.SharpCatAsync("-", $"TCP4:localhost:{port},{option}");
-        Assert.Equal(1, r.ExitCode);
-        Assert.Equal($"E TCP4-CONNECT: option \"{spelling}\" is not supported: ", Assert.Single(r.LogLines)[..($"E TCP4-CONNECT: option \"{spelling}\" is not supported: ".Length)]);
-        Assert.False(listener.Pending());
     }
 
     /// <summary>

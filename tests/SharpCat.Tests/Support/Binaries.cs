@@ -14,11 +14,17 @@ public static class Binaries
 
     private static readonly Lazy<string> socat18 = new(FindSocat18);
 
-    /// <summary>The program a differential test names: "socat" (1.7.4, which must be installed), "socat18" or "sharpcat".</summary>
+    /// <summary>socat 1.8.1.3 as tools/socat181.sh builds it (SOCAT181_BIN overrides), the reference for 1.8.1's STALL, TEXT and tiocswinsz.</summary>
+    public static string Socat181 => socat181.Value;
+
+    private static readonly Lazy<string> socat181 = new(FindSocat181);
+
+    /// <summary>The program a differential test names: "socat" (1.7.4, which must be installed), "socat18", "socat181" or "sharpcat".</summary>
     public static string Of(string program) => program switch
     {
         "socat" => Socat ?? throw new InvalidOperationException("socat is not installed (test.sh installs it)"),
         "socat18" => Socat18,
+        "socat181" => Socat181,
         _ => SharpCat,
     };
 
@@ -29,6 +35,15 @@ public static class Binaries
         string path = Path.Combine(RepositoryRoot(), "artifacts", "socat18", "socat-1.8.0.3", "socat");
         return File.Exists(path) ? path
             : throw new InvalidOperationException($"{path} is missing: tools/socat18.sh builds it (test.sh runs it; see artifacts/socat18.log)");
+    }
+
+    private static string FindSocat181()
+    {
+        string? env = Environment.GetEnvironmentVariable("SOCAT181_BIN");
+        if (!string.IsNullOrEmpty(env)) return env;
+        string path = Path.Combine(RepositoryRoot(), "artifacts", "socat181", "socat-1.8.1.3", "socat");
+        return File.Exists(path) ? path
+            : throw new InvalidOperationException($"{path} is missing: tools/socat181.sh builds it (test.sh runs it; see artifacts/socat181.log)");
     }
 
     private static string FindSharpCat()

@@ -39,6 +39,20 @@ public sealed class ForeignSocket : IDisposable
     /// <summary>The same for the peer; "" when not connected.</summary>
     public string Peer { get; }
 
+    /// <summary>Bytes received and not yet read by the process (FIONREAD).</summary>
+    public int Unread
+    {
+        get
+        {
+            int n = 0;
+            if (ioctl(_fd, 0x541B, ref n) != 0) throw new InvalidOperationException($"ioctl(FIONREAD): errno {Marshal.GetLastPInvokeError()}");
+            return n;
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int ioctl(int fd, nuint request, ref int value);
+
     /// <summary>True for a listening socket (SO_ACCEPTCONN).</summary>
     public bool Listening => Int(SOL_SOCKET, 30) != 0;
 
