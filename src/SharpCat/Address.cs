@@ -175,8 +175,9 @@ public sealed class Address
 
     private static void Quoted(StringBuilder sb, string piece, bool bracketsAllowed)
     {
-        // An IPv6 literal keeps socat's own form, [::1], which the grammar takes whole.
-        if (bracketsAllowed && piece.Length > 2 && piece[0] == '[' && piece[^1] == ']' && piece.AsSpan(1, piece.Length - 2).IndexOfAny("[]") < 0)
+        // An IPv6 literal keeps socat's own form, [::1], which the grammar takes whole; quotes and
+        // escapes inside brackets are still the grammar's, so a piece with them is quoted instead.
+        if (bracketsAllowed && piece.Length > 2 && piece[0] == '[' && piece[^1] == ']' && piece.AsSpan(1, piece.Length - 2).IndexOfAny("[]\"'\\{}()") < 0)
         {
             sb.Append(piece);
             return;
