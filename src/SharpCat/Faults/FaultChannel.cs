@@ -334,6 +334,8 @@ internal sealed class FaultChannel : IChannel
             int piece = data.Length;
             if (f.SliceSize is int slice)
                 piece = Math.Min(piece, Math.Max(1, slice + (f.SliceVariation > 0 ? _random.Next(-f.SliceVariation, f.SliceVariation + 1) : 0)));
+            // At a rate, pieces of a tenth of a second at most, so that a slow link trickles rather than stutters.
+            if (f.BytesPerSecond is long rate) piece = (int)Math.Min(piece, Math.Max(1, rate / 10));
             if (trigger != Trigger.None && _written + piece > at) piece = (int)(at - _written);
             await PaceAsync(piece, f).ConfigureAwait(false);
             await _inner.WriteAsync(data[..piece], _cut.Token).ConfigureAwait(false);
@@ -380,13 +382,14 @@ internal sealed class FaultChannel : IChannel
         }
     }
 
-    // The rate: each byte has its time, as a token bucket with no burst.
+    // The rate: each byte has its time, as a token bucket with no burst; a piece goes out when its
+    // last byte's time has come, as over a link of that speed (toxiproxy's bandwidth toxic too).
     private async ValueTask PaceAsync(int bytes, Fault f)
     {
         if (f.BytesPerSecond is not long rate) return;
         long start = Math.Max(Stopwatch.GetTimestamp(), _nextByteAt);
         _nextByteAt = start + Ticks((double)bytes / rate);
-        await UntilAsync(start, _cut.Token).ConfigureAwait(false);
+        await UntilAsync(_nextByteAt, _cut.Token).ConfigureAwait(false);
     }
 
     private static long Ticks(double seconds) => (long)(Math.Max(0, seconds) * Stopwatch.Frequency);

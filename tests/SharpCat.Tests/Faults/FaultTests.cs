@@ -254,6 +254,105 @@ public class FaultTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         Assert.Equal("hell", r.StdoutText);
     }
 
+    /// <summary>
+    /// Each stream fault over a UNIX socket and over TLS, as the client sees it: the fault acts on
+    /// the plain bytes the relay writes, whatever carries them.
+    /// </summary>
+    [Theory]
+    [InlineData("unix", "fault-latency=0.3", "delay")]
+    [InlineData("unix", "fault-rate=20000", "delay")]
+    [InlineData("unix", "fault-reset=3", "reset")]
+    [InlineData("unix", "fault-reset-time=0.3", "reset")]
+    [InlineData("unix", "fault-close-time=0.3", "eof")]
+    [InlineData("unix", "fault-stall=3", "stall")]
+    [InlineData("unix", "fault-discard", "stall")]
+    [InlineData("unix", "fault-slow-close=0.3", "late-eof")]
+    [InlineData("tls", "fault-latency=0.3", "delay")]
+    [InlineData("tls", "fault-rate=20000", "delay")]
+    [InlineData("tls", "fault-reset=3", "reset")]
+    [InlineData("tls", "fault-reset-time=0.3", "reset")]
+    [InlineData("tls", "fault-close-time=0.3", "eof")]
+    [InlineData("tls", "fault-stall=3", "stall")]
+    [InlineData("tls", "fault-discard", "stall")]
+    [InlineData("tls", "fault-slow-close=0.3", "late-eof")]
+    public async Task StreamFaultsActOnUnixSocketsAndTls(string transport, string fault, string seen)
+    {
+        using var dir = new TempDir();
+        using var echo = new EchoServer();
+        // 6000 bytes at 20 000 bytes/s take 0.3 s at least.
+        byte[] payload = new byte[6000];
+        LiveProcess relay;
+        Stream client;
+        if (transport == "unix")
+        {
+            relay = LiveProcess.SharpCat("-d", "-d", $"UNIX-LISTEN:{dir["s"]},fork,{fault}", $"TCP4:127.0.0.1:{echo.Port}");
+            await Wait.UntilAsync(() => File.Exists(dir["s"]));
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(dir["s"])).WaitAsync(Bound);
+            client = new NetworkStream(socket, ownsSocket: true);
+        }
+        else
+        {
+            int port;
+            (relay, port) = await Listeners.SharpCatAsync("-d", "-d",
+                $"OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,fork,cert={certs["server-full.pem"]},verify=0,{fault}", $"TCP4:127.0.0.1:{echo.Port}");
+            var tcp = await ConnectAsync(port);
+            var tls = new System.Net.Security.SslStream(new NetworkStream(tcp, ownsSocket: true), false, (_, _, _, _) => true);
+            await tls.AuthenticateAsClientAsync("localhost").WaitAsync(Bound);
+            client = tls;
+        }
+        using var _ = relay;
+        await using var __ = client;
+        var watch = Stopwatch.StartNew();
+        await client.WriteAsync(payload);
+        var buffer = new byte[65536];
+        async Task<int> ReadToEndAsync()
+        {
+            int got = 0, n;
+            while ((n = await client.ReadAsync(buffer).AsTask().WaitAsync(Bound)) > 0) got += n;
+            return got;
+        }
+        switch (seen)
+        {
+            case "delay":
+                for (int got = 0; got < payload.Length;) got += await client.ReadAsync(buffer).AsTask().WaitAsync(Bound);
+                Assert.InRange(watch.Elapsed.TotalSeconds, 0.28, 15);
+                break;
+            case "reset" when transport == "unix":
+                // A UNIX socket has no RST: its peer sees the end of the stream (ECONNRESET only
+                // when unread data was dropped), right after the bytes the fault let through.
+                int before;
+                try { before = await ReadToEndAsync(); }
+                catch (IOException io) when (io.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset }) { before = -1; }
+                int expected = fault.StartsWith("fault-reset=", StringComparison.Ordinal) ? 3 : payload.Length;
+                Assert.True(before == -1 || before == expected, $"{before} bytes before the end, {expected} expected");
+                await relay.WaitForStderrAsync("resetting the connection");
+                break;
+            case "reset":
+                await Assert.ThrowsAnyAsync<IOException>(ReadToEndAsync);
+                await relay.WaitForStderrAsync("resetting the connection");
+                break;
+            case "eof":
+                Assert.Equal(payload.Length, await ReadToEndAsync());
+                Assert.InRange(watch.Elapsed.TotalSeconds, 0.28, 15);
+                break;
+            case "stall":
+                int first = fault == "fault-discard" ? 0 : 3;
+                for (int got = 0; got < first;) got += await client.ReadAsync(buffer).AsTask().WaitAsync(Bound);
+                var more = client.ReadAsync(buffer).AsTask();
+                Assert.False(await Task.WhenAny(more, Task.Delay(TimeSpan.FromSeconds(0.8))) == more, "bytes or an end through the fault");
+                break;
+            case "late-eof":
+                for (int got = 0; got < payload.Length;) got += await client.ReadAsync(buffer).AsTask().WaitAsync(Bound);
+                watch.Restart();
+                if (client is NetworkStream ns) ns.Socket.Shutdown(SocketShutdown.Send);
+                else await ((System.Net.Security.SslStream)client).ShutdownAsync();
+                Assert.Equal(0, await ReadToEndAsync());
+                Assert.InRange(watch.Elapsed.TotalSeconds, 0.28, 15);
+                break;
+        }
+    }
+
     [Fact]
     public async Task TheSeedDecidesWhichConnectionsGetFaults()
     {
