@@ -715,12 +715,12 @@ ws_once() {
   dst="TCP:127.0.0.1:$sk"
   if [ -n "$relay" ]; then
     # fork keeps the gateway alive after the transfer, so that its CPU can be read
-    $relay -u -b 65536 WS-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 TCP:127.0.0.1:$sk 2>"$tmp/ws.err" & rp=$!; track "$rp"
+    $relay -u -b 65536 WS-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1${WS_OPTS:-} TCP:127.0.0.1:$sk 2>"$tmp/ws.err" & rp=$!; track "$rp"
     h waitlisten tcp "$p" 10 || { echo FAIL; note "ws: gateway did not listen: $(head -c 200 "$tmp/ws.err")"; stop "$rp $cl"; return; }
-    dst="WS-CONNECT:127.0.0.1:$p"; c0=$(cpu_ticks "$rp")
+    dst="WS-CONNECT:127.0.0.1:$p${WS_OPTS:-}"; c0=$(cpu_ticks "$rp")
   fi
   w0=$EPOCHREALTIME
-  timeout "$XFER_T" "$SHARPCAT" -u -b 65536 OPEN:/dev/zero,readbytes=$BYTES "$dst" 2>"$tmp/wsc.err"; st=$?
+  timeout "$XFER_T" "$SHARPCAT" -u -b 65536 "${WS_SRC:-OPEN:/dev/zero,readbytes=$BYTES}" "$dst" 2>"$tmp/wsc.err"; st=$?
   bounded_wait "$cl" "$XFER_T"; w1=$EPOCHREALTIME
   if [ -n "$relay" ]; then
     for i in $(seq 100); do [ -z "$(pgrep -P "$rp")" ] && break; sleep 0.05; done
@@ -737,6 +737,13 @@ scen_ws() {
   mapfile -t res < <(WARMUP=1 series ws_once "$RUNS" "" "$SHARPCAT")
   for i in "${!res[@]}"; do r[$i]=$(rate "${res[$i]}"); done
   row "WebSocket gateway (WS client -> TCP)" "MiB/s" "${r[0]%% *}" ${r[1]%% *} "-" ${r[1]#* } "-"
+  # messages: WS_MSGS lines of 64 bytes, each line one message (ws-lines on both WebSocket ends);
+  # the limit is the same lines over TCP straight to the sink
+  local n=${WS_MSGS:-200000} m
+  python3 -c "import sys; sys.stdout.write(('x' * 63 + '\\n') * $n)" > "$tmp/lines"
+  mapfile -t res < <(WS_SRC="OPEN:$tmp/lines" WS_OPTS=",ws-lines" WARMUP=1 series ws_once "$RUNS" "" "$SHARPCAT")
+  for i in "${!res[@]}"; do read -r w c <<<"${res[$i]}"; m[$i]=$(isnum "$w" && awk -v w="$w" -v n="$n" 'BEGIN {printf "%.0f", n / w}' || echo "$w"); done
+  row "WebSocket messages, 64 B lines ($n)" "msg/s" "${m[0]}" "${m[1]}" "-"
 }
 
 # ---------------------------------------------------------------- main
