@@ -267,7 +267,7 @@ internal static class RelayRunner
     {
         // children-shutup (socat 1.8): this relay, socat's forked child, logs that many levels lower.
         if (fork.Shutup > 0) Log.Shutup = fork.Shutup;
-        var locks = new List<LockFile>();
+        List<LockFile>? locks = null;
         OpenedEndpoint? peer = null;
         using var scope = ConnectionScope.Open(fork.Context, id);
         try
@@ -276,7 +276,7 @@ internal static class RelayRunner
             else
             {
                 Log.Notice($"relay {id}: opening the second address");
-                peer = await OpenPeerAsync(id, accepted, fork, locks).ConfigureAwait(false);
+                (peer, locks) = await OpenPeerAsync(id, accepted, fork).ConfigureAwait(false);
             }
             var (a, b) = fork.ListenSide == 1 ? (accepted, peer) : (peer, accepted);
             await TransferAsync(id, a, b, fork.Context, fork.Dumps, fork.Force).ConfigureAwait(false);
@@ -295,7 +295,7 @@ internal static class RelayRunner
         {
             await accepted.Channel.DisposeAsync().ConfigureAwait(false);
             if (peer is not null) await peer.Channel.DisposeAsync().ConfigureAwait(false);
-            foreach (var lk in locks) lk.Dispose();
+            if (locks is not null) foreach (var lk in locks) lk.Dispose();
             fork.Children.TryRemove(id, out _);
             fork.Slots?.Release();
         }
@@ -304,11 +304,13 @@ internal static class RelayRunner
     /// <summary>
     /// Opens a child's other address (on its own: what the opening needs is not kept while the
     /// connection idles). <see cref="Fork.Stop"/> (the listener's end, the first signal) ends
-    /// it too: nothing has moved yet.
+    /// it too: nothing has moved yet. The lock files it holds come with it (null when none);
+    /// when it fails, it has released them.
     /// </summary>
-    private static async Task<OpenedEndpoint> OpenPeerAsync(long id, OpenedEndpoint accepted, Fork fork, List<LockFile> locks)
+    private static async Task<(OpenedEndpoint, List<LockFile>?)> OpenPeerAsync(long id, OpenedEndpoint accepted, Fork fork)
     {
         using var opening = CancellationTokenSource.CreateLinkedTokenSource(fork.Stop, fork.Force);
+        var locks = new List<LockFile>();
         TimeSpan? backoff = null;
         while (true)
         {
@@ -316,7 +318,7 @@ internal static class RelayRunner
             {
                 var peer = await OpenAsync(fork.Other, fork.OtherAccess, fork.Context.Options, locks, 2, opening.Token, accepted.Channel, forked: true).ConfigureAwait(false);
                 if (backoff is not null) Log.Notice($"relay {id}: opened after waiting for resources");
-                return peer;
+                return (peer, locks.Count > 0 ? locks : null);
             }
             catch (Exception e) when (ResourceExhaustion.Is(e))
             {
@@ -332,6 +334,11 @@ internal static class RelayRunner
                 locks.Clear();
                 backoff = ResourceExhaustion.NextBackoff(backoff);
                 await Task.Delay(backoff.Value, opening.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                foreach (var lk in locks) lk.Dispose();
+                throw;
             }
         }
     }

@@ -210,7 +210,7 @@ internal sealed class RelaySession
     {
         bool taps = _options.VerboseText || _options.VerboseHex || raw is not null || _capture is not null;
         if (!_options.NoSplice && SplicePump.Applies(from, to, taps))
-            return new SplicePump(from, to, _clock, tally).RunAsync(ct);
+            return SplicePump.RunAsync(from, to, _clock, tally, ct);
         return NewPump(from, to, side, raw, tally).RunAsync(ct);
     }
 
