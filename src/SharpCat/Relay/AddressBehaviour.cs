@@ -21,9 +21,15 @@ internal sealed record AddressBehaviour(LineTerminator LineTerminator, bool Igno
         }
         // readbytes=0 means no limit, as in socat.
         long? limit = options.Number("readbytes") is long n and > 0 ? n : null;
-        return new AddressBehaviour(term, options.Flag("ignoreeof"), limit,
+        var behaviour = new AddressBehaviour(term, options.Flag("ignoreeof"), limit,
             options.Number("escape") is long e ? (byte)e : null, options.Flag("cool-write"), SharpCat.Faults.FaultPlan.From(options));
+        // With fork each connection opens its address again: the usual behaviour is one shared
+        // object rather than one kept per idle connection.
+        return behaviour == Plain ? Plain : behaviour;
     }
+
+    /// <summary>An address that asks nothing of the relay.</summary>
+    private static readonly AddressBehaviour Plain = new(LineTerminator.Raw, false, null, null, false);
 }
 
 /// <summary>An opened address: its channel, what its options ask of the relay, its log name and its text.</summary>

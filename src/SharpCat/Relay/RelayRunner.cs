@@ -184,6 +184,7 @@ internal static class RelayRunner
         var behaviour = AddressBehaviour.From(listenAddress.Options);
         int shutup = (int)(listenAddress.Options.Number("children-shutup") ?? 0);
         TimeSpan? backoff = null;
+        Fork? fork = null;
         try
         {
             while (true)
@@ -225,7 +226,8 @@ internal static class RelayRunner
                 // and may be done before it is stored: a placeholder goes in first, and a child
                 // that already removed it is not stored.
                 children[id] = Task.CompletedTask;
-                var child = RunChildAsync(id, accepted, other, shared, listenSide, otherAccess, context, dumps, children, slots, shutup, ct, force);
+                fork ??= new Fork(other, shared, listenSide, otherAccess, context, dumps, children, slots, shutup, ct, force);
+                var child = RunChildAsync(id, accepted, fork);
                 children.TryUpdate(id, child, Task.CompletedTask);
             }
         }
@@ -250,73 +252,94 @@ internal static class RelayRunner
         if (failure is not null) throw failure;
     }
 
+    /// <summary>What every child of one forking relay shares: one object per relay, not copies in each idle connection's state.</summary>
+    private sealed record Fork((ResolvedAddress, ResolvedAddress?) Other, SharedChannel.Owner? Shared, int ListenSide, Access OtherAccess,
+        RelayContext Context, RawDumps Dumps, ConcurrentDictionary<long, Task> Children, SemaphoreSlim? Slots, int Shutup,
+        CancellationToken Stop, CancellationToken Force);
+
     /// <summary>
-    /// One accepted connection's relay. <paramref name="stop"/> (the listener's end, the first
+    /// One accepted connection's relay. <see cref="Fork.Stop"/> (the listener's end, the first
     /// signal) ends it only while it is still opening its other address (a second listener, a
     /// connect that retries): nothing has moved yet, and socat's parent process, which a script
-    /// waits for, is gone by then. Once it transfers, only <paramref name="ct"/> (a forced stop) cuts it.
+    /// waits for, is gone by then. Once it transfers, only <see cref="Fork.Force"/> (a forced stop) cuts it.
     /// </summary>
-    private static async Task RunChildAsync(long id, OpenedEndpoint accepted, (ResolvedAddress, ResolvedAddress?) other, SharedChannel.Owner? shared, int listenSide,
-        Access otherAccess, RelayContext context, RawDumps dumps,
-        ConcurrentDictionary<long, Task> children, SemaphoreSlim? slots, int shutup, CancellationToken stop, CancellationToken ct)
+    private static async Task RunChildAsync(long id, OpenedEndpoint accepted, Fork fork)
     {
-        var options = context.Options;
         // children-shutup (socat 1.8): this relay, socat's forked child, logs that many levels lower.
-        if (shutup > 0) Log.Shutup = shutup;
-        var locks = new List<LockFile>();
+        if (fork.Shutup > 0) Log.Shutup = fork.Shutup;
+        List<LockFile>? locks = null;
         OpenedEndpoint? peer = null;
-        using var scope = ConnectionScope.Open(context, id);
+        using var scope = ConnectionScope.Open(fork.Context, id);
         try
         {
-            if (shared is not null) peer = shared.ForRelay();
-            else Log.Notice($"relay {id}: opening the second address");
-            using (var opening = CancellationTokenSource.CreateLinkedTokenSource(stop, ct))
+            if (fork.Shared is not null) peer = fork.Shared.ForRelay();
+            else
             {
-                TimeSpan? backoff = null;
-                while (peer is null)
-                {
-                    try
-                    {
-                        peer = await OpenAsync(other, otherAccess, options, locks, 2, opening.Token, accepted.Channel, forked: true).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (ResourceExhaustion.Is(e))
-                    {
-                        // Out of descriptors or memory after the accept: the client has sent data that
-                        // only this connection holds, so it waits for live relays to end, as the
-                        // listener does, rather than being dropped (DESIGN.md §3).
-                        if (backoff is null)
-                        {
-                            Log.Warn($"relay {id}: {e.Message}: opening again when resources free up");
-                            context.Metrics?.ResourcesExhausted();
-                        }
-                        foreach (var lk in locks) lk.Dispose();
-                        locks.Clear();
-                        backoff = ResourceExhaustion.NextBackoff(backoff);
-                        await Task.Delay(backoff.Value, opening.Token).ConfigureAwait(false);
-                    }
-                }
-                if (backoff is not null) Log.Notice($"relay {id}: opened after waiting for resources");
+                Log.Notice($"relay {id}: opening the second address");
+                (peer, locks) = await OpenPeerAsync(id, accepted, fork).ConfigureAwait(false);
             }
-            var (a, b) = listenSide == 1 ? (accepted, peer) : (peer, accepted);
-            await TransferAsync(id, a, b, context, dumps, ct).ConfigureAwait(false);
+            var (a, b) = fork.ListenSide == 1 ? (accepted, peer) : (peer, accepted);
+            await TransferAsync(id, a, b, fork.Context, fork.Dumps, fork.Force).ConfigureAwait(false);
             Log.Notice($"relay {id} finished");
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested || stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (fork.Force.IsCancellationRequested || fork.Stop.IsCancellationRequested)
         {
         }
         catch (SharpCatException e)
         {
             // One failing relay ends only itself; the listener goes on.
             Log.Error($"relay {id}: {e.Message}");
-            if (peer is null) context.Metrics?.OpenFailed();
+            if (peer is null) fork.Context.Metrics?.OpenFailed();
         }
         finally
         {
             await accepted.Channel.DisposeAsync().ConfigureAwait(false);
             if (peer is not null) await peer.Channel.DisposeAsync().ConfigureAwait(false);
-            foreach (var lk in locks) lk.Dispose();
-            children.TryRemove(id, out _);
-            slots?.Release();
+            if (locks is not null) foreach (var lk in locks) lk.Dispose();
+            fork.Children.TryRemove(id, out _);
+            fork.Slots?.Release();
+        }
+    }
+
+    /// <summary>
+    /// Opens a child's other address (on its own: what the opening needs is not kept while the
+    /// connection idles). <see cref="Fork.Stop"/> (the listener's end, the first signal) ends
+    /// it too: nothing has moved yet. The lock files it holds come with it (null when none);
+    /// when it fails, it has released them.
+    /// </summary>
+    private static async Task<(OpenedEndpoint, List<LockFile>?)> OpenPeerAsync(long id, OpenedEndpoint accepted, Fork fork)
+    {
+        using var opening = CancellationTokenSource.CreateLinkedTokenSource(fork.Stop, fork.Force);
+        var locks = new List<LockFile>();
+        TimeSpan? backoff = null;
+        while (true)
+        {
+            try
+            {
+                var peer = await OpenAsync(fork.Other, fork.OtherAccess, fork.Context.Options, locks, 2, opening.Token, accepted.Channel, forked: true).ConfigureAwait(false);
+                if (backoff is not null) Log.Notice($"relay {id}: opened after waiting for resources");
+                return (peer, locks.Count > 0 ? locks : null);
+            }
+            catch (Exception e) when (ResourceExhaustion.Is(e))
+            {
+                // Out of descriptors or memory after the accept: the client has sent data that
+                // only this connection holds, so it waits for live relays to end, as the
+                // listener does, rather than being dropped (DESIGN.md §3).
+                if (backoff is null)
+                {
+                    Log.Warn($"relay {id}: {e.Message}: opening again when resources free up");
+                    fork.Context.Metrics?.ResourcesExhausted();
+                }
+                foreach (var lk in locks) lk.Dispose();
+                locks.Clear();
+                backoff = ResourceExhaustion.NextBackoff(backoff);
+                await Task.Delay(backoff.Value, opening.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                foreach (var lk in locks) lk.Dispose();
+                throw;
+            }
         }
     }
 

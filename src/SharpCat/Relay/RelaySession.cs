@@ -72,22 +72,30 @@ internal sealed class RelaySession
         Task? inactivity = _options.InactivityTimeout is { } idle ? WatchInactivityAsync(idle, cts) : null;
         Task? closeTimer = null;
         // Addresses that are processes of their own: their end can end the relay.
-        var processes = new List<(IChannel Channel, Task Completion)>(0);
-        if (_left.Channel.Completion is { } leftEnd) processes.Add((_left.Channel, leftEnd));
-        if (_right.Channel.Completion is { } rightEnd && _right.Channel != _left.Channel) processes.Add((_right.Channel, rightEnd));
-        var waitFor = new List<Task>(4);
+        // (Made only when there are some: an idle connection between sockets keeps no empty lists.)
+        List<(IChannel Channel, Task Completion)>? processes = null;
+        if (_left.Channel.Completion is { } leftEnd) (processes ??= new(2)).Add((_left.Channel, leftEnd));
+        if (_right.Channel.Completion is { } rightEnd && _right.Channel != _left.Channel) (processes ??= new(2)).Add((_right.Channel, rightEnd));
+        List<Task>? waitFor = null;
         try
         {
             while (running.Count > 0)
             {
                 // Until the first EOF only cancellation (signal, -T) stops the relay, and the pumps
                 // see that themselves: no timer runs while a relay idles. After it, -t does.
-                waitFor.Clear();
-                foreach (var p in running) waitFor.Add(p.Task);
-                foreach (var p in processes) waitFor.Add(p.Completion);
-                if (closeTimer is not null) waitFor.Add(closeTimer);
-                var done = await Task.WhenAny(waitFor).ConfigureAwait(false);
-                if (IndexOfProcess(processes, done) is int ended and >= 0)
+                Task done;
+                if (running.Count == 2 && processes is null && closeTimer is null)
+                    done = await Task.WhenAny(running[0].Task, running[1].Task).ConfigureAwait(false);
+                else
+                {
+                    waitFor ??= new List<Task>(4);
+                    waitFor.Clear();
+                    foreach (var p in running) waitFor.Add(p.Task);
+                    if (processes is not null) foreach (var p in processes) waitFor.Add(p.Completion);
+                    if (closeTimer is not null) waitFor.Add(closeTimer);
+                    done = await Task.WhenAny(waitFor).ConfigureAwait(false);
+                }
+                if (processes is not null && IndexOfProcess(processes, done) is int ended and >= 0)
                 {
                     var process = processes[ended];
                     processes.RemoveAt(ended);
@@ -151,32 +159,45 @@ internal sealed class RelaySession
             // how it ended, so that its status is reported whatever the order of EOF and exit. One
             // the relay only wrote to (-u into a program) gets the second socat gives such a child
             // to finish its work after its input ended, before it is terminated.
-            foreach (var (channel, completion) in processes)
-            {
-                if (cts.IsCancellationRequested) break;
-                bool readFrom = channel == _left.Channel ? leftToRight : rightToLeft;
-                await Task.WhenAny(completion, Task.Delay(readFrom ? _options.CloseTimeout : WriteOnlyChildGrace, cts.Token)).ConfigureAwait(false);
-                if (completion.IsFaulted) throw completion.Exception!.InnerException!;
-            }
+            if (processes is not null) await AwaitProcessesAsync(processes, leftToRight, rightToLeft, cts.Token).ConfigureAwait(false);
         }
         finally
         {
             cts.Cancel();
-            foreach (var p in running)
-            {
-                if (_inactive && p.Tally.End == DirectionEnd.Stopped) p.Tally.End = DirectionEnd.InactivityTimeout;
-                // A direction cut by -t, -T or a signal may fail any way while its channel closes.
-                try { await p.Task.ConfigureAwait(false); }
-                catch (OperationCanceledException) { }
-                catch (Exception e) { Log.Debug($"after close: {e.Message}"); }
-            }
-            if (inactivity is not null)
-            {
-                try { await inactivity.ConfigureAwait(false); } catch (OperationCanceledException) { }
-            }
+            // (Awaited in a method of its own, as are the processes above: an idle connection's
+            // state then holds none of their loops' enumerators.)
+            await EndAsync(running, inactivity).ConfigureAwait(false);
             _capture?.Close();
             // (Here rather than in a wrapping method: one state machine less per idle connection.)
             ReportClosed(started);
+        }
+    }
+
+    private async Task AwaitProcessesAsync(List<(IChannel Channel, Task Completion)> processes, bool leftToRight, bool rightToLeft, CancellationToken ct)
+    {
+        foreach (var (channel, completion) in processes)
+        {
+            if (ct.IsCancellationRequested) break;
+            bool readFrom = channel == _left.Channel ? leftToRight : rightToLeft;
+            await Task.WhenAny(completion, Task.Delay(readFrom ? _options.CloseTimeout : WriteOnlyChildGrace, ct)).ConfigureAwait(false);
+            if (completion.IsFaulted) throw completion.Exception!.InnerException!;
+        }
+    }
+
+    /// <summary>The relay is cancelled: what still runs is waited for, however it ends.</summary>
+    private async Task EndAsync(List<RunningDirection> running, Task? inactivity)
+    {
+        foreach (var p in running)
+        {
+            if (_inactive && p.Tally.End == DirectionEnd.Stopped) p.Tally.End = DirectionEnd.InactivityTimeout;
+            // A direction cut by -t, -T or a signal may fail any way while its channel closes.
+            try { await p.Task.ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+            catch (Exception e) { Log.Debug($"after close: {e.Message}"); }
+        }
+        if (inactivity is not null)
+        {
+            try { await inactivity.ConfigureAwait(false); } catch (OperationCanceledException) { }
         }
     }
 
@@ -189,7 +210,7 @@ internal sealed class RelaySession
     {
         bool taps = _options.VerboseText || _options.VerboseHex || raw is not null || _capture is not null;
         if (!_options.NoSplice && SplicePump.Applies(from, to, taps))
-            return new SplicePump(from, to, _clock, tally).RunAsync(ct);
+            return SplicePump.RunAsync(from, to, _clock, tally, ct);
         return NewPump(from, to, side, raw, tally).RunAsync(ct);
     }
 

@@ -14,7 +14,7 @@ namespace SharpCat.Relay;
 /// the receiving peer is slow (the pipe cannot be emptied), or no pipe can be had, the bytes go
 /// through a rented buffer and .NET's send, which can wait.
 /// </summary>
-internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, ActivityClock clock, DirectionTally tally)
+internal static class SplicePump
 {
     // What goes through memory when the sink is full: small, as it only waits for room.
     private const int WakeChunk = 4096;
@@ -33,7 +33,8 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
 
     private enum Burst { Drained, EndOfFile }
 
-    public async Task RunAsync(CancellationToken ct)
+    // Static, its state in the arguments: an idle direction keeps one state machine and no object beside it.
+    public static async Task RunAsync(OpenedEndpoint source, OpenedEndpoint sink, ActivityClock clock, DirectionTally tally, CancellationToken ct)
     {
         await new ThreadPoolHop();
         var from = ((SocketChannel)source.Channel).Socket;
@@ -57,7 +58,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
             {
                 // A reset already there when the wait began is consumed by its recv(2).
-                Reset();
+                Reset(source);
                 return;
             }
             Burst burst;
@@ -66,7 +67,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
                 bool empty = false;
                 try
                 {
-                    burst = await SpliceAsync(inFd, outFd, pipe, to, ct).ConfigureAwait(false);
+                    burst = await SpliceAsync(source, inFd, outFd, pipe, to, clock, tally, ct).ConfigureAwait(false);
                     empty = true;
                 }
                 finally
@@ -80,21 +81,22 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
             {
                 if (!warned) Log.Warn($"no pipe for splice (descriptor limit): fd {inFd} -> fd {outFd} goes through memory while none can be made");
                 warned = true;
-                burst = await CopyAsync(inFd, outFd, to, ct).ConfigureAwait(false);
+                burst = await CopyAsync(source, inFd, outFd, to, clock, tally, ct).ConfigureAwait(false);
             }
             if (burst == Burst.EndOfFile) return;
         }
     }
 
     /// <summary>Splices what the socket holds, until it would block (the pipe is then empty) or ends.</summary>
-    private async ValueTask<Burst> SpliceAsync(int inFd, int outFd, (int Read, int Write) pipe, Socket to, CancellationToken ct)
+    private static async ValueTask<Burst> SpliceAsync(OpenedEndpoint source, int inFd, int outFd, (int Read, int Write) pipe, Socket to,
+        ActivityClock clock, DirectionTally tally, CancellationToken ct)
     {
         while (true)
         {
             nint n = Posix.Splice(inFd, pipe.Write, SplicePipes.Size);
             if (n > 0)
             {
-                await DrainAsync(pipe.Read, outFd, to, n, ct).ConfigureAwait(false);
+                await DrainAsync(pipe.Read, outFd, to, n, clock, tally, ct).ConfigureAwait(false);
                 // Less than asked for: the socket is most likely empty, and the readiness wait
                 // checks that itself; skipping the splice that would say EAGAIN saves a syscall per
                 // message on interactive traffic.
@@ -105,13 +107,13 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
             int errno = Posix.Errno;
             if (errno == Posix.EINTR) continue;
             if (errno == Posix.EAGAIN) return Burst.Drained;
-            if (errno == ECONNRESET) return Reset();
+            if (errno == ECONNRESET) return Reset(source);
             throw new PosixException($"splice({inFd}, {pipe.Write}, {SplicePipes.Size})", errno);
         }
     }
 
     /// <summary>One read through memory, for when no pipe can be had.</summary>
-    private async ValueTask<Burst> CopyAsync(int inFd, int outFd, Socket to, CancellationToken ct)
+    private static async ValueTask<Burst> CopyAsync(OpenedEndpoint source, int inFd, int outFd, Socket to, ActivityClock clock, DirectionTally tally, CancellationToken ct)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyChunk);
         try
@@ -119,9 +121,9 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
             int n = Posix.TryRead(inFd, buffer.AsSpan(0, CopyChunk));
             if (n == 0) return Burst.EndOfFile;
             if (n == -Posix.EAGAIN) return Burst.Drained;
-            if (n == -ECONNRESET) return Reset();
+            if (n == -ECONNRESET) return Reset(source);
             if (n < 0) throw new PosixException($"read({inFd}, {CopyChunk})", -n);
-            await SendAsync(to, outFd, buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+            await SendAsync(to, outFd, buffer.AsMemory(0, n), clock, tally, ct).ConfigureAwait(false);
             return Burst.Drained;
         }
         finally
@@ -130,13 +132,13 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
         }
     }
 
-    private Burst Reset()
+    private static Burst Reset(OpenedEndpoint source)
     {
         ((SocketChannel)source.Channel).NoteReset(SplicePipes.Size);
         return Burst.EndOfFile;
     }
 
-    private async ValueTask DrainAsync(int pipeRead, int outFd, Socket to, nint pending, CancellationToken ct)
+    private static async ValueTask DrainAsync(int pipeRead, int outFd, Socket to, nint pending, ActivityClock clock, DirectionTally tally, CancellationToken ct)
     {
         clock.BeginWrite();
         try
@@ -155,7 +157,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
                 try
                 {
                     int r = Posix.Read(pipeRead, buffer.AsSpan(0, (int)Math.Min(WakeChunk, pending)));
-                    await SendAsync(to, outFd, buffer.AsMemory(0, r), ct).ConfigureAwait(false);
+                    await SendAsync(to, outFd, buffer.AsMemory(0, r), clock, tally, ct).ConfigureAwait(false);
                     pending -= r;
                 }
                 finally
@@ -170,7 +172,7 @@ internal sealed class SplicePump(OpenedEndpoint source, OpenedEndpoint sink, Act
         }
     }
 
-    private async ValueTask SendAsync(Socket to, int outFd, ReadOnlyMemory<byte> data, CancellationToken ct)
+    private static async ValueTask SendAsync(Socket to, int outFd, ReadOnlyMemory<byte> data, ActivityClock clock, DirectionTally tally, CancellationToken ct)
     {
         clock.BeginWrite();
         try
