@@ -302,7 +302,7 @@ internal sealed class FaultChannel : IChannel
             if (_state.Fault.SlowClose is { } late && late > TimeSpan.Zero)
             {
                 Log.Notice($"relay {_id}: {_name}: slow close: the end of the stream goes {late.TotalSeconds} s late");
-                await Task.Delay(late, _cut.Token).ConfigureAwait(false);
+                await UntilAsync(Stopwatch.GetTimestamp() + Ticks(late.TotalSeconds), _cut.Token).ConfigureAwait(false);
             }
             await _inner.ShutdownWriteAsync().ConfigureAwait(false);
         }
