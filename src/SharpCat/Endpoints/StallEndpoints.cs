@@ -23,19 +23,13 @@ internal static class StallEndpoints
             int keptWriteEnd = -1, keptReadEnd = -1;
             if (read)
             {
-                Log.Info("creating pipe for stalled reading");
-                var (r, w) = Posix.Pipe();
-                fds.Add(r);
-                fds.Add(w);
+                var (r, w) = OwnedPipe(fds, "reading");
                 keptWriteEnd = w;
                 Prepare(r, request);
             }
             if (write)
             {
-                Log.Info("creating pipe for stalled writing");
-                var (r, w) = Posix.Pipe();
-                fds.Add(r);
-                fds.Add(w);
+                var (r, w) = OwnedPipe(fds, "writing");
                 keptReadEnd = r;
                 Prepare(w, request);
                 Fill(w);
@@ -105,5 +99,15 @@ internal static class StallEndpoints
         public string Describe() => inner.Describe();
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    // A pipe whose ends the stall holds, closed with the others when it ends or fails.
+    private static (int Read, int Write) OwnedPipe(List<int> fds, string what)
+    {
+        Log.Info($"creating pipe for stalled {what}");
+        var (r, w) = Posix.Pipe();
+        fds.Add(r);
+        fds.Add(w);
+        return (r, w);
     }
 }
