@@ -23,6 +23,9 @@ public class ControlApiTests
         public EchoServer Echo { get; } = new();
         public ControlServer Control { get; private set; } = null!;
         public Socket Client { get; private set; } = null!;
+        // Started before the connect: a toxic's timer starts when the relay accepts, which may be
+        // before ConnectAsync returns here, so a stopwatch started after it would read short.
+        public Stopwatch SinceConnect { get; private set; } = null!;
 
         public static async Task<Toxified> StartAsync(string toxic)
         {
@@ -30,6 +33,7 @@ public class ControlApiTests
             t.Control = await ControlServer.StartAsync();
             int port = await t.Control.ProxyAsync("p", $"127.0.0.1:{t.Echo.Port}");
             await t.Control.ToxicAsync("p", toxic);
+            t.SinceConnect = Stopwatch.StartNew();
             t.Client = await ControlServer.ConnectAsync(port);
             return t;
         }
@@ -148,7 +152,7 @@ public class ControlApiTests
     {
         using var t = await Toxified.StartAsync("""{"type":"timeout","attributes":{"timeout":700}}""");
         var client = t.Client;
-        var watch = Stopwatch.StartNew();
+        var watch = t.SinceConnect;
         await client.SendAsync(Encoding.ASCII.GetBytes("anyone there?\n"));
         Assert.Equal(0, await ReadAllAsync(client));
         Assert.InRange(watch.Elapsed.TotalSeconds, 0.7, 15);
@@ -159,7 +163,7 @@ public class ControlApiTests
     {
         using var t = await Toxified.StartAsync("""{"type":"reset_peer","attributes":{"timeout":300}}""");
         var client = t.Client;
-        var watch = Stopwatch.StartNew();
+        var watch = t.SinceConnect;
         await client.SendAsync(Encoding.ASCII.GetBytes("hello\n"));
         var e = await Assert.ThrowsAsync<SocketException>(async () => await ReadAllAsync(client));
         Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
