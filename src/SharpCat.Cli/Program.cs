@@ -178,10 +178,11 @@ namespace SharpCat.Cli
                 : null;
 
             ProgressLine? progress = null;
+            var progressSizes = cl.Progress ? ProgressLine.Measure(relay) : null;
             try
             {
                 await relay.StartAsync();
-                if (cl.Progress) progress = ProgressLine.Start(relay);
+                if (progressSizes is { } sizes) progress = ProgressLine.Start(relay, sizes);
                 await relay.Completion;
             }
             catch (SharpCatException)

@@ -33,15 +33,23 @@ internal sealed class ProgressLine : IAsyncDisposable
         _ticking = TickAsync();
     }
 
-    /// <summary>Starts the line when stderr is a terminal; null otherwise.</summary>
-    public static ProgressLine? Start(RelayHost relay)
+    /// <summary>
+    /// What the line counts down from, measured before the relay starts: a read-write OPEN of a
+    /// file grows as the other way writes into it, and the share done is of what was there.
+    /// Null when stderr is not a terminal.
+    /// </summary>
+    public static (long? Left, long? Right)? Measure(RelayHost relay)
     {
         if (!Termios.IsTerminal(2)) return null;
         var plan = relay.Plan;
         // With fork each connection moves its own share: no one size to count down from.
-        bool forks = plan.ForkSide != 0;
-        return new ProgressLine(relay, plan.Options.Direction, forks ? null : SourceSize(plan.Left.Read), forks ? null : SourceSize(plan.Right.Read));
+        if (plan.ForkSide != 0) return (null, null);
+        return (SourceSize(plan.Left.Read), SourceSize(plan.Right.Read));
     }
+
+    /// <summary>Starts the line with the sizes <see cref="Measure"/> found.</summary>
+    public static ProgressLine Start(RelayHost relay, (long? Left, long? Right) sizes) =>
+        new(relay, relay.Plan.Options.Direction, sizes.Left, sizes.Right);
 
     public async ValueTask DisposeAsync()
     {
