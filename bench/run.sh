@@ -14,8 +14,10 @@
 #             A first, untimed round counts the bytes at the sink (| wc -c) to check every relay.
 #   UNIX bulk the same with UNIX-LISTEN / UNIX-CONNECT sockets in the temp directory.
 #   conn/s    RELAY TCP-LISTEN:P,reuseaddr,fork,bind=127.0.0.1 PIPE, a python client with 4 threads
-#             doing BENCH_CONNS (2000) connections: connect, send 1 byte, read the echo, shut down
-#             writing, read EOF, close.
+#             doing BENCH_CONNS (2000) connections: connect, send 64 bytes, read the echo, shut down
+#             writing, read EOF, close; and a second row without the 64 bytes. limit = the same
+#             client against a python epoll server doing PIPE's work (accept, echo, close on EOF);
+#             the client bounds it (a C epoll server measured the same ~10k/s here).
 #   latency   RELAY TCP-LISTEN:P,reuseaddr,bind=127.0.0.1 TCP:127.0.0.1:ECHO (python echo server),
 #             2000 ping-pongs of 64 bytes (TCP_NODELAY on the client), p50 / p99 in microseconds;
 #             limit = the client straight to the echo server. One untimed warm-up round.
@@ -160,16 +162,51 @@ def echoserver(port):
         c, _ = ls.accept()
         threading.Thread(target=serve, args=(c,), daemon=True).start()
 
-def connrate(port, n, threads):
-    port, n, threads = int(port), int(n), int(threads)
+def connserver(port):
+    # the no-relay limit of the connection rows: the relay's PIPE without a relay (accept, echo
+    # what comes, close on EOF), in one epoll loop, so that no thread is started per connection
+    ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", int(port))); ls.listen(4096); ls.setblocking(False)
+    ep = select.epoll(); lfd = ls.fileno(); ep.register(lfd, select.EPOLLIN); conns = {}
+    def serve(c):   # False once the connection is closed
+        try: d = c.recv(65536)
+        except BlockingIOError: return True
+        except OSError: d = b""
+        if d:
+            try: c.send(d); return True   # the clients send 64 bytes at most: the send buffer takes them
+            except OSError: pass
+        c.close(); return False
+    while True:
+        for fd, _ in ep.poll():
+            if fd == lfd:
+                while True:
+                    try: c, _ = ls.accept()
+                    except BlockingIOError: break
+                    c.setblocking(False)
+                    if serve(c):   # what the client sent may be there already
+                        conns[c.fileno()] = c; ep.register(c.fileno(), select.EPOLLIN)
+            else:
+                c = conns[fd]
+                if not serve(c):
+                    del conns[fd]   # close() removed it from the epoll set
+
+def connrate(port, n, threads, size):
+    # n connections in threads: connect, send size bytes and read them back (none when size is 0),
+    # shut down writing, read EOF, close; prints "ok elapsed errors first_error"
+    port, n, threads, size = int(port), int(n), int(threads), int(size)
+    msg = b"x" * size
     lock = threading.Lock(); state = {"next": 0, "ok": 0}; errs = []
     def one():
         s = socket.create_connection(("127.0.0.1", port), timeout=5)
         try:
-            s.sendall(b"x")
-            d = s.recv(1)
-            if d != b"x": raise RuntimeError("echo returned %r" % d)
-            s.settimeout(5)
+            if size:
+                s.sendall(msg)
+                got = b""
+                while len(got) < size:
+                    d = s.recv(size - len(got))
+                    if not d: break
+                    got += d
+                if got != msg: raise RuntimeError("echo returned %d of %d bytes" % (len(got), size))
             s.shutdown(socket.SHUT_WR)
             d = s.recv(1)
             if d != b"": raise RuntimeError("extra bytes %r" % d)
@@ -320,6 +357,7 @@ cmd, args = sys.argv[1], sys.argv[2:]
 if cmd == "freeport": freeport(*map(int, args))
 elif cmd == "waitlisten": sys.exit(waitlisten(*args))
 elif cmd == "echoserver": echoserver(*args)
+elif cmd == "connserver": connserver(*args)
 elif cmd == "connrate": connrate(*args)
 elif cmd == "latency": latency(*args)
 elif cmd == "memhold": memhold(*args)
@@ -485,28 +523,32 @@ scen_bulk() { # tcp|unix  title
 }
 
 # ---------------------------------------------------------------- connections per second
-conn_once() { # relay prefix, or "" for the python echo server -> "conn/s cpu_ms_per_1k_conns" or FAIL
-  local relay=$1 p rp out ok el nerr msg c0 c1 i
+# CONN_SIZE = bytes echoed per connection (0: none). $1 = relay prefix, or "" for the no-relay
+# limit: the same client against a python server doing what the relay's PIPE does (accept, echo,
+# close on EOF). Prints "conn/s cpu_ms_per_1k_conns" or FAIL
+conn_once() {
+  local relay=$1 size=${CONN_SIZE:-64} p rp out ok el nerr msg c0 c1 i what
   read -r p < <(h freeport)
   if [ -n "$relay" ]; then
     $relay TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 PIPE 2>"$tmp/conn.err" & rp=$!
   else
-    python3 "$PY" echoserver "$p" 2>"$tmp/conn.err" & rp=$!
+    python3 "$PY" connserver "$p" 2>"$tmp/conn.err" & rp=$!
   fi
   track "$rp"
-  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "conn/s: relay did not listen: $(label "$relay") ..."; stop "$rp"; return; fi
+  what="\`$(label "$relay") TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 PIPE\`"; [ -z "$relay" ] && what="the python server (no relay)"
+  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "conn/s: $what did not listen within 10 s: $(head -c 200 "$tmp/conn.err")"; stop "$rp"; return; fi
   c0=$(cpu_ticks "$rp")
-  out=$(timeout 300 python3 "$PY" connrate "$p" "$CONNS" 4); read -r ok el nerr msg <<<"$out"
+  out=$(timeout 300 python3 "$PY" connrate "$p" "$CONNS" 4 "$size"); read -r ok el nerr msg <<<"$out"
   # let socat reap its last children, so that their CPU is in the parent's cutime/cstime
   for i in $(seq 100); do [ -z "$(pgrep -P "$rp")" ] && break; sleep 0.05; done
   c1=$(cpu_ticks "$rp")
   local alive=1; kill -0 "$rp" 2>/dev/null || alive=0
-  stop "$rp" "conn/s relay \`$(label "${relay:-python echo}") TCP-LISTEN:...,fork PIPE\`"
+  stop "$rp" "conn/s server $what"
   if [ -z "$ok" ] || [ "$nerr" != 0 ] || [ "$alive" = 0 ]; then
     echo FAIL
-    note "conn/s via $(label "${relay:-python echo}"): ${ok:-?} of $CONNS connections ok, ${nerr:-?} errors (first: ${msg:-none}), relay alive at end: $alive." \
-      "Reproduce: \`$(label "$relay") TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 PIPE\` and a client doing connect/send 1 byte/read echo/shutdown(WR)/read EOF in 4 threads." \
-      "relay stderr: $(head -c 400 "$tmp/conn.err" | tr '\n' ' ')"
+    note "conn/s ($size B echoed) via $what: ${ok:-?} of $CONNS connections ok, ${nerr:-?} errors (first: ${msg:-none}), server alive at end: $alive." \
+      "Reproduce: $what and a client doing connect/send $size bytes/read the echo/shutdown(WR)/read EOF/close in 4 threads." \
+      "stderr: $(head -c 400 "$tmp/conn.err" | tr '\n' ' ')"
     return
   fi
   [ -n "$relay" ] && [ -s "$tmp/conn.err" ] && note "conn/s via $(label "$relay"): relay wrote to stderr: $(head -c 300 "$tmp/conn.err" | tr '\n' ' ')"
@@ -514,10 +556,13 @@ conn_once() { # relay prefix, or "" for the python echo server -> "conn/s cpu_ms
     'BEGIN {printf "%.0f %s\n", ok / el, (r == "" ? "-" : sprintf("%.0f", c / tick * 1000 / (ok / 1000)))}'
 }
 scen_conn() {
-  local res s sc o oc
-  mapfile -t res < <(series conn_once "$RUNS" "$SHARPCAT" "socat")
-  read -r s sc <<<"${res[0]}"; read -r o oc <<<"${res[1]}"
-  row "fork: new connections ($CONNS, 4 thr)" "conn/s" "-" "$(r0 "$s")" "$(r0 "$o")" "$(r0 "$sc")" "$(r0 "$oc")"
+  local res l s sc o oc size title
+  for size in 64 0; do
+    title="fork: conns, 64 B echo ($CONNS, 4 thr)"; [ "$size" = 0 ] && title="fork: conns, no data ($CONNS, 4 thr)"
+    mapfile -t res < <(CONN_SIZE=$size series conn_once "$RUNS" "" "$SHARPCAT" "socat")
+    read -r l _ <<<"${res[0]}"; read -r s sc <<<"${res[1]}"; read -r o oc <<<"${res[2]}"
+    row "$title" "conn/s" "$(r0 "$l")" "$(r0 "$s")" "$(r0 "$o")" "$(r0 "$sc")" "$(r0 "$oc")"
+  done
 }
 
 # ---------------------------------------------------------------- latency
