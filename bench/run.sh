@@ -26,7 +26,8 @@
 #             the idle figure before the connections, per connection. Median of min(RUNS,3) runs.
 #             Clients open at most 4 ahead of the backend's accepts (socat listens with backlog 5),
 #             all within 60 s.
-#   start-up  -V, 200 runs spawned from python; limit = /bin/true.
+#   start-up  -V, and -u OPEN:empty1 OPEN:empty2 (a relay of two empty files), 200 runs each spawned
+#             from python, interleaved; limit = /bin/true.
 #   faults    "off costs nothing": TCP bulk and the 64 B round trip through sharpcat with fault options
 #             that no connection draws (fault-latency=0.001,fault-probability=0 on the listening
 #             address), in the sharpcat column, against plain sharpcat in the socat column.
@@ -715,25 +716,36 @@ scen_memory() {
 }
 
 # ---------------------------------------------------------------- start-up
-scen_startup() { # fork+exec+exit of `-V >/dev/null`, spawned from python (a bash fork costs more than
-  # the programs measured); 200 runs interleaved; limit = /bin/true, the cost of exec alone
-  local out
-  out=$(python3 - "$SHARPCAT" <<'PY'
+scen_startup() { # fork+exec+exit of `-V >/dev/null` and of a relay of two empty files, spawned from
+  # python (a bash fork costs more than the programs measured); 200 runs interleaved; limit =
+  # /bin/true, the cost of exec alone. A run that exits non-zero makes its column FAIL.
+  local out l
+  : > "$tmp/empty1"; : > "$tmp/empty2"
+  out=$(cd "$tmp" && python3 - "$SHARPCAT" <<'PY'
 import os, statistics, sys, time
-cmds = {"limit": ["/bin/true"], "sharpcat": [sys.argv[1], "-V"], "socat": ["socat", "-V"]}
+sh = sys.argv[1]
+cmds = {"limit": ["/bin/true"], "sharpcat": [sh, "-V"], "socat": ["socat", "-V"],
+        "sharpcat2": [sh, "-u", "OPEN:empty1", "OPEN:empty2"], "socat2": ["socat", "-u", "OPEN:empty1", "OPEN:empty2"]}
 null = os.open(os.devnull, os.O_WRONLY)
-times = {k: [] for k in cmds}
+err = os.open("startup.err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+times = {k: [] for k in cmds}; failed = {}
 for _ in range(200):
     for k, argv in cmds.items():
+        if k in failed: continue
         t0 = time.perf_counter()
-        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, null, 1)])
-        os.waitpid(pid, 0)
+        pid = os.posix_spawnp(argv[0], argv, os.environ,
+                              file_actions=[(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, err, 2)])
+        _, st = os.waitpid(pid, 0)
         times[k].append((time.perf_counter() - t0) * 1000)
-print(*(statistics.median(times[k]) for k in cmds))
+        if st != 0: failed[k] = "`%s` (in a temp dir with two empty files) exit status %d" % (" ".join(argv), os.waitstatus_to_exitcode(st))
+print(*("FAIL" if k in failed else statistics.median(times[k]) for k in cmds))
+for m in failed.values(): print(m)
 PY
-) || out="FAIL FAIL FAIL"
-  set -- $out
+) || out="FAIL FAIL FAIL FAIL FAIL"
+  while IFS= read -r l; do note "start-up: $l: $(head -c 200 "$tmp/startup.err" | tr '\n' ' ')"; done < <(tail -n +2 <<<"$out")
+  set -- $(head -n 1 <<<"$out")
   row "start-up of -V (200 runs)" "ms" "$(r2 "$1")" "$(r2 "$2")" "$(r2 "$3")"
+  row "start-up, -u OPEN:empty1 OPEN:empty2" "ms" "$(r2 "$1")" "$(r2 "$4")" "$(r2 "$5")"
 }
 
 # ---------------------------------------------------------------- faults off
