@@ -26,6 +26,8 @@
 #             the idle figure before the connections, per connection. Median of min(RUNS,3) runs.
 #             Clients open at most 4 ahead of the backend's accepts (socat listens with backlog 5),
 #             all within 60 s.
+#             Then the idle process RSS: VmRSS (/proc/PID/status) of RELAY TCP-LISTEN:P,reuseaddr,fork,
+#             bind=127.0.0.1 PIPE listening with no connection yet, 0.2 s after it listens.
 #   start-up  -V, and -u OPEN:empty1 OPEN:empty2 (a relay of two empty files), 200 runs each spawned
 #             from python, interleaved; limit = /bin/true.
 #   faults    "off costs nothing": TCP bulk and the 64 B round trip through sharpcat with fault options
@@ -707,12 +709,25 @@ mem_once() { # relay prefix -> "KiB_per_conn idle_KiB" or FAIL
   fi
   awk -v a="$after" -v b="$base" -v n="$MEMCONNS" 'BEGIN {printf "%.1f %d\n", (a - b) / n, b}'
 }
+rss_once() { # relay prefix -> VmRSS in KiB of an idle fork listener (no connection yet) or FAIL
+  local relay=$1 p rp rss
+  read -r p < <(h freeport)
+  $relay TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 PIPE 2>"$tmp/rss.err" & rp=$!; track "$rp"
+  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "idle RSS: \`$(label "$relay") TCP-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1 PIPE\` did not listen within 10 s: $(head -c 200 "$tmp/rss.err")"; stop "$rp"; return; fi
+  sleep 0.2   # past start-up work that follows listen() (the figure stayed the same from 0 to 2 s)
+  rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$rp/status" 2>/dev/null)
+  stop "$rp" "idle listener $(label "$relay")"
+  isnum "${rss:-x}" || { echo FAIL; note "idle RSS: no VmRSS for $(label "$relay") (exited?): $(head -c 200 "$tmp/rss.err")"; return; }
+  echo "$rss"
+}
 scen_memory() {
   local res s sb o ob
   mapfile -t res < <(series mem_once $((RUNS < 3 ? RUNS : 3)) "$SHARPCAT" "socat")
   read -r s sb <<<"${res[0]}"; read -r o ob <<<"${res[1]}"
   row "memory per idle relayed connection" "KiB PSS" "-" "$(r1 "$s")" "$(r1 "$o")"
   row "memory of the idle fork relay" "KiB PSS" "-" "$(r0 "$sb")" "$(r0 "$ob")"
+  mapfile -t res < <(series rss_once "$RUNS" "$SHARPCAT" "socat")
+  row "idle process RSS (fork listener)" "KiB" "-" "$(r0 "${res[0]}")" "$(r0 "${res[1]}")"
 }
 
 # ---------------------------------------------------------------- start-up
