@@ -37,15 +37,20 @@
 #             64, 1400 and 16384 bytes from a python sender with 32 in flight to a python sink;
 #             datagrams/s, MiB/s, relay CPU ms per 100k datagrams.
 #   tls       RELAY OPENSSL-LISTEN:P,fork,cert=(self-signed),verify=0 TCP:127.0.0.1:ECHO: BENCH_TLS_CONNS (500)
-#             python TLS clients in 4 threads (handshake, 1 byte each way), handshakes/s and relay CPU ms per
-#             1000; then BENCH_TLS_MIB (256) MiB from a socat TLS client through the relay to a TCP sink.
+#             python TLS clients in 4 threads, handshakes/s and relay CPU ms per 1000, once with the
+#             handshake only (connect, handshake, close) and once with 64 B each way after it; then
+#             BENCH_TLS_MIB (256) MiB from a socat TLS client through the relay to a TCP sink; then the
+#             first reply on BENCH_TLS_FIRST (200) fresh TLS 1.3 connections one after another (64 B
+#             out, timed until they are back; client with TCP_NODELAY), p50 / p99 in microseconds;
+#             limit = the same client against a python TLS echo server (TCP_NODELAY).
 # Relay CPU = user+sys of the relay process alone (and of its reaped children for socat's fork):
 # wait4() rusage (python runner) on relays that end by themselves, /proc/PID/stat before killing
 # the fork relays. A scenario where a relay fails shows FAIL and a note with a command to reproduce.
 # Every wait is bounded; every background process is killed on exit.
 #
 # Usage: bench/run.sh [size_in_MiB]   (default 1024; `bench/run.sh 256` is a quicker run)
-#   env: BENCH_RUNS (5), BENCH_CONNS (2000), BENCH_MEMCONNS (500), BENCH_PINGS (2000),
+#   env: BENCH_RUNS (5), BENCH_CONNS (2000), BENCH_MEMCONNS (500), BENCH_PINGS (2000), BENCH_UDP
+#        (100000), BENCH_TLS_CONNS (500), BENCH_TLS_MIB (256), BENCH_TLS_FIRST (200),
 #        SHARPCAT_BIN (artifacts/sharpcat), BENCH_ONLY (space-separated subset of:
 #        stdio tcp unix conn latency memory startup udp tls faults ws)
 set -uo pipefail
@@ -315,12 +320,17 @@ def udpflood(relayport, sinkport, n, size, window):
         pass
     print("%.6f %d" % (time.monotonic() - t0, got))
 
-def tlsrate(port, n, threads):
-    # n TLS connections (no verification) in threads: handshake, 1 byte out, 1 byte back, close;
-    # prints "ok elapsed errors first_error"
+def tlsclientctx(tls13=False):
     import ssl
-    n, threads = int(n), int(threads)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+    if tls13: ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    return ctx
+
+def tlsrate(port, n, threads, size):
+    # n TLS connections (no verification) in threads: handshake, size bytes out and back (none when
+    # size is 0), close; prints "ok elapsed errors first_error"
+    n, threads, size = int(n), int(threads), int(size)
+    ctx = tlsclientctx(); msg = b"x" * size
     lock = threading.Lock(); state = {"ok": 0, "err": 0, "msg": "none", "next": 0}
     def worker():
         while True:
@@ -330,8 +340,13 @@ def tlsrate(port, n, threads):
             try:
                 with socket.create_connection(("127.0.0.1", int(port)), timeout=10) as raw:
                     with ctx.wrap_socket(raw, server_hostname="localhost") as c:
-                        c.sendall(b"x")
-                        if c.recv(1) != b"x": raise Exception("no echo")
+                        if size:
+                            c.sendall(msg); got = b""
+                            while len(got) < size:
+                                d = c.recv(size - len(got))
+                                if not d: break
+                                got += d
+                            if got != msg: raise Exception("echo returned %d of %d bytes" % (len(got), size))
                 with lock: state["ok"] += 1
             except Exception as e:
                 with lock:
@@ -341,6 +356,52 @@ def tlsrate(port, n, threads):
     for t in ts: t.start()
     for t in ts: t.join()
     print(state["ok"], "%.6f" % (time.monotonic() - t0), state["err"], state["msg"])
+
+def tlsfirst(port, n, size):
+    # n fresh connections one after another: TLS 1.3 handshake, then size bytes out; times from the
+    # send until all of them are back; prints "p50_us p99_us". The client sets TCP_NODELAY, as HTTP
+    # clients and the latency client here do, and the no-relay TLS echo server sets it too, as the
+    # plain echo server does. It matters: on 2026-12-02 (50 connections) the first reply took 41 ms
+    # through sharpcat and 43 ms through socat with it on the client, 0.56 ms and 43 ms without it
+    # (limit 0.2 ms either way): probably the client's own Nagle then holds the request until the
+    # server's first session ticket has come, and the request's segment ACKs that ticket.
+    n, size = int(n), int(size)
+    ctx = tlsclientctx(tls13=True); msg = b"q" * size; lat = []
+    for i in range(n):
+        raw = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with ctx.wrap_socket(raw, server_hostname="localhost") as c:
+            if c.version() != "TLSv1.3": raise SystemExit("connection %d negotiated %s, not TLSv1.3" % (i, c.version()))
+            t0 = time.perf_counter_ns(); c.sendall(msg); got = 0
+            while got < size:
+                d = c.recv(size - got)
+                if not d: raise SystemExit("connection %d closed after %d of %d bytes" % (i, got, size))
+                got += len(d)
+            lat.append(time.perf_counter_ns() - t0)
+    lat.sort()
+    print("%.1f %.1f" % (lat[len(lat) // 2] / 1000, lat[min(len(lat) - 1, int(len(lat) * 0.99))] / 1000))
+
+def tlsechoserver(port, pem):
+    # the no-relay limit of the TLS first-reply row: a TLS echo server (TCP_NODELAY, as echoserver)
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(pem)
+    ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", int(port))); ls.listen(4096)
+    def serve(c):
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            with ctx.wrap_socket(c, server_side=True) as t:
+                while True:
+                    d = t.recv(65536)
+                    if not d: break
+                    t.sendall(d)
+        except OSError:   # ssl.SSLError included: a client that went away
+            pass
+        finally:
+            c.close()
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
 
 def run(out, *cmd):
     # runs cmd as a child; writes "wall_seconds cpu_seconds" (user+sys of the child and the children
@@ -366,6 +427,8 @@ elif cmd == "latency": latency(*args)
 elif cmd == "memhold": memhold(*args)
 elif cmd == "udpflood": udpflood(*args)
 elif cmd == "tlsrate": tlsrate(*args)
+elif cmd == "tlsfirst": tlsfirst(*args)
+elif cmd == "tlsechoserver": tlsechoserver(*args)
 elif cmd == "run": run(*args)
 else: sys.exit("unknown helper " + cmd)
 EOF
@@ -606,25 +669,42 @@ scen_latency() { latency_rows "round trip 64 B ($PINGS pings)" "$SHARPCAT" "soca
 # ---------------------------------------------------------------- TLS terminator
 TLS_CONNS=${BENCH_TLS_CONNS:-500}
 TLS_MIB=${BENCH_TLS_MIB:-256}
+TLS_FIRST=${BENCH_TLS_FIRST:-200}
 tls_cert() {
   [ -e "$tmp/tls.pem" ] && return
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/tls.key" -out "$tmp/tls.crt" -days 2 -subj /CN=localhost >/dev/null 2>&1
   cat "$tmp/tls.crt" "$tmp/tls.key" > "$tmp/tls.pem"
 }
-tls_once() { # relay prefix -> "handshakes/s cpu_ms_per_1k MiB/s cpu_s_per_GiB" or FAIL
-  local relay=$1 p sp ep rp out ok el nerr msg c0 c1 hs hcpu st w0 w1 bcpu sk cl
+# handshakes/s through an already listening relay ($1, pid $2, port $3) in 4 threads, $4 = bytes
+# echoed per connection (0: handshake only) -> "handshakes/s cpu_ms_per_1k" or FAIL
+tls_rate() {
+  local relay=$1 rp=$2 p=$3 size=$4 out ok el nerr msg c0 c1 i
+  c0=$(cpu_ticks "$rp")
+  out=$(timeout 300 python3 "$PY" tlsrate "$p" "$TLS_CONNS" 4 "$size"); read -r ok el nerr msg <<<"$out"
+  # let socat reap its last children, so that their CPU is in the parent's cutime/cstime
+  for i in $(seq 100); do [ -z "$(pgrep -P "$rp")" ] && break; sleep 0.05; done
+  c1=$(cpu_ticks "$rp")
+  if [ "$ok" != "$TLS_CONNS" ] || ! alive "$rp"; then
+    echo FAIL
+    note "tls handshakes ($size B echoed) via $(label "$relay"): ${ok:-?}/$TLS_CONNS ok, errors ${nerr:-?} (${msg:-}), relay alive: $(alive "$rp" && echo yes || echo no)." \
+      "Reproduce: a TCP echo server on 127.0.0.1:ECHO, \`$(label "$relay") OPENSSL-LISTEN:P,reuseaddr,fork,bind=127.0.0.1,cert=PEM,verify=0 TCP:127.0.0.1:ECHO\`, python TLS clients in 4 threads (handshake, $size B out and back, close)." \
+      "relay stderr: $(head -c 200 "$tmp/tls.err" | tr '\n' ' ')"
+    return
+  fi
+  awk -v n="$ok" -v e="$el" -v c="$((c1 - c0))" -v t="$TICK" 'BEGIN {printf "%.0f %.0f\n", n / e, c * 1000 / t / (n / 1000)}'
+}
+tls_once() { # relay prefix -> "hs_only/s cpu_ms_per_1k hs_64B/s cpu_ms_per_1k MiB/s cpu_s_per_GiB" or FAIL
+  local relay=$1 p sp ep rp hs0 hs64 c0 c1 st w0 w1 bcpu sk cl
   read -r p sp < <(h freeport 2)
   python3 "$PY" echoserver "$sp" 2>/dev/null & ep=$!; track "$ep"
   h waitlisten tcp "$sp" 10 || { echo FAIL; note "tls: echo server did not start"; stop "$ep"; return; }
   $relay OPENSSL-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1,cert=$tmp/tls.pem,verify=0 TCP:127.0.0.1:$sp 2>"$tmp/tls.err" & rp=$!; track "$rp"
   if ! h waitlisten tcp "$p" 10; then echo FAIL; note "tls: relay did not listen: $(label "$relay") $(head -c 200 "$tmp/tls.err")"; stop "$rp $ep"; return; fi
-  c0=$(cpu_ticks "$rp")
-  out=$(timeout 300 python3 "$PY" tlsrate "$p" "$TLS_CONNS" 4); read -r ok el nerr msg <<<"$out"
-  for i in $(seq 100); do [ -z "$(pgrep -P "$rp")" ] && break; sleep 0.05; done
-  c1=$(cpu_ticks "$rp")
+  # the relay's stderr is not checked here: clients that close right after the handshake leave
+  # the relay's session tickets unread, and a relay may report the reset
+  hs0=$(tls_rate "$relay" "$rp" "$p" 0); hs64=FAIL; [[ $hs0 == FAIL* ]] || hs64=$(tls_rate "$relay" "$rp" "$p" 64)
   stop "$rp $ep"
-  if [ "$ok" != "$TLS_CONNS" ]; then echo FAIL; note "tls handshakes via $(label "$relay"): ${ok:-?}/$TLS_CONNS ok, errors ${nerr:-?} (${msg:-}) $(head -c 200 "$tmp/tls.err")"; return; fi
-  hs=$(awk -v n="$ok" -v e="$el" 'BEGIN {printf "%.0f", n / e}'); hcpu=$(awk -v c="$((c1 - c0))" -v t="$TICK" -v n="$ok" 'BEGIN {printf "%.0f", c * 1000 / t / (n / 1000)}')
+  [[ $hs0 == FAIL* || $hs64 == FAIL* ]] && { echo FAIL; return; }
   # throughput: socat client -> relay (TLS off) -> TCP sink
   read -r p sk < <(h freeport 2)
   socat -u -b 262144 TCP-LISTEN:$sk,reuseaddr,bind=127.0.0.1 OPEN:/dev/null & cl=$!; track "$cl"
@@ -639,16 +719,51 @@ tls_once() { # relay prefix -> "handshakes/s cpu_ms_per_1k MiB/s cpu_s_per_GiB" 
   c1=$(cpu_ticks "$rp"); stop "$rp"
   if [ "$st" != 0 ]; then echo FAIL; note "tls throughput via $(label "$relay"): client exit $st $(head -c 200 "$tmp/tls.err")"; return; fi
   bcpu=$(awk -v c="$((c1 - c0))" -v t="$TICK" -v m="$TLS_MIB" 'BEGIN {printf "%.2f", c / t / (m / 1024)}')
-  echo "$hs $hcpu $(awk -v a="$w0" -v b="$w1" -v m="$TLS_MIB" 'BEGIN {printf "%.0f", m / (b - a)}') $bcpu"
+  echo "$hs0 $hs64 $(awk -v a="$w0" -v b="$w1" -v m="$TLS_MIB" 'BEGIN {printf "%.0f", m / (b - a)}') $bcpu"
+}
+# first reply on fresh TLS 1.3 connections: $1 = relay prefix (OPENSSL-LISTEN,fork to the TCP echo
+# server on ECHO_PORT), or "" for the limit, a python TLS echo server -> "p50_us p99_us" or FAIL
+tlsfirst_once() {
+  local relay=$1 p rp out st what
+  read -r p < <(h freeport)
+  if [ -n "$relay" ]; then
+    what="\`$(label "$relay") OPENSSL-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1,cert=PEM,verify=0 TCP:127.0.0.1:ECHO\`"
+    $relay OPENSSL-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1,cert=$tmp/tls.pem,verify=0 TCP:127.0.0.1:$ECHO_PORT 2>"$tmp/tlsf.err" & rp=$!
+  else
+    what="the python TLS echo server (no relay)"
+    python3 "$PY" tlsechoserver "$p" "$tmp/tls.pem" 2>"$tmp/tlsf.err" & rp=$!
+  fi
+  track "$rp"
+  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "tls first reply: $what did not listen within 10 s: $(head -c 200 "$tmp/tlsf.err")"; stop "$rp"; return; fi
+  out=$(timeout 120 python3 "$PY" tlsfirst "$p" "$TLS_FIRST" 64 2>&1); st=$?
+  stop "$rp"
+  if [ "$st" != 0 ]; then
+    echo FAIL
+    note "tls first reply via $what: client exit $st ($(echo "$out" | tail -n 1))." \
+      "Reproduce: a TCP echo server on 127.0.0.1:ECHO, $what, $TLS_FIRST fresh TLS 1.3 connections one after another, 64 B out and back on each." \
+      "stderr: $(head -c 300 "$tmp/tlsf.err" | tr '\n' ' ')"
+    return
+  fi
+  echo "$out"
 }
 scen_tls() {
-  local res s o
+  local res s o l ep
   command -v openssl >/dev/null || { note "tls: openssl is needed for the certificate"; return; }
   tls_cert
   mapfile -t res < <(series tls_once "$RUNS" "$SHARPCAT" "socat")
   read -r -a s <<<"${res[0]}"; read -r -a o <<<"${res[1]}"
-  row "TLS terminator: handshakes ($TLS_CONNS, 4 thr)" "conn/s" "-" "$(r0 "${s[0]}")" "$(r0 "${o[0]}")" "$(r0 "${s[1]:--}")" "$(r0 "${o[1]:--}")"
-  row "TLS terminator: $TLS_MIB MiB in, TCP out" "MiB/s" "-" "$(r0 "${s[2]:--}")" "$(r0 "${o[2]:--}")" "${s[3]:--}" "${o[3]:--}"
+  [ "${s[0]}" = FAIL ] && s=(FAIL FAIL FAIL FAIL FAIL FAIL); [ "${o[0]}" = FAIL ] && o=(FAIL FAIL FAIL FAIL FAIL FAIL)
+  row "TLS: handshakes only ($TLS_CONNS, 4 thr)" "conn/s" "-" "$(r0 "${s[0]}")" "$(r0 "${o[0]}")" "$(r0 "${s[1]:--}")" "$(r0 "${o[1]:--}")"
+  row "TLS: handshake+64 B echo ($TLS_CONNS, 4 thr)" "conn/s" "-" "$(r0 "${s[2]:--}")" "$(r0 "${o[2]:--}")" "$(r0 "${s[3]:--}")" "$(r0 "${o[3]:--}")"
+  row "TLS terminator: $TLS_MIB MiB in, TCP out" "MiB/s" "-" "$(r0 "${s[4]:--}")" "$(r0 "${o[4]:--}")" "${s[5]:--}" "${o[5]:--}"
+  read -r ECHO_PORT < <(h freeport)
+  python3 "$PY" echoserver "$ECHO_PORT" & ep=$!; track "$ep"
+  h waitlisten tcp "$ECHO_PORT" 10 || { note "tls first reply: echo server did not start"; stop "$ep"; return; }
+  mapfile -t res < <(series tlsfirst_once "$RUNS" "" "$SHARPCAT" "socat")
+  stop "$ep"
+  read -r -a l <<<"${res[0]}"; read -r -a s <<<"${res[1]}"; read -r -a o <<<"${res[2]}"
+  row "TLS 1.3 first reply ($TLS_FIRST conns), p50" "us" "$(r0 "${l[0]}")" "$(r0 "${s[0]}")" "$(r0 "${o[0]}")"
+  row "TLS 1.3 first reply ($TLS_FIRST conns), p99" "us" "$(r0 "${l[1]:--}")" "$(r0 "${s[1]:--}")" "$(r0 "${o[1]:--}")"
 }
 
 # ---------------------------------------------------------------- UDP datagrams
