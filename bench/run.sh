@@ -38,7 +38,8 @@
 #             datagrams/s, MiB/s, relay CPU ms per 100k datagrams.
 #   tls       RELAY OPENSSL-LISTEN:P,fork,cert=(self-signed),verify=0 TCP:127.0.0.1:ECHO: BENCH_TLS_CONNS (500)
 #             python TLS clients in 4 threads, handshakes/s and relay CPU ms per 1000, once with the
-#             handshake only (connect, handshake, close) and once with 64 B each way after it; then
+#             handshake only (connect, handshake, close) and once with 64 B each way after it (limit =
+#             the same clients against a python TLS echo server; the python clients bound it); then
 #             BENCH_TLS_MIB (256) MiB from a socat TLS client through the relay to a TCP sink; then the
 #             first reply on BENCH_TLS_FIRST (200) fresh TLS 1.3 connections one after another (64 B
 #             out, timed until they are back; client with TCP_NODELAY), p50 / p99 in microseconds;
@@ -693,18 +694,24 @@ tls_rate() {
   fi
   awk -v n="$ok" -v e="$el" -v c="$((c1 - c0))" -v t="$TICK" 'BEGIN {printf "%.0f %.0f\n", n / e, c * 1000 / t / (n / 1000)}'
 }
-tls_once() { # relay prefix -> "hs_only/s cpu_ms_per_1k hs_64B/s cpu_ms_per_1k MiB/s cpu_s_per_GiB" or FAIL
-  local relay=$1 p sp ep rp hs0 hs64 c0 c1 st w0 w1 bcpu sk cl
+tls_once() { # relay prefix, or "" for the limit (the clients against a python TLS echo server, no
+  # throughput) -> "hs_only/s cpu_ms_per_1k hs_64B/s cpu_ms_per_1k MiB/s cpu_s_per_GiB" or FAIL
+  local relay=$1 p sp ep= rp hs0 hs64 c0 c1 st w0 w1 bcpu sk cl
   read -r p sp < <(h freeport 2)
-  python3 "$PY" echoserver "$sp" 2>/dev/null & ep=$!; track "$ep"
-  h waitlisten tcp "$sp" 10 || { echo FAIL; note "tls: echo server did not start"; stop "$ep"; return; }
-  $relay OPENSSL-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1,cert=$tmp/tls.pem,verify=0 TCP:127.0.0.1:$sp 2>"$tmp/tls.err" & rp=$!; track "$rp"
-  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "tls: relay did not listen: $(label "$relay") $(head -c 200 "$tmp/tls.err")"; stop "$rp $ep"; return; fi
+  if [ -z "$relay" ]; then
+    python3 "$PY" tlsechoserver "$p" "$tmp/tls.pem" 2>"$tmp/tls.err" & rp=$!; track "$rp"
+  else
+    python3 "$PY" echoserver "$sp" 2>/dev/null & ep=$!; track "$ep"
+    h waitlisten tcp "$sp" 10 || { echo FAIL; note "tls: echo server did not start"; stop "$ep"; return; }
+    $relay OPENSSL-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1,cert=$tmp/tls.pem,verify=0 TCP:127.0.0.1:$sp 2>"$tmp/tls.err" & rp=$!; track "$rp"
+  fi
+  if ! h waitlisten tcp "$p" 10; then echo FAIL; note "tls: $(label "${relay:-python TLS echo server}") did not listen: $(head -c 200 "$tmp/tls.err")"; stop "$rp $ep"; return; fi
   # the relay's stderr is not checked here: clients that close right after the handshake leave
   # the relay's session tickets unread, and a relay may report the reset
   hs0=$(tls_rate "$relay" "$rp" "$p" 0); hs64=FAIL; [[ $hs0 == FAIL* ]] || hs64=$(tls_rate "$relay" "$rp" "$p" 64)
   stop "$rp $ep"
   [[ $hs0 == FAIL* || $hs64 == FAIL* ]] && { echo FAIL; return; }
+  [ -z "$relay" ] && { echo "${hs0% *} - ${hs64% *} - - -"; return; }
   # throughput: socat client -> relay (TLS off) -> TCP sink
   read -r p sk < <(h freeport 2)
   socat -u -b 262144 TCP-LISTEN:$sk,reuseaddr,bind=127.0.0.1 OPEN:/dev/null & cl=$!; track "$cl"
@@ -750,11 +757,12 @@ scen_tls() {
   local res s o l ep
   command -v openssl >/dev/null || { note "tls: openssl is needed for the certificate"; return; }
   tls_cert
-  mapfile -t res < <(series tls_once "$RUNS" "$SHARPCAT" "socat")
-  read -r -a s <<<"${res[0]}"; read -r -a o <<<"${res[1]}"
+  mapfile -t res < <(series tls_once "$RUNS" "" "$SHARPCAT" "socat")
+  read -r -a l <<<"${res[0]}"; read -r -a s <<<"${res[1]}"; read -r -a o <<<"${res[2]}"
+  [ "${l[0]}" = FAIL ] && l=(FAIL FAIL FAIL)
   [ "${s[0]}" = FAIL ] && s=(FAIL FAIL FAIL FAIL FAIL FAIL); [ "${o[0]}" = FAIL ] && o=(FAIL FAIL FAIL FAIL FAIL FAIL)
-  row "TLS: handshakes only ($TLS_CONNS, 4 thr)" "conn/s" "-" "$(r0 "${s[0]}")" "$(r0 "${o[0]}")" "$(r0 "${s[1]:--}")" "$(r0 "${o[1]:--}")"
-  row "TLS: handshake+64 B echo ($TLS_CONNS, 4 thr)" "conn/s" "-" "$(r0 "${s[2]:--}")" "$(r0 "${o[2]:--}")" "$(r0 "${s[3]:--}")" "$(r0 "${o[3]:--}")"
+  row "TLS: handshakes only ($TLS_CONNS, 4 thr)" "conn/s" "$(r0 "${l[0]}")" "$(r0 "${s[0]}")" "$(r0 "${o[0]}")" "$(r0 "${s[1]:--}")" "$(r0 "${o[1]:--}")"
+  row "TLS: handshake+64 B echo ($TLS_CONNS, 4 thr)" "conn/s" "$(r0 "${l[2]}")" "$(r0 "${s[2]:--}")" "$(r0 "${o[2]:--}")" "$(r0 "${s[3]:--}")" "$(r0 "${o[3]:--}")"
   row "TLS terminator: $TLS_MIB MiB in, TCP out" "MiB/s" "-" "$(r0 "${s[4]:--}")" "$(r0 "${o[4]:--}")" "${s[5]:--}" "${o[5]:--}"
   read -r ECHO_PORT < <(h freeport)
   python3 "$PY" echoserver "$ECHO_PORT" & ep=$!; track "$ep"
