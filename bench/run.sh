@@ -714,11 +714,11 @@ tls_once() { # relay prefix, or "" for the limit (the clients against a python T
   [ -z "$relay" ] && { echo "${hs0% *} - ${hs64% *} - - -"; return; }
   # throughput: socat client -> relay (TLS off) -> TCP sink
   read -r p sk < <(h freeport 2)
-  socat -u -b 262144 TCP-LISTEN:$sk,reuseaddr,bind=127.0.0.1 OPEN:/dev/null & cl=$!; track "$cl"
-  h waitlisten tcp "$sk" 10 || { echo FAIL; stop "$cl"; return; }
+  socat -u -b 262144 TCP-LISTEN:$sk,reuseaddr,bind=127.0.0.1 OPEN:/dev/null 2>"$tmp/tlssink.err" & cl=$!; track "$cl"
+  h waitlisten tcp "$sk" 10 || { echo FAIL; note "tls throughput: the TCP sink did not listen on $sk: $(head -c 200 "$tmp/tlssink.err")"; stop "$cl"; return; }
   # fork keeps the relay alive after the transfer, so that its CPU (children reaped) can be read
   $relay -b 65536 OPENSSL-LISTEN:$p,reuseaddr,fork,bind=127.0.0.1,cert=$tmp/tls.pem,verify=0 TCP:127.0.0.1:$sk 2>"$tmp/tls.err" & rp=$!; track "$rp"
-  h waitlisten tcp "$p" 10 || { echo FAIL; stop "$rp $cl"; return; }
+  h waitlisten tcp "$p" 10 || { echo FAIL; note "tls throughput: $(label "$relay") did not listen: $(head -c 200 "$tmp/tls.err")"; stop "$rp $cl"; return; }
   c0=$(cpu_ticks "$rp"); w0=$EPOCHREALTIME
   timeout 120 socat -u -b 65536 OPEN:/dev/zero,readbytes=$((TLS_MIB * 1048576)) OPENSSL:127.0.0.1:$p,verify=0; st=$?
   bounded_wait "$cl" 30; w1=$EPOCHREALTIME
