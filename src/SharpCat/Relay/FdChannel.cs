@@ -82,6 +82,12 @@ internal sealed class FdChannel : IChannel
 
     public int ReadFd { get; }
 
+    /// <summary>The file type bits (S_IFIFO, S_IFREG, …) of the fd read from; 0 when write-only.</summary>
+    public uint ReadFileType => _reader?.FileType ?? 0;
+
+    /// <summary>The file type bits of the fd written to; 0 when read-only.</summary>
+    public uint WriteFileType => _writer?.FileType ?? 0;
+
     public int WriteFd { get; }
 
     public string Describe() => FdPair(ReadFd, WriteFd);

@@ -211,6 +211,8 @@ internal sealed class RelaySession
         bool taps = _options.VerboseText || _options.VerboseHex || raw is not null || _capture is not null;
         if (!_options.NoSplice && SplicePump.Applies(from, to, taps))
             return SplicePump.RunAsync(from, to, _clock, tally, ct);
+        if (!_options.NoSplice && DirectSplicePump.Applies(from, to, taps))
+            return DirectSplicePump.RunAsync(from, to, _clock, tally, ct);
         return NewPump(from, to, side, raw, tally).RunAsync(ct);
     }
 
