@@ -14,6 +14,7 @@ namespace SharpCat.Endpoints;
 /// back as on a plain socket and no thread waits. Sends go out in the order OpenSSL produced them
 /// (one sender at a time drains the output). Half-close sends close_notify and then shuts the
 /// socket's sending side; a peer that closes TCP without close_notify ends the stream too.
+/// Nagle is off until the first application write has gone out (<see cref="TlsNagle"/>).
 /// </summary>
 internal sealed class TlsChannel : ISecureChannel
 {
@@ -24,13 +25,15 @@ internal sealed class TlsChannel : ISecureChannel
     private readonly OpenSslSession _session;
     private readonly nint _output; // the memory BIO OpenSSL encrypts into, owned by the SSL object
     private readonly SemaphoreSlim _sending = new(1, 1);
+    private TlsNagle? _nagle; // until the first application write
 
-    private TlsChannel(SocketChannel tcp, OpenSslSession session, nint output)
+    private TlsChannel(SocketChannel tcp, OpenSslSession session, nint output, TlsNagle? nagle)
     {
         _tcp = tcp;
         _socket = tcp.Socket;
         _session = session;
         _output = output;
+        _nagle = nagle;
     }
 
     public System.Net.EndPoint? LocalEndPoint => ((IChannel)_tcp).LocalEndPoint;
@@ -51,7 +54,7 @@ internal sealed class TlsChannel : ISecureChannel
             throw new SharpCatException($"BIO_new(): {Errors()}");
         }
         SSL_set_bio(session.Ssl, input, output);
-        return new TlsChannel(tcp, session, output);
+        return new TlsChannel(tcp, session, output, TlsNagle.Hold(tcp.Socket, options, client));
     }
 
     /// <summary>Runs the handshake to its end; nothing is relayed before it succeeds.</summary>
@@ -135,6 +138,11 @@ internal sealed class TlsChannel : ISecureChannel
             if (rc <= 0) throw new SharpCatException(_session.Failure("SSL_write", SSL_get_error(_session.Ssl, rc)));
         }
         await FlushAsync(ct).ConfigureAwait(false);
+        if (_nagle is { } nagle)
+        {
+            nagle.Release();
+            _nagle = null;
+        }
     }
 
     /// <summary>
