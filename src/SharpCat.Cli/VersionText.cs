@@ -15,7 +15,7 @@ internal static class VersionText
 
     // socat 1.7.4's feature names, in its order, with 1.8's additions where 1.8 lists them. A name maps to the address keywords it stands
     // for; it is defined when every one of them is implemented. LIBWRAP stands for the tcpwrap
-    // options, which work when libwrap.so.0 can be loaded.
+    // options, which work when libwrap.so.0 is installed (found as ld.so finds it, not loaded).
     private static readonly (string Feature, string[] Keywords)[] Features =
     [
         ("STDIO", ["stdio", "stdin", "stdout", "stderr"]), ("FDNUM", ["fd"]), ("FILE", ["open"]), ("CREAT", ["create"]),
@@ -47,7 +47,7 @@ internal static class VersionText
         {
             if (feature == "LIBWRAP")
             {
-                sb.Append(LibWrap.LoadFailure is { } why ? $"  #undef WITH_LIBWRAP /* {why} */\n" : "  #define WITH_LIBWRAP 1\n");
+                sb.Append(LibWrap.FindFailure is { } why ? $"  #undef WITH_LIBWRAP /* {why} */\n" : "  #define WITH_LIBWRAP 1\n");
                 continue;
             }
             bool works = keywords.Length > 0 && keywords.All(EndpointRegistry.IsImplemented);

@@ -56,6 +56,22 @@ internal static unsafe class LibWrap
         }
     }
 
+    /// <summary>
+    /// For <c>-V</c>: null when libwrap.so.0 is there to be loaded, else why not. Loads nothing
+    /// (<see cref="SharedLibraryProbe"/>); once a tcpwrap option has loaded it, the load's verdict.
+    /// </summary>
+    public static string? FindFailure
+    {
+        get
+        {
+            lock (Gate)
+            {
+                if (_loadTried) return _loadFailure;
+            }
+            return SharedLibraryProbe.CanFind(Library) ? null : $"{Library} could not be loaded";
+        }
+    }
+
     private static void Load()
     {
         _loadTried = true;
