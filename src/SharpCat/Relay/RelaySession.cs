@@ -103,7 +103,7 @@ internal sealed class RelaySession
                     // As in socat, a program's end is an end of the relay: what is still moving
                     // gets the closing time (-t), as after an EOF (a program that only reads would
                     // otherwise keep the relay open for as long as the other side says nothing).
-                    closeTimer ??= ClosingWait(cts.Token);
+                    if (running.Count > 0) closeTimer ??= ClosingWait(cts.Token);
                     continue;
                 }
                 if (done == closeTimer)
@@ -153,7 +153,9 @@ internal sealed class RelaySession
                 }
                 Log.Notice($"{finished.Source.Name} (fd {finished.Source.Channel.ReadFd}) is at EOF");
                 await finished.Sink.Channel.ShutdownWriteAsync().ConfigureAwait(false);
-                closeTimer ??= ClosingWait(cts.Token);
+                // Only while something still moves: a timer's first use starts the runtime's
+                // timer thread, which a two-file relay (-u) would start just to exit.
+                if (running.Count > 0) closeTimer ??= ClosingWait(cts.Token);
             }
             // The transfer is over: a process that has not ended yet gets the closing time to say
             // how it ended, so that its status is reported whatever the order of EOF and exit. One
