@@ -7,10 +7,12 @@ using SharpCat.Native;
 namespace SharpCat.Relay;
 
 /// <summary>
-/// The zero-copy direction when one end is a pipe (stdio in a shell pipeline, PIPE, a FIFO): one
-/// splice(2) moves the bytes straight from the source to the sink, with no pipe of our own between
-/// them and no pass through user memory. The other end may be a pipe, a stream socket or a regular
-/// file (a file source, or a file sink not opened for appending).
+/// The zero-copy direction for everything but socket to socket (that is <see cref="SplicePump"/>):
+/// pipes (stdio in a shell pipeline, PIPE, a FIFO), stream sockets and regular files in any
+/// combination (a file sink not opened for appending). With a pipe on one side one splice(2)
+/// moves the bytes straight from source to sink; between a socket and a file, or two files, they
+/// go through a pipe borrowed from <see cref="SplicePipes"/> for the burst. Either way they never
+/// pass through user memory.
 /// <para>
 /// splice says EAGAIN both when the source is empty and when the sink is full, and a pipe has no
 /// readiness wait that reads nothing. So each EAGAIN is answered with one small read through the
@@ -25,9 +27,9 @@ internal static class DirectSplicePump
     // idle pipe source holds less than the copying pump's buffer.
     private const int WakeChunk = 4096;
     // A pipe gives at most what it holds; a socket or file source at most this per call.
-    private const int SpliceChunk = 1 << 20;
+    private const int SpliceChunk = SplicePipes.Size;
 
-    /// <summary>True when this direction can be spliced directly: a pipe on one side, nothing to look at the bytes.</summary>
+    /// <summary>True when this direction can be spliced here: no socket-to-socket, nothing to look at the bytes.</summary>
     public static bool Applies(OpenedEndpoint source, OpenedEndpoint sink, bool tapsActive)
     {
         if (tapsActive
@@ -36,7 +38,7 @@ internal static class DirectSplicePump
             return false;
         var from = KindOf(source.Channel, read: true);
         var to = KindOf(sink.Channel, read: false);
-        if (from == End.Other || to == End.Other || (from != End.Pipe && to != End.Pipe)) return false;
+        if (from == End.Other || to == End.Other || (from == End.Socket && to == End.Socket)) return false;
         // splice(2) refuses a sink opened with O_APPEND (EINVAL).
         return to != End.File || (Posix.GetFl(sink.Channel.WriteFd) & Posix.O_APPEND) == 0;
     }
@@ -55,6 +57,8 @@ internal static class DirectSplicePump
         _ => End.Other,
     };
 
+    private static bool IsPipe(IChannel channel, bool read) => KindOf(channel, read) == End.Pipe;
+
     public static async Task RunAsync(OpenedEndpoint source, OpenedEndpoint sink, ActivityClock clock, DirectionTally tally, CancellationToken ct)
     {
         // Off the caller's thread: a file source never waits, and must not hold up the other direction.
@@ -64,33 +68,122 @@ internal static class DirectSplicePump
         // FdStream when it is opened. Until then splice(2) would block a pool thread.
         if (source.Channel is SocketChannel) Posix.SetFl(inFd, Posix.GetFl(inFd) | Posix.O_NONBLOCK);
         if (sink.Channel is SocketChannel) Posix.SetFl(outFd, Posix.GetFl(outFd) | Posix.O_NONBLOCK);
-        Log.Debug($"{source.Name} to {sink.Name}: splicing fd {inFd} to fd {outFd} directly");
-        bool splice = true;
+        bool direct = IsPipe(source.Channel, read: true) || IsPipe(sink.Channel, read: false);
+        Log.Debug($"{source.Name} to {sink.Name}: splicing fd {inFd} to fd {outFd} {(direct ? "directly" : "through a pipe")}");
+        bool splice = true, warned = false;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
             if (splice)
             {
-                nint n = Posix.Splice(inFd, outFd, SpliceChunk);
-                if (n > 0)
+                Burst burst;
+                if (direct) burst = SpliceDirect(source, sink, inFd, outFd, clock, tally);
+                else if (SplicePipes.TryRent(out var pipe))
                 {
-                    clock.Touch();
-                    tally.Wrote(n);
-                    Log.Info($"transferred {n} bytes from {source.Name} to {sink.Name}");
-                    continue;
+                    bool empty = false;
+                    try
+                    {
+                        burst = await SpliceThroughAsync(source, sink, inFd, outFd, pipe, clock, tally, ct).ConfigureAwait(false);
+                        empty = true;
+                    }
+                    finally
+                    {
+                        // A pipe left by a failure may still hold bytes: it is not reused.
+                        if (empty) SplicePipes.Return(pipe);
+                        else SplicePipes.Close(pipe);
+                    }
                 }
-                if (n == 0) return;
-                int errno = Posix.Errno;
-                if (errno == Posix.EINTR) continue;
-                // Anything but EAGAIN (a reset, a sink gone) is left to the channels to report as they do.
-                if (errno != Posix.EAGAIN) Log.Debug($"splice({inFd}, {outFd}): {Posix.StrError(errno)}; reading through memory");
+                else
+                {
+                    if (!warned) Log.Warn($"no pipe for splice (descriptor limit): fd {inFd} -> fd {outFd} goes through memory while none can be made");
+                    warned = true;
+                    burst = Burst.Blocked;
+                }
+                if (burst == Burst.EndOfFile) return;
             }
+            // The source is empty or the sink full (or the splice failed: the channels report why).
             int moved = await WakeAsync(source, sink, clock, tally, ct).ConfigureAwait(false);
             if (moved == 0) return;
             // A short read found the source drained: the next one waits for it, without a splice
             // that would only say EAGAIN (a syscall per message on interactive traffic).
             splice = moved == WakeChunk;
         }
+    }
+
+    private enum Burst { Blocked, EndOfFile }
+
+    /// <summary>Splices source to sink until one of them holds it back, or the source ends.</summary>
+    private static Burst SpliceDirect(OpenedEndpoint source, OpenedEndpoint sink, int inFd, int outFd, ActivityClock clock, DirectionTally tally)
+    {
+        while (true)
+        {
+            nint n = Posix.Splice(inFd, outFd, SpliceChunk);
+            if (n > 0)
+            {
+                Moved(source, sink, n, clock, tally);
+                continue;
+            }
+            if (n == 0) return Burst.EndOfFile;
+            if (Retry(inFd, outFd)) continue;
+            return Burst.Blocked;
+        }
+    }
+
+    /// <summary>Splices source into the pipe and the pipe into the sink, until the source holds it back or ends.</summary>
+    private static async ValueTask<Burst> SpliceThroughAsync(OpenedEndpoint source, OpenedEndpoint sink, int inFd, int outFd,
+        (int Read, int Write) pipe, ActivityClock clock, DirectionTally tally, CancellationToken ct)
+    {
+        while (true)
+        {
+            nint n = Posix.Splice(inFd, pipe.Write, SplicePipes.Size);
+            if (n == 0) return Burst.EndOfFile;
+            if (n < 0)
+            {
+                if (Retry(inFd, pipe.Write)) continue;
+                return Burst.Blocked;
+            }
+            while (n > 0)
+            {
+                nint m = Posix.Splice(pipe.Read, outFd, n);
+                if (m > 0)
+                {
+                    n -= m;
+                    Moved(source, sink, m, clock, tally);
+                    continue;
+                }
+                if (m < 0 && Retry(pipe.Read, outFd)) continue;
+                // The sink is full (or failed): what the pipe holds goes through memory, where the
+                // channel's write waits for room (or reports the failure as the copying pump would).
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(WakeChunk);
+                try
+                {
+                    int r = Posix.Read(pipe.Read, buffer.AsSpan(0, (int)Math.Min(WakeChunk, n)));
+                    await WriteAsync(source, sink, buffer.AsMemory(0, r), clock, tally, ct).ConfigureAwait(false);
+                    n -= r;
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+    }
+
+    /// <summary>True for a splice to try again at once (EINTR); anything else ends the burst.</summary>
+    private static bool Retry(int inFd, int outFd)
+    {
+        int errno = Posix.Errno;
+        if (errno == Posix.EINTR) return true;
+        // Anything but EAGAIN (a reset, a sink gone) is left to the channels to report as they do.
+        if (errno != Posix.EAGAIN) Log.Debug($"splice({inFd}, {outFd}): {Posix.StrError(errno)}; reading through memory");
+        return false;
+    }
+
+    private static void Moved(OpenedEndpoint source, OpenedEndpoint sink, nint n, ActivityClock clock, DirectionTally tally)
+    {
+        clock.Touch();
+        tally.Wrote(n);
+        Log.Info($"transferred {n} bytes from {source.Name} to {sink.Name}");
     }
 
     /// <summary>One read and write through memory: waits for whichever side held the splice back. 0 at end of file.</summary>
@@ -104,22 +197,27 @@ internal static class DirectSplicePump
             int n = await source.Channel.ReadAsync(buffer.AsMemory(0, WakeChunk), ct).ConfigureAwait(false);
             if (n == 0) return 0;
             clock.Touch();
-            clock.BeginWrite();
-            try
-            {
-                await sink.Channel.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                clock.EndWrite();
-            }
-            tally.Wrote(n);
-            Log.Info($"transferred {n} bytes from {source.Name} to {sink.Name}");
+            await WriteAsync(source, sink, buffer.AsMemory(0, n), clock, tally, ct).ConfigureAwait(false);
             return n;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private static async ValueTask WriteAsync(OpenedEndpoint source, OpenedEndpoint sink, ReadOnlyMemory<byte> data, ActivityClock clock, DirectionTally tally, CancellationToken ct)
+    {
+        clock.BeginWrite();
+        try
+        {
+            await sink.Channel.WriteAsync(data, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            clock.EndWrite();
+        }
+        tally.Wrote(data.Length);
+        Log.Info($"transferred {data.Length} bytes from {source.Name} to {sink.Name}");
     }
 }
