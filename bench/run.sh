@@ -53,7 +53,7 @@
 #   env: BENCH_RUNS (5), BENCH_CONNS (2000), BENCH_MEMCONNS (500), BENCH_PINGS (2000), BENCH_UDP
 #        (100000), BENCH_TLS_CONNS (500), BENCH_TLS_MIB (256), BENCH_TLS_FIRST (200),
 #        SHARPCAT_BIN (artifacts/sharpcat), BENCH_ONLY (space-separated subset of:
-#        stdio tcp unix conn latency memory startup udp tls faults ws)
+#        stdio files tcp unix conn latency memory startup udp tls faults ws)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MIB=${1:-1024}
@@ -61,7 +61,7 @@ RUNS=${BENCH_RUNS:-5}
 CONNS=${BENCH_CONNS:-2000}
 MEMCONNS=${BENCH_MEMCONNS:-500}
 PINGS=${BENCH_PINGS:-2000}
-ONLY=${BENCH_ONLY:-stdio tcp unix conn latency memory startup udp tls faults ws}
+ONLY=${BENCH_ONLY:-stdio files tcp unix conn latency memory startup udp tls faults ws}
 SHARPCAT=$(realpath "${SHARPCAT_BIN:-artifacts/sharpcat}")
 [ -x "$SHARPCAT" ] || ./build.sh >/dev/null
 command -v socat >/dev/null || { echo "socat is needed: apt-get install -y socat" >&2; exit 1; }
@@ -532,6 +532,44 @@ scen_stdio() {
   row "file -> stdout, -u"        "MiB/s" "$flim" ${r[8]%% *} ${r[9]%% *} ${r[8]#* } ${r[9]#* }
 }
 
+# ---------------------------------------------------------------- files to and from sockets
+# $1 = "relay send|recv" (relay "" = no relay: cat into the socket, for send only). Prints "wall cpu".
+file_once() {
+  local relay=${1% *} way=${1##* } p rp st w0 w1 n
+  read -r p < <(h freeport)
+  if [ "$way" = send ]; then
+    socat -u -b 262144 TCP-LISTEN:$p,reuseaddr,bind=127.0.0.1 OPEN:/dev/null 2>"$tmp/file.err" & rp=$!; track "$rp"
+    h waitlisten tcp "$p" 10 || { echo FAIL; note "files: sink did not listen: $(head -c 200 "$tmp/file.err")"; stop "$rp"; return; }
+    if [ -n "$relay" ]; then
+      timeout "$XFER_T" python3 "$PY" run "$tmp/t" $relay -u OPEN:$tmp/fin TCP:127.0.0.1:$p 2>>"$tmp/file.err"; st=$?
+    else
+      timeout "$XFER_T" python3 "$PY" run "$tmp/t" bash -c "cat $tmp/fin > /dev/tcp/127.0.0.1/$p" 2>>"$tmp/file.err"; st=$?
+      [ "$st" = 0 ] && sed -i 's/ .*/ -/' "$tmp/t"
+    fi
+    bounded_wait "$rp" 30
+    if [ "$st" != 0 ] || [ "$BW_RC" != 0 ]; then echo FAIL; note "file -> TCP via $(label "${relay:-cat}"): exit $st, sink $BW_RC: $(head -c 200 "$tmp/file.err")"; return; fi
+    cat "$tmp/t"; return
+  fi
+  rm -f "$tmp/fout"
+  python3 "$PY" run "$tmp/t" $relay -u TCP-LISTEN:$p,reuseaddr,bind=127.0.0.1 OPEN:$tmp/fout,creat,trunc 2>"$tmp/file.err" & rp=$!; track "$rp"
+  h waitlisten tcp "$p" 10 || { echo FAIL; note "TCP -> file: relay did not listen: $(label "$relay") $(head -c 200 "$tmp/file.err")"; stop "$rp"; return; }
+  w0=$EPOCHREALTIME
+  timeout "$XFER_T" socat -u -b 262144 OPEN:$tmp/fin TCP:127.0.0.1:$p; st=$?
+  bounded_wait "$rp" 30; w1=$EPOCHREALTIME
+  n=$(stat -c %s "$tmp/fout" 2>/dev/null)
+  if [ "$st" != 0 ] || [ "$BW_RC" != 0 ] || [ "$n" != "$BYTES" ]; then echo FAIL; note "TCP -> file via $(label "$relay"): client exit $st, relay $BW_RC, $n of $BYTES bytes: $(head -c 200 "$tmp/file.err")"; return; fi
+  echo "$(awk -v a="$w0" -v b="$w1" 'BEGIN {printf "%.6f", b - a}') $(cut -d' ' -f2 "$tmp/t")"
+}
+scen_files() {
+  local res r i
+  head -c "${SIZE_MIB}M" /dev/zero > "$tmp/fin"
+  mapfile -t res < <(series file_once "$RUNS" " send" "$SHARPCAT send" "socat send" "$SHARPCAT recv" "socat recv")
+  rm -f "$tmp/fin" "$tmp/fout"
+  for i in "${!res[@]}"; do r[$i]=$(rate "${res[$i]}"); done
+  row "file -> TCP, -u (limit: cat)"  "MiB/s" "${r[0]%% *}" ${r[1]%% *} ${r[2]%% *} ${r[1]#* } ${r[2]#* }
+  row "TCP -> file, -u"               "MiB/s" "-"         ${r[3]%% *} ${r[4]%% *} ${r[3]#* } ${r[4]#* }
+}
+
 # ---------------------------------------------------------------- bulk TCP / UNIX
 # one transfer: KIND = tcp|unix, $1 = relay command prefix or "" (no relay); round 0 counts the bytes
 # at the sink. Prints "wall cpu" (cpu "-" without relay) or "FAIL"
@@ -950,6 +988,7 @@ echo "limit = the same work without a relay; CPU = relay user+sys: s per GiB (Mi
 printf "$FMT" "scenario" "metric" "limit" "sharpcat" "socat" "ratio" "sh CPU" "so CPU" "CPU x"
 start=$SECONDS
 want stdio   && scen_stdio
+want files   && scen_files
 want tcp     && scen_bulk tcp "TCP->TCP"
 want unix    && scen_bulk unix "UNIX->UNIX"
 want conn    && scen_conn
