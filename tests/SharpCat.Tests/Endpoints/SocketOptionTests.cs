@@ -364,7 +364,9 @@ public class SocketOptionTests
     public async Task LingerZeroResetsTheConnectionAtClose(string program, string options, string peerReads, int peerState)
     {
         string opts = options.Length == 0 ? "" : "," + options;
-        var (relay, port) = await Listeners.StartAsync(Program(program), "-d", "-d", "-T", "0.3", $"TCP4-LISTEN:0,bind=127.0.0.1{opts}", "PIPE");
+        // -T long enough that a loaded test host finishes its connect before the relay's close:
+        // a reset that comes first fails the connect itself (EPIPE, seen in CI at -T 0.3).
+        var (relay, port) = await Listeners.StartAsync(Program(program), "-d", "-d", "-T", "1.5", $"TCP4-LISTEN:0,bind=127.0.0.1{opts}", "PIPE");
         using var _ = relay;
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(10));
