@@ -88,9 +88,7 @@ internal static class DirectSplicePump
                     }
                     finally
                     {
-                        // A pipe left by a failure may still hold bytes: it is not reused.
-                        if (empty) SplicePipes.Return(pipe);
-                        else SplicePipes.Close(pipe);
+                        SplicePipes.Release(pipe, empty);
                     }
                 }
                 else

@@ -59,6 +59,13 @@ internal static class SplicePipes
         Close(pipe);
     }
 
+    /// <summary>Gives a pipe back after a burst: reused when the burst emptied it, closed when a failure may have left bytes in it.</summary>
+    public static void Release((int Read, int Write) pipe, bool empty)
+    {
+        if (empty) Return(pipe);
+        else Close(pipe);
+    }
+
     public static void Close((int Read, int Write) pipe)
     {
         Posix.Close(pipe.Read);

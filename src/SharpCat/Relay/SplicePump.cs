@@ -72,9 +72,7 @@ internal static class SplicePump
                 }
                 finally
                 {
-                    // A pipe left by a failure may still hold bytes: it is not reused.
-                    if (empty) SplicePipes.Return(pipe);
-                    else SplicePipes.Close(pipe);
+                    SplicePipes.Release(pipe, empty);
                 }
             }
             else
