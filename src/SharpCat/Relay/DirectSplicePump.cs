@@ -7,7 +7,7 @@ using SharpCat.Native;
 namespace SharpCat.Relay;
 
 /// <summary>
-/// The zero-copy direction for everything but socket to socket (that is <see cref="SplicePump"/>):
+/// The zero-copy direction for everything but socket to socket (that is <see cref="SplicedConnection"/>):
 /// pipes (stdio in a shell pipeline, PIPE, a FIFO), stream sockets and regular files in any
 /// combination (a file sink not opened for appending). With a pipe on one side one splice(2)
 /// moves the bytes straight from source to sink; between a socket and a file, or two files, they

@@ -60,8 +60,14 @@ internal sealed class RelaySession
         }
         else
         {
-            if (leftToRight) running.Add(new(_left, _right, Start(_left, _right, RelaySide.Left, _dumps.LeftToRight, _leftToRight, cts.Token), _leftToRight.Started()));
-            if (rightToLeft) running.Add(new(_right, _left, Start(_right, _left, RelaySide.Right, _dumps.RightToLeft, _rightToLeft, cts.Token), _rightToLeft.Started()));
+            // Socket to socket with nothing to look at the bytes: both directions on an event loop.
+            bool loopLeft = leftToRight && !_options.NoSplice && SplicedConnection.Applies(_left, _right, Taps(_dumps.LeftToRight));
+            bool loopRight = rightToLeft && !_options.NoSplice && SplicedConnection.Applies(_right, _left, Taps(_dumps.RightToLeft));
+            var (l, r) = loopLeft || loopRight
+                ? SplicedConnection.Start(_left, _right, loopLeft ? _leftToRight : null, loopRight ? _rightToLeft : null, _clock, cts.Token)
+                : default;
+            if (leftToRight) running.Add(new(_left, _right, l ?? Start(_left, _right, RelaySide.Left, _dumps.LeftToRight, _leftToRight, cts.Token), _leftToRight.Started()));
+            if (rightToLeft) running.Add(new(_right, _left, r ?? Start(_right, _left, RelaySide.Right, _dumps.RightToLeft, _rightToLeft, cts.Token), _rightToLeft.Started()));
         }
         if (running.Count == 0)
         {
@@ -207,13 +213,13 @@ internal sealed class RelaySession
         _context.ConnectionClosed(_record is null ? null : new RelayConnectionClosed(_record,
             System.Diagnostics.Stopwatch.GetElapsedTime(started), _leftToRight.Summary(), _rightToLeft.Summary()));
 
-    /// <summary>One direction's pump: zero-copy where nothing looks at the bytes, else the copying one with its taps.</summary>
+    // Something looks at a direction's bytes (-v, -x, its -r/-R file, --pcap): it is not zero-copy then.
+    private bool Taps(Stream? raw) => _options.VerboseText || _options.VerboseHex || raw is not null || _capture is not null;
+
+    /// <summary>One direction's pump off the event loop: zero-copy where a pipe or a file allows it, else the copying one with its taps.</summary>
     private Task Start(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, DirectionTally tally, CancellationToken ct)
     {
-        bool taps = _options.VerboseText || _options.VerboseHex || raw is not null || _capture is not null;
-        if (!_options.NoSplice && SplicePump.Applies(from, to, taps))
-            return SplicePump.RunAsync(from, to, _clock, tally, ct);
-        if (!_options.NoSplice && DirectSplicePump.Applies(from, to, taps))
+        if (!_options.NoSplice && DirectSplicePump.Applies(from, to, Taps(raw)))
             return DirectSplicePump.RunAsync(from, to, _clock, tally, ct);
         return NewPump(from, to, side, raw, tally).RunAsync(ct);
     }

@@ -98,9 +98,9 @@ public class ResetTests
             var raw = new AddressBehaviour(LineTerminator.Raw, false, null, null, false);
             var sink = new SocketChannel(sinkSide);
             var tally = new DirectionTally(new RelayContext(NullLogger.Instance, new RelayOptions(), null), RelaySide.Right);
-            await SplicePump.RunAsync(new OpenedEndpoint(source, raw, raw, "socket 2", "TCP"), new OpenedEndpoint(sink, raw, raw, "socket 1", "TCP"),
-                    new ActivityClock(), tally, CancellationToken.None)
-                .WaitAsync(TimeSpan.FromSeconds(10));
+            var (direction, _) = SplicedConnection.Start(new OpenedEndpoint(source, raw, raw, "socket 2", "TCP"), new OpenedEndpoint(sink, raw, raw, "socket 1", "TCP"),
+                tally, null, new ActivityClock(), CancellationToken.None);
+            await direction!.WaitAsync(TimeSpan.FromSeconds(10));
             await sink.DisposeAsync();
         }
         else
