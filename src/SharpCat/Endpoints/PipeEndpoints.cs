@@ -15,7 +15,7 @@ internal static class PipeEndpoints
 
     private static IChannel OpenUnnamed(OpenRequest request)
     {
-        var (r, w) = Posix.Pipe();
+        var (r, w) = Posix.Pipe(Posix.O_NONBLOCK);
         Log.Notice("writing to and reading from unnamed pipe");
         try
         {
@@ -30,7 +30,7 @@ internal static class PipeEndpoints
             Posix.Close(w);
             throw;
         }
-        var channel = new FdChannel(new FdStream(r, owns: true), new FdStream(w, owns: true));
+        var channel = new FdChannel(FdStream.OwnPipeEnd(r), FdStream.OwnPipeEnd(w));
         channel.Shutdown = FdOptions.ShutdownMode(request.Options);
         return channel;
     }

@@ -14,7 +14,7 @@ internal sealed class SocketChannel(Socket socket) : IChannel
 {
     private List<Action>? _onClose;
     private readonly int _fd = (int)socket.Handle;
-    private bool _disposed, _abort, _resetUnreported;
+    private bool _disposed, _abort, _resetUnreported, _nonBlocking;
 
     public Socket Socket => socket;
 
@@ -35,6 +35,17 @@ internal sealed class SocketChannel(Socket socket) : IChannel
     {
         try { return get(socket); }
         catch (Exception e) when (e is ObjectDisposedException or SocketException) { return null; }
+    }
+
+    /// <summary>
+    /// Makes the descriptor non-blocking, once per channel (both directions of a relay ask): .NET
+    /// does so only at a socket's first async operation, and until then splice(2) would block.
+    /// </summary>
+    public void MakeNonBlocking()
+    {
+        if (_nonBlocking) return;
+        Posix.SetFl(_fd, Posix.GetFl(_fd) | Posix.O_NONBLOCK);
+        _nonBlocking = true;
     }
 
     /// <summary><c>end-close</c>: the end just closes, without shutdown(SHUT_RDWR) first.</summary>

@@ -64,10 +64,10 @@ internal static class DirectSplicePump
         // Off the caller's thread: a file source never waits, and must not hold up the other direction.
         await new ThreadPoolHop();
         int inFd = source.Channel.ReadFd, outFd = sink.Channel.WriteFd;
-        // A socket is made non-blocking by .NET only at its first async operation; a pipe or tty by
-        // FdStream when it is opened. Until then splice(2) would block a pool thread.
-        if (source.Channel is SocketChannel) Posix.SetFl(inFd, Posix.GetFl(inFd) | Posix.O_NONBLOCK);
-        if (sink.Channel is SocketChannel) Posix.SetFl(outFd, Posix.GetFl(outFd) | Posix.O_NONBLOCK);
+        // A pipe or tty is made non-blocking by FdStream when it is opened; a socket here, or
+        // splice(2) would block a pool thread.
+        (source.Channel as SocketChannel)?.MakeNonBlocking();
+        (sink.Channel as SocketChannel)?.MakeNonBlocking();
         bool direct = IsPipe(source.Channel, read: true) || IsPipe(sink.Channel, read: false);
         Log.Debug($"{source.Name} to {sink.Name}: splicing fd {inFd} to fd {outFd} {(direct ? "directly" : "through a pipe")}");
         bool splice = true, warned = false;

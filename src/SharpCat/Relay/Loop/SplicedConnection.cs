@@ -52,8 +52,8 @@ internal sealed class SplicedConnection
         DirectionTally? leftToRight, DirectionTally? rightToLeft, ActivityClock clock, CancellationToken ct)
     {
         // The sockets must not block: splice(2) on a blocking socket waits whatever its flags say.
-        foreach (int fd in (ReadOnlySpan<int>)[left.Channel.ReadFd, right.Channel.ReadFd])
-            Posix.SetFl(fd, Posix.GetFl(fd) | Posix.O_NONBLOCK);
+        ((SocketChannel)left.Channel).MakeNonBlocking();
+        ((SocketChannel)right.Channel).MakeNonBlocking();
         var connection = new SplicedConnection(SpliceLoop.Next(), left, right);
         var l = leftToRight is null ? null : new SplicedDirection(connection, left, right, 0, clock, leftToRight);
         var r = rightToLeft is null ? null : new SplicedDirection(connection, right, left, 1, clock, rightToLeft);
