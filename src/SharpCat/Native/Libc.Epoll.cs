@@ -31,7 +31,7 @@ internal struct EpollEvent
 /// <summary>epoll(7) for the relay's own event loop, with failures as <see cref="PosixException"/>.</summary>
 internal static unsafe class Epoll
 {
-    public const uint In = 0x001, Out = 0x004, Err = 0x008, Hup = 0x010, RdHup = 0x2000, EdgeTriggered = 1u << 31;
+    public const uint In = 0x001, Out = 0x004, Err = 0x008, Hup = 0x010, RdHup = 0x2000, OneShot = 1u << 30, EdgeTriggered = 1u << 31;
     private const int EPOLL_CLOEXEC = 0x80000, EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
     private const int Add = 1, Delete = 2, Modify = 3;
 
@@ -62,6 +62,16 @@ internal static unsafe class Epoll
         if (Libc.EpollCtl(epoll, op, fd, &ev) != 0)
             throw Posix.Fail($"epoll_ctl({epoll}, {(op == Add ? "EPOLL_CTL_ADD" : op == Delete ? "EPOLL_CTL_DEL" : "EPOLL_CTL_MOD")}, {fd}, 0x{after:x})");
     }
+
+    /// <summary>Arms a one-shot registration (adding it the first time); the errno on failure, else 0.</summary>
+    public static int TryArm(int epoll, int fd, bool added, uint events, ulong data)
+    {
+        var ev = new EpollEvent { Events = events | OneShot, Data = data };
+        return Libc.EpollCtl(epoll, added ? Modify : Add, fd, &ev) == 0 ? 0 : Posix.Errno;
+    }
+
+    /// <summary>Removes a registration; a descriptor already gone has none left to remove.</summary>
+    public static void Remove(int epoll, int fd) => Libc.EpollCtl(epoll, Delete, fd, null);
 
     /// <summary>Waits for events; the number filled, 0 when interrupted by a signal.</summary>
     public static int Wait(int epoll, EpollEvent* events, int max, int timeoutMs)

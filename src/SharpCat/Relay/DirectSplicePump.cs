@@ -43,6 +43,10 @@ internal static class DirectSplicePump
         return to != End.File || (Posix.GetFl(sink.Channel.WriteFd) & Posix.O_APPEND) == 0;
     }
 
+    /// <summary>True when this direction can be spliced with no pipe of the relay's: a pipe is on one side.</summary>
+    public static bool SplicesDirectly(OpenedEndpoint source, OpenedEndpoint sink, bool tapsActive) =>
+        Applies(source, sink, tapsActive) && (IsPipe(source.Channel, read: true) || IsPipe(sink.Channel, read: false));
+
     private enum End { Other, Pipe, Socket, File }
 
     private static End KindOf(IChannel channel, bool read) => channel switch
@@ -71,44 +75,69 @@ internal static class DirectSplicePump
         bool direct = IsPipe(source.Channel, read: true) || IsPipe(sink.Channel, read: false);
         Log.Debug($"{source.Name} to {sink.Name}: splicing fd {inFd} to fd {outFd} {(direct ? "directly" : "through a pipe")}");
         bool splice = true, warned = false;
-        while (true)
+        // Where a splice that would block waits: on a splice loop (null until the first wait, and
+        // where the loop cannot take the descriptor).
+        ReadinessWait? sourceWait = null, sinkWait = null;
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            if (splice)
+            while (true)
             {
-                Burst burst;
-                if (direct) burst = SpliceDirect(source, sink, inFd, outFd, clock, tally);
-                else if (SplicePipes.TryRent(out var pipe))
+                ct.ThrowIfCancellationRequested();
+                if (splice)
                 {
-                    bool empty = false;
-                    try
+                    Burst burst;
+                    if (direct) burst = SpliceDirect(source, sink, inFd, outFd, clock, tally);
+                    else if (SplicePipes.TryRent(out var pipe))
                     {
-                        burst = await SpliceThroughAsync(source, sink, inFd, outFd, pipe, clock, tally, ct).ConfigureAwait(false);
-                        empty = true;
+                        bool empty = false;
+                        try
+                        {
+                            burst = await SpliceThroughAsync(source, sink, inFd, outFd, pipe, clock, tally, ct).ConfigureAwait(false);
+                            empty = true;
+                        }
+                        finally
+                        {
+                            SplicePipes.Release(pipe, empty);
+                        }
                     }
-                    finally
+                    else
                     {
-                        SplicePipes.Release(pipe, empty);
+                        if (!warned) Log.Warn($"no pipe for splice (descriptor limit): fd {inFd} -> fd {outFd} goes through memory while none can be made");
+                        warned = true;
+                        burst = Burst.Failed;
+                    }
+                    if (burst == Burst.EndOfFile) return;
+                    if (burst == Burst.Blocked && Epoll.Supported)
+                    {
+                        // Whichever side held the splice back: the sink when it has no room, else the source.
+                        bool sinkFull = direct && (Posix.PollEvents(outFd, POLLOUT) & POLLOUT) == 0;
+                        var wait = sinkFull ? (sinkWait ??= new ReadinessWait(outFd)) : (sourceWait ??= new ReadinessWait(inFd));
+                        if (wait.WaitAsync(sinkFull ? Epoll.Out : Epoll.In, ct) is { } ready)
+                        {
+                            await ready.ConfigureAwait(false);
+                            continue;
+                        }
                     }
                 }
-                else
-                {
-                    if (!warned) Log.Warn($"no pipe for splice (descriptor limit): fd {inFd} -> fd {outFd} goes through memory while none can be made");
-                    warned = true;
-                    burst = Burst.Blocked;
-                }
-                if (burst == Burst.EndOfFile) return;
+                // The source is empty or the sink full (or the splice failed: the channels report why).
+                int moved = await WakeAsync(source, sink, clock, tally, ct).ConfigureAwait(false);
+                if (moved == 0) return;
+                // A short read found the source drained: the next one waits for it, without a splice
+                // that would only say EAGAIN (a syscall per message on interactive traffic).
+                splice = moved == WakeChunk;
             }
-            // The source is empty or the sink full (or the splice failed: the channels report why).
-            int moved = await WakeAsync(source, sink, clock, tally, ct).ConfigureAwait(false);
-            if (moved == 0) return;
-            // A short read found the source drained: the next one waits for it, without a splice
-            // that would only say EAGAIN (a syscall per message on interactive traffic).
-            splice = moved == WakeChunk;
+        }
+        finally
+        {
+            sourceWait?.Dispose();
+            sinkWait?.Dispose();
         }
     }
 
-    private enum Burst { Blocked, EndOfFile }
+    private const short POLLOUT = 4;
+
+    // Blocked: the source is empty or the sink full; Failed: the channels are to say why.
+    private enum Burst { Blocked, Failed, EndOfFile }
 
     /// <summary>Splices source to sink until one of them holds it back, or the source ends.</summary>
     private static Burst SpliceDirect(OpenedEndpoint source, OpenedEndpoint sink, int inFd, int outFd, ActivityClock clock, DirectionTally tally)
@@ -122,8 +151,7 @@ internal static class DirectSplicePump
                 continue;
             }
             if (n == 0) return Burst.EndOfFile;
-            if (Retry(inFd, outFd)) continue;
-            return Burst.Blocked;
+            if (Stopped(inFd, outFd) is { } stop) return stop;
         }
     }
 
@@ -137,8 +165,8 @@ internal static class DirectSplicePump
             if (n == 0) return Burst.EndOfFile;
             if (n < 0)
             {
-                if (Retry(inFd, pipe.Write)) continue;
-                return Burst.Blocked;
+                if (Stopped(inFd, pipe.Write) is { } stop) return stop;
+                continue;
             }
             while (n > 0)
             {
@@ -149,7 +177,7 @@ internal static class DirectSplicePump
                     Moved(source, sink, m, clock, tally);
                     continue;
                 }
-                if (m < 0 && Retry(pipe.Read, outFd)) continue;
+                if (m < 0 && Stopped(pipe.Read, outFd) is null) continue;
                 // The sink is full (or failed): what the pipe holds goes through memory, where the
                 // channel's write waits for room (or reports the failure as the copying pump would).
                 byte[] buffer = ArrayPool<byte>.Shared.Rent(WakeChunk);
@@ -167,14 +195,15 @@ internal static class DirectSplicePump
         }
     }
 
-    /// <summary>True for a splice to try again at once (EINTR); anything else ends the burst.</summary>
-    private static bool Retry(int inFd, int outFd)
+    /// <summary>How a failed splice ends the burst; null to try again at once (EINTR).</summary>
+    private static Burst? Stopped(int inFd, int outFd)
     {
         int errno = Posix.Errno;
-        if (errno == Posix.EINTR) return true;
-        // Anything but EAGAIN (a reset, a sink gone) is left to the channels to report as they do.
-        if (errno != Posix.EAGAIN) Log.Debug($"splice({inFd}, {outFd}): {Posix.StrError(errno)}; reading through memory");
-        return false;
+        if (errno == Posix.EINTR) return null;
+        if (errno == Posix.EAGAIN) return Burst.Blocked;
+        // A reset or a sink gone is left to the channels to report as they do.
+        Log.Debug($"splice({inFd}, {outFd}): {Posix.StrError(errno)}; reading through memory");
+        return Burst.Failed;
     }
 
     private static void Moved(OpenedEndpoint source, OpenedEndpoint sink, nint n, ActivityClock clock, DirectionTally tally)

@@ -14,6 +14,10 @@ internal sealed class Pump(
     private const int EPIPE = 32, ECONNRESET = 104;
     private long _total;
     private long _remaining = source.ReadBehaviour.ReadBytes ?? long.MaxValue;
+    // Nothing looks at the bytes and a pipe is on one side: a step is one splice(2) of up to -b
+    // bytes, straight from source to sink (the turns of `- -` are kept, the copy is not).
+    private readonly bool _splice = !options.NoSplice
+        && DirectSplicePump.SplicesDirectly(source, sink, dump.Enabled || rawDump is not null || capture is not null);
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -36,6 +40,21 @@ internal sealed class Pump(
         // takes data (STALL) is never read for.
         await sink.Channel.WaitWritableAsync(ct).ConfigureAwait(false);
         await source.Channel.WaitReadableAsync(ct).ConfigureAwait(false);
+        if (_splice)
+        {
+            nint moved = Native.Posix.Splice(source.Channel.ReadFd, sink.Channel.WriteFd, options.BufferSize);
+            if (moved == 0) return false;
+            if (moved > 0)
+            {
+                clock.Touch();
+                _total += moved;
+                tally.Wrote(moved);
+                Log.Info($"transferred {moved} bytes from {source.Name} to {sink.Name}");
+                return true;
+            }
+            // The source is empty or the sink full (or either failed): the copying step waits for
+            // it, or reports the failure as it always does.
+        }
         byte[] buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
         try
         {

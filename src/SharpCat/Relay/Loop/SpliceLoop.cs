@@ -3,6 +3,16 @@ using SharpCat.Native;
 
 namespace SharpCat.Relay;
 
+/// <summary>What a loop delivers events to: a connection it runs, or a wait for one descriptor.</summary>
+internal interface ILoopClient
+{
+    /// <summary>Tells this client's events from those of a former holder of its slot.</summary>
+    uint Generation { get; }
+
+    /// <summary>What epoll reported for one of the client's descriptors (0 or 1); runs on the loop's thread.</summary>
+    void OnEvents(int side, uint events);
+}
+
 /// <summary>
 /// An event loop of the relay's own (DESIGN.md §3): one thread waits in epoll_wait(2) and moves
 /// the bytes of the socket-to-socket connections it owns straight from the readiness it is told
@@ -23,7 +33,7 @@ internal sealed unsafe class SpliceLoop
 
     private readonly int _epoll, _wake;
     private readonly Lock _slotGate = new();
-    private SplicedConnection?[] _slots = new SplicedConnection?[64];
+    private ILoopClient?[] _slots = new ILoopClient?[64];
     private readonly Stack<int> _freeSlots = new();
     private int _usedSlots;
     private uint _generation;
@@ -54,7 +64,7 @@ internal sealed unsafe class SpliceLoop
     public int EpollFd => _epoll;
 
     /// <summary>A slot for a connection, and the generation that tells its events from a former owner's.</summary>
-    public (int Slot, uint Generation) Add(SplicedConnection connection)
+    public (int Slot, uint Generation) Add(ILoopClient client)
     {
         lock (_slotGate)
         {
@@ -64,18 +74,18 @@ internal sealed unsafe class SpliceLoop
             {
                 if (_usedSlots == _slots.Length)
                 {
-                    var grown = new SplicedConnection?[_slots.Length * 2];
+                    var grown = new ILoopClient?[_slots.Length * 2];
                     _slots.CopyTo(grown, 0);
                     Volatile.Write(ref _slots, grown);
                 }
                 slot = _usedSlots++;
             }
-            _slots[slot] = connection;
+            _slots[slot] = client;
             return (slot, ++_generation);
         }
     }
 
-    /// <summary>Frees a slot (loop thread; the connection's descriptors are no longer registered).</summary>
+    /// <summary>Frees a slot whose descriptors are no longer registered.</summary>
     public void Remove(int slot)
     {
         lock (_slotGate)
@@ -133,8 +143,8 @@ internal sealed unsafe class SpliceLoop
                 }
                 var slots = Volatile.Read(ref _slots);
                 int slot = (int)((uint)token >> 1);
-                if (slot < slots.Length && slots[slot] is { } connection && connection.Generation == (uint)(token >> 32))
-                    connection.OnEvents((int)(token & 1), events[i].Events);
+                if (slot < slots.Length && slots[slot] is { } client && client.Generation == (uint)(token >> 32))
+                    client.OnEvents((int)(token & 1), events[i].Events);
             }
             if (_again.Count > 0)
             {

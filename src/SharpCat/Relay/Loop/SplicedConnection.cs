@@ -12,7 +12,7 @@ namespace SharpCat.Relay;
 /// direction needs it any more it is removed before that direction's task completes, so the
 /// relay can close it safely.
 /// </summary>
-internal sealed class SplicedConnection
+internal sealed class SplicedConnection : ILoopClient
 {
     private readonly SpliceLoop _loop;
     private readonly int _slot;
