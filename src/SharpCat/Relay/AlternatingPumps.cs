@@ -23,10 +23,18 @@ internal sealed class AlternatingPumps(Pump left, Pump right)
     {
         await new ThreadPoolHop();
         bool leftOn = true, rightOn = true;
-        while (leftOn || rightOn)
+        try
         {
-            if (leftOn) leftOn = await StepAsync(left, _leftDone, ct).ConfigureAwait(false);
-            if (rightOn) rightOn = await StepAsync(right, _rightDone, ct).ConfigureAwait(false);
+            while (leftOn || rightOn)
+            {
+                if (leftOn) leftOn = await StepAsync(left, _leftDone, ct).ConfigureAwait(false);
+                if (rightOn) rightOn = await StepAsync(right, _rightDone, ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            left.ReleaseWaits();
+            right.ReleaseWaits();
         }
     }
 

@@ -75,9 +75,8 @@ internal static class DirectSplicePump
         bool direct = IsPipe(source.Channel, read: true) || IsPipe(sink.Channel, read: false);
         Log.Debug($"{source.Name} to {sink.Name}: splicing fd {inFd} to fd {outFd} {(direct ? "directly" : "through a pipe")}");
         bool splice = true, warned = false;
-        // Where a splice that would block waits: on a splice loop (null until the first wait, and
-        // where the loop cannot take the descriptor).
-        ReadinessWait? sourceWait = null, sinkWait = null;
+        // Where a splice that would block waits (made at the first wait).
+        SpliceWaits? waits = null;
         try
         {
             while (true)
@@ -107,16 +106,11 @@ internal static class DirectSplicePump
                         burst = Burst.Failed;
                     }
                     if (burst == Burst.EndOfFile) return;
-                    if (burst == Burst.Blocked && Epoll.Supported)
+                    // Through a pipe of ours only the source says EAGAIN here (a full sink is waited for in the burst).
+                    if (burst == Burst.Blocked && (waits ??= new SpliceWaits(inFd, outFd)).WaitAsync(sinkCanBeFull: direct, ct) is { } ready)
                     {
-                        // Whichever side held the splice back: the sink when it has no room, else the source.
-                        bool sinkFull = direct && (Posix.PollEvents(outFd, POLLOUT) & POLLOUT) == 0;
-                        var wait = sinkFull ? (sinkWait ??= new ReadinessWait(outFd)) : (sourceWait ??= new ReadinessWait(inFd));
-                        if (wait.WaitAsync(sinkFull ? Epoll.Out : Epoll.In, ct) is { } ready)
-                        {
-                            await ready.ConfigureAwait(false);
-                            continue;
-                        }
+                        await ready.ConfigureAwait(false);
+                        continue;
                     }
                 }
                 // The source is empty or the sink full (or the splice failed: the channels report why).
@@ -129,12 +123,9 @@ internal static class DirectSplicePump
         }
         finally
         {
-            sourceWait?.Dispose();
-            sinkWait?.Dispose();
+            waits?.Dispose();
         }
     }
-
-    private const short POLLOUT = 4;
 
     // Blocked: the source is empty or the sink full; Failed: the channels are to say why.
     private enum Burst { Blocked, Failed, EndOfFile }

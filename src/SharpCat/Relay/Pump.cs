@@ -14,17 +14,29 @@ internal sealed class Pump(
     private const int EPIPE = 32, ECONNRESET = 104;
     private long _total;
     private long _remaining = source.ReadBehaviour.ReadBytes ?? long.MaxValue;
-    // Nothing looks at the bytes and a pipe is on one side: a step is one splice(2) of up to -b
-    // bytes, straight from source to sink (the turns of `- -` are kept, the copy is not).
+    // Nothing looks at the bytes and a pipe is on one side: a step is one splice(2), straight from
+    // source to sink (the turns of `- -` are kept, the copy is not); it waits on a splice loop.
     private readonly bool _splice = !options.NoSplice
         && DirectSplicePump.SplicesDirectly(source, sink, dump.Enabled || rawDump is not null || capture is not null);
+    private SpliceWaits? _spliceWaits;
+    private bool _spliceLogged;
 
     public async Task RunAsync(CancellationToken ct)
     {
         // Off the caller's thread: a pump over regular files never waits, and must not hold up the other one.
         await new ThreadPoolHop();
-        while (await StepAsync(ct).ConfigureAwait(false)) { }
+        try
+        {
+            while (await StepAsync(ct).ConfigureAwait(false)) { }
+        }
+        finally
+        {
+            ReleaseWaits();
+        }
     }
+
+    /// <summary>Unregisters the splice waits, before the descriptors are closed.</summary>
+    public void ReleaseWaits() => _spliceWaits?.Dispose();
 
     /// <summary>
     /// One read and what it brings: false once the direction is done (end of file, the escape
@@ -42,7 +54,7 @@ internal sealed class Pump(
         await source.Channel.WaitReadableAsync(ct).ConfigureAwait(false);
         if (_splice)
         {
-            nint moved = Native.Posix.Splice(source.Channel.ReadFd, sink.Channel.WriteFd, options.BufferSize);
+            nint moved = await SpliceAsync(ct).ConfigureAwait(false);
             if (moved == 0) return false;
             if (moved > 0)
             {
@@ -52,8 +64,7 @@ internal sealed class Pump(
                 Log.Info($"transferred {moved} bytes from {source.Name} to {sink.Name}");
                 return true;
             }
-            // The source is empty or the sink full (or either failed): the copying step waits for
-            // it, or reports the failure as it always does.
+            // A failure (or no loop to wait on): the copying step reports it as it always does.
         }
         byte[] buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
         try
@@ -80,6 +91,24 @@ internal sealed class Pump(
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>One splice, after waiting for whichever side held it back; -1 for the copying step to take over.</summary>
+    private async ValueTask<nint> SpliceAsync(CancellationToken ct)
+    {
+        int inFd = source.Channel.ReadFd, outFd = sink.Channel.WriteFd;
+        if (!_spliceLogged) Log.Debug($"{source.Name} to {sink.Name}: splicing fd {inFd} to fd {outFd} in turns");
+        _spliceLogged = true;
+        while (true)
+        {
+            nint moved = Native.Posix.Splice(inFd, outFd, SplicePipes.Size);
+            if (moved >= 0) return moved;
+            int errno = Native.Posix.Errno;
+            if (errno == Native.Posix.EINTR) continue;
+            if (errno != Native.Posix.EAGAIN || (_spliceWaits ??= new SpliceWaits(inFd, outFd)).WaitAsync(sinkCanBeFull: true, ct) is not { } ready)
+                return -1;
+            await ready.ConfigureAwait(false);
         }
     }
 

@@ -43,6 +43,23 @@ public class DirectSpliceTests
     }
 
     [Fact]
+    public async Task StdioBothWaysSplicesInTurnsAndLosesNothing()
+    {
+        using var dir = new TempDir();
+        byte[] data = RandomNumberGenerator.GetBytes(12 << 20);
+        File.WriteAllBytes(dir["in"], data);
+        // `- -` reads stdin in both directions by turns; with nothing to look at the bytes each turn
+        // is a splice. The source runs dry between its writers, and a reader taking 1 KiB at a time
+        // fills the sink again and again.
+        var r = await Run.ShellAsync(
+            $"(head -c 1000000 {dir["in"]}; tail -c +1000001 {dir["in"]} | head -c 1; tail -c +1000002 {dir["in"]}) " +
+            $"| {Binaries.SharpCat} -d -d -d -d - - 2>{dir["err"]} | dd bs=1024 of={dir["out"]} 2>/dev/null");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(data, File.ReadAllBytes(dir["out"]));
+        Assert.Contains("in turns", File.ReadAllText(dir["err"]));
+    }
+
+    [Fact]
     public async Task SocketIntoPipeAndBackIsSplicedBothWays()
     {
         int port = FreePorts.Next();
