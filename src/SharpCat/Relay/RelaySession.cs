@@ -278,7 +278,7 @@ internal sealed class RelaySession
 
     private async Task WatchInactivityAsync(TimeSpan idle, CancellationTokenSource cts)
     {
-        await _clock.WaitQuietAsync(idle, cts.Token).ConfigureAwait(false);
+        if (!await _clock.WaitQuietAsync(idle, cts.Token).ConfigureAwait(false)) return;
         Log.Notice("inactivity timeout triggered");
         _inactive = true;
         cts.Cancel();
