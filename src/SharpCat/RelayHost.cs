@@ -69,8 +69,13 @@ public sealed class RelayHost : IAsyncDisposable
         init
         {
             if (value) _context.OwnProcess();
+            _startsOnCallerThread = value;
         }
     }
+
+    // The program's relay starts on the caller's thread: the program only waits for it, and a
+    // relay that never waits (two files) then ends without starting the thread pool's threads.
+    private readonly bool _startsOnCallerThread;
 
     // The checks' warnings go to this relay's logger too.
     private static RelayPlan CheckIn(RelayContext context, EndpointSpec left, EndpointSpec right, RelayOptions options)
@@ -134,7 +139,7 @@ public sealed class RelayHost : IAsyncDisposable
     {
         // Off the caller's thread, so that StartAsync returns as soon as the relay listens, and in
         // this relay's context from here on.
-        await Task.Yield();
+        if (!_startsOnCallerThread) await Task.Yield();
         if (RelayContext.Current != _context) _context.Enter();
         try
         {

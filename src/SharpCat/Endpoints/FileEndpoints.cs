@@ -23,14 +23,14 @@ internal static class FileEndpoints
     ];
 
     public static ValueTask<IChannel> OpenFile(OpenRequest request, CancellationToken ct) =>
-        OffThread(() => Open(request, request.Parameters[0], AccessFlags(request.Access), request.Access, "opening"), ct);
+        OffThreadUnlessRegular(request.Parameters[0], () => Open(request, request.Parameters[0], AccessFlags(request.Access), request.Access, "opening"), ct);
 
     /// <summary>
     /// CREATE is creat(2): write-only, created, truncated. Unlike socat, which also tries to read
     /// the write-only fd and fails, a bidirectional relay simply reads nothing from it.
     /// </summary>
     public static ValueTask<IChannel> OpenCreate(OpenRequest request, CancellationToken ct) =>
-        OffThread(() => Open(request, request.Parameters[0], Posix.O_WRONLY | Posix.O_CREAT | Posix.O_TRUNC, Access.Write, "creating"), ct);
+        OffThreadUnlessRegular(request.Parameters[0], () => Open(request, request.Parameters[0], Posix.O_WRONLY | Posix.O_CREAT | Posix.O_TRUNC, Access.Write, "creating"), ct);
 
     /// <summary>GOPEN opens anything but a directory: a missing entry is created, an existing one is appended to.</summary>
     public static ValueTask<IChannel> OpenGeneric(OpenRequest request, CancellationToken ct)
@@ -41,7 +41,24 @@ internal static class FileEndpoints
             return UnixDatagramEndpoints.ClientAsync(request, abstractName: false, ct);
         int flags = AccessFlags(request.Access) | Posix.O_CREAT;
         if (Posix.TryStat(path, out _) && (request.Access & Access.Write) != 0) flags |= Posix.O_APPEND;
-        return OffThread(() => Open(request, path, flags, request.Access, "opening"), ct);
+        return OffThreadUnlessRegular(path, () => Open(request, path, flags, request.Access, "opening"), ct);
+    }
+
+    /// <summary>
+    /// <see cref="OffThread"/>, except for a regular file or a path that does not exist yet: their
+    /// open(2) cannot wait for a peer, so it runs here, and a relay of two files starts no thread.
+    /// </summary>
+    private static ValueTask<IChannel> OffThreadUnlessRegular(string path, Func<IChannel> open, CancellationToken ct)
+    {
+        if (Posix.TryStat(path, out var st) && st.FileType != Posix.S_IFREG) return OffThread(open, ct);
+        try
+        {
+            return ValueTask.FromResult(open());
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<IChannel>(e);
+        }
     }
 
     /// <summary>

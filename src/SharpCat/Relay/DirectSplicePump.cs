@@ -63,10 +63,17 @@ internal static class DirectSplicePump
 
     private static bool IsPipe(IChannel channel, bool read) => KindOf(channel, read) == End.Pipe;
 
-    public static async Task RunAsync(OpenedEndpoint source, OpenedEndpoint sink, ActivityClock clock, DirectionTally tally, CancellationToken ct)
+    /// <summary>
+    /// Moves everything from <paramref name="source"/> to <paramref name="sink"/>. With
+    /// <paramref name="alone"/> (no other direction runs, so the caller only waits for this one)
+    /// it starts on the caller's thread: a two-file relay (<c>-u</c>) then never starts the
+    /// thread pool's threads.
+    /// </summary>
+    public static async Task RunAsync(OpenedEndpoint source, OpenedEndpoint sink, ActivityClock clock, DirectionTally tally, CancellationToken ct,
+        bool alone = false)
     {
         // Off the caller's thread: a file source never waits, and must not hold up the other direction.
-        await new ThreadPoolHop();
+        if (!alone) await new ThreadPoolHop();
         int inFd = source.Channel.ReadFd, outFd = sink.Channel.WriteFd;
         // A pipe or tty is made non-blocking by FdStream when it is opened; a socket here, or
         // splice(2) would block a pool thread.

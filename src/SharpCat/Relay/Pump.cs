@@ -21,10 +21,11 @@ internal sealed class Pump(
     private SpliceWaits? _spliceWaits;
     private bool _spliceLogged;
 
-    public async Task RunAsync(CancellationToken ct)
+    /// <summary>Runs the direction to its end; <paramref name="alone"/> as for <see cref="DirectSplicePump.RunAsync"/>.</summary>
+    public async Task RunAsync(CancellationToken ct, bool alone = false)
     {
         // Off the caller's thread: a pump over regular files never waits, and must not hold up the other one.
-        await new ThreadPoolHop();
+        if (!alone) await new ThreadPoolHop();
         try
         {
             while (await StepAsync(ct).ConfigureAwait(false)) { }

@@ -66,8 +66,9 @@ internal sealed class RelaySession
             var (l, r) = loopLeft || loopRight
                 ? SplicedConnection.Start(_left, _right, loopLeft ? _leftToRight : null, loopRight ? _rightToLeft : null, _clock, cts.Token)
                 : default;
-            if (leftToRight) running.Add(new(_left, _right, l ?? Start(_left, _right, RelaySide.Left, _dumps.LeftToRight, _leftToRight, cts.Token), _leftToRight.Started()));
-            if (rightToLeft) running.Add(new(_right, _left, r ?? Start(_right, _left, RelaySide.Right, _dumps.RightToLeft, _rightToLeft, cts.Token), _rightToLeft.Started()));
+            bool alone = leftToRight != rightToLeft;
+            if (leftToRight) running.Add(new(_left, _right, l ?? Start(_left, _right, RelaySide.Left, _dumps.LeftToRight, _leftToRight, alone, cts.Token), _leftToRight.Started()));
+            if (rightToLeft) running.Add(new(_right, _left, r ?? Start(_right, _left, RelaySide.Right, _dumps.RightToLeft, _rightToLeft, alone, cts.Token), _rightToLeft.Started()));
         }
         if (running.Count == 0)
         {
@@ -217,11 +218,11 @@ internal sealed class RelaySession
     private bool Taps(Stream? raw) => _options.VerboseText || _options.VerboseHex || raw is not null || _capture is not null;
 
     /// <summary>One direction's pump off the event loop: zero-copy where a pipe or a file allows it, else the copying one with its taps.</summary>
-    private Task Start(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, DirectionTally tally, CancellationToken ct)
+    private Task Start(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, DirectionTally tally, bool alone, CancellationToken ct)
     {
         if (!_options.NoSplice && DirectSplicePump.Applies(from, to, Taps(raw)))
-            return DirectSplicePump.RunAsync(from, to, _clock, tally, ct);
-        return NewPump(from, to, side, raw, tally).RunAsync(ct);
+            return DirectSplicePump.RunAsync(from, to, _clock, tally, ct, alone);
+        return NewPump(from, to, side, raw, tally).RunAsync(ct, alone);
     }
 
     private Pump NewPump(OpenedEndpoint from, OpenedEndpoint to, RelaySide side, Stream? raw, DirectionTally tally) =>

@@ -18,7 +18,7 @@ internal interface ILoopClient
 /// the bytes of the socket-to-socket connections it owns straight from the readiness it is told
 /// of, with read/write or splice(2). A message costs epoll_wait, read and write, as in socat,
 /// where .NET's socket engine adds a zero-byte receive, its completion and a thread hop. One loop
-/// per core, started at its first connection; connections are handed out in turn.
+/// per core, all started at the first connection; connections are handed out in turn.
 /// </summary>
 internal sealed unsafe class SpliceLoop
 {
@@ -53,12 +53,17 @@ internal sealed unsafe class SpliceLoop
         new Thread(Run) { IsBackground = true, Name = "splice loop" }.UnsafeStart();
     }
 
-    /// <summary>The loop the next connection goes to.</summary>
+    /// <summary>The loop the next connection goes to. The first call starts them all, so that the
+    /// process's threads and descriptors do not grow later with the number of connections.</summary>
     public static SpliceLoop Next()
     {
         int i = (int)((uint)Interlocked.Increment(ref _turn) % (uint)Loops.Length);
         if (Volatile.Read(ref Loops[i]) is { } loop) return loop;
-        lock (StartGate) return Loops[i] ??= new SpliceLoop();
+        lock (StartGate)
+        {
+            for (int j = 0; j < Loops.Length; j++) Loops[j] ??= new SpliceLoop();
+            return Loops[i]!;
+        }
     }
 
     public int EpollFd => _epoll;
