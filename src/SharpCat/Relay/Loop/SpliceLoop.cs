@@ -155,7 +155,7 @@ internal sealed unsafe class SpliceLoop
             {
                 _running.AddRange(_again);
                 _again.Clear();
-                foreach (var direction in _running) direction.Connection.Resume(direction);
+                foreach (var direction in _running) if (!direction.Done) direction.Run();
                 _running.Clear();
             }
             if (_wakePending)

@@ -81,8 +81,6 @@ internal sealed class SplicedConnection : ILoopClient
         return (l?.Task, r?.Task);
     }
 
-    public int Fd(int side) => _fds[side];
-
     public SpliceLoop Loop => _loop;
 
     private void RequestCancel() => _loop.Cancel(this);
@@ -96,11 +94,6 @@ internal sealed class SplicedConnection : ILoopClient
             writer.OnWritable();
     }
 
-    public void Resume(SplicedDirection direction)
-    {
-        if (!direction.Done) direction.Run();
-    }
-
     /// <summary>The direction waits to write (or no longer does): its sink's registration follows.</summary>
     public void WaitingToWriteChanged(SplicedDirection direction)
     {
@@ -108,7 +101,7 @@ internal sealed class SplicedConnection : ILoopClient
     }
 
     /// <summary>A direction is over (loop thread): what it needed is unregistered, and the connection ends with the last one.</summary>
-    public void Ended(SplicedDirection direction)
+    public void Ended()
     {
         lock (this)
         {

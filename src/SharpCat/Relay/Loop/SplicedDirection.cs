@@ -43,7 +43,6 @@ internal sealed class SplicedDirection
         _tally = tally;
     }
 
-    public SplicedConnection Connection => _connection;
     public int SourceSide { get; }
     public Task Task => _done.Task;
     public bool Done { get; private set; }
@@ -80,6 +79,7 @@ internal sealed class SplicedDirection
     /// <summary>Writes what is held; false while the sink cannot take it all.</summary>
     private bool Flush()
     {
+        if (_inPipe == 0 && _heldEnd == _heldStart) return true;
         while (_inPipe > 0 || _heldEnd > _heldStart)
         {
             nint n;
@@ -127,8 +127,8 @@ internal sealed class SplicedDirection
         if (n <= 0) return ReadEnded(n, $"read({_sourceFd}, {buffer.Length})");
         // A socket read short of the buffer took everything there was: the next edge says when
         // more comes. (Not after a hang-up: its edge has been and gone.)
-        if (n < buffer.Length && !_sourceClosing) _readable = false;
-        else _bursting = true;
+        if (n == buffer.Length) _bursting = true;
+        else if (!_sourceClosing) _readable = false;
         WriteFromBuffer(buffer, n);
         return true;
     }
@@ -234,7 +234,7 @@ internal sealed class SplicedDirection
             _clock.EndWrite();
         }
         Done = true;
-        _connection.Ended(this);
+        _connection.Ended();
     }
 
     // A pipe that may still hold bytes is closed, not reused.
