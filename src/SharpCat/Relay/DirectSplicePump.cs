@@ -32,16 +32,22 @@ internal static class DirectSplicePump
     /// <summary>True when this direction can be spliced here: no socket-to-socket, nothing to look at the bytes.</summary>
     public static bool Applies(OpenedEndpoint source, OpenedEndpoint sink, bool tapsActive)
     {
-        if (tapsActive
-            || source.ReadBehaviour is not { LineTerminator: LineTerminator.Raw, ReadBytes: null, Escape: null, IgnoreEof: false }
-            || sink.WriteBehaviour is not { LineTerminator: LineTerminator.Raw, CoolWrite: false })
-            return false;
+        if (!BytesUntouched(source, sink, tapsActive)) return false;
         var from = KindOf(source.Channel, read: true);
         var to = KindOf(sink.Channel, read: false);
         if (from == End.Other || to == End.Other || (from == End.Socket && to == End.Socket)) return false;
         // splice(2) refuses a sink opened with O_APPEND (EINVAL).
         return to != End.File || (Posix.GetFl(sink.Channel.WriteFd) & Posix.O_APPEND) == 0;
     }
+
+    /// <summary>
+    /// Nothing between source and sink looks at or changes the bytes (no tap, line ending, byte
+    /// limit, escape, ignoreeof or cool-write): what any zero-copy direction needs.
+    /// </summary>
+    public static bool BytesUntouched(OpenedEndpoint source, OpenedEndpoint sink, bool tapsActive) =>
+        !tapsActive
+        && source.ReadBehaviour is { LineTerminator: LineTerminator.Raw, ReadBytes: null, Escape: null, IgnoreEof: false }
+        && sink.WriteBehaviour is { LineTerminator: LineTerminator.Raw, CoolWrite: false };
 
     /// <summary>True when this direction can be spliced with no pipe of the relay's: a pipe is on one side.</summary>
     public static bool SplicesDirectly(OpenedEndpoint source, OpenedEndpoint sink, bool tapsActive) =>
@@ -204,7 +210,8 @@ internal static class DirectSplicePump
         return Burst.Failed;
     }
 
-    private static void Moved(OpenedEndpoint source, OpenedEndpoint sink, nint n, ActivityClock clock, DirectionTally tally)
+    /// <summary>A splice moved <paramref name="n"/> bytes: the clock, the tally and the log hear of it.</summary>
+    internal static void Moved(OpenedEndpoint source, OpenedEndpoint sink, nint n, ActivityClock clock, DirectionTally tally)
     {
         clock.Touch();
         tally.Wrote(n);

@@ -59,10 +59,8 @@ internal sealed class Pump(
             if (moved == 0) return false;
             if (moved > 0)
             {
-                clock.Touch();
                 _total += moved;
-                tally.Wrote(moved);
-                Log.Info($"transferred {moved} bytes from {source.Name} to {sink.Name}");
+                DirectSplicePump.Moved(source, sink, moved, clock, tally);
                 return true;
             }
             // A failure (or no loop to wait on): the copying step reports it as it always does.

@@ -34,9 +34,7 @@ public class DirectSpliceTests
         byte[] data = RandomNumberGenerator.GetBytes(3 << 20);
         File.WriteAllBytes(dir["in"], data);
         // Three writers one after another: the relay finds stdin empty between them and waits.
-        var r = await Run.ShellAsync(
-            $"(head -c 1000000 {dir["in"]}; tail -c +1000001 {dir["in"]} | head -c 1; tail -c +1000002 {dir["in"]}) " +
-            $"| {Binaries.SharpCat} -d -d -d -d -u - - 2>{dir["err"]} | cat > {dir["out"]}");
+        var r = await Run.ShellAsync($"{WritersWithGaps(dir["in"])} | {Binaries.SharpCat} -d -d -d -d -u - - 2>{dir["err"]} | cat > {dir["out"]}");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(data, File.ReadAllBytes(dir["out"]));
         Assert.Contains(Spliced, File.ReadAllText(dir["err"]));
@@ -51,9 +49,7 @@ public class DirectSpliceTests
         // `- -` reads stdin in both directions by turns; with nothing to look at the bytes each turn
         // is a splice. The source runs dry between its writers, and a reader taking 1 KiB at a time
         // fills the sink again and again.
-        var r = await Run.ShellAsync(
-            $"(head -c 1000000 {dir["in"]}; tail -c +1000001 {dir["in"]} | head -c 1; tail -c +1000002 {dir["in"]}) " +
-            $"| {Binaries.SharpCat} -d -d -d -d - - 2>{dir["err"]} | dd bs=1024 of={dir["out"]} 2>/dev/null");
+        var r = await Run.ShellAsync($"{WritersWithGaps(dir["in"])} | {Binaries.SharpCat} -d -d -d -d - - 2>{dir["err"]} | dd bs=1024 of={dir["out"]} 2>/dev/null");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(data, File.ReadAllBytes(dir["out"]));
         Assert.Contains("in turns", File.ReadAllText(dir["err"]));
@@ -147,4 +143,9 @@ public class DirectSpliceTests
         Assert.Equal(socat.StdoutText, ours.StdoutText);
         Assert.Contains("Broken pipe", ours.StderrText);
     }
+
+    // The file written by three commands one after another (the first megabyte, one byte, the
+    // rest): whoever reads the pipe finds it empty between them.
+    private static string WritersWithGaps(string file) =>
+        $"(head -c 1000000 {file}; tail -c +1000001 {file} | head -c 1; tail -c +1000002 {file})";
 }

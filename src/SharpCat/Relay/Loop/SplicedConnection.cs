@@ -35,13 +35,11 @@ internal sealed class SplicedConnection : ILoopClient
 
     /// <summary>True when a direction can run on the loop: socket to socket, nothing to look at the bytes.</summary>
     public static bool Applies(OpenedEndpoint source, OpenedEndpoint sink, bool tapsActive) =>
-        !tapsActive
-        && Epoll.Supported
+        Epoll.Supported
+        && DirectSplicePump.BytesUntouched(source, sink, tapsActive)
         // Byte streams only: splice(2) has no SOCK_SEQPACKET (so-type=5) side.
         && source.Channel is SocketChannel { Socket.SocketType: SocketType.Stream }
-        && sink.Channel is SocketChannel { Socket.SocketType: SocketType.Stream }
-        && source.ReadBehaviour is { LineTerminator: LineTerminator.Raw, ReadBytes: null, Escape: null, IgnoreEof: false }
-        && sink.WriteBehaviour is { LineTerminator: LineTerminator.Raw, CoolWrite: false };
+        && sink.Channel is SocketChannel { Socket.SocketType: SocketType.Stream };
 
     /// <summary>
     /// Starts the directions that have a tally (left to right, right to left) on a loop; each task
@@ -138,9 +136,7 @@ internal sealed class SplicedConnection : ILoopClient
     // Under the connection's lock: the loop and the relay's thread both change registrations.
     private void UpdateRegistration(int side)
     {
-        uint wanted = Wanted(side);
-        if (wanted == _registered[side]) return;
-        uint before = _registered[side];
+        uint wanted = Wanted(side), before = _registered[side];
         // Nothing left to register on the loop, or the descriptor is already gone: a removal that
         // fails has nothing to undo.
         _registered[side] = wanted;
